@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CANOPY_ERROR (canopy_error_quark ())
+
+/**
+ * CanopyError:
+ * Errors of the Canopy core. Each has a stable wire code (see
+ * canopy_error_code_to_string()) used in the protocol's `error` messages.
+ */
+typedef enum {
+  CANOPY_ERROR_FAILED,          /* "failed" */
+  CANOPY_ERROR_MALFORMED_JSON,  /* "malformed-json" */
+  CANOPY_ERROR_BAD_MESSAGE,     /* "bad-message": missing member or wrong type */
+  CANOPY_ERROR_TOO_LARGE,       /* "too-large": message or field over its limit */
+  CANOPY_ERROR_RATE_LIMITED,    /* "rate-limited" */
+  CANOPY_ERROR_UNKNOWN_TYPE,    /* "unknown-type" */
+  CANOPY_ERROR_UNKNOWN_ROOM,    /* "unknown-room" */
+  CANOPY_ERROR_UNKNOWN_PEER,    /* "unknown-peer" */
+  CANOPY_ERROR_FORBIDDEN,       /* "forbidden" */
+  CANOPY_ERROR_SERVER_FULL,     /* "server-full" */
+  CANOPY_ERROR_NOT_IN_ROOM,     /* "not-in-room" */
+  CANOPY_ERROR_ALREADY_IN_ROOM, /* "already-in-room" */
+  CANOPY_ERROR_CYCLE,           /* "cycle": a tree change would make a cycle */
+  CANOPY_ERROR_ROOM_CLOSED,     /* "room-closed" */
+  CANOPY_ERROR_CONNECTION,      /* "connection": cannot reach a server or peer */
+  CANOPY_ERROR_MEDIA,           /* "media": a GStreamer element or pipeline failed */
+} CanopyError;
+
+GQuark       canopy_error_quark          (void);
+const char  *canopy_error_code_to_string (CanopyError code);
+CanopyError  canopy_error_code_from_string (const char *code);
+
+G_END_DECLS

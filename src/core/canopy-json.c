@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopyJson"
+
+#include "canopy-json.h"
+
+#include <string.h>
+
+/* Rejects nesting deeper than CANOPY_JSON_MAX_DEPTH before json-glib sees the text. */
+static gboolean
+check_depth (const char *data,
+             gsize       len)
+{
+  int depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < len; i++) {
+    char c = data[i];
+
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = FALSE;
+      continue;
+    }
+    if (c == '"')
+      in_string = TRUE;
+    else if (c == '[' || c == '{') {
+      if (++depth > CANOPY_JSON_MAX_DEPTH)
+        return FALSE;
+    } else if (c == ']' || c == '}')
+      depth--;
+  }
+  return TRUE;
+}
+
+/**
+ * canopy_json_parse_object:
+ * @data: text received from the network
+ * @len: its length, or -1 when NUL-terminated
+ * @max_len: the largest length accepted
+ * @error: return location for a #CanopyError
+ *
+ * Parses untrusted text that must hold one JSON object.
+ *
+ * Returns: (transfer full): the object, or %NULL with @error set
+ */
+JsonObject *
+canopy_json_parse_object (const char  *data,
+                          gssize       len,
+                          gsize        max_len,
+                          GError     **error)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (GError) local_error = NULL;
+  JsonNode *root;
+  gsize n;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  n = len < 0 ? strlen (data) : (gsize) len;
+  if (n > max_len) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
+                 "Message of %" G_GSIZE_FORMAT " bytes is over the limit of %" G_GSIZE_FORMAT,
+                 n, max_len);
+    return NULL;
+  }
+  if (!g_utf8_validate (data, n, NULL)) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
+                         "Message is not valid UTF-8");
+    return NULL;
+  }
+  if (!check_depth (data, n)) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
+                 "Message nests deeper than %d levels", CANOPY_JSON_MAX_DEPTH);
+    return NULL;
+  }
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, (gssize) n, &local_error)) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
+                 "Message is not JSON: %s", local_error->message);
+    return NULL;
+  }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
+                         "Message is not a JSON object");
+    return NULL;
+  }
+  return json_object_ref (json_node_get_object (root));
+}
+
+/**
+ * canopy_json_to_string:
+ * @object: an object
+ *
+ * Returns: (transfer full): compact JSON text for @object
+ */
+char *
+canopy_json_to_string (JsonObject *object)
+{
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  return json_to_string (node, FALSE);
+}
+
+/**
+ * canopy_json_node_copy_object:
+ * @object: an object
+ *
+ * Returns: (transfer full): a new node holding a reference to @object
+ */
+JsonNode *
+canopy_json_node_copy_object (JsonObject *object)
+{
+  return json_node_init_object (json_node_alloc (), object);
+}
+
+static JsonNode *
+get_member (JsonObject *object,
+            const char *member,
+            gboolean    required,
+            GError    **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node)) {
+    if (required)
+      g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
+                   "Member \"%s\" is missing", member);
+    return NULL;
+  }
+  return node;
+}
+
+static gboolean
+wrong_type (const char *member,
+            const char *expected,
+            GError    **error)
+{
+  g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
+               "Member \"%s\" must be %s", member, expected);
+  return FALSE;
+}
+
+/**
+ * canopy_json_get_type:
+ * @object: a message
+ * @error: return location for a #CanopyError
+ *
+ * Returns: (transfer none): the message's "type" member, or %NULL with @error set
+ */
+const char *
+canopy_json_get_type (JsonObject *object,
+                      GError    **error)
+{
+  const char *type = NULL;
+
+  if (!canopy_json_get_string (object, "type", 32, TRUE, &type, error))
+    return NULL;
+  return type;
+}
+
+/**
+ * canopy_json_get_string:
+ * @object: an untrusted object
+ * @member: the member's name
+ * @max_chars: the most characters (not bytes) accepted
+ * @required: whether a missing or null member is an error
+ * @out: (out) (transfer none): the string, left alone when absent
+ * @error: return location for a #CanopyError
+ *
+ * Returns: %FALSE with @error set when the member is missing but required, not a
+ *   string, or too long
+ */
+gboolean
+canopy_json_get_string (JsonObject  *object,
+                        const char  *member,
+                        gsize        max_chars,
+                        gboolean     required,
+                        const char **out,
+                        GError     **error)
+{
+  JsonNode *node = get_member (object, member, required, error);
+  const char *s;
+
+  if (node == NULL)
+    return !required;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return wrong_type (member, "a string", error);
+  s = json_node_get_string (node);
+  /* Cheap byte check first: a string of max_chars characters has at most 4 bytes each. */
+  if (strlen (s) > max_chars * 4 || g_utf8_strlen (s, -1) > (glong) max_chars) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
+                 "Member \"%s\" is longer than %" G_GSIZE_FORMAT " characters", member, max_chars);
+    return FALSE;
+  }
+  *out = s;
+  return TRUE;
+}
+
+/**
+ * canopy_json_get_int:
+ * @object: an untrusted object
+ * @member: the member's name
+ * @min: the smallest value accepted
+ * @max: the largest value accepted
+ * @required: whether a missing member is an error
+ * @out: (out): the value, left alone when absent
+ * @error: return location for a #CanopyError
+ *
+ * Returns: %FALSE with @error set when missing but required, not an integer, or out of range
+ */
+gboolean
+canopy_json_get_int (JsonObject *object,
+                     const char *member,
+                     gint64      min,
+                     gint64      max,
+                     gboolean    required,
+                     gint64     *out,
+                     GError    **error)
+{
+  JsonNode *node = get_member (object, member, required, error);
+  gint64 v;
+
+  if (node == NULL)
+    return !required;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return wrong_type (member, "an integer", error);
+  v = json_node_get_int (node);
+  if (v < min || v > max) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
+                 "Member \"%s\" must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT,
+                 member, min, max);
+    return FALSE;
+  }
+  *out = v;
+  return TRUE;
+}
+
+/**
+ * canopy_json_get_bool:
+ * @object: an untrusted object
+ * @member: the member's name
+ * @required: whether a missing member is an error
+ * @out: (out): the value, left alone when absent
+ * @error: return location for a #CanopyError
+ *
+ * Returns: %FALSE with @error set when missing but required, or not a boolean
+ */
+gboolean
+canopy_json_get_bool (JsonObject *object,
+                      const char *member,
+                      gboolean    required,
+                      gboolean   *out,
+                      GError    **error)
+{
+  JsonNode *node = get_member (object, member, required, error);
+
+  if (node == NULL)
+    return !required;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return wrong_type (member, "true or false", error);
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/**
+ * canopy_json_get_object:
+ * @object: an untrusted object
+ * @member: the member's name
+ * @required: whether a missing member is an error
+ * @out: (out) (transfer none): the member, left alone when absent
+ * @error: return location for a #CanopyError
+ *
+ * Returns: %FALSE with @error set when missing but required, or not an object
+ */
+gboolean
+canopy_json_get_object (JsonObject  *object,
+                        const char  *member,
+                        gboolean     required,
+                        JsonObject **out,
+                        GError     **error)
+{
+  JsonNode *node = get_member (object, member, required, error);
+
+  if (node == NULL)
+    return !required;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return wrong_type (member, "an object", error);
+  *out = json_node_get_object (node);
+  return TRUE;
+}
+
+/**
+ * canopy_json_get_array:
+ * @object: an untrusted object
+ * @member: the member's name
+ * @max_len: the most elements accepted
+ * @required: whether a missing member is an error
+ * @out: (out) (transfer none): the member, left alone when absent
+ * @error: return location for a #CanopyError
+ *
+ * Returns: %FALSE with @error set when missing but required, not an array, or too long
+ */
+gboolean
+canopy_json_get_array (JsonObject *object,
+                       const char *member,
+                       guint       max_len,
+                       gboolean    required,
+                       JsonArray **out,
+                       GError    **error)
+{
+  JsonNode *node = get_member (object, member, required, error);
+  JsonArray *array;
+
+  if (node == NULL)
+    return !required;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return wrong_type (member, "an array", error);
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) > max_len) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
+                 "Member \"%s\" has more than %u elements", member, max_len);
+    return FALSE;
+  }
+  *out = array;
+  return TRUE;
+}
+
+/**
+ * canopy_json_error_new:
+ * @error: a #CanopyError (other domains are sent as "failed")
+ * @ref: (nullable): the type of the message that caused it
+ *
+ * Returns: (transfer full): `{"type":"error","code":...,"message":...,"ref":...}`
+ */
+JsonObject *
+canopy_json_error_new (const GError *error,
+                       const char   *ref)
+{
+  JsonObject *o = json_object_new ();
+  CanopyError code = CANOPY_ERROR_FAILED;
+
+  if (error->domain == CANOPY_ERROR)
+    code = (CanopyError) error->code;
+  json_object_set_string_member (o, "type", "error");
+  json_object_set_string_member (o, "code", canopy_error_code_to_string (code));
+  json_object_set_string_member (o, "message", error->message);
+  if (ref != NULL)
+    json_object_set_string_member (o, "ref", ref);
+  return o;
+}
+
+static gboolean
+is_removed_char (gunichar c)
+{
+  /* C0 and C1 controls, and the bidirectional overrides and isolates that let a name
+   * reorder the text around it. */
+  if (g_unichar_type (c) == G_UNICODE_CONTROL)
+    return TRUE;
+  if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069))
+    return TRUE;
+  return FALSE;
+}
+
+/**
+ * canopy_text_sanitize:
+ * @text: untrusted text
+ *
+ * Makes @text valid UTF-8 and removes control characters and bidirectional overrides.
+ * Tabs and newlines become spaces. Markup is NOT escaped here: escape where it is shown.
+ *
+ * Returns: (transfer full): the cleaned text
+ */
+char *
+canopy_text_sanitize (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text ? text : "", -1);
+  GString *out = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (c == '\n' || c == '\t' || c == '\r')
+      g_string_append_c (out, ' ');
+    else if (!is_removed_char (c))
+      g_string_append_unichar (out, c);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * canopy_text_is_id:
+ * @text: (nullable): untrusted text
+ * @max_len: the longest id accepted
+ *
+ * Returns: whether @text is a non-empty id of ASCII letters, digits, '-' and '_'
+ */
+gboolean
+canopy_text_is_id (const char *text,
+                   gsize       max_len)
+{
+  gsize n = 0;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  for (const char *p = text; *p; p++, n++) {
+    if (n >= max_len)
+      return FALSE;
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+  }
+  return TRUE;
+}

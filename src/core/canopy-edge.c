@@ -1,0 +1,921 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopyEdge"
+
+#include "canopy-edge.h"
+
+#include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
+#include <string.h>
+
+#include "canopy-error.h"
+#include "canopy-json.h"
+
+/* Messages written before a channel opens wait here, up to this many. */
+#define PENDING_MAX 512
+#define SDP_MAX (64 * 1024)
+#define CANDIDATE_MAX 1024
+
+struct _CanopyEdge {
+  GObject parent_instance;
+
+  GMainContext *context;
+  GstBin *pipeline;
+  GstElement *webrtcbin;
+  char *peer_id;
+  gboolean to_child;
+  gboolean closed;
+  gboolean connected;
+  gboolean have_remote;
+  gboolean gone_emitted;
+
+  /* to a child: the branches tee -> queue -> webrtcbin */
+  GstElement *video_tee;
+  GstElement *audio_tee;
+  GstElement *queues[2];
+  GstPad *tee_pads[2];
+
+  /* to the parent: what the webrtcbin's src pads feed */
+  GstPad *linked_sinks[2];
+
+  GstWebRTCDataChannel *ctrl;
+  GstWebRTCDataChannel *chat;
+  GQueue pending_ctrl;
+  GQueue pending_chat;
+};
+
+G_DEFINE_FINAL_TYPE (CanopyEdge, canopy_edge, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_SIGNAL,
+  SIGNAL_CHANNEL_OPEN,
+  SIGNAL_MESSAGE,
+  SIGNAL_CONNECTED,
+  SIGNAL_GONE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* Everything webrtcbin reports arrives on its own threads; the edge's state and signals
+ * live on the main context it was made on. */
+typedef void (*EdgeFunc) (CanopyEdge *self, gpointer data);
+
+typedef struct {
+  CanopyEdge *self;
+  EdgeFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
+} Hop;
+
+static gboolean
+hop_dispatch (gpointer user_data)
+{
+  Hop *hop = user_data;
+
+  if (!hop->self->closed)
+    hop->func (hop->self, hop->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hop_free (gpointer user_data)
+{
+  Hop *hop = user_data;
+
+  if (hop->destroy != NULL && hop->data != NULL)
+    hop->destroy (hop->data);
+  g_object_unref (hop->self);
+  g_free (hop);
+}
+
+static void
+hop_to_main (CanopyEdge    *self,
+             EdgeFunc       func,
+             gpointer       data,
+             GDestroyNotify destroy)
+{
+  Hop *hop = g_new0 (Hop, 1);
+
+  hop->self = g_object_ref (self);
+  hop->func = func;
+  hop->data = data;
+  hop->destroy = destroy;
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, hop_dispatch, hop, hop_free);
+}
+
+static void
+emit_gone (CanopyEdge *self,
+           gpointer    data)
+{
+  if (self->gone_emitted)
+    return;
+  self->gone_emitted = TRUE;
+  g_debug ("edge to %s gone: %s", self->peer_id, (const char *) data);
+  g_signal_emit (self, signals[SIGNAL_GONE], 0);
+}
+
+static void
+emit_signal_object (CanopyEdge *self,
+                    gpointer    data)
+{
+  g_signal_emit (self, signals[SIGNAL_SIGNAL], 0, (JsonObject *) data);
+}
+
+static void
+send_description (CanopyEdge                  *self,
+                  GstWebRTCSessionDescription *desc)
+{
+  JsonObject *data = json_object_new ();
+  g_autofree char *text = gst_sdp_message_as_text (desc->sdp);
+
+  json_object_set_string_member (data, "sdp", text);
+  json_object_set_string_member (data, "sdp_type",
+                                 desc->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer");
+  hop_to_main (self, emit_signal_object, data, (GDestroyNotify) json_object_unref);
+}
+
+static GstWebRTCSessionDescription *
+take_reply (GstPromise *promise,
+            const char *field,
+            const char *peer_id)
+{
+  GstWebRTCSessionDescription *desc = NULL;
+  const GstStructure *reply;
+
+  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED)
+    return NULL;
+  reply = gst_promise_get_reply (promise);
+  if (reply == NULL)
+    return NULL;
+  if (gst_structure_has_field (reply, "error")) {
+    g_autoptr (GError) error = NULL;
+
+    gst_structure_get (reply, "error", G_TYPE_ERROR, &error, NULL);
+    g_message ("Negotiation with %s failed: %s", peer_id, error ? error->message : "?");
+    return NULL;
+  }
+  gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, NULL);
+  return desc;
+}
+
+/* Runs on webrtcbin's thread; self is kept alive by the promise's user data. */
+static void
+on_offer_created (GstPromise *promise,
+                  gpointer    user_data)
+{
+  CanopyEdge *self = user_data;
+  GstWebRTCSessionDescription *offer = take_reply (promise, "offer", self->peer_id);
+
+  gst_promise_unref (promise);
+  if (offer == NULL || self->closed) {
+    if (offer != NULL)
+      gst_webrtc_session_description_free (offer);
+    return;
+  }
+  g_signal_emit_by_name (self->webrtcbin, "set-local-description", offer, NULL);
+  send_description (self, offer);
+  gst_webrtc_session_description_free (offer);
+}
+
+static void
+start_offer (CanopyEdge *self,
+             gpointer    data)
+{
+  GstPromise *promise = gst_promise_new_with_change_func (on_offer_created, g_object_ref (self),
+                                                          g_object_unref);
+
+  g_signal_emit_by_name (self->webrtcbin, "create-offer", NULL, promise);
+}
+
+static void
+on_negotiation_needed (GstElement *webrtcbin,
+                       gpointer    user_data)
+{
+  CanopyEdge *self = user_data;
+
+  if (self->to_child)
+    hop_to_main (self, start_offer, NULL, NULL);
+}
+
+static void
+on_answer_created (GstPromise *promise,
+                   gpointer    user_data)
+{
+  CanopyEdge *self = user_data;
+  GstWebRTCSessionDescription *answer = take_reply (promise, "answer", self->peer_id);
+
+  gst_promise_unref (promise);
+  if (answer == NULL || self->closed) {
+    if (answer != NULL)
+      gst_webrtc_session_description_free (answer);
+    return;
+  }
+  g_signal_emit_by_name (self->webrtcbin, "set-local-description", answer, NULL);
+  send_description (self, answer);
+  gst_webrtc_session_description_free (answer);
+}
+
+static void
+on_remote_offer_set (GstPromise *promise,
+                     gpointer    user_data)
+{
+  CanopyEdge *self = user_data;
+
+  gst_promise_unref (promise);
+  if (self->closed)
+    return;
+  g_signal_emit_by_name (self->webrtcbin, "create-answer", NULL,
+                         gst_promise_new_with_change_func (on_answer_created, g_object_ref (self),
+                                                           g_object_unref));
+}
+
+static void
+on_ice_candidate (GstElement *webrtcbin,
+                  guint       mline,
+                  const char *candidate,
+                  gpointer    user_data)
+{
+  CanopyEdge *self = user_data;
+  JsonObject *data;
+
+  if (candidate == NULL || *candidate == '\0')
+    return;
+  data = json_object_new ();
+  json_object_set_string_member (data, "candidate", candidate);
+  json_object_set_int_member (data, "mline", mline);
+  hop_to_main (self, emit_signal_object, data, (GDestroyNotify) json_object_unref);
+}
+
+static void
+set_connected (CanopyEdge *self,
+               gpointer    data)
+{
+  if (self->connected)
+    return;
+  self->connected = TRUE;
+  g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
+}
+
+static void
+on_connection_state (GstElement *webrtcbin,
+                     GParamSpec *pspec,
+                     gpointer    user_data)
+{
+  CanopyEdge *self = user_data;
+  GstWebRTCPeerConnectionState state;
+
+  g_object_get (webrtcbin, "connection-state", &state, NULL);
+  switch (state) {
+  case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
+    hop_to_main (self, set_connected, NULL, NULL);
+    break;
+  case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
+    /* 1.22 has no ICE restart: the node replaces the whole edge. */
+    hop_to_main (self, emit_gone, (gpointer) "ICE failed", NULL);
+    break;
+  case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED:
+    hop_to_main (self, emit_gone, (gpointer) "connection closed", NULL);
+    break;
+  default:
+    break;
+  }
+}
+
+/* --- data channels --- */
+
+typedef struct {
+  char *label;
+  char *text;
+} ChannelMessage;
+
+static void
+channel_message_free (gpointer data)
+{
+  ChannelMessage *m = data;
+
+  g_free (m->label);
+  g_free (m->text);
+  g_free (m);
+}
+
+static void
+deliver_message (CanopyEdge *self,
+                 gpointer    data)
+{
+  ChannelMessage *m = data;
+
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, m->label, m->text);
+}
+
+static gboolean
+is_ctrl (CanopyEdge           *self,
+         GstWebRTCDataChannel *channel)
+{
+  return channel == self->ctrl;
+}
+
+static void
+on_message_string (GstWebRTCDataChannel *channel,
+                   const char           *text,
+                   gpointer              user_data)
+{
+  CanopyEdge *self = user_data;
+  gboolean ctrl = is_ctrl (self, channel);
+  gsize max = ctrl ? CANOPY_EDGE_CTRL_MAX : CANOPY_EDGE_CHAT_MAX;
+  ChannelMessage *m;
+
+  if (text == NULL || strlen (text) > max) {
+    g_message ("Dropping an oversized message from %s", self->peer_id);
+    return;
+  }
+  m = g_new0 (ChannelMessage, 1);
+  m->label = g_strdup (ctrl ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT);
+  m->text = g_strdup (text);
+  hop_to_main (self, deliver_message, m, channel_message_free);
+}
+
+static GQueue *
+pending_for (CanopyEdge *self,
+             const char *label)
+{
+  return g_str_equal (label, CANOPY_EDGE_CTRL) ? &self->pending_ctrl : &self->pending_chat;
+}
+
+static GstWebRTCDataChannel *
+channel_for (CanopyEdge *self,
+             const char *label)
+{
+  return g_str_equal (label, CANOPY_EDGE_CTRL) ? self->ctrl : self->chat;
+}
+
+static gboolean
+channel_is_open (GstWebRTCDataChannel *channel)
+{
+  GstWebRTCDataChannelState state;
+
+  if (channel == NULL)
+    return FALSE;
+  g_object_get (channel, "ready-state", &state, NULL);
+  return state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+}
+
+static void
+channel_opened (CanopyEdge *self,
+                gpointer    data)
+{
+  const char *label = data;
+  GstWebRTCDataChannel *channel = channel_for (self, label);
+  GQueue *pending = pending_for (self, label);
+  char *text;
+
+  while ((text = g_queue_pop_head (pending)) != NULL) {
+    g_signal_emit_by_name (channel, "send-string", text);
+    g_free (text);
+  }
+  g_signal_emit (self, signals[SIGNAL_CHANNEL_OPEN], 0, label);
+}
+
+static void
+on_channel_open (GstWebRTCDataChannel *channel,
+                 gpointer              user_data)
+{
+  CanopyEdge *self = user_data;
+
+  hop_to_main (self, channel_opened,
+               (gpointer) (is_ctrl (self, channel) ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT), NULL);
+}
+
+static void
+on_channel_close (GstWebRTCDataChannel *channel,
+                  gpointer              user_data)
+{
+  hop_to_main (user_data, emit_gone, (gpointer) "data channel closed", NULL);
+}
+
+static void
+on_channel_error (GstWebRTCDataChannel *channel,
+                  GError               *error,
+                  gpointer              user_data)
+{
+  CanopyEdge *self = user_data;
+
+  g_message ("Data channel error with %s: %s", self->peer_id, error ? error->message : "?");
+}
+
+static void
+watch_channel (CanopyEdge           *self,
+               GstWebRTCDataChannel *channel)
+{
+  g_signal_connect (channel, "on-message-string", G_CALLBACK (on_message_string), self);
+  g_signal_connect (channel, "on-open", G_CALLBACK (on_channel_open), self);
+  g_signal_connect (channel, "on-close", G_CALLBACK (on_channel_close), self);
+  g_signal_connect (channel, "on-error", G_CALLBACK (on_channel_error), self);
+}
+
+static void
+adopt_channel (CanopyEdge *self,
+               gpointer    data)
+{
+  GstWebRTCDataChannel *channel = data;
+  g_autofree char *label = NULL;
+  GstWebRTCDataChannel **slot;
+
+  g_object_get (channel, "label", &label, NULL);
+  if (g_strcmp0 (label, CANOPY_EDGE_CTRL) == 0)
+    slot = &self->ctrl;
+  else if (g_strcmp0 (label, CANOPY_EDGE_CHAT) == 0)
+    slot = &self->chat;
+  else {
+    g_message ("Ignoring data channel \"%s\" from %s", label ? label : "", self->peer_id);
+    return;
+  }
+  if (*slot != NULL)
+    return;
+  *slot = g_object_ref (channel);
+  watch_channel (self, channel);
+  /* The answerer's channels usually open before they are announced. */
+  if (channel_is_open (channel))
+    channel_opened (self, (gpointer) (slot == &self->ctrl ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT));
+}
+
+static void
+on_data_channel (GstElement           *webrtcbin,
+                 GstWebRTCDataChannel *channel,
+                 gpointer              user_data)
+{
+  hop_to_main (user_data, adopt_channel, g_object_ref (channel), g_object_unref);
+}
+
+/* --- media --- */
+
+static void
+on_pad_added (GstElement *webrtcbin,
+              GstPad     *pad,
+              gpointer    user_data)
+{
+  CanopyEdge *self = user_data;
+  g_autoptr (GstCaps) caps = NULL;
+  g_autoptr (GstPad) sink = NULL;
+  const GstStructure *s;
+  gboolean video;
+  GstElement *tee;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC || self->to_child)
+    return;
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  s = gst_caps_get_structure (caps, 0);
+  video = g_strcmp0 (gst_structure_get_string (s, "media"), "video") == 0;
+  tee = video ? self->video_tee : self->audio_tee;
+  sink = gst_element_get_static_pad (tee, "sink");
+  if (gst_pad_is_linked (sink)) {
+    g_autoptr (GstPad) old = gst_pad_get_peer (sink);
+
+    if (old != NULL)
+      gst_pad_unlink (old, sink);
+  }
+  if (gst_pad_link (pad, sink) != GST_PAD_LINK_OK) {
+    g_message ("Could not link %s from %s", video ? "video" : "audio", self->peer_id);
+    return;
+  }
+  g_set_object (&self->linked_sinks[video ? 0 : 1], sink);
+  if (video) {
+    /* H.264 children never ask for a keyframe at start-up; VP8's depayloader does. One
+     * request either way: the relays above coalesce it. */
+    gst_pad_send_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                                                                            TRUE, 0));
+  }
+}
+
+static GstElement *
+make_branch_queue (void)
+{
+  GstElement *queue = gst_element_factory_make ("queue", NULL);
+
+  /* Leaky: one child whose ICE never completes must not freeze the relay's own playback
+   * and every other child. */
+  g_object_set (queue,
+                "leaky", 2,
+                "max-size-time", (guint64) 300 * GST_MSECOND,
+                "max-size-buffers", 0,
+                "max-size-bytes", 0,
+                NULL);
+  return queue;
+}
+
+static void
+prepare_branch (CanopyEdge *self,
+                guint       index)
+{
+  GstElement *queue = make_branch_queue ();
+  g_autoptr (GstPad) queue_src = NULL;
+  g_autoptr (GstPad) sink = NULL;
+  g_autoptr (GstWebRTCRTPTransceiver) transceiver = NULL;
+
+  gst_bin_add (self->pipeline, queue);
+  self->queues[index] = gst_object_ref (queue);
+  queue_src = gst_element_get_static_pad (queue, "src");
+  sink = gst_element_request_pad_simple (self->webrtcbin, "sink_%u");
+  g_object_get (sink, "transceiver", &transceiver, NULL);
+  g_object_set (transceiver,
+                "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+                "do-nack", TRUE,
+                NULL);
+  gst_pad_link (queue_src, sink);
+}
+
+static void
+connect_branch (CanopyEdge *self,
+                guint       index,
+                GstElement *tee)
+{
+  g_autoptr (GstPad) queue_sink = gst_element_get_static_pad (self->queues[index], "sink");
+
+  gst_element_sync_state_with_parent (self->queues[index]);
+  self->tee_pads[index] = gst_element_request_pad_simple (tee, "src_%u");
+  gst_pad_link (self->tee_pads[index], queue_sink);
+}
+
+static void
+setup_to_child (CanopyEdge *self)
+{
+  /* The order the media-plane notes found: sink pads requested in NULL, channels made in
+   * READY, then PLAYING, then the tee linked. The first offer then carries video, audio and
+   * SCTP, with no renegotiation. */
+  prepare_branch (self, 0);
+  prepare_branch (self, 1);
+  gst_element_set_state (self->webrtcbin, GST_STATE_READY);
+  g_signal_emit_by_name (self->webrtcbin, "create-data-channel", CANOPY_EDGE_CTRL, NULL,
+                         &self->ctrl);
+  g_signal_emit_by_name (self->webrtcbin, "create-data-channel", CANOPY_EDGE_CHAT, NULL,
+                         &self->chat);
+  if (self->ctrl != NULL)
+    watch_channel (self, self->ctrl);
+  if (self->chat != NULL)
+    watch_channel (self, self->chat);
+  gst_element_sync_state_with_parent (self->webrtcbin);
+  connect_branch (self, 0, self->video_tee);
+  connect_branch (self, 1, self->audio_tee);
+}
+
+static CanopyEdge *
+edge_new (GstBin                *pipeline,
+          const char            *peer_id,
+          gboolean               to_child,
+          GstElement            *video_tee,
+          GstElement            *audio_tee,
+          const CanopyIceConfig *ice,
+          guint                  latency_ms)
+{
+  CanopyEdge *self = g_object_new (CANOPY_TYPE_EDGE, NULL);
+  g_autofree char *name = g_strdup_printf ("%s-%s", to_child ? "child" : "parent", peer_id);
+
+  self->pipeline = gst_object_ref (pipeline);
+  self->peer_id = g_strdup (peer_id);
+  self->to_child = to_child;
+  self->video_tee = gst_object_ref (video_tee);
+  self->audio_tee = gst_object_ref (audio_tee);
+  self->webrtcbin = gst_object_ref_sink (canopy_webrtc_new (name, ice, latency_ms));
+
+  g_signal_connect (self->webrtcbin, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed),
+                    self);
+  g_signal_connect (self->webrtcbin, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
+  g_signal_connect (self->webrtcbin, "notify::connection-state",
+                    G_CALLBACK (on_connection_state), self);
+  g_signal_connect (self->webrtcbin, "on-data-channel", G_CALLBACK (on_data_channel), self);
+  g_signal_connect (self->webrtcbin, "pad-added", G_CALLBACK (on_pad_added), self);
+  gst_bin_add (pipeline, self->webrtcbin);
+  if (to_child)
+    setup_to_child (self);
+  else
+    gst_element_sync_state_with_parent (self->webrtcbin);
+  return self;
+}
+
+/**
+ * canopy_edge_new_to_child:
+ * @pipeline: the node's pipeline
+ * @peer_id: the child's peer id
+ * @video_tee: the tee carrying this node's video RTP
+ * @audio_tee: the tee carrying this node's audio RTP
+ * @ice: (nullable): ICE configuration
+ *
+ * Starts forwarding to a child: this side offers (it picks the payload types, so RTP passes
+ * through relays untouched). Connect to #CanopyEdge::signal at once: the offer follows.
+ *
+ * Returns: (transfer full): the edge
+ */
+CanopyEdge *
+canopy_edge_new_to_child (GstBin                *pipeline,
+                          const char            *peer_id,
+                          GstElement            *video_tee,
+                          GstElement            *audio_tee,
+                          const CanopyIceConfig *ice)
+{
+  return edge_new (pipeline, peer_id, TRUE, video_tee, audio_tee, ice, CANOPY_DEFAULT_LATENCY_MS);
+}
+
+/**
+ * canopy_edge_new_to_parent:
+ * @pipeline: the node's pipeline
+ * @peer_id: the parent's peer id
+ * @video_tee: the tee to feed with the parent's video RTP
+ * @audio_tee: the tee to feed with the parent's audio RTP
+ * @ice: (nullable): ICE configuration
+ * @latency_ms: jitterbuffer latency
+ *
+ * Returns: (transfer full): an edge waiting for the parent's offer
+ */
+CanopyEdge *
+canopy_edge_new_to_parent (GstBin                *pipeline,
+                           const char            *peer_id,
+                           GstElement            *video_tee,
+                           GstElement            *audio_tee,
+                           const CanopyIceConfig *ice,
+                           guint                  latency_ms)
+{
+  return edge_new (pipeline, peer_id, FALSE, video_tee, audio_tee, ice, latency_ms);
+}
+
+static gboolean
+handle_description (CanopyEdge *self,
+                    const char *sdp_text,
+                    const char *sdp_type,
+                    GError    **error)
+{
+  GstSDPMessage *sdp = NULL;
+  GstWebRTCSessionDescription *desc;
+  gboolean offer = g_str_equal (sdp_type, "offer");
+
+  if (!offer && !g_str_equal (sdp_type, "answer")) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "Unknown sdp_type \"%s\"",
+                 sdp_type);
+    return FALSE;
+  }
+  /* The parent always offers and the child always answers, once. */
+  if (offer == self->to_child || self->have_remote) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_FORBIDDEN, "Unexpected %s from %s", sdp_type,
+                 self->peer_id);
+    return FALSE;
+  }
+  if (gst_sdp_message_new_from_text (sdp_text, &sdp) != GST_SDP_OK ||
+      gst_sdp_message_medias_len (sdp) == 0) {
+    if (sdp != NULL)
+      gst_sdp_message_free (sdp);
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "Invalid SDP from %s",
+                 self->peer_id);
+    return FALSE;
+  }
+  self->have_remote = TRUE;
+  desc = gst_webrtc_session_description_new (offer ? GST_WEBRTC_SDP_TYPE_OFFER
+                                                   : GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+  if (offer) {
+    g_signal_emit_by_name (self->webrtcbin, "set-remote-description", desc,
+                           gst_promise_new_with_change_func (on_remote_offer_set,
+                                                             g_object_ref (self), g_object_unref));
+  } else {
+    g_signal_emit_by_name (self->webrtcbin, "set-remote-description", desc, NULL);
+  }
+  gst_webrtc_session_description_free (desc);
+  return TRUE;
+}
+
+/**
+ * canopy_edge_handle_signal:
+ * @self: an edge
+ * @data: the untrusted `data` of a `signal` message from this edge's peer
+ * @error: return location for a #CanopyError
+ *
+ * Returns: %FALSE with @error set when @data is not a valid description or candidate
+ */
+gboolean
+canopy_edge_handle_signal (CanopyEdge *self,
+                           JsonObject *data,
+                           GError    **error)
+{
+  const char *sdp = NULL;
+  const char *sdp_type = NULL;
+  const char *candidate = NULL;
+  gint64 mline = 0;
+
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
+
+  if (self->closed)
+    return TRUE;
+  if (!canopy_json_get_string (data, "sdp", SDP_MAX, FALSE, &sdp, error) ||
+      !canopy_json_get_string (data, "candidate", CANDIDATE_MAX, FALSE, &candidate, error))
+    return FALSE;
+  if (sdp != NULL) {
+    if (!canopy_json_get_string (data, "sdp_type", 16, TRUE, &sdp_type, error))
+      return FALSE;
+    return handle_description (self, sdp, sdp_type, error);
+  }
+  if (candidate != NULL) {
+    if (!canopy_json_get_int (data, "mline", 0, 63, TRUE, &mline, error))
+      return FALSE;
+    if (!g_str_has_prefix (candidate, "candidate:")) {
+      g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "Invalid ICE candidate");
+      return FALSE;
+    }
+    g_signal_emit_by_name (self->webrtcbin, "add-ice-candidate", (guint) mline, candidate);
+    return TRUE;
+  }
+  g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
+               "A signal needs \"sdp\" or \"candidate\"");
+  return FALSE;
+}
+
+/**
+ * canopy_edge_send:
+ * @self: an edge
+ * @label: %CANOPY_EDGE_CTRL or %CANOPY_EDGE_CHAT
+ * @text: the message
+ *
+ * Sends @text on a data channel, or keeps it until the channel opens.
+ */
+void
+canopy_edge_send (CanopyEdge *self,
+                  const char *label,
+                  const char *text)
+{
+  GstWebRTCDataChannel *channel;
+  GQueue *pending;
+
+  g_return_if_fail (CANOPY_IS_EDGE (self));
+
+  if (self->closed)
+    return;
+  channel = channel_for (self, label);
+  pending = pending_for (self, label);
+  if (channel_is_open (channel) && g_queue_is_empty (pending)) {
+    g_signal_emit_by_name (channel, "send-string", text);
+    return;
+  }
+  if (g_queue_get_length (pending) >= PENDING_MAX)
+    g_free (g_queue_pop_head (pending));
+  g_queue_push_tail (pending, g_strdup (text));
+}
+
+/**
+ * canopy_edge_is_open:
+ * @self: an edge
+ * @label: a channel label
+ *
+ * Returns: whether that data channel is open
+ */
+gboolean
+canopy_edge_is_open (CanopyEdge *self,
+                     const char *label)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
+  return !self->closed && channel_is_open (channel_for (self, label));
+}
+
+const char *
+canopy_edge_get_peer_id (CanopyEdge *self)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), NULL);
+  return self->peer_id;
+}
+
+gboolean
+canopy_edge_is_to_child (CanopyEdge *self)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
+  return self->to_child;
+}
+
+gboolean
+canopy_edge_is_connected (CanopyEdge *self)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
+  return self->connected;
+}
+
+static void
+release_channel (CanopyEdge            *self,
+                 GstWebRTCDataChannel **channel)
+{
+  if (*channel == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (*channel, self);
+  g_clear_object (channel);
+}
+
+/**
+ * canopy_edge_close:
+ * @self: an edge
+ *
+ * Unhooks the edge from the node's tees and stops its webrtcbin. Idempotent; no signal is
+ * emitted after this.
+ */
+void
+canopy_edge_close (CanopyEdge *self)
+{
+  g_return_if_fail (CANOPY_IS_EDGE (self));
+
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
+
+  for (guint i = 0; i < 2; i++) {
+    GstElement *tee = i == 0 ? self->video_tee : self->audio_tee;
+
+    if (self->tee_pads[i] != NULL) {
+      g_autoptr (GstPad) peer = gst_pad_get_peer (self->tee_pads[i]);
+
+      if (peer != NULL)
+        gst_pad_unlink (self->tee_pads[i], peer);
+      gst_element_release_request_pad (tee, self->tee_pads[i]);
+      g_clear_object (&self->tee_pads[i]);
+    }
+    if (self->linked_sinks[i] != NULL) {
+      g_autoptr (GstPad) peer = gst_pad_get_peer (self->linked_sinks[i]);
+
+      /* Unlink only if this edge's webrtcbin still feeds the tee. */
+      if (peer != NULL && GST_OBJECT_PARENT (peer) != NULL &&
+          (GstElement *) GST_OBJECT_PARENT (peer) == self->webrtcbin)
+        gst_pad_unlink (peer, self->linked_sinks[i]);
+      g_clear_object (&self->linked_sinks[i]);
+    }
+  }
+  gst_element_set_state (self->webrtcbin, GST_STATE_NULL);
+  for (guint i = 0; i < 2; i++) {
+    if (self->queues[i] != NULL) {
+      gst_element_set_state (self->queues[i], GST_STATE_NULL);
+      gst_bin_remove (self->pipeline, self->queues[i]);
+      gst_clear_object (&self->queues[i]);
+    }
+  }
+  release_channel (self, &self->ctrl);
+  release_channel (self, &self->chat);
+  gst_bin_remove (self->pipeline, self->webrtcbin);
+  g_queue_clear_full (&self->pending_ctrl, g_free);
+  g_queue_clear_full (&self->pending_chat, g_free);
+}
+
+static void
+canopy_edge_dispose (GObject *object)
+{
+  CanopyEdge *self = CANOPY_EDGE (object);
+
+  if (self->webrtcbin != NULL)
+    canopy_edge_close (self);
+  gst_clear_object (&self->webrtcbin);
+  gst_clear_object (&self->video_tee);
+  gst_clear_object (&self->audio_tee);
+  gst_clear_object (&self->pipeline);
+  G_OBJECT_CLASS (canopy_edge_parent_class)->dispose (object);
+}
+
+static void
+canopy_edge_finalize (GObject *object)
+{
+  CanopyEdge *self = CANOPY_EDGE (object);
+
+  g_free (self->peer_id);
+  g_main_context_unref (self->context);
+  G_OBJECT_CLASS (canopy_edge_parent_class)->finalize (object);
+}
+
+static void
+canopy_edge_class_init (CanopyEdgeClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = canopy_edge_dispose;
+  object_class->finalize = canopy_edge_finalize;
+
+  /**
+   * CanopyEdge::signal:
+   * @data: a description or candidate for the peer, to send through the server
+   */
+  signals[SIGNAL_SIGNAL] = g_signal_new ("signal", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                         JSON_TYPE_OBJECT);
+  signals[SIGNAL_CHANNEL_OPEN] = g_signal_new ("channel-open", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_MESSAGE] = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                          G_TYPE_STRING);
+  signals[SIGNAL_CONNECTED] = g_signal_new ("connected", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                            0);
+  /**
+   * CanopyEdge::gone:
+   * The connection failed or the peer closed it: the node drops this edge.
+   */
+  signals[SIGNAL_GONE] = g_signal_new ("gone", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                       NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+canopy_edge_init (CanopyEdge *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  g_queue_init (&self->pending_ctrl);
+  g_queue_init (&self->pending_chat);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
+#include <json-glib/json-glib.h>
+
+#include "canopy-webrtc.h"
+
+G_BEGIN_DECLS
+
+#define CANOPY_EDGE_CTRL "ctrl"
+#define CANOPY_EDGE_CHAT "chat"
+#define CANOPY_EDGE_CTRL_MAX (256 * 1024)
+#define CANOPY_EDGE_CHAT_MAX (8 * 1024)
+
+#define CANOPY_TYPE_EDGE (canopy_edge_get_type ())
+G_DECLARE_FINAL_TYPE (CanopyEdge, canopy_edge, CANOPY, EDGE, GObject)
+
+CanopyEdge *canopy_edge_new_to_child  (GstBin                *pipeline,
+                                       const char            *peer_id,
+                                       GstElement            *video_tee,
+                                       GstElement            *audio_tee,
+                                       const CanopyIceConfig *ice);
+CanopyEdge *canopy_edge_new_to_parent (GstBin                *pipeline,
+                                       const char            *peer_id,
+                                       GstElement            *video_tee,
+                                       GstElement            *audio_tee,
+                                       const CanopyIceConfig *ice,
+                                       guint                  latency_ms);
+const char *canopy_edge_get_peer_id   (CanopyEdge            *self);
+gboolean    canopy_edge_is_to_child   (CanopyEdge            *self);
+gboolean    canopy_edge_is_connected  (CanopyEdge            *self);
+gboolean    canopy_edge_is_open       (CanopyEdge            *self,
+                                       const char            *label);
+gboolean    canopy_edge_handle_signal (CanopyEdge            *self,
+                                       JsonObject            *data,
+                                       GError               **error);
+void        canopy_edge_send          (CanopyEdge            *self,
+                                       const char            *label,
+                                       const char            *text);
+void        canopy_edge_close         (CanopyEdge            *self);
+
+G_END_DECLS

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopyWebrtc"
+
+#include "canopy-webrtc.h"
+
+#include <agent.h>
+#include <gio/gio.h>
+#include <gst/video/video.h>
+#include <gst/webrtc/nice/nice.h>
+#include <gst/webrtc/webrtc.h>
+#include <string.h>
+
+static void
+on_new_transceiver (GstElement              *webrtcbin,
+                    GstWebRTCRTPTransceiver *transceiver,
+                    gpointer                 user_data)
+{
+  /* Without this the answer carries no "nack": every loss becomes a keyframe for the tree. */
+  g_object_set (transceiver, "do-nack", TRUE, NULL);
+}
+
+static void
+restrict_agent (GstElement            *webrtcbin,
+                const CanopyIceConfig *ice)
+{
+  g_autoptr (GstWebRTCICE) webrtc_ice = NULL;
+  NiceAgent *agent = NULL;
+
+  g_object_get (webrtcbin, "ice-agent", &webrtc_ice, NULL);
+  g_return_if_fail (webrtc_ice != NULL);
+  g_object_get (webrtc_ice, "agent", &agent, NULL);
+  g_return_if_fail (agent != NULL);
+
+  /* UPnP is on by default: it multicasts SSDP out of the machine and starts an HTTP
+   * server per agent. Always off, before any gathering. */
+  g_object_set (agent, "upnp", FALSE, NULL);
+  g_object_set (webrtc_ice, "ice-tcp", FALSE, NULL);
+
+  for (guint i = 0; ice != NULL && ice->addresses != NULL && ice->addresses[i] != NULL; i++) {
+    NiceAddress addr;
+
+    nice_address_init (&addr);
+    if (nice_address_set_from_string (&addr, ice->addresses[i]))
+      nice_agent_add_local_address (agent, &addr);
+    else
+      g_message ("Ignoring ICE address %s: not an IP address", ice->addresses[i]);
+  }
+  g_object_unref (agent);
+}
+
+/**
+ * canopy_webrtc_server_url:
+ * @url: a `stun:` or `turn:`/`turns:` URL as in the protocol's `ice_servers`
+ * @username: (nullable): TURN user name
+ * @credential: (nullable): TURN password
+ *
+ * Returns: (transfer full) (nullable): the form webrtcbin wants (`stun://host:port`,
+ *   `turn://user:pass@host:port`), or %NULL when @url is not one of those schemes
+ */
+char *
+canopy_webrtc_server_url (const char *url,
+                          const char *username,
+                          const char *credential)
+{
+  const char *rest;
+  const char *scheme;
+
+  if (g_str_has_prefix (url, "stun:"))
+    scheme = "stun", rest = url + 5;
+  else if (g_str_has_prefix (url, "turns:"))
+    scheme = "turns", rest = url + 6;
+  else if (g_str_has_prefix (url, "turn:"))
+    scheme = "turn", rest = url + 5;
+  else
+    return NULL;
+  while (*rest == '/')
+    rest++;
+  if (*rest == '\0')
+    return NULL;
+  if (g_str_equal (scheme, "stun"))
+    return g_strdup_printf ("stun://%s", rest);
+  {
+    g_autofree char *user = g_uri_escape_string (username ? username : "", NULL, FALSE);
+    g_autofree char *pass = g_uri_escape_string (credential ? credential : "", NULL, FALSE);
+
+    return g_strdup_printf ("%s://%s:%s@%s", scheme, user, pass, rest);
+  }
+}
+
+static void
+apply_ice_servers (GstElement *webrtcbin,
+                   JsonArray  *servers)
+{
+  gboolean have_stun = FALSE;
+
+  for (guint i = 0; servers != NULL && i < json_array_get_length (servers); i++) {
+    JsonNode *node = json_array_get_element (servers, i);
+    JsonObject *server;
+    JsonArray *urls;
+    const char *username = NULL;
+    const char *credential = NULL;
+
+    if (!JSON_NODE_HOLDS_OBJECT (node))
+      continue;
+    server = json_node_get_object (node);
+    if (!json_object_has_member (server, "urls") ||
+        !JSON_NODE_HOLDS_ARRAY (json_object_get_member (server, "urls")))
+      continue;
+    urls = json_object_get_array_member (server, "urls");
+    if (json_object_has_member (server, "username"))
+      username = json_object_get_string_member_with_default (server, "username", NULL);
+    if (json_object_has_member (server, "credential"))
+      credential = json_object_get_string_member_with_default (server, "credential", NULL);
+
+    for (guint j = 0; j < json_array_get_length (urls); j++) {
+      const char *url = json_array_get_string_element (urls, j);
+      g_autofree char *converted = NULL;
+      gboolean ok = FALSE;
+
+      if (url == NULL || (converted = canopy_webrtc_server_url (url, username, credential)) == NULL)
+        continue;
+      if (g_str_has_prefix (converted, "stun://")) {
+        /* webrtcbin takes one STUN server; the first one configured wins. */
+        if (!have_stun)
+          g_object_set (webrtcbin, "stun-server", converted, NULL);
+        have_stun = TRUE;
+      } else {
+        g_signal_emit_by_name (webrtcbin, "add-turn-server", converted, &ok);
+        if (!ok)
+          g_message ("webrtcbin refused TURN server %s", url);
+      }
+    }
+  }
+}
+
+/**
+ * canopy_webrtc_new:
+ * @name: element name
+ * @ice: (nullable): servers and local addresses for ICE
+ * @latency_ms: jitterbuffer latency for what this webrtcbin receives
+ *
+ * Makes a webrtcbin the way every tree edge needs it: max-bundle, NACK on every
+ * transceiver it creates, libnice UPnP off, ICE servers only from the configuration.
+ *
+ * Returns: (transfer floating): the webrtcbin
+ */
+GstElement *
+canopy_webrtc_new (const char            *name,
+                   const CanopyIceConfig *ice,
+                   guint                  latency_ms)
+{
+  GstElement *webrtcbin = gst_element_factory_make ("webrtcbin", name);
+
+  g_return_val_if_fail (webrtcbin != NULL, NULL);
+  g_object_set (webrtcbin,
+                "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
+                "latency", latency_ms,
+                NULL);
+  g_signal_connect (webrtcbin, "on-new-transceiver", G_CALLBACK (on_new_transceiver), NULL);
+  restrict_agent (webrtcbin, ice);
+  if (ice != NULL)
+    apply_ice_servers (webrtcbin, ice->servers);
+  return webrtcbin;
+}
+
+static void
+on_deep_element_added (GstBin     *bin,
+                       GstBin     *sub_bin,
+                       GstElement *element,
+                       gpointer    user_data)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  /* webrtcbin puts "clocksync sync=true" before every send stream. On forwarded streams
+   * it re-times packets by the receiving jitterbuffer's PTS: standing 15-255 ms per hop.
+   * On the host it only holds each frame back until its running time. Off everywhere. */
+  if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "clocksync"))
+    g_object_set (element, "sync", FALSE, NULL);
+}
+
+/**
+ * canopy_webrtc_watch_pipeline:
+ * @pipeline: the node's pipeline
+ *
+ * Applies the pipeline-wide fixes of the media-plane notes to every webrtcbin that will
+ * ever be added to @pipeline.
+ */
+void
+canopy_webrtc_watch_pipeline (GstBin *pipeline)
+{
+  g_signal_connect (pipeline, "deep-element-added", G_CALLBACK (on_deep_element_added), NULL);
+}
+
+/**
+ * canopy_webrtc_ntp_caps:
+ *
+ * Returns: (transfer none): the `timestamp/x-ntp` caps of capture stamps
+ */
+GstCaps *
+canopy_webrtc_ntp_caps (void)
+{
+  static GstCaps *caps;
+
+  if (g_once_init_enter (&caps)) {
+    GstCaps *c = gst_caps_new_empty_simple ("timestamp/x-ntp");
+
+    GST_MINI_OBJECT_FLAG_SET (c, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
+    g_once_init_leave (&caps, c);
+  }
+  return caps;
+}
+
+/**
+ * canopy_webrtc_is_keyframe_request:
+ * @event: an event
+ *
+ * Returns: whether @event is an upstream ForceKeyUnit
+ */
+gboolean
+canopy_webrtc_is_keyframe_request (GstEvent *event)
+{
+  return GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_UPSTREAM &&
+         gst_video_event_is_force_key_unit (event);
+}
+
+typedef struct {
+  GMutex lock;
+  gint64 last;
+} Coalescer;
+
+static void
+coalescer_free (gpointer data)
+{
+  Coalescer *c = data;
+
+  g_mutex_clear (&c->lock);
+  g_free (c);
+}
+
+static GstPadProbeReturn
+coalesce_probe (GstPad          *pad,
+                GstPadProbeInfo *info,
+                gpointer         user_data)
+{
+  Coalescer *c = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstPadProbeReturn ret = GST_PAD_PROBE_OK;
+  gint64 now;
+
+  if (!canopy_webrtc_is_keyframe_request (event))
+    return GST_PAD_PROBE_OK;
+  now = g_get_monotonic_time ();
+  /* Requests come up from every child's branch thread at once. */
+  g_mutex_lock (&c->lock);
+  if (c->last != 0 && now - c->last < CANOPY_KEYFRAME_MIN_INTERVAL_MS * 1000)
+    ret = GST_PAD_PROBE_DROP;
+  else
+    c->last = now;
+  g_mutex_unlock (&c->lock);
+  return ret;
+}
+
+/**
+ * canopy_webrtc_coalesce_keyframe_requests:
+ * @pad: a pad upstream keyframe requests pass through (a relay's video tee sink)
+ *
+ * Every join and every unrepaired loss below a relay asks for a keyframe; let at most one
+ * through per %CANOPY_KEYFRAME_MIN_INTERVAL_MS.
+ */
+void
+canopy_webrtc_coalesce_keyframe_requests (GstPad *pad)
+{
+  Coalescer *c = g_new0 (Coalescer, 1);
+
+  g_mutex_init (&c->lock);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, coalesce_probe, c, coalescer_free);
+}
+
+/**
+ * canopy_address_is_loopback:
+ * @host: a host name or address
+ *
+ * Returns: whether @host names this machine's loopback
+ */
+gboolean
+canopy_address_is_loopback (const char *host)
+{
+  g_autoptr (GInetAddress) addr = NULL;
+
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  addr = g_inet_address_new_from_string (host);
+  return addr != NULL && g_inet_address_get_is_loopback (addr);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* The receiving jitterbuffer latency for live rooms (media-plane notes: 50-100 ms). */
+#define CANOPY_DEFAULT_LATENCY_MS 60
+
+/* At most one keyframe request passes a relay (or reaches the encoder) per this interval. */
+#define CANOPY_KEYFRAME_MIN_INTERVAL_MS 500
+
+/* The ntp-64 RTP header extension that carries the capture wall clock end to end. */
+#define CANOPY_NTP64_URI "urn:ietf:params:rtp-hdrext:ntp-64"
+#define CANOPY_NTP64_ID 1
+#define CANOPY_NTP_OFFSET_S G_GUINT64_CONSTANT (2208988800)
+
+/**
+ * CanopyIceConfig:
+ * @servers: (nullable): the `ice_servers` array handed out by the signalling server
+ * @addresses: (nullable): local addresses ICE may gather on; %NULL for every interface
+ *
+ * How every webrtcbin of a node finds its way to the others.
+ */
+typedef struct {
+  JsonArray *servers;
+  char     **addresses;
+} CanopyIceConfig;
+
+GstElement *canopy_webrtc_new                 (const char            *name,
+                                               const CanopyIceConfig *ice,
+                                               guint                  latency_ms);
+void        canopy_webrtc_watch_pipeline      (GstBin                *pipeline);
+GstCaps    *canopy_webrtc_ntp_caps            (void);
+gboolean    canopy_webrtc_is_keyframe_request (GstEvent              *event);
+void        canopy_webrtc_coalesce_keyframe_requests (GstPad         *pad);
+char       *canopy_webrtc_server_url          (const char            *url,
+                                               const char            *username,
+                                               const char            *credential);
+gboolean    canopy_address_is_loopback        (const char            *host);
+
+G_END_DECLS

@@ -1,0 +1,931 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopySignalServer"
+
+/* Rooms, the room directory and the signalling messages of CanopySignalServer. Everything here
+ * runs on the server's main context; every member of every message is untrusted. */
+
+#include "canopy-signal-server-private.h"
+
+#include <string.h>
+
+#define ROOM_ID_CHARS 8
+#define SECRET_BYTES 16
+#define ROOM_INPUT_CHARS 64   /* a room ID as typed, spaces and dashes included */
+#define SECRET_INPUT_CHARS 64
+#define PEER_INPUT_CHARS 32
+#define COVER_URL_CHARS 2048
+#define COVER_BASE64_CHARS (((CANOPY_SIGNAL_COVER_BYTES + 2) / 3) * 4)
+#define COVER_CHARS (COVER_BASE64_CHARS + 32) /* room for "data:image/jpeg;base64," */
+#define K1_DEFAULT 4
+#define K1_MAX 32
+#define CAPACITY_MAX 32
+#define VIEWERS_MAX 1000000
+#define DEPTH_MAX 1000
+/* A host may report its viewer count often; subscribers hear about a room at most this often,
+ * since every entry can carry a 64 KiB cover. */
+#define BROADCAST_INTERVAL_USEC G_USEC_PER_SEC
+
+struct _CanopySignalRoom {
+  CanopySignalServer *server;
+  char *id;
+  char *secret;
+  char *title;
+  char *summary;
+  char *cover;              /* NULL when the room has none */
+  char *host_name;
+  CanopySignalPeer *host;
+  GHashTable *members;      /* peer id -> CanopySignalPeer, not owned */
+  gboolean listed;
+  guint k1;
+  guint viewers;
+  guint depth;
+  gint64 started_usec;      /* wall clock, orders the directory */
+  char *started;            /* ISO 8601, UTC */
+  GSource *broadcast;       /* a delayed room-updated */
+  gint64 broadcast_at;
+};
+
+typedef CanopySignalRoom Room;
+typedef CanopySignalPeer Peer;
+
+static JsonObject *
+message_new (const char *type)
+{
+  JsonObject *message = json_object_new ();
+
+  json_object_set_string_member (message, "type", type);
+  return message;
+}
+
+static gboolean
+set_error (GError    **error,
+           CanopyError code,
+           const char *text)
+{
+  g_set_error_literal (error, CANOPY_ERROR, code, text);
+  return FALSE;
+}
+
+/* --- validation --- */
+
+/* A display string: at most @max_chars characters, then sanitized and trimmed. */
+static gboolean
+get_display_string (JsonObject *message,
+                    const char *member,
+                    gsize       max_chars,
+                    gboolean    required,
+                    gboolean    allow_empty,
+                    char      **out,
+                    GError    **error)
+{
+  const char *raw = NULL;
+  g_autofree char *clean = NULL;
+
+  if (!canopy_json_get_string (message, member, max_chars, required, &raw, error))
+    return FALSE;
+  if (raw == NULL)
+    return TRUE;
+  clean = canopy_text_sanitize (raw);
+  g_strstrip (clean);
+  if (!allow_empty && *clean == '\0') {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "Member \"%s\" must not be empty",
+                 member);
+    return FALSE;
+  }
+  *out = g_steal_pointer (&clean);
+  return TRUE;
+}
+
+static gboolean
+check_base64_image (const char *type,
+                    const char *data,
+                    GError    **error)
+{
+  gsize len = strlen (data);
+  gsize padding = 0;
+  gsize size;
+  guchar head[12] = { 0 };
+  g_autofree char *head_text = NULL;
+  g_autofree guchar *decoded = NULL;
+  gsize decoded_len = 0;
+
+  if (len > COVER_BASE64_CHARS)
+    goto too_large;
+  if (len == 0 || len % 4 != 0)
+    goto invalid;
+  for (gsize i = 0; i < len; i++) {
+    char c = data[i];
+
+    if (c == '=') {
+      if (i < len - 2)
+        goto invalid;
+      padding++;
+    } else if (padding > 0 || !(g_ascii_isalnum (c) || c == '+' || c == '/')) {
+      goto invalid;
+    }
+  }
+  size = len / 4 * 3 - padding;
+  if (size > CANOPY_SIGNAL_COVER_BYTES)
+    goto too_large;
+
+  /* The declared type must match the image's signature, so a cover is at least plausibly
+   * the image it claims to be. */
+  head_text = g_strndup (data, MIN (len, 16));
+  decoded = g_base64_decode (head_text, &decoded_len);
+  memcpy (head, decoded, MIN (decoded_len, sizeof head));
+  if ((g_str_equal (type, "png") && memcmp (head, "\x89PNG\r\n\x1a\n", 8) == 0) ||
+      (g_str_equal (type, "jpeg") && memcmp (head, "\xff\xd8\xff", 3) == 0) ||
+      (g_str_equal (type, "webp") && memcmp (head, "RIFF", 4) == 0 &&
+       memcmp (head + 8, "WEBP", 4) == 0))
+    return TRUE;
+  return set_error (error, CANOPY_ERROR_BAD_MESSAGE,
+                    "Member \"cover\" does not hold the image type it declares");
+
+invalid:
+  return set_error (error, CANOPY_ERROR_BAD_MESSAGE, "Member \"cover\" is not valid base64");
+too_large:
+  g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
+               "Member \"cover\" holds an image over %d bytes", CANOPY_SIGNAL_COVER_BYTES);
+  return FALSE;
+}
+
+static gboolean
+check_cover_url (const char *cover,
+                 GError    **error)
+{
+  g_autoptr (GUri) uri = NULL;
+
+  if (strlen (cover) > COVER_URL_CHARS) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
+                 "Member \"cover\" is a URL longer than %d characters", COVER_URL_CHARS);
+    return FALSE;
+  }
+  for (const char *p = cover; *p; p++)
+    if (*p <= 0x20 || *p >= 0x7f)
+      return set_error (error, CANOPY_ERROR_BAD_MESSAGE,
+                        "Member \"cover\" holds spaces or characters that are not ASCII");
+  uri = g_uri_parse (cover, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    return set_error (error, CANOPY_ERROR_BAD_MESSAGE, "Member \"cover\" is not a valid URL");
+  return TRUE;
+}
+
+/* @out is "" when the member is an empty string (no cover), left alone when absent. */
+static gboolean
+get_cover (JsonObject  *message,
+           const char **out,
+           GError     **error)
+{
+  static const char *const types[] = { "png", "jpeg", "webp" };
+  const char *cover = NULL;
+
+  if (!canopy_json_get_string (message, "cover", COVER_CHARS, FALSE, &cover, error))
+    return FALSE;
+  if (cover == NULL)
+    return TRUE;
+  if (*cover == '\0') {
+    *out = cover;
+    return TRUE;
+  }
+  if (g_ascii_strncasecmp (cover, "http://", 7) == 0 ||
+      g_ascii_strncasecmp (cover, "https://", 8) == 0) {
+    if (!check_cover_url (cover, error))
+      return FALSE;
+    *out = cover;
+    return TRUE;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++) {
+    g_autofree char *prefix = g_strdup_printf ("data:image/%s;base64,", types[i]);
+
+    if (g_str_has_prefix (cover, prefix)) {
+      if (!check_base64_image (types[i], cover + strlen (prefix), error))
+        return FALSE;
+      *out = cover;
+      return TRUE;
+    }
+  }
+  return set_error (error, CANOPY_ERROR_BAD_MESSAGE,
+                    "Member \"cover\" must be an http(s) URL or a PNG, JPEG or WebP data URL");
+}
+
+/* A peer id from a message, looked up among the host and members of @room. */
+static Peer *
+get_room_peer (Room       *room,
+               JsonObject *message,
+               const char *member,
+               GError    **error)
+{
+  const char *id = NULL;
+  Peer *peer;
+
+  if (!canopy_json_get_string (message, member, PEER_INPUT_CHARS, TRUE, &id, error))
+    return NULL;
+  if (g_str_equal (id, room->host->id))
+    return room->host;
+  peer = g_hash_table_lookup (room->members, id);
+  if (peer == NULL)
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_UNKNOWN_PEER,
+                 "Member \"%s\" names no peer of this room", member);
+  return peer;
+}
+
+static Room *
+get_room (CanopySignalServer *self,
+          JsonObject         *message,
+          GError            **error)
+{
+  const char *text = NULL;
+  g_autofree char *id = NULL;
+  Room *room = NULL;
+
+  if (!canopy_json_get_string (message, "room", ROOM_INPUT_CHARS, TRUE, &text, error))
+    return NULL;
+  id = canopy_room_id_normalize (text);
+  if (id != NULL)
+    room = g_hash_table_lookup (self->rooms, id);
+  if (room == NULL)
+    set_error (error, CANOPY_ERROR_UNKNOWN_ROOM, "There is no such room");
+  return room;
+}
+
+static gboolean
+secret_equal (const char *given,
+              const char *secret)
+{
+  gsize len = strlen (secret);
+  guint8 diff = 0;
+
+  /* The length is no secret; the content is compared in constant time. */
+  if (strlen (given) != len)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    diff |= (guint8) (given[i] ^ secret[i]);
+  return diff == 0;
+}
+
+static Room *
+get_room_with_secret (CanopySignalServer *self,
+                      JsonObject         *message,
+                      GError            **error)
+{
+  const char *secret = NULL;
+  Room *room = get_room (self, message, error);
+
+  if (room == NULL ||
+      !canopy_json_get_string (message, "secret", SECRET_INPUT_CHARS, TRUE, &secret, error))
+    return NULL;
+  if (!secret_equal (secret, room->secret)) {
+    set_error (error, CANOPY_ERROR_FORBIDDEN, "Wrong host secret for this room");
+    return NULL;
+  }
+  return room;
+}
+
+/* --- the directory --- */
+
+static JsonObject *
+room_entry_new (Room *room)
+{
+  JsonObject *entry = json_object_new ();
+
+  json_object_set_string_member (entry, "room", room->id);
+  json_object_set_string_member (entry, "title", room->title);
+  json_object_set_string_member (entry, "summary", room->summary);
+  if (room->cover != NULL)
+    json_object_set_string_member (entry, "cover", room->cover);
+  json_object_set_string_member (entry, "host", room->host_name);
+  json_object_set_int_member (entry, "viewers", room->viewers);
+  json_object_set_int_member (entry, "depth", room->depth);
+  json_object_set_string_member (entry, "started", room->started);
+  return entry;
+}
+
+static JsonObject *
+room_message_new (const char *type,
+                  Room       *room)
+{
+  JsonObject *message = message_new (type);
+
+  json_object_set_object_member (message, "room", room_entry_new (room));
+  return message;
+}
+
+static int
+compare_rooms (gconstpointer a,
+               gconstpointer b)
+{
+  const Room *ra = a;
+  const Room *rb = b;
+
+  if (ra->started_usec != rb->started_usec)
+    return ra->started_usec < rb->started_usec ? -1 : 1;
+  return strcmp (ra->id, rb->id);
+}
+
+/**
+ * canopy_signal_server_get_directory: (skip)
+ * @self: a server
+ *
+ * Returns: (transfer none): the listed rooms as a JSON array, oldest first
+ */
+const char *
+canopy_signal_server_get_directory (CanopySignalServer *self)
+{
+  if (self->directory == NULL) {
+    g_autoptr (JsonArray) entries = json_array_new ();
+    g_autoptr (JsonNode) node = NULL;
+    GList *rooms = g_list_sort (g_hash_table_get_values (self->rooms), compare_rooms);
+
+    for (GList *l = rooms; l != NULL; l = l->next) {
+      Room *room = l->data;
+
+      if (room->listed)
+        json_array_add_object_element (entries, room_entry_new (room));
+    }
+    g_list_free (rooms);
+    node = json_node_init_array (json_node_alloc (), entries);
+    self->directory = json_to_string (node, FALSE);
+  }
+  return self->directory;
+}
+
+static void
+broadcast (CanopySignalServer *self,
+           JsonObject         *message)
+{
+  g_autofree char *text = canopy_json_to_string (message);
+  GHashTableIter iter;
+  gpointer peer;
+
+  g_hash_table_iter_init (&iter, self->subscribers);
+  while (g_hash_table_iter_next (&iter, &peer, NULL))
+    canopy_signal_peer_send_text (peer, text);
+}
+
+static void
+room_broadcast_update (Room *room)
+{
+  g_autoptr (JsonObject) message = room_message_new ("room-updated", room);
+
+  room->broadcast_at = g_get_monotonic_time ();
+  broadcast (room->server, message);
+}
+
+static gboolean
+on_room_broadcast (gpointer user_data)
+{
+  Room *room = user_data;
+
+  g_clear_pointer (&room->broadcast, g_source_unref);
+  room_broadcast_update (room);
+  return G_SOURCE_REMOVE;
+}
+
+/* Tells subscribers about a change to @room, which was listed or not before it. */
+static void
+room_changed (Room    *room,
+              gboolean was_listed)
+{
+  CanopySignalServer *self = room->server;
+  gint64 wait;
+
+  if (!was_listed && !room->listed)
+    return;
+  g_clear_pointer (&self->directory, g_free);
+  if (was_listed != room->listed) {
+    g_autoptr (JsonObject) message = NULL;
+
+    canopy_signal_source_clear (&room->broadcast);
+    if (room->listed) {
+      message = room_message_new ("room-added", room);
+    } else {
+      message = message_new ("room-removed");
+      json_object_set_string_member (message, "room", room->id);
+    }
+    broadcast (self, message);
+    return;
+  }
+  if (room->broadcast != NULL)
+    return;
+  wait = room->broadcast_at + BROADCAST_INTERVAL_USEC - g_get_monotonic_time ();
+  if (wait <= 0)
+    room_broadcast_update (room);
+  else
+    room->broadcast = canopy_signal_server_add_timeout (self, (guint) (wait / 1000) + 1,
+                                                        on_room_broadcast, room);
+}
+
+/* --- rooms --- */
+
+void
+canopy_signal_room_free (gpointer data)
+{
+  Room *room = data;
+
+  canopy_signal_source_clear (&room->broadcast);
+  g_hash_table_unref (room->members);
+  g_free (room->id);
+  g_free (room->secret);
+  g_free (room->title);
+  g_free (room->summary);
+  g_free (room->cover);
+  g_free (room->host_name);
+  g_free (room->started);
+  g_free (room);
+}
+
+static void
+member_release (Peer *member)
+{
+  member->room = NULL;
+  g_clear_pointer (&member->name, g_free);
+  member->capacity = 0;
+}
+
+/* Closes @room: members are told why and released, so they may join another room. */
+static void
+room_close (Room       *room,
+            const char *reason,
+            gboolean    tell_host)
+{
+  CanopySignalServer *self = room->server;
+  g_autoptr (JsonObject) message = message_new ("room-closed");
+  g_autofree char *text = NULL;
+  GHashTableIter iter;
+  gpointer member;
+
+  g_debug ("Room %s closed: %s", room->id, reason);
+  json_object_set_string_member (message, "room", room->id);
+  json_object_set_string_member (message, "reason", reason);
+  text = canopy_json_to_string (message);
+  g_hash_table_iter_init (&iter, room->members);
+  while (g_hash_table_iter_next (&iter, NULL, &member)) {
+    canopy_signal_peer_send_text (member, text);
+    member_release (member);
+  }
+  g_hash_table_remove_all (room->members);
+  if (tell_host)
+    canopy_signal_peer_send_text (room->host, text);
+  room->host->room = NULL;
+
+  if (room->listed) {
+    room->listed = FALSE;
+    room_changed (room, TRUE);
+  }
+  g_hash_table_remove (self->rooms, room->id);
+  canopy_signal_server_notify_rooms (self);
+}
+
+/* @peer leaves its room: a member is forgotten and its host told, a host closes the room. */
+static void
+room_leave (Peer *peer)
+{
+  Room *room = peer->room;
+  g_autoptr (JsonObject) message = NULL;
+
+  if (room->host == peer) {
+    room_close (room, "host-left", FALSE);
+    return;
+  }
+  g_hash_table_remove (room->members, peer->id);
+  member_release (peer);
+  message = message_new ("peer-left");
+  json_object_set_string_member (message, "peer", peer->id);
+  canopy_signal_peer_send (room->host, message);
+}
+
+/**
+ * canopy_signal_server_detach_peer: (skip)
+ * @self: a server
+ * @peer: a peer that is going away
+ *
+ * Takes @peer out of the directory's subscribers and out of its room.
+ */
+void
+canopy_signal_server_detach_peer (CanopySignalServer *self,
+                                  CanopySignalPeer   *peer)
+{
+  g_hash_table_remove (self->subscribers, peer);
+  if (peer->room != NULL)
+    room_leave (peer);
+}
+
+/* --- messages --- */
+
+static gboolean
+not_in_room (GError **error)
+{
+  return set_error (error, CANOPY_ERROR_NOT_IN_ROOM, "This connection is in no room");
+}
+
+static gboolean
+already_in_room (GError **error)
+{
+  return set_error (error, CANOPY_ERROR_ALREADY_IN_ROOM,
+                    "This connection already hosts or joined a room");
+}
+
+static gboolean
+handle_ping (CanopySignalServer *self,
+             Peer               *peer,
+             JsonObject         *message,
+             GError            **error)
+{
+  g_autoptr (JsonObject) pong = message_new ("pong");
+
+  canopy_signal_peer_send (peer, pong);
+  return TRUE;
+}
+
+static gboolean
+handle_create_room (CanopySignalServer *self,
+                    Peer               *peer,
+                    JsonObject         *message,
+                    GError            **error)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr (JsonObject) reply = NULL;
+  g_autoptr (GDateTime) now = NULL;
+  const char *cover = NULL;
+  gboolean listed = TRUE;
+  gint64 k1 = K1_DEFAULT;
+  guint8 secret[SECRET_BYTES];
+  Room *room;
+
+  if (peer->room != NULL)
+    return already_in_room (error);
+  if (!get_display_string (message, "title", CANOPY_SIGNAL_TITLE_CHARS, TRUE, FALSE, &title,
+                           error) ||
+      !get_display_string (message, "summary", CANOPY_SIGNAL_SUMMARY_CHARS, FALSE, TRUE,
+                           &summary, error) ||
+      !get_cover (message, &cover, error) ||
+      !get_display_string (message, "name", CANOPY_SIGNAL_NAME_CHARS, TRUE, FALSE, &name,
+                           error) ||
+      !canopy_json_get_bool (message, "listed", FALSE, &listed, error) ||
+      !canopy_json_get_int (message, "k1", 1, K1_MAX, FALSE, &k1, error))
+    return FALSE;
+  if (g_hash_table_size (self->rooms) >= self->max_rooms) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_SERVER_FULL,
+                 "The server already has %u rooms", self->max_rooms);
+    return FALSE;
+  }
+
+  room = g_new0 (Room, 1);
+  room->server = self;
+  do {
+    g_free (room->id);
+    room->id = canopy_signal_random_id (ROOM_ID_CHARS);
+  } while (g_hash_table_contains (self->rooms, room->id));
+  canopy_signal_random_bytes (secret, sizeof secret);
+  room->secret = g_malloc (SECRET_BYTES * 2 + 1);
+  for (guint i = 0; i < SECRET_BYTES; i++)
+    g_snprintf (room->secret + 2 * i, 3, "%02x", secret[i]);
+  room->title = g_steal_pointer (&title);
+  room->summary = summary ? g_steal_pointer (&summary) : g_strdup ("");
+  room->cover = cover && *cover ? g_strdup (cover) : NULL;
+  room->host_name = g_steal_pointer (&name);
+  room->host = peer;
+  room->members = g_hash_table_new (g_str_hash, g_str_equal);
+  room->listed = listed;
+  room->k1 = (guint) k1;
+  room->started_usec = g_get_real_time ();
+  now = g_date_time_new_from_unix_utc (room->started_usec / G_USEC_PER_SEC);
+  room->started = g_date_time_format_iso8601 (now);
+  g_hash_table_insert (self->rooms, room->id, room);
+  peer->room = room;
+  g_debug ("%s created room %s", peer->id, room->id);
+
+  reply = message_new ("room-created");
+  json_object_set_string_member (reply, "room", room->id);
+  json_object_set_string_member (reply, "secret", room->secret);
+  canopy_signal_peer_send (peer, reply);
+  canopy_signal_server_notify_rooms (self);
+  if (room->listed)
+    room_changed (room, FALSE);
+  return TRUE;
+}
+
+static gboolean
+handle_update_room (CanopySignalServer *self,
+                    Peer               *peer,
+                    JsonObject         *message,
+                    GError            **error)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *summary = NULL;
+  g_autoptr (JsonObject) reply = NULL;
+  const char *cover = NULL;
+  gint64 viewers = -1;
+  gint64 depth = -1;
+  gboolean listed;
+  gboolean was_listed;
+  gboolean changed = FALSE;
+  Room *room = get_room_with_secret (self, message, error);
+
+  if (room == NULL)
+    return FALSE;
+  listed = room->listed;
+  if (!get_display_string (message, "title", CANOPY_SIGNAL_TITLE_CHARS, FALSE, FALSE, &title,
+                           error) ||
+      !get_display_string (message, "summary", CANOPY_SIGNAL_SUMMARY_CHARS, FALSE, TRUE,
+                           &summary, error) ||
+      !get_cover (message, &cover, error) ||
+      !canopy_json_get_bool (message, "listed", FALSE, &listed, error) ||
+      !canopy_json_get_int (message, "viewers", 0, VIEWERS_MAX, FALSE, &viewers, error) ||
+      !canopy_json_get_int (message, "depth", 0, DEPTH_MAX, FALSE, &depth, error))
+    return FALSE;
+
+  /* Nothing is applied until every member has been checked. */
+  if (title != NULL && !g_str_equal (title, room->title)) {
+    g_free (room->title);
+    room->title = g_steal_pointer (&title);
+    changed = TRUE;
+  }
+  if (summary != NULL && !g_str_equal (summary, room->summary)) {
+    g_free (room->summary);
+    room->summary = g_steal_pointer (&summary);
+    changed = TRUE;
+  }
+  if (cover != NULL && g_strcmp0 (*cover ? cover : NULL, room->cover) != 0) {
+    g_free (room->cover);
+    room->cover = *cover ? g_strdup (cover) : NULL;
+    changed = TRUE;
+  }
+  if (viewers >= 0 && (guint) viewers != room->viewers) {
+    room->viewers = (guint) viewers;
+    changed = TRUE;
+  }
+  if (depth >= 0 && (guint) depth != room->depth) {
+    room->depth = (guint) depth;
+    changed = TRUE;
+  }
+  was_listed = room->listed;
+  room->listed = listed;
+  if (changed || was_listed != listed)
+    room_changed (room, was_listed);
+
+  reply = room_message_new ("room-updated", room);
+  canopy_signal_peer_send (peer, reply);
+  return TRUE;
+}
+
+static gboolean
+handle_close_room (CanopySignalServer *self,
+                   Peer               *peer,
+                   JsonObject         *message,
+                   GError            **error)
+{
+  Room *room = get_room_with_secret (self, message, error);
+  g_autoptr (JsonObject) reply = NULL;
+  gboolean outsider;
+
+  if (room == NULL)
+    return FALSE;
+  /* Whoever holds the secret may close the room, and always hears back. */
+  outsider = peer->room != room;
+  if (outsider) {
+    reply = message_new ("room-closed");
+    json_object_set_string_member (reply, "room", room->id);
+    json_object_set_string_member (reply, "reason", "host-ended");
+  }
+  room_close (room, "host-ended", TRUE);
+  if (outsider)
+    canopy_signal_peer_send (peer, reply);
+  return TRUE;
+}
+
+static gboolean
+handle_subscribe (CanopySignalServer *self,
+                  Peer               *peer,
+                  JsonObject         *message,
+                  GError            **error)
+{
+  g_autofree char *text = NULL;
+
+  g_hash_table_add (self->subscribers, peer);
+  text = g_strdup_printf ("{\"type\":\"rooms\",\"rooms\":%s}",
+                          canopy_signal_server_get_directory (self));
+  canopy_signal_peer_send_text (peer, text);
+  return TRUE;
+}
+
+static gboolean
+handle_unsubscribe (CanopySignalServer *self,
+                    Peer               *peer,
+                    JsonObject         *message,
+                    GError            **error)
+{
+  g_hash_table_remove (self->subscribers, peer);
+  return TRUE;
+}
+
+static gboolean
+handle_join (CanopySignalServer *self,
+             Peer               *peer,
+             JsonObject         *message,
+             GError            **error)
+{
+  g_autofree char *name = NULL;
+  g_autoptr (JsonObject) request = NULL;
+  gint64 capacity = 0;
+  Room *room = get_room (self, message, error);
+
+  if (room == NULL)
+    return FALSE;
+  /* A member may ask again for a place in its own room (after `refused`); nothing else. */
+  if (peer->room != NULL && (peer->room != room || room->host == peer))
+    return already_in_room (error);
+  if (!get_display_string (message, "name", CANOPY_SIGNAL_NAME_CHARS, TRUE, FALSE, &name, error) ||
+      !canopy_json_get_int (message, "capacity", 0, CAPACITY_MAX, TRUE, &capacity, error))
+    return FALSE;
+
+  g_free (peer->name);
+  peer->name = g_steal_pointer (&name);
+  peer->capacity = (guint) capacity;
+  if (peer->room == NULL) {
+    peer->room = room;
+    g_hash_table_insert (room->members, peer->id, peer);
+    g_debug ("%s joins room %s", peer->id, room->id);
+  }
+  request = message_new ("join-request");
+  json_object_set_string_member (request, "peer", peer->id);
+  json_object_set_string_member (request, "name", peer->name);
+  json_object_set_int_member (request, "capacity", peer->capacity);
+  canopy_signal_peer_send (room->host, request);
+  return TRUE;
+}
+
+static gboolean
+handle_place (CanopySignalServer *self,
+              Peer               *peer,
+              JsonObject         *message,
+              GError            **error)
+{
+  g_autoptr (JsonObject) placed = NULL;
+  g_autoptr (JsonObject) attach = NULL;
+  Room *room = peer->room;
+  Peer *child;
+  Peer *parent;
+
+  if (room == NULL)
+    return not_in_room (error);
+  if (room->host != peer)
+    return set_error (error, CANOPY_ERROR_FORBIDDEN, "Only the room's host places peers");
+  if ((child = get_room_peer (room, message, "peer", error)) == NULL ||
+      (parent = get_room_peer (room, message, "parent", error)) == NULL)
+    return FALSE;
+  if (child == room->host)
+    return set_error (error, CANOPY_ERROR_BAD_MESSAGE, "The host cannot be placed");
+  if (child == parent)
+    return set_error (error, CANOPY_ERROR_BAD_MESSAGE, "A peer cannot be its own parent");
+
+  placed = message_new ("placed");
+  json_object_set_string_member (placed, "room", room->id);
+  json_object_set_string_member (placed, "parent", parent->id);
+  canopy_signal_peer_send (child, placed);
+  attach = message_new ("attach");
+  json_object_set_string_member (attach, "child", child->id);
+  json_object_set_string_member (attach, "name", child->name);
+  json_object_set_int_member (attach, "capacity", child->capacity);
+  canopy_signal_peer_send (parent, attach);
+  return TRUE;
+}
+
+static gboolean
+handle_refuse (CanopySignalServer *self,
+               Peer               *peer,
+               JsonObject         *message,
+               GError            **error)
+{
+  g_autoptr (JsonObject) refused = NULL;
+  Room *room = peer->room;
+  Peer *child;
+
+  if (room == NULL)
+    return not_in_room (error);
+  if ((child = get_room_peer (room, message, "child", error)) == NULL)
+    return FALSE;
+  if (child == peer || child == room->host)
+    return set_error (error, CANOPY_ERROR_BAD_MESSAGE, "Member \"child\" cannot be refused");
+  refused = message_new ("refused");
+  json_object_set_string_member (refused, "parent", peer->id);
+  canopy_signal_peer_send (child, refused);
+  return TRUE;
+}
+
+static gboolean
+handle_signal (CanopySignalServer *self,
+               Peer               *peer,
+               JsonObject         *message,
+               GError            **error)
+{
+  g_autoptr (JsonObject) relayed = NULL;
+  JsonObject *data = NULL;
+  Room *room = peer->room;
+  Peer *to;
+
+  if (room == NULL)
+    return not_in_room (error);
+  if (!canopy_json_get_object (message, "data", TRUE, &data, error) ||
+      (to = get_room_peer (room, message, "to", error)) == NULL)
+    return FALSE;
+  /* Only `data` is passed on; `from` is always the sender's connection. */
+  relayed = message_new ("signal");
+  json_object_set_string_member (relayed, "from", peer->id);
+  json_object_set_object_member (relayed, "data", json_object_ref (data));
+  canopy_signal_peer_send (to, relayed);
+  return TRUE;
+}
+
+static gboolean
+handle_leave (CanopySignalServer *self,
+              Peer               *peer,
+              JsonObject         *message,
+              GError            **error)
+{
+  if (peer->room == NULL)
+    return not_in_room (error);
+  room_leave (peer);
+  return TRUE;
+}
+
+typedef gboolean (*Handler) (CanopySignalServer *self,
+                             Peer               *peer,
+                             JsonObject         *message,
+                             GError            **error);
+
+static const struct {
+  const char *type;
+  Handler handle;
+} handlers[] = {
+  { "ping", handle_ping },
+  { "create-room", handle_create_room },
+  { "update-room", handle_update_room },
+  { "close-room", handle_close_room },
+  { "subscribe", handle_subscribe },
+  { "unsubscribe", handle_unsubscribe },
+  { "join", handle_join },
+  { "place", handle_place },
+  { "refuse", handle_refuse },
+  { "signal", handle_signal },
+  { "leave", handle_leave },
+};
+
+/**
+ * canopy_signal_server_dispatch: (skip)
+ * @self: a server
+ * @peer: the sender
+ * @type: the message's type
+ * @message: the parsed message, otherwise unchecked
+ * @error: return location for a #CanopyError to send back
+ *
+ * Returns: whether the message was valid and acted on
+ */
+gboolean
+canopy_signal_server_dispatch (CanopySignalServer *self,
+                               CanopySignalPeer   *peer,
+                               const char         *type,
+                               JsonObject         *message,
+                               GError            **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
+    if (g_str_equal (handlers[i].type, type))
+      return handlers[i].handle (self, peer, message, error);
+  g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_UNKNOWN_TYPE, "Unknown message type \"%s\"",
+               type);
+  return FALSE;
+}
+
+/**
+ * canopy_room_id_normalize:
+ * @text: (nullable): a room ID as a person typed or pasted it
+ *
+ * Accepts upper case, spaces and dashes ("K7M2-Q9XA"), as room IDs are read aloud and typed.
+ *
+ * Returns: (transfer full) (nullable): the 8-character lower-case room ID, or %NULL when @text
+ *   is not one
+ */
+char *
+canopy_room_id_normalize (const char *text)
+{
+  char id[ROOM_ID_CHARS + 1];
+  gsize n = 0;
+
+  if (text == NULL)
+    return NULL;
+  for (const char *p = text; *p; p++) {
+    char c = g_ascii_tolower (*p);
+
+    if (c == '-' || g_ascii_isspace (c))
+      continue;
+    if (n == ROOM_ID_CHARS || strchr (CANOPY_SIGNAL_ID_ALPHABET, c) == NULL)
+      return NULL;
+    id[n++] = c;
+  }
+  if (n != ROOM_ID_CHARS)
+    return NULL;
+  id[n] = '\0';
+  return g_strdup (id);
+}

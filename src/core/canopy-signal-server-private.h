@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "canopy-json.h"
+#include "canopy-signal-server.h"
+
+G_BEGIN_DECLS
+
+/* The wire limits of docs/protocol.md, also announced in `welcome`. */
+#define CANOPY_SIGNAL_ID_ALPHABET "23456789abcdefghjkmnpqrstuvwxyz"
+#define CANOPY_SIGNAL_TITLE_CHARS 120
+#define CANOPY_SIGNAL_SUMMARY_CHARS 1000
+#define CANOPY_SIGNAL_NAME_CHARS 64
+#define CANOPY_SIGNAL_CHAT_CHARS 2000
+#define CANOPY_SIGNAL_COVER_BYTES 65536
+
+typedef struct _CanopySignalRoom CanopySignalRoom;
+
+/* One WebSocket connection. Its id is bound to it: whatever it sends, the server names it. */
+typedef struct {
+  CanopySignalServer *server;
+  SoupWebsocketConnection *connection;
+  char *id;
+
+  CanopySignalRoom *room;  /* hosted or joined, at most one */
+  char *name;              /* as a member: sanitized display name */
+  guint capacity;          /* as a member: children it relays to */
+
+  gboolean closing;        /* closed by the server: its messages are ignored */
+  gint64 active_at;        /* last message or pong */
+
+  /* token bucket */
+  double tokens;
+  gint64 refilled_at;
+  gint64 rate_error_at;
+  gint64 dropped_at;
+  guint dropped;
+} CanopySignalPeer;
+
+struct _CanopySignalServer {
+  GObject parent_instance;
+
+  GMainContext *context;
+
+  guint max_rooms;
+  guint max_peers;
+  guint max_message;
+  guint rate;
+  guint burst;
+  JsonNode *ice_servers;   /* array */
+
+  SoupServer *soup;
+  char *address;
+  guint port;
+  GSource *keepalive;
+
+  GHashTable *peers;       /* id -> CanopySignalPeer, owned */
+  GHashTable *turned_away; /* SoupWebsocketConnection set: told server-full, closing */
+  GHashTable *rooms;       /* id -> CanopySignalRoom, owned */
+  GHashTable *subscribers; /* CanopySignalPeer set, not owned */
+  char *directory;         /* cached JSON array of the listed rooms, or NULL */
+};
+
+/* canopy-signal-server.c */
+void      canopy_signal_random_bytes         (guint8              *buffer,
+                                              gsize                len);
+char     *canopy_signal_random_id            (gsize                n_chars);
+GSource  *canopy_signal_server_add_timeout   (CanopySignalServer  *self,
+                                              guint                interval_ms,
+                                              GSourceFunc          func,
+                                              gpointer             data);
+void      canopy_signal_source_clear         (GSource            **source);
+void      canopy_signal_peer_send_text       (CanopySignalPeer    *peer,
+                                              const char          *text);
+void      canopy_signal_peer_send            (CanopySignalPeer    *peer,
+                                              JsonObject          *message);
+void      canopy_signal_server_notify_rooms  (CanopySignalServer  *self);
+
+/* canopy-signal-room.c */
+gboolean    canopy_signal_server_dispatch      (CanopySignalServer  *self,
+                                                CanopySignalPeer    *peer,
+                                                const char          *type,
+                                                JsonObject          *message,
+                                                GError             **error);
+void        canopy_signal_server_detach_peer   (CanopySignalServer  *self,
+                                                CanopySignalPeer    *peer);
+const char *canopy_signal_server_get_directory (CanopySignalServer  *self);
+void        canopy_signal_room_free            (gpointer             room);
+
+G_END_DECLS

@@ -351,16 +351,13 @@ encoder_description (CanopySource *self)
       "x264enc name=encoder tune=zerolatency speed-preset=ultrafast bitrate=%u key-int-max=%u "
       "threads=2 ! video/x-h264,profile=constrained-baseline ! "
       "rtph264pay config-interval=-1 aggregate-mode=zero-latency mtu=1200 ! "
-      "application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000,"
-      "extmap-%d=(string)%s",
-      self->bitrate_kbps, key_dist, CANOPY_NTP64_ID, CANOPY_NTP64_URI);
+      "capsfilter name=rtpcaps",
+      self->bitrate_kbps, key_dist);
   return g_strdup_printf (
     "vp8enc name=encoder deadline=1 cpu-used=8 end-usage=cbr target-bitrate=%u "
     "keyframe-max-dist=%u lag-in-frames=0 threads=2 error-resilient=partitions ! "
-    "rtpvp8pay picture-id-mode=15-bit mtu=1200 ! "
-    "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000,"
-    "extmap-%d=(string)%s",
-    self->bitrate_kbps * 1000, key_dist, CANOPY_NTP64_ID, CANOPY_NTP64_URI);
+    "rtpvp8pay picture-id-mode=15-bit mtu=1200 ! capsfilter name=rtpcaps",
+    self->bitrate_kbps * 1000, key_dist);
 }
 
 static GstElement *
@@ -406,6 +403,8 @@ canopy_source_attach (CanopySource *self,
   g_autofree char *audio_desc = NULL;
   g_autoptr (GstElement) enc = NULL;
   g_autoptr (GstPad) enc_sink = NULL;
+  g_autoptr (GstElement) rtpcaps = NULL;
+  g_autoptr (GstCaps) caps = NULL;
   GstElement *video;
   GstElement *audio;
 
@@ -418,7 +417,8 @@ canopy_source_attach (CanopySource *self,
   audio_desc = g_strdup_printf (
     "interaudiosrc channel=%s ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! "
     "opusenc frame-size=20 bitrate=64000 ! rtpopuspay pt=97 ! "
-    "application/x-rtp,media=audio,encoding-name=OPUS,payload=97,clock-rate=48000",
+    "capsfilter caps=\"application/x-rtp,media=audio,encoding-name=OPUS,payload=97,"
+    "clock-rate=48000\"",
     self->channel);
   if ((video = add_bin (pipeline, video_desc, error)) == NULL ||
       (audio = add_bin (pipeline, audio_desc, error)) == NULL)
@@ -430,6 +430,18 @@ canopy_source_attach (CanopySource *self,
     g_object_set (enc, "min-force-key-unit-interval",
                   (guint64) CANOPY_KEYFRAME_MIN_INTERVAL_MS * GST_MSECOND, NULL);
   enc_sink = gst_element_get_static_pad (enc, "sink");
+  rtpcaps = gst_bin_get_by_name (GST_BIN (video), "rtpcaps");
+  /* The payloader writes the ntp-64 extension because these caps ask for it. */
+  caps = gst_caps_new_simple ("application/x-rtp",
+                              "media", G_TYPE_STRING, "video",
+                              "encoding-name", G_TYPE_STRING,
+                              self->codec == CANOPY_CODEC_H264 ? "H264" : "VP8",
+                              "payload", G_TYPE_INT, 96,
+                              "clock-rate", G_TYPE_INT, 90000,
+                              "extmap-" G_STRINGIFY (CANOPY_NTP64_ID), G_TYPE_STRING,
+                              CANOPY_NTP64_URI,
+                              NULL);
+  g_object_set (rtpcaps, "caps", caps, NULL);
   gst_pad_add_probe (enc_sink, GST_PAD_PROBE_TYPE_BUFFER, stamp_capture_time, NULL, NULL);
 
   if (!gst_element_link (video, video_tee) || !gst_element_link (audio, audio_tee)) {

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+
+#include "canopy-chat.h"
+#include "canopy-node-map.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CANOPY_NODE_ROLE_HOST,
+  CANOPY_NODE_ROLE_VIEWER,
+} CanopyNodeRole;
+
+/**
+ * CanopyNodeState:
+ * @CANOPY_NODE_STATE_IDLE: not started
+ * @CANOPY_NODE_STATE_CONNECTING: reaching the signalling server
+ * @CANOPY_NODE_STATE_JOINING: asking for a room or a place in the tree
+ * @CANOPY_NODE_STATE_LIVE: hosting, or attached to a parent
+ * @CANOPY_NODE_STATE_REJOINING: lost the parent, finding a new one (children stay)
+ * @CANOPY_NODE_STATE_ENDED: left, or the room closed
+ * @CANOPY_NODE_STATE_FAILED: could not start or lost the server before joining
+ */
+typedef enum {
+  CANOPY_NODE_STATE_IDLE,
+  CANOPY_NODE_STATE_CONNECTING,
+  CANOPY_NODE_STATE_JOINING,
+  CANOPY_NODE_STATE_LIVE,
+  CANOPY_NODE_STATE_REJOINING,
+  CANOPY_NODE_STATE_ENDED,
+  CANOPY_NODE_STATE_FAILED,
+} CanopyNodeState;
+
+#define CANOPY_TYPE_NODE (canopy_node_get_type ())
+G_DECLARE_FINAL_TYPE (CanopyNode, canopy_node, CANOPY, NODE, GObject)
+
+CanopyNode      *canopy_node_new            (CanopyNodeRole  role,
+                                             const char     *server_url);
+void             canopy_node_start          (CanopyNode     *self);
+void             canopy_node_leave          (CanopyNode     *self);
+gboolean         canopy_node_send_chat      (CanopyNode     *self,
+                                             const char     *text,
+                                             GError        **error);
+gboolean         canopy_node_set_source     (CanopyNode     *self,
+                                             const char     *spec,
+                                             GError        **error);
+
+CanopyNodeRole   canopy_node_get_role       (CanopyNode     *self);
+CanopyNodeState  canopy_node_get_state      (CanopyNode     *self);
+const char      *canopy_node_get_peer_id    (CanopyNode     *self);
+const char      *canopy_node_get_room_id    (CanopyNode     *self);
+const char      *canopy_node_get_parent_id  (CanopyNode     *self);
+int              canopy_node_get_depth      (CanopyNode     *self);
+guint            canopy_node_get_n_children (CanopyNode     *self);
+guint            canopy_node_get_viewers    (CanopyNode     *self);
+CanopyNodeMap   *canopy_node_get_map        (CanopyNode     *self);
+guint64          canopy_node_get_frames     (CanopyNode     *self);
+guint64          canopy_node_get_bytes      (CanopyNode     *self);
+double           canopy_node_get_rtt_ms     (CanopyNode     *self);
+double           canopy_node_get_latency_ms (CanopyNode     *self);
+double           canopy_node_get_bitrate_kbps (CanopyNode   *self);
+
+G_END_DECLS

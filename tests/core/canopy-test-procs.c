@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "canopy-test-procs.h"
+
+#include <signal.h>
+#include <string.h>
+
+static void read_next (CanopyTestProc *proc);
+
+static void
+on_line (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  CanopyTestProc *proc = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                                    result, NULL, &error);
+  g_autoptr (JsonParser) parser = NULL;
+
+  if (line == NULL) {
+    proc->eof = TRUE;
+    return;
+  }
+  if (g_getenv ("CANOPY_TEST_VERBOSE"))
+    g_printerr ("[%s] %s\n", proc->name, line);
+  parser = json_parser_new ();
+  if (line[0] == '{' && json_parser_load_from_data (parser, line, -1, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    g_ptr_array_add (proc->events, json_object_ref (json_node_get_object (
+                                     json_parser_get_root (parser))));
+  else
+    g_ptr_array_add (proc->lines, g_steal_pointer (&line));
+  read_next (proc);
+}
+
+static void
+read_next (CanopyTestProc *proc)
+{
+  g_data_input_stream_read_line_async (proc->out, G_PRIORITY_DEFAULT, NULL, on_line, proc);
+}
+
+static void
+on_exited (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  CanopyTestProc *proc = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  proc->exited = TRUE;
+}
+
+const char *
+canopy_test_binary (const char *env_name)
+{
+  const char *path = g_getenv (env_name);
+
+  if (path == NULL)
+    g_error ("%s is not set: run this test through meson", env_name);
+  return path;
+}
+
+CanopyTestProc *
+canopy_test_proc_spawn (const char  *name,
+                        const char **argv)
+{
+  CanopyTestProc *proc = g_new0 (CanopyTestProc, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE);
+
+  /* The children report problems as events; warnings from the media stack must not kill
+   * them the way they fail the test process. */
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  proc->name = g_strdup (name);
+  proc->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  proc->lines = g_ptr_array_new_with_free_func (g_free);
+  proc->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  proc->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc->process));
+  proc->in = g_object_ref (g_subprocess_get_stdin_pipe (proc->process));
+  g_subprocess_wait_async (proc->process, NULL, on_exited, proc);
+  read_next (proc);
+  return proc;
+}
+
+void
+canopy_test_proc_signal (CanopyTestProc *proc,
+                         int             signum)
+{
+  if (!proc->exited)
+    g_subprocess_send_signal (proc->process, signum);
+}
+
+void
+canopy_test_proc_write_line (CanopyTestProc *proc,
+                             const char     *line)
+{
+  g_autofree char *text = g_strdup_printf ("%s\n", line);
+  g_autoptr (GError) error = NULL;
+
+  g_output_stream_write_all (proc->in, text, strlen (text), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_flush (proc->in, NULL, NULL);
+}
+
+static gboolean
+has_exited (gpointer user_data)
+{
+  return ((CanopyTestProc *) user_data)->exited && ((CanopyTestProc *) user_data)->eof;
+}
+
+void
+canopy_test_wait_exit (CanopyTestProc *proc,
+                       guint           timeout_s)
+{
+  if (!canopy_test_wait (has_exited, proc, timeout_s)) {
+    g_subprocess_force_exit (proc->process);
+    canopy_test_wait (has_exited, proc, 10);
+  }
+}
+
+void
+canopy_test_proc_free (CanopyTestProc *proc)
+{
+  if (proc == NULL)
+    return;
+  /* No process outlives its test. */
+  if (!proc->exited) {
+    canopy_test_proc_signal (proc, SIGTERM);
+    canopy_test_wait_exit (proc, 10);
+  }
+  g_output_stream_close (proc->in, NULL, NULL);
+  g_clear_object (&proc->in);
+  g_clear_object (&proc->out);
+  g_clear_object (&proc->process);
+  g_ptr_array_unref (proc->events);
+  g_ptr_array_unref (proc->lines);
+  g_free (proc->name);
+  g_free (proc);
+}
+
+JsonObject *
+canopy_test_proc_last_event (CanopyTestProc *proc,
+                             const char     *event)
+{
+  for (guint i = proc->events->len; i > 0; i--) {
+    JsonObject *o = g_ptr_array_index (proc->events, i - 1);
+
+    if (g_strcmp0 (json_object_get_string_member_with_default (o, "event", ""), event) == 0)
+      return o;
+  }
+  return NULL;
+}
+
+guint
+canopy_test_proc_count_events (CanopyTestProc *proc,
+                               const char     *event)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < proc->events->len; i++) {
+    JsonObject *o = g_ptr_array_index (proc->events, i);
+
+    if (g_strcmp0 (json_object_get_string_member_with_default (o, "event", ""), event) == 0)
+      n++;
+  }
+  return n;
+}
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+canopy_test_wait (CanopyTestCheck check,
+                  gpointer        user_data,
+                  guint           timeout_s)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add_seconds (timeout_s, on_deadline, &expired);
+
+  while (!check (user_data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return !expired || check (user_data);
+}
+
+static gboolean
+server_listening (gpointer user_data)
+{
+  CanopyTestProc *proc = user_data;
+
+  for (guint i = 0; i < proc->lines->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (proc->lines, i), "listening on "))
+      return TRUE;
+  return proc->exited;
+}
+
+char *
+canopy_test_start_server (CanopyTestProc **server)
+{
+  const char *argv[] = { canopy_test_binary ("CANOPY_SIGNAL"), "--port", "0", NULL };
+
+  *server = canopy_test_proc_spawn ("signal", argv);
+  g_assert_true (canopy_test_wait (server_listening, *server, 30));
+  g_assert_false ((*server)->exited);
+  for (guint i = 0; i < (*server)->lines->len; i++) {
+    const char *line = g_ptr_array_index ((*server)->lines, i);
+
+    if (g_str_has_prefix (line, "listening on "))
+      return g_strdup (line + strlen ("listening on "));
+  }
+  g_assert_not_reached ();
+}

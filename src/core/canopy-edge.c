@@ -449,6 +449,16 @@ on_data_channel (GstElement           *webrtcbin,
 /* --- media --- */
 
 static void
+request_keyframe (CanopyEdge *self,
+                  gpointer    data)
+{
+  /* H.264 children never ask for a keyframe at start-up; VP8's depayloader does. One
+   * request either way: the relays above coalesce it. */
+  gst_pad_send_event (GST_PAD (data),
+                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+static void
 on_pad_added (GstElement *webrtcbin,
               GstPad     *pad,
               gpointer    user_data)
@@ -480,12 +490,10 @@ on_pad_added (GstElement *webrtcbin,
     return;
   }
   g_set_object (&self->linked_sinks[video ? 0 : 1], sink);
-  if (video) {
-    /* H.264 children never ask for a keyframe at start-up; VP8's depayloader does. One
-     * request either way: the relays above coalesce it. */
-    gst_pad_send_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
-                                                                            TRUE, 0));
-  }
+  /* Not from inside pad-added: the event would travel up into the very elements that are
+   * emitting it, on their own streaming thread. */
+  if (video)
+    hop_to_main (self, request_keyframe, gst_object_ref (pad), gst_object_unref);
 }
 
 static GstElement *

@@ -284,7 +284,9 @@ update_depth (CanopyNode *self)
     self->depth = depth;
     canopy_node_notify_tree (self);
   }
-  if (depth >= 0 && !self->joined_emitted)
+  /* Joined (again) once the map shows us under the parent we are attached to now. */
+  if (depth >= 0 && !self->joined_emitted && self->parent_id != NULL &&
+      g_strcmp0 (canopy_node_map_get_parent (self->room_map, self->peer_id), self->parent_id) == 0)
     canopy_node_emit_joined (self);
 }
 

@@ -620,6 +620,7 @@ canopy_node_lose_parent (CanopyNode *self,
   set_string (self, &self->parent_id, NULL, PROP_PARENT_ID);
   g_clear_object (&self->sent_subtree);
   self->map_synced = FALSE;
+  self->joined_emitted = FALSE;
   if (self->state == CANOPY_NODE_STATE_ENDED)
     return;
   set_state (self, CANOPY_NODE_STATE_REJOINING);

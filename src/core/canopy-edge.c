@@ -128,6 +128,8 @@ send_description (CanopyEdge                  *self,
   JsonObject *data = json_object_new ();
   g_autofree char *text = gst_sdp_message_as_text (desc->sdp);
 
+  g_debug ("edge to %s: local %s ready", self->peer_id,
+           desc->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer");
   json_object_set_string_member (data, "sdp", text);
   json_object_set_string_member (data, "sdp_type",
                                  desc->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer");
@@ -267,6 +269,7 @@ on_connection_state (GstElement *webrtcbin,
   g_object_get (webrtcbin, "connection-state", &state, NULL);
   switch (state) {
   case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
+    g_debug ("edge to %s connected", self->peer_id);
     hop_to_main (self, set_connected, NULL, NULL);
     break;
   case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
@@ -472,6 +475,7 @@ on_pad_added (GstElement *webrtcbin,
 
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC || self->to_child)
     return;
+  g_debug ("edge to %s: media pad %s", self->peer_id, GST_PAD_NAME (pad));
   caps = gst_pad_get_current_caps (pad);
   if (caps == NULL)
     caps = gst_pad_query_caps (pad, NULL);
@@ -676,6 +680,7 @@ handle_description (CanopyEdge *self,
     return FALSE;
   }
   self->have_remote = TRUE;
+  g_debug ("edge to %s: remote %s", self->peer_id, sdp_type);
   desc = gst_webrtc_session_description_new (offer ? GST_WEBRTC_SDP_TYPE_OFFER
                                                    : GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
   if (offer) {

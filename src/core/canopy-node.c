@@ -656,6 +656,7 @@ start_join (CanopyNode *self)
   g_autoptr (JsonObject) message = json_object_new ();
 
   self->join_attempts++;
+  g_debug ("asking to join %s", self->room_id);
   if (self->join_started == 0)
     self->join_started = g_get_monotonic_time ();
   json_object_set_string_member (message, "type", "join");
@@ -805,6 +806,7 @@ on_placed (CanopyNode *self,
     close_edge (self, self->parent_edge);
     g_clear_object (&self->parent_edge);
   }
+  g_debug ("placed under %s", parent);
   set_string (self, &self->parent_id, parent, PROP_PARENT_ID);
   self->parent_edge = canopy_edge_new_to_parent (GST_BIN (self->pipeline), parent,
                                                  self->video_tee, self->audio_tee, &self->ice,

@@ -34,6 +34,40 @@ check_depth (const char *data,
   return TRUE;
 }
 
+/* json-glib decodes a lone surrogate escape ("\udc00") into bytes that are not UTF-8. */
+static gboolean
+node_is_valid_utf8 (JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node)) {
+  case JSON_NODE_OBJECT: {
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *member;
+
+    json_object_iter_init (&iter, json_node_get_object (node));
+    while (json_object_iter_next (&iter, &name, &member))
+      if (!g_utf8_validate (name, -1, NULL) || !node_is_valid_utf8 (member))
+        return FALSE;
+    return TRUE;
+  }
+  case JSON_NODE_ARRAY: {
+    JsonArray *array = json_node_get_array (node);
+
+    for (guint i = 0; i < json_array_get_length (array); i++)
+      if (!node_is_valid_utf8 (json_array_get_element (array, i)))
+        return FALSE;
+    return TRUE;
+  }
+  case JSON_NODE_VALUE:
+    if (json_node_get_value_type (node) == G_TYPE_STRING)
+      return g_utf8_validate (json_node_get_string (node), -1, NULL);
+    return TRUE;
+  case JSON_NODE_NULL:
+  default:
+    return TRUE;
+  }
+}
+
 /**
  * canopy_json_parse_object:
  * @data: text received from the network
@@ -82,6 +116,11 @@ canopy_json_parse_object (const char  *data,
     return NULL;
   }
   root = json_parser_get_root (parser);
+  if (root != NULL && !node_is_valid_utf8 (root)) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
+                         "Message holds an escape that is not valid UTF-8");
+    return NULL;
+  }
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
     g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
                          "Message is not a JSON object");

@@ -8,8 +8,9 @@
 G_BEGIN_DECLS
 
 /* Deepest nesting accepted in any message from the network: json-glib's parser recurses, so a
- * hostile "[[[[..." would otherwise reach the stack limit. */
-#define CANOPY_JSON_MAX_DEPTH 32
+ * hostile "[[[[..." would otherwise reach the stack limit. A node map of the deepest tree
+ * accepted (256 levels) nests two JSON levels per tree level. */
+#define CANOPY_JSON_MAX_DEPTH 600
 
 JsonObject *canopy_json_parse_object (const char  *data,
                                       gssize       len,

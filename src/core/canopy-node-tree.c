@@ -334,21 +334,18 @@ handle_map (CanopyNode *self,
                                             g_ptr_array_index (self->child_order, i)))->map_sent =
         FALSE;
   } else if (ops != NULL) {
-    g_autoptr (CanopyNodeMap) next = NULL;
-
     if (!self->map_synced ||
         (guint64) version != canopy_node_map_get_version (self->room_map) + 1) {
       request_map_sync (self);
       return;
     }
-    next = canopy_node_map_copy (self->room_map);
-    if (!canopy_node_map_apply (next, ops, CANOPY_MAX_NODES, &error)) {
+    /* apply is all-or-nothing: a failed batch leaves the map as it was. */
+    if (!canopy_node_map_apply (self->room_map, ops, CANOPY_MAX_NODES, &error)) {
       g_message ("Map ops from the parent do not apply: %s", error->message);
       request_map_sync (self);
       return;
     }
-    canopy_node_map_set_version (next, (guint64) version);
-    g_set_object (&self->room_map, next);
+    canopy_node_map_set_version (self->room_map, (guint64) version);
   } else {
     return;
   }

@@ -33,6 +33,8 @@ test_parse_invalid (void)
     { "[1,2,3]", CANOPY_ERROR_BAD_MESSAGE },
     { "\"just a string\"", CANOPY_ERROR_BAD_MESSAGE },
     { "{\"a\":\"\xff\xfe\"}", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\udc00\"}", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"\\ud800\":1}", CANOPY_ERROR_MALFORMED_JSON },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -59,9 +61,9 @@ test_parse_limits (void)
   g_assert_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE);
   g_clear_error (&error);
 
-  for (int i = 0; i < 10000; i++)
+  for (int i = 0; i < CANOPY_JSON_MAX_DEPTH + 1; i++)
     g_string_append_c (deep, '[');
-  for (int i = 0; i < 10000; i++)
+  for (int i = 0; i < CANOPY_JSON_MAX_DEPTH + 1; i++)
     g_string_append_c (deep, ']');
   g_string_append_c (deep, '}');
   o = canopy_json_parse_object (deep->str, -1, 1 << 20, &error);

@@ -51,6 +51,7 @@ enum {
   SIGNAL_MESSAGE,
   SIGNAL_CONNECTED,
   SIGNAL_GONE,
+  SIGNAL_VIDEO_STARTED,
   N_SIGNALS
 };
 
@@ -183,6 +184,7 @@ static void
 start_offer (CanopyEdge *self,
              gpointer    data)
 {
+  g_debug ("edge to %s: negotiation needed", self->peer_id);
   GstPromise *promise = gst_promise_new_with_change_func (on_offer_created, g_object_ref (self),
                                                           g_object_unref);
 
@@ -459,6 +461,7 @@ request_keyframe (CanopyEdge *self,
    * request either way: the relays above coalesce it. */
   gst_pad_send_event (GST_PAD (data),
                       gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+  g_signal_emit (self, signals[SIGNAL_VIDEO_STARTED], 0);
 }
 
 static void
@@ -588,6 +591,7 @@ edge_new (GstBin                *pipeline,
   self->to_child = to_child;
   self->video_tee = gst_object_ref (video_tee);
   self->audio_tee = gst_object_ref (audio_tee);
+  g_debug ("edge to %s: making", peer_id);
   self->webrtcbin = gst_object_ref_sink (canopy_webrtc_new (name, ice, latency_ms));
 
   g_signal_connect (self->webrtcbin, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed),
@@ -602,6 +606,7 @@ edge_new (GstBin                *pipeline,
     setup_to_child (self);
   else
     gst_element_sync_state_with_parent (self->webrtcbin);
+  g_debug ("edge to %s made", peer_id);
   return self;
 }
 
@@ -921,6 +926,13 @@ canopy_edge_class_init (CanopyEdgeClass *klass)
    * CanopyEdge::gone:
    * The connection failed or the peer closed it: the node drops this edge.
    */
+  /**
+   * CanopyEdge::video-started:
+   * The parent's video reached our tee: time to ask for a keyframe.
+   */
+  signals[SIGNAL_VIDEO_STARTED] = g_signal_new ("video-started", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 0);
   signals[SIGNAL_GONE] = g_signal_new ("gone", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
 }

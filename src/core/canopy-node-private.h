@@ -6,6 +6,7 @@
 #include "canopy-node.h"
 #include "canopy-signal-client.h"
 #include "canopy-source.h"
+#include "canopy-throttle.h"
 
 G_BEGIN_DECLS
 
@@ -82,6 +83,9 @@ struct _CanopyNode {
   guint room_update_id;
   gint64 last_room_update;
 
+  /* keyframe requests from children, sent on up at most once per interval (relays) */
+  CanopyThrottle *keyframe_throttle;
+
   /* chat */
   CanopyChat *chat;
 
@@ -142,6 +146,7 @@ void     canopy_node_send_bye          (CanopyNode  *self,
                                         CanopyEdge  *edge,
                                         const char  *reason);
 void     canopy_node_send_ping         (CanopyNode  *self);
+gboolean canopy_node_request_keyframe  (gpointer     self);
 char    *canopy_node_place             (CanopyNode  *self,
                                         const char  *joiner);
 void     canopy_node_broadcast_chat    (CanopyNode  *self,

@@ -6,6 +6,8 @@
 #include "canopy-error.h"
 #include "canopy-json.h"
 
+#include <gst/video/video.h>
+
 /*
  * The tree protocol on the data channels: node maps going up (subtree) and down (map), chat
  * flooding, pings and goodbyes. Every message is untrusted: parsed with limits, checked, and
@@ -44,6 +46,34 @@ canopy_node_send_ping (CanopyNode *self)
   json_object_set_string_member (ping, "type", "ping");
   json_object_set_int_member (ping, "t", g_get_monotonic_time ());
   send_ctrl (self->parent_edge, ping);
+}
+
+/**
+ * canopy_node_request_keyframe:
+ * @self: a node
+ *
+ * A child needs a keyframe. The host asks its encoder (through the coalescing probe on the
+ * video tee); a relay asks its parent over the data channel, the fast way up, at most once
+ * per interval. Returns %G_SOURCE_REMOVE so the throttle can call it again later.
+ */
+gboolean
+canopy_node_request_keyframe (gpointer user_data)
+{
+  CanopyNode *self = user_data;
+
+  g_debug ("keyframe requested");
+  if (self->role == CANOPY_NODE_ROLE_HOST) {
+    g_autoptr (GstPad) sink = gst_element_get_static_pad (self->video_tee, "sink");
+
+    gst_pad_push_event (sink, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                                                                             TRUE, 0));
+  } else if (self->parent_edge != NULL && canopy_throttle_ask (self->keyframe_throttle)) {
+    g_autoptr (JsonObject) request = json_object_new ();
+
+    json_object_set_string_member (request, "type", "keyframe");
+    send_ctrl (self->parent_edge, request);
+  }
+  return G_SOURCE_REMOVE;
 }
 
 /* --- maps --- */
@@ -408,6 +438,8 @@ handle_ctrl (CanopyNode *self,
       canopy_node_drop_child (self, peer);
   } else if (g_str_equal (type, "subtree") && child != NULL)
     handle_subtree (self, child, message);
+  else if (g_str_equal (type, "keyframe") && child != NULL)
+    canopy_node_request_keyframe (self);
   else if (g_str_equal (type, "map-sync") && child != NULL)
     send_full_map (self, child);
   else if (g_str_equal (type, "map") && from_parent)

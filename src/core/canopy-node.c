@@ -314,15 +314,13 @@ add_branch (CanopyNode *self,
   GstElement *bin = gst_parse_bin_from_description (desc, TRUE, &error);
 
   if (bin == NULL) {
-    g_autofree char *text = g_strdup_printf ("Cannot build the decoder: %s", error->message);
-
-    canopy_node_emit_error (self, CANOPY_ERROR_MEDIA, text);
+    g_message ("Cannot build the decoder: %s", error->message);
     gst_object_unref (sink);
     return NULL;
   }
   gst_bin_add_many (GST_BIN (self->pipeline), bin, sink, NULL);
   if (!gst_element_link_many (tee, bin, sink, NULL)) {
-    canopy_node_emit_error (self, CANOPY_ERROR_MEDIA, "Cannot link the decoder");
+    g_message ("Cannot link the decoder");
     return NULL;
   }
   gst_element_sync_state_with_parent (sink);
@@ -364,22 +362,6 @@ add_video_playback (CanopyNode *self,
   gst_pad_add_probe (decoder_src, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_frame, self, NULL);
 }
 
-static gboolean
-add_video_playback_h264 (gpointer user_data)
-{
-  add_video_playback (user_data, TRUE);
-  g_object_unref (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-add_video_playback_vp8 (gpointer user_data)
-{
-  add_video_playback (user_data, FALSE);
-  g_object_unref (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 /* The decoder is chosen by the first caps the parent sends: viewers need not know the codec. */
 static GstPadProbeReturn
 on_video_caps (GstPad          *pad,
@@ -395,12 +377,11 @@ on_video_caps (GstPad          *pad,
     return GST_PAD_PROBE_OK;
   gst_event_parse_caps (event, &caps);
   encoding = gst_structure_get_string (gst_caps_get_structure (caps, 0), "encoding-name");
-  if (g_strcmp0 (encoding, "H264") == 0)
-    g_idle_add (add_video_playback_h264, g_object_ref (self));
-  else if (g_strcmp0 (encoding, "VP8") == 0)
-    g_idle_add (add_video_playback_vp8, g_object_ref (self));
-  else
+  if (g_strcmp0 (encoding, "H264") != 0 && g_strcmp0 (encoding, "VP8") != 0)
     return GST_PAD_PROBE_OK;
+  /* Right here on the streaming thread, before the caps and the first keyframe pass the tee:
+   * a decoder linked a moment later would miss that keyframe and wait for the next. */
+  add_video_playback (self, g_str_equal (encoding, "H264"));
   return GST_PAD_PROBE_REMOVE;
 }
 
@@ -551,9 +532,22 @@ on_edge_gone (CanopyEdge *edge,
 }
 
 static void
+on_edge_video_started (CanopyEdge *edge,
+                       gpointer    user_data)
+{
+  CanopyNode *self = user_data;
+
+  /* Straight up the data channels: a keyframe in one round trip per hop, not at the pace of
+   * RTCP feedback. */
+  if (edge == self->parent_edge)
+    canopy_node_request_keyframe (self);
+}
+
+static void
 watch_edge (CanopyNode *self,
             CanopyEdge *edge)
 {
+  g_signal_connect (edge, "video-started", G_CALLBACK (on_edge_video_started), self);
   g_signal_connect (edge, "signal", G_CALLBACK (on_edge_signal), self);
   g_signal_connect (edge, "message", G_CALLBACK (on_edge_message), self);
   g_signal_connect (edge, "channel-open", G_CALLBACK (on_edge_channel_open), self);
@@ -1233,6 +1227,7 @@ canopy_node_dispose (GObject *object)
   g_clear_object (&self->room_map);
   g_clear_object (&self->sent_subtree);
   g_clear_object (&self->chat);
+  g_clear_pointer (&self->keyframe_throttle, canopy_throttle_free);
   G_OBJECT_CLASS (canopy_node_parent_class)->dispose (object);
 }
 
@@ -1398,6 +1393,8 @@ canopy_node_init (CanopyNode *self)
   self->child_order = g_ptr_array_new_with_free_func (g_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&self->stats_lock);
+  self->keyframe_throttle = canopy_throttle_new (CANOPY_KEYFRAME_MIN_INTERVAL_MS,
+                                                 canopy_node_request_keyframe, self, NULL);
 }
 
 /**
@@ -1436,6 +1433,7 @@ canopy_node_start (CanopyNode *self)
     set_state (self, CANOPY_NODE_STATE_FAILED);
     return;
   }
+  canopy_webrtc_prepare ();
   if (!build_pipeline (self, &error)) {
     canopy_node_emit_error (self, CANOPY_ERROR_MEDIA, error->message);
     set_state (self, CANOPY_NODE_STATE_FAILED);

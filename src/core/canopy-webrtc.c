@@ -3,6 +3,8 @@
 
 #include "canopy-webrtc.h"
 
+#include "canopy-throttle.h"
+
 #include <agent.h>
 #include <gio/gio.h>
 #include <gst/video/video.h>
@@ -223,18 +225,15 @@ canopy_webrtc_is_keyframe_request (GstEvent *event)
          gst_video_event_is_force_key_unit (event);
 }
 
-typedef struct {
-  GMutex lock;
-  gint64 last;
-} Coalescer;
-
-static void
-coalescer_free (gpointer data)
+static gboolean
+request_again (gpointer user_data)
 {
-  Coalescer *c = data;
+  GstPad *pad = user_data;
 
-  g_mutex_clear (&c->lock);
-  g_free (c);
+  /* Pushed from the sink pad it travels upstream through the probe, which now lets it by. */
+  gst_pad_push_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                                                                          TRUE, 0));
+  return G_SOURCE_REMOVE;
 }
 
 static GstPadProbeReturn
@@ -242,38 +241,57 @@ coalesce_probe (GstPad          *pad,
                 GstPadProbeInfo *info,
                 gpointer         user_data)
 {
-  Coalescer *c = user_data;
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  GstPadProbeReturn ret = GST_PAD_PROBE_OK;
-  gint64 now;
-
-  if (!canopy_webrtc_is_keyframe_request (event))
+  if (!canopy_webrtc_is_keyframe_request (GST_PAD_PROBE_INFO_EVENT (info)))
     return GST_PAD_PROBE_OK;
-  now = g_get_monotonic_time ();
-  /* Requests come up from every child's branch thread at once. */
-  g_mutex_lock (&c->lock);
-  if (c->last != 0 && now - c->last < CANOPY_KEYFRAME_MIN_INTERVAL_MS * 1000)
-    ret = GST_PAD_PROBE_DROP;
-  else
-    c->last = now;
-  g_mutex_unlock (&c->lock);
-  return ret;
+  return canopy_throttle_ask (user_data) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
 }
 
 /**
  * canopy_webrtc_coalesce_keyframe_requests:
- * @pad: a pad upstream keyframe requests pass through (a relay's video tee sink)
+ * @pad: the sink pad upstream keyframe requests pass through (a node's video tee sink)
  *
- * Every join and every unrepaired loss below a relay asks for a keyframe; let at most one
- * through per %CANOPY_KEYFRAME_MIN_INTERVAL_MS.
+ * Every join and every unrepaired loss below a node asks for a keyframe; let at most one
+ * through per %CANOPY_KEYFRAME_MIN_INTERVAL_MS, and one more at the end of the interval for
+ * those that came too soon.
  */
 void
 canopy_webrtc_coalesce_keyframe_requests (GstPad *pad)
 {
-  Coalescer *c = g_new0 (Coalescer, 1);
+  /* The throttle holds no reference on the pad: the pad owns the probe that owns it. */
+  CanopyThrottle *throttle = canopy_throttle_new (CANOPY_KEYFRAME_MIN_INTERVAL_MS, request_again,
+                                                  pad, NULL);
 
-  g_mutex_init (&c->lock);
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, coalesce_probe, c, coalescer_free);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, coalesce_probe, throttle,
+                     (GDestroyNotify) canopy_throttle_free);
+}
+
+static gpointer
+make_certificate (gpointer data)
+{
+  /* dtlsdec generates the process's DTLS certificate once, on first use, and every webrtcbin
+   * shares it. Making one here moves those few hundred milliseconds of RSA key generation
+   * off the first join's critical path. */
+  GstElement *dec = gst_element_factory_make ("dtlsdec", NULL);
+
+  if (dec != NULL)
+    gst_object_unref (gst_object_ref_sink (dec));
+  return NULL;
+}
+
+/**
+ * canopy_webrtc_prepare:
+ *
+ * Starts the one-time set-up of the DTLS certificate in a thread of its own.
+ */
+void
+canopy_webrtc_prepare (void)
+{
+  static gsize started;
+
+  if (g_once_init_enter (&started)) {
+    g_thread_unref (g_thread_new ("canopy-dtls-cert", make_certificate, NULL));
+    g_once_init_leave (&started, 1);
+  }
 }
 
 /**

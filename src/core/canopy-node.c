@@ -436,6 +436,15 @@ build_pipeline (CanopyNode *self,
 /* --- edges --- */
 
 static void
+pending_free (gpointer data)
+{
+  CanopyPending *pending = data;
+
+  g_free (pending->parent);
+  g_free (pending);
+}
+
+static void
 child_free (gpointer data)
 {
   CanopyChild *child = data;
@@ -1391,7 +1400,7 @@ canopy_node_init (CanopyNode *self)
   self->depth = -1;
   self->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, child_free);
   self->child_order = g_ptr_array_new_with_free_func (g_free);
-  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, pending_free);
   g_mutex_init (&self->stats_lock);
   self->keyframe_throttle = canopy_throttle_new (CANOPY_KEYFRAME_MIN_INTERVAL_MS,
                                                  canopy_node_request_keyframe, self, NULL);

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 static void read_next (CanopyTestProc *proc);
 
@@ -47,6 +48,10 @@ on_exited (GObject      *source,
   CanopyTestProc *proc = user_data;
 
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  /* A signal death (an abort, a sanitizer's report) is not a clean exit either. */
+  proc->exit_status = g_subprocess_get_if_exited (G_SUBPROCESS (source))
+                        ? g_subprocess_get_exit_status (G_SUBPROCESS (source))
+                        : 128 + g_subprocess_get_term_sig (G_SUBPROCESS (source));
   proc->exited = TRUE;
 }
 
@@ -58,6 +63,13 @@ canopy_test_binary (const char *env_name)
   if (path == NULL)
     g_error ("%s is not set: run this test through meson", env_name);
   return path;
+}
+
+static void
+die_with_parent (gpointer user_data)
+{
+  /* A test that aborts mid-way must not leave a host streaming forever. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 CanopyTestProc *
@@ -72,6 +84,7 @@ canopy_test_proc_spawn (const char  *name,
   /* The children report problems as events; warnings from the media stack must not kill
    * them the way they fail the test process. */
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   proc->name = g_strdup (name);
   proc->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   proc->lines = g_ptr_array_new_with_free_func (g_free);

@@ -18,6 +18,7 @@ typedef struct {
   GPtrArray *lines;  /* char*, lines that are not JSON */
   gboolean eof;
   gboolean exited;
+  int exit_status;
 } CanopyTestProc;
 
 typedef gboolean (*CanopyTestCheck) (gpointer user_data);

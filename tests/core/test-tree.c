@@ -278,6 +278,7 @@ test_tree (void)
   canopy_test_proc_signal (relay, SIGTERM);
   canopy_test_wait_exit (relay, WAIT_S);
   g_assert_nonnull (canopy_test_proc_last_event (relay, "left"));
+  g_assert_cmpint (relay->exit_status, ==, 0);
   for (guint i = 0; i < orphans->len; i++) {
     CanopyTestProc *orphan = g_ptr_array_index (orphans, i);
     gint64 frames;
@@ -301,16 +302,22 @@ test_tree (void)
   /* The host ends the room: everyone is told and exits cleanly. */
   canopy_test_proc_signal (host, SIGTERM);
   canopy_test_wait_exit (host, WAIT_S);
+  g_assert_cmpint (host->exit_status, ==, 0);
   for (guint i = 0; i < N_VIEWERS; i++) {
     if (viewers[i] == relay)
       continue;
     canopy_test_wait_exit (viewers[i], WAIT_S);
+    /* Clean exits only: under AddressSanitizer a leak or bad access shows up here. */
+    g_assert_cmpint (viewers[i]->exit_status, ==, 0);
     g_assert_cmpstr (json_object_get_string_member (canopy_test_proc_last_event (viewers[i],
                                                                                  "left"),
                                                     "reason"), ==, "room-closed");
   }
   for (guint i = 0; i < N_VIEWERS; i++)
     canopy_test_proc_free (viewers[i]);
+  canopy_test_proc_signal (server, SIGTERM);
+  canopy_test_wait_exit (server, WAIT_S);
+  g_assert_cmpint (server->exit_status, ==, 0);
 }
 
 int

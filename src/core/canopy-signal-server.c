@@ -223,42 +223,6 @@ peer_drop_message (CanopySignalServer *self,
   }
 }
 
-/* json-glib turns a lone surrogate escape ("\udc00") into bytes that are not UTF-8. Such a
- * message could not be relayed (libsoup sends valid UTF-8 only), so it is refused whole. */
-static gboolean
-node_is_utf8 (JsonNode *node)
-{
-  switch (JSON_NODE_TYPE (node)) {
-  case JSON_NODE_OBJECT: {
-    JsonObjectIter iter;
-    const char *name;
-    JsonNode *member;
-
-    json_object_iter_init (&iter, json_node_get_object (node));
-    while (json_object_iter_next (&iter, &name, &member))
-      if (!g_utf8_validate (name, -1, NULL) || !node_is_utf8 (member))
-        return FALSE;
-    return TRUE;
-  }
-  case JSON_NODE_ARRAY: {
-    JsonArray *array = json_node_get_array (node);
-    guint n = json_array_get_length (array);
-
-    for (guint i = 0; i < n; i++)
-      if (!node_is_utf8 (json_array_get_element (array, i)))
-        return FALSE;
-    return TRUE;
-  }
-  case JSON_NODE_VALUE:
-    if (json_node_get_value_type (node) == G_TYPE_STRING)
-      return g_utf8_validate (json_node_get_string (node), -1, NULL);
-    return TRUE;
-  case JSON_NODE_NULL:
-  default:
-    return TRUE;
-  }
-}
-
 static void
 on_peer_message (SoupWebsocketConnection *connection,
                  SoupWebsocketDataType    type,
@@ -269,7 +233,6 @@ on_peer_message (SoupWebsocketConnection *connection,
   CanopySignalServer *self = peer->server;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) message = NULL;
-  g_autoptr (JsonNode) root = NULL;
   gint64 now = g_get_monotonic_time ();
   const char *msg_type;
   const char *data;
@@ -291,13 +254,6 @@ on_peer_message (SoupWebsocketConnection *connection,
   data = g_bytes_get_data (bytes, &len);
   message = canopy_json_parse_object (data ? data : "", (gssize) len, self->max_message, &error);
   if (message == NULL) {
-    peer_send_error (peer, error, NULL);
-    return;
-  }
-  root = canopy_json_node_copy_object (message);
-  if (!node_is_utf8 (root)) {
-    error = g_error_new_literal (CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
-                                 "Message holds a \\u escape that is not a character");
     peer_send_error (peer, error, NULL);
     return;
   }

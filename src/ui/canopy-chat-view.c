@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopyChatView"
+
+#include "canopy-chat-view.h"
+
+#include <glib/gi18n.h>
+
+/* Older rows are dropped past this: a long room must not grow the list without bound. */
+#define MAX_ROWS 500
+/* Pixels from the end that still count as "at the bottom". */
+#define BOTTOM_SLACK 4.0
+
+struct _CanopyChatView
+{
+  AdwBin             parent_instance;
+
+  GtkScrolledWindow *scroller;
+  GtkListBox        *list;
+  GtkEntry          *entry;
+  GtkButton         *send_button;
+
+  guint              n_messages;
+  gboolean           follow;   /* keep the newest message in view */
+  gboolean           entry_sensitive;
+};
+
+G_DEFINE_FINAL_TYPE (CanopyChatView, canopy_chat_view, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_N_MESSAGES,
+  PROP_ENTRY_SENSITIVE,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_SEND,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static gboolean
+adjustment_at_bottom (GtkAdjustment *adjustment)
+{
+  return gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+         gtk_adjustment_get_upper (adjustment) - BOTTOM_SLACK;
+}
+
+static void
+scroll_to_bottom (GtkAdjustment *adjustment)
+{
+  gtk_adjustment_set_value (adjustment,
+                            gtk_adjustment_get_upper (adjustment) -
+                              gtk_adjustment_get_page_size (adjustment));
+}
+
+/* The list grew (or shrank): the new height is only known after layout, so follow it here. */
+static void
+on_vadjustment_changed (CanopyChatView *self,
+                        GtkAdjustment  *adjustment)
+{
+  if (self->follow && !adjustment_at_bottom (adjustment))
+    scroll_to_bottom (adjustment);
+}
+
+static void
+on_vadjustment_value_changed (CanopyChatView *self,
+                              GtkAdjustment  *adjustment)
+{
+  /* The user scrolled: stop following until they come back to the end. */
+  self->follow = adjustment_at_bottom (adjustment);
+}
+
+static char *
+format_time (gint64 time_ms)
+{
+  g_autoptr (GDateTime) when = g_date_time_new_from_unix_local (time_ms / 1000);
+
+  if (when == NULL)
+    return g_strdup ("");
+  return g_date_time_format (when, "%H:%M");
+}
+
+static GtkWidget *
+make_label (const char *text,
+            const char *css_class)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  /* Everything here came from the network: always plain text, never markup. */
+  gtk_label_set_use_markup (GTK_LABEL (label), FALSE);
+  gtk_label_set_text (GTK_LABEL (label), text);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (label, css_class);
+  return label;
+}
+
+static GtkWidget *
+make_row (const CanopyChatMessage *message,
+          gboolean                 from_me)
+{
+  const char *name = message->name != NULL && *message->name != '\0' ? message->name
+                                                                      : _("Someone");
+  const char *text = message->text != NULL ? message->text : "";
+  g_autofree char *time = format_time (message->time);
+  g_autofree char *accessible = NULL;
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *name_label = make_label (name, "heading");
+  GtkWidget *time_label = make_label (time, "dim-label");
+  GtkWidget *text_label = make_label (text, NULL);
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_add_css_class (row, "canopy-chat-row");
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+
+  gtk_label_set_ellipsize (GTK_LABEL (name_label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (time_label, "caption");
+  gtk_label_set_wrap (GTK_LABEL (text_label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (text_label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (text_label), TRUE);
+  if (from_me) {
+    gtk_widget_add_css_class (row, "canopy-chat-mine");
+    gtk_widget_add_css_class (name_label, "accent");
+  }
+
+  gtk_box_append (GTK_BOX (header), name_label);
+  gtk_box_append (GTK_BOX (header), time_label);
+  gtk_box_append (GTK_BOX (box), header);
+  gtk_box_append (GTK_BOX (box), text_label);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+
+  /* TRANSLATORS: how a screen reader reads one chat message: name, time, text */
+  accessible = g_strdup_printf (_("%s at %s: %s"), name, time, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+  return row;
+}
+
+static void
+send_entry_text (CanopyChatView *self)
+{
+  g_autofree char *text = NULL;
+
+  if (!self->entry_sensitive)
+    return;
+  text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->entry))));
+  if (*text == '\0')
+    return;
+  /* Cleared first, so a handler that fails to send may put the text back. */
+  gtk_editable_set_text (GTK_EDITABLE (self->entry), "");
+  g_signal_emit (self, signals[SIGNAL_SEND], 0, text);
+}
+
+static void
+on_entry_activate (CanopyChatView *self)
+{
+  send_entry_text (self);
+}
+
+static void
+on_send_button_clicked (CanopyChatView *self)
+{
+  send_entry_text (self);
+}
+
+static void
+set_n_messages (CanopyChatView *self,
+                guint           n_messages)
+{
+  if (self->n_messages == n_messages)
+    return;
+  self->n_messages = n_messages;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_MESSAGES]);
+}
+
+static void
+canopy_chat_view_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  CanopyChatView *self = CANOPY_CHAT_VIEW (object);
+
+  switch (prop_id) {
+  case PROP_N_MESSAGES:
+    g_value_set_uint (value, self->n_messages);
+    break;
+  case PROP_ENTRY_SENSITIVE:
+    g_value_set_boolean (value, self->entry_sensitive);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+canopy_chat_view_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  CanopyChatView *self = CANOPY_CHAT_VIEW (object);
+
+  switch (prop_id) {
+  case PROP_ENTRY_SENSITIVE:
+    canopy_chat_view_set_sensitive_entry (self, g_value_get_boolean (value));
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+canopy_chat_view_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), CANOPY_TYPE_CHAT_VIEW);
+
+  G_OBJECT_CLASS (canopy_chat_view_parent_class)->dispose (object);
+}
+
+static void
+canopy_chat_view_class_init (CanopyChatViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = canopy_chat_view_get_property;
+  object_class->set_property = canopy_chat_view_set_property;
+  object_class->dispose = canopy_chat_view_dispose;
+
+  properties[PROP_N_MESSAGES] =
+    g_param_spec_uint ("n-messages", NULL, NULL, 0, MAX_ROWS, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_ENTRY_SENSITIVE] =
+    g_param_spec_boolean ("entry-sensitive", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * CanopyChatView::send:
+   * @self: the chat view
+   * @text: what the user typed, stripped of surrounding white space, never empty
+   *
+   * The user asked to send @text; the entry is already cleared.
+   */
+  signals[SIGNAL_SEND] =
+    g_signal_new ("send", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/canopy/Canopy/ui/canopy-chat-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CanopyChatView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, CanopyChatView, list);
+  gtk_widget_class_bind_template_child (widget_class, CanopyChatView, entry);
+  gtk_widget_class_bind_template_child (widget_class, CanopyChatView, send_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_entry_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_send_button_clicked);
+}
+
+static void
+canopy_chat_view_init (CanopyChatView *self)
+{
+  GtkAdjustment *adjustment;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->follow = TRUE;
+  self->entry_sensitive = TRUE;
+  gtk_entry_set_max_length (self->entry, CANOPY_CHAT_MAX_TEXT);
+
+  adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  g_signal_connect_object (adjustment, "changed",
+                           G_CALLBACK (on_vadjustment_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adjustment, "value-changed",
+                           G_CALLBACK (on_vadjustment_value_changed), self, G_CONNECT_SWAPPED);
+}
+
+GtkWidget *
+canopy_chat_view_new (void)
+{
+  return g_object_new (CANOPY_TYPE_CHAT_VIEW, NULL);
+}
+
+/**
+ * canopy_chat_view_add_message:
+ * @self: a chat view
+ * @message: the message; its name and text are shown as plain text
+ * @from_me: whether this peer wrote it (styled apart)
+ *
+ * Appends @message, drops the oldest past 500, and scrolls to it if the list was at the end.
+ */
+void
+canopy_chat_view_add_message (CanopyChatView          *self,
+                              const CanopyChatMessage *message,
+                              gboolean                 from_me)
+{
+  guint n_messages = self->n_messages;
+
+  g_return_if_fail (CANOPY_IS_CHAT_VIEW (self));
+  g_return_if_fail (message != NULL);
+
+  /* At the end before adding: follow the new row once layout knows its height. */
+  if (adjustment_at_bottom (gtk_scrolled_window_get_vadjustment (self->scroller)))
+    self->follow = TRUE;
+
+  gtk_list_box_append (self->list, make_row (message, from_me));
+  n_messages++;
+  while (n_messages > MAX_ROWS) {
+    gtk_list_box_remove (self->list,
+                         GTK_WIDGET (gtk_list_box_get_row_at_index (self->list, 0)));
+    n_messages--;
+  }
+  set_n_messages (self, n_messages);
+}
+
+guint
+canopy_chat_view_get_n_messages (CanopyChatView *self)
+{
+  g_return_val_if_fail (CANOPY_IS_CHAT_VIEW (self), 0);
+
+  return self->n_messages;
+}
+
+/**
+ * canopy_chat_view_clear:
+ * @self: a chat view
+ *
+ * Removes every message (the entry keeps its text).
+ */
+void
+canopy_chat_view_clear (CanopyChatView *self)
+{
+  GtkWidget *child;
+
+  g_return_if_fail (CANOPY_IS_CHAT_VIEW (self));
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
+    gtk_list_box_remove (self->list, child);
+  self->follow = TRUE;
+  set_n_messages (self, 0);
+}
+
+/**
+ * canopy_chat_view_set_sensitive_entry:
+ * @self: a chat view
+ * @sensitive: whether the user can type and send (off while not in a room)
+ */
+void
+canopy_chat_view_set_sensitive_entry (CanopyChatView *self,
+                                      gboolean        sensitive)
+{
+  g_return_if_fail (CANOPY_IS_CHAT_VIEW (self));
+
+  sensitive = !!sensitive;
+  if (self->entry_sensitive == sensitive)
+    return;
+  self->entry_sensitive = sensitive;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->entry), sensitive);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), sensitive);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENTRY_SENSITIVE]);
+}

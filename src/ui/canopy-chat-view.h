@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "canopy-chat.h"
+
+G_BEGIN_DECLS
+
+#define CANOPY_TYPE_CHAT_VIEW (canopy_chat_view_get_type ())
+G_DECLARE_FINAL_TYPE (CanopyChatView, canopy_chat_view, CANOPY, CHAT_VIEW, AdwBin)
+
+GtkWidget *canopy_chat_view_new                 (void);
+void       canopy_chat_view_add_message         (CanopyChatView          *self,
+                                                 const CanopyChatMessage *message,
+                                                 gboolean                 from_me);
+guint      canopy_chat_view_get_n_messages      (CanopyChatView          *self);
+void       canopy_chat_view_clear               (CanopyChatView          *self);
+void       canopy_chat_view_set_sensitive_entry (CanopyChatView          *self,
+                                                 gboolean                 sensitive);
+
+G_END_DECLS

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <adwaita.h>
+
+#include "canopy-resources.h"
+
+#include "canopy-chat-view.h"
+
+#define HOSTILE "<b>not bold</b> & <script>"
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = find_descendant (child, type);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}
+
+static GtkLabel *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return GTK_LABEL (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkLabel *found = find_label (child, text);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}
+
+static GtkWidget *
+new_view (void)
+{
+  return g_object_ref_sink (canopy_chat_view_new ());
+}
+
+static void
+add (CanopyChatView *view,
+     const char     *name,
+     const char     *text,
+     gint64          time_ms,
+     gboolean        from_me)
+{
+  CanopyChatMessage message = {
+    .origin = (char *) "peer-1",
+    .seq = 1,
+    .name = (char *) name,
+    .time = time_ms,
+    .text = (char *) text,
+  };
+
+  canopy_chat_view_add_message (view, &message, from_me);
+}
+
+static void
+spin (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until) {
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (1000);
+  }
+}
+
+static void
+test_new_destroy (void)
+{
+  GtkWidget *view = new_view ();
+
+  g_assert_true (CANOPY_IS_CHAT_VIEW (view));
+  g_assert_true (ADW_IS_BIN (view));
+  g_assert_cmpuint (canopy_chat_view_get_n_messages (CANOPY_CHAT_VIEW (view)), ==, 0);
+  g_assert_finalize_object (view);
+}
+
+static void
+on_notify (GObject    *object,
+           GParamSpec *pspec,
+           guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_properties (void)
+{
+  GtkWidget *view = new_view ();
+  GtkWidget *entry = find_descendant (view, GTK_TYPE_ENTRY);
+  gboolean sensitive = FALSE;
+  guint n_messages = 1;
+  guint notifies = 0;
+
+  g_signal_connect (view, "notify::entry-sensitive", G_CALLBACK (on_notify), &notifies);
+  g_object_get (view, "entry-sensitive", &sensitive, "n-messages", &n_messages, NULL);
+  g_assert_true (sensitive);
+  g_assert_cmpuint (n_messages, ==, 0);
+
+  g_object_set (view, "entry-sensitive", FALSE, NULL);
+  g_object_get (view, "entry-sensitive", &sensitive, NULL);
+  g_assert_false (sensitive);
+  g_assert_false (gtk_widget_get_sensitive (entry));
+  g_assert_cmpuint (notifies, ==, 1);
+  g_object_set (view, "entry-sensitive", FALSE, NULL);
+  g_assert_cmpuint (notifies, ==, 1);
+  canopy_chat_view_set_sensitive_entry (CANOPY_CHAT_VIEW (view), TRUE);
+  g_object_get (view, "entry-sensitive", &sensitive, NULL);
+  g_assert_true (sensitive);
+  g_assert_true (gtk_widget_get_sensitive (entry));
+  g_assert_cmpuint (notifies, ==, 2);
+
+  notifies = 0;
+  g_signal_connect (view, "notify::n-messages", G_CALLBACK (on_notify), &notifies);
+  add (CANOPY_CHAT_VIEW (view), "Ann", "hi", 0, FALSE);
+  g_object_get (view, "n-messages", &n_messages, NULL);
+  g_assert_cmpuint (n_messages, ==, 1);
+  g_assert_cmpuint (notifies, ==, 1);
+  g_assert_finalize_object (view);
+}
+
+static void
+test_plain_text (void)
+{
+  GtkWidget *view = new_view ();
+  GtkListBox *list = GTK_LIST_BOX (find_descendant (view, GTK_TYPE_LIST_BOX));
+  /* 2024-05-06 07:08:09.123 UTC: the label shows the local time of the same instant. */
+  gint64 time_ms = G_GINT64_CONSTANT (1714979289123);
+  g_autoptr (GDateTime) local = g_date_time_new_from_unix_local (time_ms / 1000);
+  g_autofree char *hhmm = g_date_time_format (local, "%H:%M");
+  GtkWidget *row;
+  GtkLabel *label;
+
+  add (CANOPY_CHAT_VIEW (view), "<i>Eve</i>", HOSTILE, time_ms, FALSE);
+  add (CANOPY_CHAT_VIEW (view), "Me", "mine", time_ms, TRUE);
+  g_assert_cmpuint (canopy_chat_view_get_n_messages (CANOPY_CHAT_VIEW (view)), ==, 2);
+
+  row = GTK_WIDGET (gtk_list_box_get_row_at_index (list, 0));
+  label = find_label (row, HOSTILE);
+  g_assert_nonnull (label);
+  g_assert_false (gtk_label_get_use_markup (label));
+  g_assert_cmpstr (gtk_label_get_label (label), ==, HOSTILE);
+  g_assert_true (gtk_label_get_selectable (label));
+  g_assert_true (gtk_label_get_wrap (label));
+  label = find_label (row, "<i>Eve</i>");
+  g_assert_nonnull (label);
+  g_assert_false (gtk_label_get_use_markup (label));
+  g_assert_nonnull (find_label (row, hhmm));
+  g_assert_false (gtk_widget_has_css_class (row, "canopy-chat-mine"));
+
+  row = GTK_WIDGET (gtk_list_box_get_row_at_index (list, 1));
+  g_assert_nonnull (find_label (row, "mine"));
+  g_assert_true (gtk_widget_has_css_class (row, "canopy-chat-mine"));
+  g_assert_finalize_object (view);
+}
+
+static void
+test_cap (void)
+{
+  GtkWidget *view = new_view ();
+  GtkListBox *list = GTK_LIST_BOX (find_descendant (view, GTK_TYPE_LIST_BOX));
+
+  for (guint i = 0; i < 510; i++) {
+    g_autofree char *text = g_strdup_printf ("message %u", i);
+
+    add (CANOPY_CHAT_VIEW (view), "Ann", text, 0, FALSE);
+  }
+  g_assert_cmpuint (canopy_chat_view_get_n_messages (CANOPY_CHAT_VIEW (view)), ==, 500);
+  g_assert_nonnull (gtk_list_box_get_row_at_index (list, 499));
+  g_assert_null (gtk_list_box_get_row_at_index (list, 500));
+  /* The oldest went first. */
+  g_assert_nonnull (find_label (GTK_WIDGET (gtk_list_box_get_row_at_index (list, 0)),
+                                "message 10"));
+  g_assert_nonnull (find_label (GTK_WIDGET (gtk_list_box_get_row_at_index (list, 499)),
+                                "message 509"));
+
+  canopy_chat_view_clear (CANOPY_CHAT_VIEW (view));
+  g_assert_cmpuint (canopy_chat_view_get_n_messages (CANOPY_CHAT_VIEW (view)), ==, 0);
+  g_assert_null (gtk_list_box_get_row_at_index (list, 0));
+  add (CANOPY_CHAT_VIEW (view), "Ann", "again", 0, FALSE);
+  g_assert_cmpuint (canopy_chat_view_get_n_messages (CANOPY_CHAT_VIEW (view)), ==, 1);
+  g_assert_finalize_object (view);
+}
+
+static void
+on_send (CanopyChatView *view,
+         const char     *text,
+         GPtrArray      *sent)
+{
+  g_ptr_array_add (sent, g_strdup (text));
+}
+
+static void
+test_send (void)
+{
+  GtkWidget *view = new_view ();
+  GtkWidget *entry = find_descendant (view, GTK_TYPE_ENTRY);
+  GtkWidget *button = find_descendant (view, GTK_TYPE_BUTTON);
+  g_autoptr (GPtrArray) sent = g_ptr_array_new_with_free_func (g_free);
+
+  g_signal_connect (view, "send", G_CALLBACK (on_send), sent);
+  g_assert_cmpint (gtk_entry_get_max_length (GTK_ENTRY (entry)), ==, 2000);
+  g_assert_cmpstr (gtk_entry_get_placeholder_text (GTK_ENTRY (entry)), ==, "Say something…");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "  hello there \n");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpuint (sent->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (sent, 0), ==, "hello there");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+
+  /* Nothing but white space: nothing sent. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "   ");
+  g_signal_emit_by_name (entry, "activate");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpuint (sent->len, ==, 1);
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "by button");
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_cmpuint (sent->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (sent, 1), ==, "by button");
+
+  /* Out of a room: nothing leaves. */
+  canopy_chat_view_set_sensitive_entry (CANOPY_CHAT_VIEW (view), FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "not now");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpuint (sent->len, ==, 2);
+  g_assert_finalize_object (view);
+}
+
+static void
+test_accessible (void)
+{
+  GtkWidget *view = new_view ();
+  GtkWidget *entry = find_descendant (view, GTK_TYPE_ENTRY);
+  GtkWidget *list = find_descendant (view, GTK_TYPE_LIST_BOX);
+  GtkWidget *button = find_descendant (view, GTK_TYPE_BUTTON);
+  GtkWidget *row;
+
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_ROLE_TEXT_BOX);
+  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (entry),
+                                                   GTK_ACCESSIBLE_PROPERTY_LABEL));
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Chat message");
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_ROLE_LIST);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Chat messages");
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_ROLE_BUTTON);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Send");
+
+  add (CANOPY_CHAT_VIEW (view), "Ann", "hi", 0, FALSE);
+  row = GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_ROLE_LIST_ITEM);
+  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (row),
+                                                   GTK_ACCESSIBLE_PROPERTY_LABEL));
+  g_assert_finalize_object (view);
+}
+
+static gboolean
+at_bottom (GtkAdjustment *adjustment)
+{
+  return gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+         gtk_adjustment_get_upper (adjustment) - 1.0;
+}
+
+static void
+test_autoscroll (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = canopy_chat_view_new ();
+  GtkScrolledWindow *scroller =
+    GTK_SCROLLED_WINDOW (find_descendant (view, GTK_TYPE_SCROLLED_WINDOW));
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+  double value;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 320, 240);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  spin (200);
+
+  for (guint i = 0; i < 40; i++)
+    add (CANOPY_CHAT_VIEW (view), "Ann", "a line of chat", 0, FALSE);
+  spin (300);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >,
+                     gtk_adjustment_get_page_size (adjustment));
+  g_assert_true (at_bottom (adjustment));
+
+  add (CANOPY_CHAT_VIEW (view), "Ann", "one more", 0, FALSE);
+  spin (300);
+  g_assert_true (at_bottom (adjustment));
+
+  /* Scrolled up to read: new messages leave the view where it is. */
+  gtk_adjustment_set_value (adjustment, 0.0);
+  spin (100);
+  add (CANOPY_CHAT_VIEW (view), "Ann", "while reading", 0, FALSE);
+  spin (300);
+  value = gtk_adjustment_get_value (adjustment);
+  g_assert_cmpfloat (value, ==, 0.0);
+  g_assert_false (at_bottom (adjustment));
+
+  /* Back at the end: following again. */
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                          gtk_adjustment_get_page_size (adjustment));
+  spin (100);
+  add (CANOPY_CHAT_VIEW (view), "Ann", "and again", 0, FALSE);
+  spin (300);
+  g_assert_true (at_bottom (adjustment));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  /* Pulls the resources' object file, whose constructor registers them, out of the archive. */
+  g_assert_nonnull (canopy_get_resource ());
+
+  g_test_add_func ("/chat-view/new-destroy", test_new_destroy);
+  g_test_add_func ("/chat-view/properties", test_properties);
+  g_test_add_func ("/chat-view/plain-text", test_plain_text);
+  g_test_add_func ("/chat-view/cap", test_cap);
+  g_test_add_func ("/chat-view/send", test_send);
+  g_test_add_func ("/chat-view/accessible", test_accessible);
+  g_test_add_func ("/chat-view/autoscroll", test_autoscroll);
+
+  return g_test_run ();
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <adwaita.h>
+
+#include "canopy-resources.h"
+
+#include "canopy-tree-item.h"
+#include "canopy-tree-view.h"
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = find_descendant (child, type);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}
+
+static GtkLabel *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return GTK_LABEL (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkLabel *found = find_label (child, text);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}
+
+static void
+spin (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until) {
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (1000);
+  }
+}
+
+/*   h (Host)
+ *   ├── a (Ann) ── a1 (Al), a2 (Alma)
+ *   └── b (<b>Bob</b>) ── b1 (Bea)
+ */
+static CanopyNodeMap *
+make_map (void)
+{
+  CanopyNodeMap *map = canopy_node_map_new ("h", "Host", 2);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (canopy_node_map_add (map, "h", "a", "Ann", 2, &error));
+  g_assert_true (canopy_node_map_add (map, "h", "b", "<b>Bob</b>", 2, &error));
+  g_assert_true (canopy_node_map_add (map, "a", "a1", "Al", 2, &error));
+  g_assert_true (canopy_node_map_add (map, "a", "a2", "Alma", 2, &error));
+  g_assert_true (canopy_node_map_add (map, "b", "b1", "Bea", 3, &error));
+  g_assert_no_error (error);
+  return map;
+}
+
+static CanopyTreeItem *
+find_item (CanopyTreeView *view,
+           const char     *id)
+{
+  GListModel *model = canopy_tree_view_get_model (view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
+    g_autoptr (GtkTreeListRow) row = g_list_model_get_item (model, i);
+    g_autoptr (CanopyTreeItem) item = gtk_tree_list_row_get_item (row);
+
+    if (g_strcmp0 (canopy_tree_item_get_id (item), id) == 0)
+      return item; /* the model keeps it alive */
+  }
+  return NULL;
+}
+
+static void
+test_item (void)
+{
+  CanopyTreeItem *item = canopy_tree_item_new ("x");
+  g_autofree char *id = NULL;
+  g_autofree char *name = NULL;
+  guint depth, capacity, n_children;
+  gboolean is_you;
+
+  g_object_set (item, "name", "Xena", "depth", 3, "capacity", 4, "is-you", TRUE, NULL);
+  g_object_get (item, "id", &id, "name", &name, "depth", &depth, "capacity", &capacity,
+                "is-you", &is_you, "n-children", &n_children, NULL);
+  g_assert_cmpstr (id, ==, "x");
+  g_assert_cmpstr (name, ==, "Xena");
+  g_assert_cmpuint (depth, ==, 3);
+  g_assert_cmpuint (capacity, ==, 4);
+  g_assert_true (is_you);
+  g_assert_cmpuint (n_children, ==, 0);
+
+  g_list_store_append (canopy_tree_item_get_children (item), canopy_tree_item_new ("y"));
+  g_assert_cmpuint (canopy_tree_item_get_n_children (item), ==, 1);
+  g_assert_finalize_object (item);
+}
+
+static void
+test_new_destroy (void)
+{
+  GtkWidget *view = g_object_ref_sink (canopy_tree_view_new ());
+  guint n_nodes = 1;
+
+  g_assert_true (CANOPY_IS_TREE_VIEW (view));
+  g_assert_true (GTK_IS_TREE_LIST_MODEL (canopy_tree_view_get_model (CANOPY_TREE_VIEW (view))));
+  g_object_get (view, "n-nodes", &n_nodes, NULL);
+  g_assert_cmpuint (n_nodes, ==, 0);
+  g_assert_finalize_object (view);
+}
+
+static void
+test_map (void)
+{
+  GtkWidget *view = g_object_ref_sink (canopy_tree_view_new ());
+  CanopyTreeView *tree = CANOPY_TREE_VIEW (view);
+  GListModel *model = canopy_tree_view_get_model (tree);
+  g_autoptr (CanopyNodeMap) map = make_map ();
+  g_autoptr (GError) error = NULL;
+  CanopyTreeItem *item;
+  CanopyTreeItem *a;
+  guint n_nodes;
+
+  canopy_tree_view_set_map (tree, map, "a1");
+  g_assert_cmpuint (canopy_tree_view_get_n_nodes (tree), ==, canopy_node_map_get_size (map));
+  g_assert_cmpuint (canopy_tree_view_get_n_nodes (tree), ==, 6);
+  g_object_get (view, "n-nodes", &n_nodes, NULL);
+  g_assert_cmpuint (n_nodes, ==, 6);
+  /* Expanded all the way down. */
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 6);
+
+  item = find_item (tree, "a1");
+  g_assert_nonnull (item);
+  g_assert_true (canopy_tree_item_get_is_you (item));
+  g_assert_cmpuint (canopy_tree_item_get_depth (item), ==, 2);
+  g_assert_cmpstr (canopy_tree_item_get_name (item), ==, "Al");
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
+    g_autoptr (GtkTreeListRow) row = g_list_model_get_item (model, i);
+    g_autoptr (CanopyTreeItem) other = gtk_tree_list_row_get_item (row);
+
+    g_assert_cmpint (canopy_tree_item_get_is_you (other), ==,
+                     g_str_equal (canopy_tree_item_get_id (other), "a1"));
+    g_assert_cmpuint (gtk_tree_list_row_get_depth (row), ==,
+                      canopy_tree_item_get_depth (other));
+  }
+  a = find_item (tree, "a");
+  g_assert_cmpuint (canopy_tree_item_get_n_children (a), ==, 2);
+  g_assert_cmpuint (canopy_tree_item_get_capacity (a), ==, 2);
+  g_assert_cmpuint (canopy_tree_item_get_depth (find_item (tree, "h")), ==, 0);
+  g_assert_cmpuint (canopy_tree_item_get_capacity (find_item (tree, "b1")), ==, 3);
+
+  /* Smaller: the items of nodes still there are kept. */
+  g_assert_true (canopy_node_map_remove (map, "a2", &error));
+  g_assert_true (canopy_node_map_remove (map, "b1", &error));
+  g_assert_no_error (error);
+  canopy_tree_view_set_map (tree, map, "b");
+  g_assert_cmpuint (canopy_tree_view_get_n_nodes (tree), ==, 4);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 4);
+  g_assert_true (find_item (tree, "a") == a);
+  g_assert_cmpuint (canopy_tree_item_get_n_children (a), ==, 1);
+  g_assert_null (find_item (tree, "a2"));
+  g_assert_false (canopy_tree_item_get_is_you (find_item (tree, "a1")));
+  g_assert_true (canopy_tree_item_get_is_you (find_item (tree, "b")));
+
+  /* A leaf gains a child and a name: both show. */
+  g_assert_true (canopy_node_map_add (map, "a1", "c", "Cy", 2, &error));
+  g_assert_true (canopy_node_map_set (map, "a", "Anne", 2, &error));
+  g_assert_no_error (error);
+  canopy_tree_view_set_map (tree, map, "b");
+  g_assert_cmpuint (canopy_tree_view_get_n_nodes (tree), ==, 5);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 5);
+  g_assert_cmpuint (canopy_tree_item_get_depth (find_item (tree, "c")), ==, 3);
+  g_assert_cmpstr (canopy_tree_item_get_name (find_item (tree, "a")), ==, "Anne");
+
+  canopy_tree_view_set_map (tree, NULL, NULL);
+  g_assert_cmpuint (canopy_tree_view_get_n_nodes (tree), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+
+  canopy_tree_view_set_map (tree, map, NULL);
+  g_assert_cmpuint (canopy_tree_view_get_n_nodes (tree), ==, 5);
+  g_assert_false (canopy_tree_item_get_is_you (find_item (tree, "b")));
+  g_assert_finalize_object (view);
+}
+
+static void
+test_shown (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = canopy_tree_view_new ();
+  g_autoptr (CanopyNodeMap) map = make_map ();
+  g_autoptr (GError) error = NULL;
+  GtkWidget *list_view = find_descendant (view, GTK_TYPE_LIST_VIEW);
+  GtkWidget *status = find_descendant (view, ADW_TYPE_STATUS_PAGE);
+  GtkLabel *label;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 320, 480);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  spin (200);
+  g_assert_true (gtk_widget_get_mapped (status));
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "No tree yet");
+
+  canopy_tree_view_set_map (CANOPY_TREE_VIEW (view), map, "a1");
+  spin (300);
+  g_assert_false (gtk_widget_get_mapped (status));
+  g_assert_true (gtk_widget_get_mapped (list_view));
+  g_assert_nonnull (find_label (list_view, "Host"));
+  /* Names are plain text. */
+  label = find_label (list_view, "<b>Bob</b>");
+  g_assert_nonnull (label);
+  g_assert_false (gtk_label_get_use_markup (label));
+  g_assert_nonnull (find_label (list_view, "relays to 2"));
+  g_assert_nonnull (find_label (list_view, "(you)"));
+  label = find_label (list_view, "Al");
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), "canopy-you"));
+
+  /* Rows follow changes of their item. */
+  g_assert_true (canopy_node_map_set (map, "h", "Hostess", 2, &error));
+  g_assert_no_error (error);
+  canopy_tree_view_set_map (CANOPY_TREE_VIEW (view), map, "b");
+  spin (300);
+  g_assert_nonnull (find_label (list_view, "Hostess"));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (find_label (list_view, "Al")),
+                                            "canopy-you"));
+
+  canopy_tree_view_set_map (CANOPY_TREE_VIEW (view), NULL, NULL);
+  spin (200);
+  g_assert_true (gtk_widget_get_mapped (status));
+
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (list_view), GTK_ACCESSIBLE_ROLE_LIST);
+  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (list_view),
+                                                   GTK_ACCESSIBLE_PROPERTY_LABEL));
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (list_view), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Viewer tree");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  /* Pulls the resources' object file, whose constructor registers them, out of the archive. */
+  g_assert_nonnull (canopy_get_resource ());
+
+  g_test_add_func ("/tree-view/item", test_item);
+  g_test_add_func ("/tree-view/new-destroy", test_new_destroy);
+  g_test_add_func ("/tree-view/map", test_map);
+  g_test_add_func ("/tree-view/shown", test_shown);
+
+  return g_test_run ();
+}

@@ -115,6 +115,20 @@ typedef struct {
 } CanopyPending;
 
 /* canopy-node.c */
+void     canopy_node_set_state         (CanopyNode      *self,
+                                        CanopyNodeState  state);
+void     canopy_node_set_peer_id       (CanopyNode  *self,
+                                        const char  *id);
+void     canopy_node_set_room_id       (CanopyNode  *self,
+                                        const char  *id);
+void     canopy_node_set_parent_id     (CanopyNode  *self,
+                                        const char  *id);
+void     canopy_node_send_simple       (CanopyNode  *self,
+                                        const char  *type,
+                                        const char  *member,
+                                        const char  *value);
+void     canopy_node_emit_left         (CanopyNode  *self,
+                                        const char  *reason);
 void     canopy_node_emit_error        (CanopyNode  *self,
                                         CanopyError  code,
                                         const char  *message);
@@ -129,6 +143,19 @@ void     canopy_node_emit_map_changed  (CanopyNode  *self);
 void     canopy_node_emit_chat         (CanopyNode  *self,
                                         const CanopyChatMessage *message);
 void     canopy_node_notify_tree       (CanopyNode  *self);
+
+/* canopy-node-signalling.c */
+void     canopy_node_connect_server    (CanopyNode  *self);
+void     canopy_node_finish            (CanopyNode  *self,
+                                        const char  *reason);
+void     canopy_node_close_edge        (CanopyNode  *self,
+                                        CanopyEdge  *edge);
+void     canopy_node_child_free        (gpointer     data);
+void     canopy_node_pending_free      (gpointer     data);
+
+/* canopy-node-media.c */
+gboolean canopy_node_build_pipeline    (CanopyNode  *self,
+                                        GError     **error);
 
 /* canopy-node-tree.c */
 void     canopy_node_tree_init         (CanopyNode  *self);

@@ -3,7 +3,6 @@
 
 #include "canopy-node-private.h"
 
-
 #include "canopy-enums.h"
 #include "canopy-error.h"
 #include "canopy-json.h"

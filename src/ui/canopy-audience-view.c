@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopyAudienceView"
+
+#include "canopy-audience-view.h"
+
+#include <glib/gi18n.h>
+
+#include "canopy-room-side.h"
+
+struct _CanopyAudienceView
+{
+  AdwBin parent_instance;
+
+  CanopyNode *node;
+  CanopyVideoPaintable *paintable;
+  GstElement *volume; /* NULL without audio */
+  gboolean joined;
+  gboolean leaving;
+  gboolean closed;
+
+  AdwToastOverlay *toast_overlay;
+  GtkStack *stack;
+  GtkLabel *status_label;
+  GtkToggleButton *mute_button;
+  GtkScale *volume_scale;
+  GtkButton *leave_button;
+  GtkPicture *picture;
+  CanopyRoomSide *side;
+  AdwStatusPage *ended_page;
+  AdwStatusPage *lost_page;
+  GtkButton *rejoin_button;
+  GtkButton *back_button;
+};
+
+G_DEFINE_FINAL_TYPE (CanopyAudienceView, canopy_audience_view, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_NODE,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+emit_closed (CanopyAudienceView *self)
+{
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
+}
+
+static GstElement *
+make_audio_sink (GstElement **volume)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *sink = NULL;
+
+  *volume = NULL;
+  if (g_strcmp0 (g_getenv ("CANOPY_NO_AUDIO"), "1") != 0) {
+    sink = gst_parse_bin_from_description ("volume name=volume ! autoaudiosink", TRUE, &error);
+    if (sink != NULL)
+      *volume = gst_bin_get_by_name (GST_BIN (sink), "volume");
+    else
+      g_message ("No audio output: %s", error->message);
+  }
+  if (sink == NULL) {
+    sink = gst_element_factory_make ("fakesink", NULL);
+    g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+  }
+  return sink;
+}
+
+static void
+apply_volume (CanopyAudienceView *self)
+{
+  gboolean muted = gtk_toggle_button_get_active (self->mute_button);
+
+  gtk_button_set_icon_name (GTK_BUTTON (self->mute_button),
+                            muted ? "audio-volume-muted-symbolic"
+                                  : "audio-volume-high-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->mute_button), muted ? _("Unmute") : _("Mute"));
+  if (self->volume != NULL)
+    g_object_set (self->volume,
+                  "volume", gtk_range_get_value (GTK_RANGE (self->volume_scale)),
+                  "mute", muted,
+                  NULL);
+}
+
+static void
+update_status (CanopyAudienceView *self)
+{
+  CanopyNodeState state = canopy_node_get_state (self->node);
+
+  switch (state) {
+  case CANOPY_NODE_STATE_LIVE: {
+    CanopyNodeMap *map = canopy_node_get_map (self->node);
+    const char *parent_id = canopy_node_get_parent_id (self->node);
+    const char *parent_name = NULL;
+    g_autofree char *text = NULL;
+
+    if (map != NULL && parent_id != NULL)
+      parent_name = canopy_node_map_get_name (map, parent_id);
+    /* Names come from the network: the label shows them as plain text. */
+    text = g_strdup_printf (_("Depth %d · watching via %s · relaying to %u"),
+                            canopy_node_get_depth (self->node),
+                            parent_name ? parent_name : _("an unknown peer"),
+                            canopy_node_get_n_children (self->node));
+    gtk_label_set_text (self->status_label, text);
+    break;
+  }
+  case CANOPY_NODE_STATE_REJOINING:
+    gtk_label_set_text (self->status_label, _("Reconnecting…"));
+    break;
+  case CANOPY_NODE_STATE_ENDED:
+  case CANOPY_NODE_STATE_FAILED:
+    gtk_label_set_text (self->status_label, _("Disconnected"));
+    break;
+  case CANOPY_NODE_STATE_IDLE:
+  case CANOPY_NODE_STATE_CONNECTING:
+  case CANOPY_NODE_STATE_JOINING:
+  default:
+    gtk_label_set_text (self->status_label, _("Connecting…"));
+    break;
+  }
+}
+
+static void
+show_lost (CanopyAudienceView *self,
+           const char         *why)
+{
+  adw_status_page_set_description (self->lost_page, why);
+  gtk_stack_set_visible_child_name (self->stack, "lost");
+}
+
+/* --- node --- */
+
+static void
+on_node_changed (CanopyAudienceView *self)
+{
+  update_status (self);
+}
+
+static void
+on_node_joined (CanopyNode         *node,
+                const char         *parent,
+                int                 depth,
+                CanopyAudienceView *self)
+{
+  self->joined = TRUE;
+  update_status (self);
+}
+
+static void
+on_node_error (CanopyNode         *node,
+               const GError       *error,
+               CanopyAudienceView *self)
+{
+  if (self->leaving)
+    return;
+  /* Before joining there is nothing to watch: say so. Later errors are passing news. */
+  if (!self->joined)
+    show_lost (self, error->message);
+  else
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+}
+
+static void
+on_node_left (CanopyNode         *node,
+              const char         *reason,
+              CanopyAudienceView *self)
+{
+  update_status (self);
+  if (self->leaving || g_strcmp0 (reason, "left") == 0)
+    emit_closed (self);
+  else if (g_strcmp0 (reason, "room-closed") == 0)
+    gtk_stack_set_visible_child_name (self->stack, "ended");
+  else if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "lost") != 0)
+    show_lost (self, g_strcmp0 (reason, "server-lost") == 0
+                       ? _("The connection to the server was lost.")
+                       : _("Could not join the room."));
+}
+
+static void
+attach_node (CanopyAudienceView *self,
+             CanopyNode         *node)
+{
+  GstElement *audio_sink;
+
+  if (self->node != node) {
+    g_assert (self->node == NULL);
+    self->node = g_object_ref (node);
+  }
+  self->joined = FALSE;
+  self->leaving = FALSE;
+
+  g_clear_object (&self->paintable);
+  gst_clear_object (&self->volume);
+  self->paintable = canopy_video_paintable_new (TRUE);
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (self->paintable));
+  audio_sink = make_audio_sink (&self->volume);
+  g_object_set (node,
+                "video-sink", canopy_video_paintable_get_sink (self->paintable),
+                "audio-sink", audio_sink,
+                NULL);
+  apply_volume (self);
+
+  g_signal_connect_swapped (node, "notify::state", G_CALLBACK (on_node_changed), self);
+  g_signal_connect_swapped (node, "notify::depth", G_CALLBACK (on_node_changed), self);
+  g_signal_connect_swapped (node, "notify::parent-id", G_CALLBACK (on_node_changed), self);
+  g_signal_connect_swapped (node, "notify::n-children", G_CALLBACK (on_node_changed), self);
+  g_signal_connect_swapped (node, "map-changed", G_CALLBACK (on_node_changed), self);
+  g_signal_connect (node, "joined", G_CALLBACK (on_node_joined), self);
+  g_signal_connect (node, "error", G_CALLBACK (on_node_error), self);
+  g_signal_connect (node, "left", G_CALLBACK (on_node_left), self);
+  canopy_room_side_set_node (self->side, node);
+  gtk_stack_set_visible_child_name (self->stack, "room");
+  update_status (self);
+  if (canopy_node_get_state (node) == CANOPY_NODE_STATE_IDLE)
+    canopy_node_start (node);
+}
+
+static void
+detach_node (CanopyAudienceView *self)
+{
+  if (self->node == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->node, self);
+  g_clear_object (&self->node);
+}
+
+/* --- controls --- */
+
+static void
+on_mute_button_toggled (GtkToggleButton    *button,
+                        CanopyAudienceView *self)
+{
+  apply_volume (self);
+}
+
+static void
+on_volume_scale_value_changed (GtkRange           *range,
+                               CanopyAudienceView *self)
+{
+  apply_volume (self);
+}
+
+static void
+on_picture_pressed (GtkGestureClick    *gesture,
+                    int                 n_press,
+                    double              x,
+                    double              y,
+                    CanopyAudienceView *self)
+{
+  if (n_press == 2)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.fullscreen", NULL);
+}
+
+static void
+on_leave_button_clicked (GtkButton          *button,
+                         CanopyAudienceView *self)
+{
+  CanopyNodeState state = canopy_node_get_state (self->node);
+
+  self->leaving = TRUE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->leave_button), FALSE);
+  if (state == CANOPY_NODE_STATE_ENDED || state == CANOPY_NODE_STATE_FAILED)
+    emit_closed (self);
+  else
+    canopy_node_leave (self->node); /* "closed" follows "left" */
+}
+
+static void
+on_back_button_clicked (GtkButton          *button,
+                        CanopyAudienceView *self)
+{
+  emit_closed (self);
+}
+
+static void
+on_rejoin_button_clicked (GtkButton          *button,
+                          CanopyAudienceView *self)
+{
+  g_autoptr (CanopyNode) old = g_object_ref (self->node);
+  g_autoptr (CanopyNode) node = NULL;
+  g_autofree char *server_url = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *room_id = NULL;
+  guint capacity = 0;
+
+  g_object_get (old,
+                "server-url", &server_url,
+                "name", &name,
+                "capacity", &capacity,
+                "room-id", &room_id,
+                NULL);
+  detach_node (self);
+  canopy_node_leave (old);
+
+  node = canopy_node_new (CANOPY_NODE_ROLE_VIEWER, server_url);
+  g_object_set (node, "name", name, "capacity", capacity, "room-id", room_id, NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->leave_button), TRUE);
+  attach_node (self, node);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE]);
+}
+
+static void
+on_side_toast (CanopyRoomSide     *side,
+               const char         *text,
+               CanopyAudienceView *self)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+/* --- GObject --- */
+
+static void
+canopy_audience_view_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  CanopyAudienceView *self = CANOPY_AUDIENCE_VIEW (object);
+
+  switch (prop_id) {
+  case PROP_NODE:
+    g_value_set_object (value, self->node);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+canopy_audience_view_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  CanopyAudienceView *self = CANOPY_AUDIENCE_VIEW (object);
+
+  switch (prop_id) {
+  case PROP_NODE:
+    self->node = g_value_dup_object (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+canopy_audience_view_constructed (GObject *object)
+{
+  CanopyAudienceView *self = CANOPY_AUDIENCE_VIEW (object);
+
+  G_OBJECT_CLASS (canopy_audience_view_parent_class)->constructed (object);
+
+  g_assert (CANOPY_IS_NODE (self->node));
+  attach_node (self, self->node);
+}
+
+static void
+canopy_audience_view_dispose (GObject *object)
+{
+  CanopyAudienceView *self = CANOPY_AUDIENCE_VIEW (object);
+
+  detach_node (self);
+  /* GTK 4.8 unparents a bound direct child behind AdwBin's back: let the bin drop it first. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CANOPY_TYPE_AUDIENCE_VIEW);
+  g_clear_object (&self->paintable);
+  gst_clear_object (&self->volume);
+  G_OBJECT_CLASS (canopy_audience_view_parent_class)->dispose (object);
+}
+
+static void
+canopy_audience_view_class_init (CanopyAudienceViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = canopy_audience_view_get_property;
+  object_class->set_property = canopy_audience_view_set_property;
+  object_class->constructed = canopy_audience_view_constructed;
+  object_class->dispose = canopy_audience_view_dispose;
+
+  /* Construct-only for callers; a rejoin replaces it and notifies. */
+  properties[PROP_NODE] =
+    g_param_spec_object ("node", NULL, NULL, CANOPY_TYPE_NODE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS |
+                         G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * CanopyAudienceView::closed:
+   * The person left, or read that the room is gone: show something else.
+   */
+  signals[SIGNAL_CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/canopy/Canopy/ui/canopy-audience-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, stack);
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, status_label);
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, mute_button);
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, volume_scale);
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, leave_button);
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, picture);
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, side);
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, ended_page);
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, lost_page);
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, rejoin_button);
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, back_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_mute_button_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_volume_scale_value_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_picture_pressed);
+  gtk_widget_class_bind_template_callback (widget_class, on_leave_button_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_back_button_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_rejoin_button_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_side_toast);
+}
+
+static void
+canopy_audience_view_init (CanopyAudienceView *self)
+{
+  g_type_ensure (CANOPY_TYPE_ROOM_SIDE);
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+/**
+ * canopy_audience_view_new:
+ * @node: a viewer with its room-id set that has not started
+ *
+ * The view gives the viewer its sinks and starts it.
+ *
+ * Returns: (transfer floating): an audience view
+ */
+GtkWidget *
+canopy_audience_view_new (CanopyNode *node)
+{
+  g_return_val_if_fail (CANOPY_IS_NODE (node), NULL);
+  g_return_val_if_fail (canopy_node_get_role (node) == CANOPY_NODE_ROLE_VIEWER, NULL);
+
+  return g_object_new (CANOPY_TYPE_AUDIENCE_VIEW, "node", node, NULL);
+}
+
+CanopyNode *
+canopy_audience_view_get_node (CanopyAudienceView *self)
+{
+  g_return_val_if_fail (CANOPY_IS_AUDIENCE_VIEW (self), NULL);
+  return self->node;
+}
+
+/**
+ * canopy_audience_view_get_paintable:
+ * @self: an audience view
+ *
+ * Returns: (transfer none): the paintable showing the current node's video
+ */
+CanopyVideoPaintable *
+canopy_audience_view_get_paintable (CanopyAudienceView *self)
+{
+  g_return_val_if_fail (CANOPY_IS_AUDIENCE_VIEW (self), NULL);
+  return self->paintable;
+}

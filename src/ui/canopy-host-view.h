@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "canopy-node.h"
+
+G_BEGIN_DECLS
+
+#define CANOPY_TYPE_HOST_VIEW (canopy_host_view_get_type ())
+G_DECLARE_FINAL_TYPE (CanopyHostView, canopy_host_view, CANOPY, HOST_VIEW, AdwBin)
+
+GtkWidget  *canopy_host_view_new      (CanopyNode     *node);
+CanopyNode *canopy_host_view_get_node (CanopyHostView *self);
+
+G_END_DECLS

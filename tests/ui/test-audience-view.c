@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "canopy-audience-view.h"
+#include "canopy-chat-view.h"
+#include "canopy-room-side.h"
+#include "canopy-resources.h"
+#include "canopy-signal-server.h"
+#include "canopy-tree-view.h"
+#include "canopy-video-paintable.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TIMEOUT_SECONDS 30
+
+static char *server_url;
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until @done holds, failing the test after TIMEOUT_SECONDS. */
+static void
+wait_for (Condition   done,
+          gpointer    data,
+          const char *what)
+{
+  gboolean expired = FALSE;
+  gboolean finished;
+  GSource *deadline = g_timeout_source_new_seconds (TIMEOUT_SECONDS);
+
+  g_source_set_callback (deadline, on_deadline, &expired, NULL);
+  g_source_attach (deadline, NULL);
+  while (!(finished = done (data)) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (deadline);
+  g_source_unref (deadline);
+  if (!finished)
+    g_error ("Timed out after %d s waiting for %s", TIMEOUT_SECONDS, what);
+}
+
+static gboolean
+node_is_live (gpointer data)
+{
+  return canopy_node_get_state (CANOPY_NODE (data)) == CANOPY_NODE_STATE_LIVE;
+}
+
+static gboolean
+node_has_ended (gpointer data)
+{
+  return canopy_node_get_state (CANOPY_NODE (data)) == CANOPY_NODE_STATE_ENDED;
+}
+
+static void
+on_closed (GtkWidget *view,
+           gboolean  *closed)
+{
+  *closed = TRUE;
+}
+
+static GtkWidget *
+child (GtkWidget  *view,
+       const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (view, CANOPY_TYPE_AUDIENCE_VIEW, name);
+
+  g_assert_nonnull (object);
+  return GTK_WIDGET (object);
+}
+
+static GtkWidget *
+side_child (GtkWidget  *view,
+            const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (child (view, "side"), CANOPY_TYPE_ROOM_SIDE,
+                                                   name);
+
+  g_assert_nonnull (object);
+  return GTK_WIDGET (object);
+}
+
+static gboolean
+has_frames (gpointer data)
+{
+  return canopy_video_paintable_get_frames (
+           canopy_audience_view_get_paintable (CANOPY_AUDIENCE_VIEW (data))) > 10;
+}
+
+static gboolean
+has_chat (gpointer data)
+{
+  return canopy_chat_view_get_n_messages (CANOPY_CHAT_VIEW (side_child (data, "chat_view"))) >= 1;
+}
+
+static gboolean
+tree_has_two (gpointer data)
+{
+  return canopy_tree_view_get_n_nodes (CANOPY_TREE_VIEW (side_child (data, "tree_view"))) == 2;
+}
+
+static gboolean
+status_has_depth (gpointer data)
+{
+  const char *text = gtk_label_get_text (GTK_LABEL (child (data, "status_label")));
+
+  return strstr (text, "Depth 1") != NULL;
+}
+
+static gboolean
+shows_ended (gpointer data)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (child (data, "stack"))),
+                    "ended") == 0;
+}
+
+static gboolean
+shows_lost (gpointer data)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (child (data, "stack"))),
+                    "lost") == 0;
+}
+
+static CanopyNode *
+start_host (void)
+{
+  CanopyNode *host = canopy_node_new (CANOPY_NODE_ROLE_HOST, server_url);
+
+  g_object_set (host, "name", "The Host", "title", "Audience view test", "width", 320,
+                "height", 240, "listed", FALSE, NULL);
+  canopy_node_start (host);
+  wait_for (node_is_live, host, "the host to go live");
+  g_assert_nonnull (canopy_node_get_room_id (host));
+  return host;
+}
+
+static CanopyNode *
+make_viewer (const char *room_id)
+{
+  CanopyNode *viewer = canopy_node_new (CANOPY_NODE_ROLE_VIEWER, server_url);
+
+  g_object_set (viewer, "name", "Viewer <b>One</b>", "room-id", room_id, NULL);
+  return viewer;
+}
+
+static void
+test_accessible (void)
+{
+  g_autoptr (CanopyNode) viewer = make_viewer ("nosuchroom");
+  GtkWidget *view = g_object_ref_sink (canopy_audience_view_new (viewer));
+
+  g_assert_true (canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view)) == viewer);
+  g_assert_true (CANOPY_IS_VIDEO_PAINTABLE (
+    canopy_audience_view_get_paintable (CANOPY_AUDIENCE_VIEW (view))));
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (child (view, "leave_button")),
+                                   GTK_ACCESSIBLE_ROLE_BUTTON);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (child (view, "leave_button")),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Leave the room");
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (child (view, "mute_button")),
+                                   GTK_ACCESSIBLE_ROLE_BUTTON);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (child (view, "mute_button")),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Mute");
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (child (view, "volume_scale")),
+                                   GTK_ACCESSIBLE_ROLE_SLIDER);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (child (view, "volume_scale")),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Volume");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (child (view, "status_label"))), ==,
+                   "Connecting…");
+  g_assert_finalize_object (view);
+}
+
+/* A room that does not exist: "Connection lost", and Rejoin tries again with a new node. */
+static void
+test_unknown_room (void)
+{
+  g_autoptr (CanopyNode) viewer = make_viewer ("nosuchroom");
+  GtkWidget *view = g_object_ref_sink (canopy_audience_view_new (viewer));
+  CanopyNode *again;
+
+  wait_for (shows_lost, view, "the Connection lost page");
+  g_signal_emit_by_name (child (view, "rejoin_button"), "clicked");
+  again = canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view));
+  g_assert_true (again != viewer);
+  g_assert_cmpstr (canopy_node_get_room_id (again), ==, "nosuchroom");
+  {
+    g_autofree char *name = NULL;
+    g_autofree char *url = NULL;
+
+    g_object_get (again, "name", &name, "server-url", &url, NULL);
+    g_assert_cmpstr (name, ==, "Viewer <b>One</b>");
+    g_assert_cmpstr (url, ==, server_url);
+  }
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (view, "stack"))), ==,
+                   "room");
+  wait_for (shows_lost, view, "the Connection lost page again");
+  g_assert_finalize_object (view);
+}
+
+static void
+test_watch_room (void)
+{
+  g_autoptr (CanopyNode) host = start_host ();
+  g_autoptr (CanopyNode) viewer = make_viewer (canopy_node_get_room_id (host));
+  g_autoptr (GError) error = NULL;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = canopy_audience_view_new (viewer);
+  gboolean closed = FALSE;
+  const char *status;
+
+  g_object_ref (view);
+  g_signal_connect (view, "closed", G_CALLBACK (on_closed), &closed);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+
+  wait_for (has_frames, view, "more than 10 decoded frames in the audience view");
+  g_assert_cmpint (canopy_node_get_state (viewer), ==, CANOPY_NODE_STATE_LIVE);
+
+  wait_for (status_has_depth, view, "the status line to show depth 1");
+  status = gtk_label_get_text (GTK_LABEL (child (view, "status_label")));
+  g_assert_nonnull (strstr (status, "watching via The Host"));
+  g_assert_nonnull (strstr (status, "relaying to 0"));
+
+  wait_for (tree_has_two, view, "the tree to show two nodes");
+
+  g_assert_true (canopy_node_send_chat (host, "hello from the host", &error));
+  g_assert_no_error (error);
+  wait_for (has_chat, view, "the host's chat message in the view");
+
+  /* Volume and mute work without an audio device (CANOPY_NO_AUDIO). */
+  gtk_range_set_value (GTK_RANGE (child (view, "volume_scale")), 0.5);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (view, "mute_button")), TRUE);
+
+  canopy_node_leave (host);
+  wait_for (shows_ended, view, "the host ended the room page");
+  g_assert_false (closed);
+  g_signal_emit_by_name (child (view, "back_button"), "clicked");
+  g_assert_true (closed);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  wait_for (node_has_ended, host, "the host to end");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (CanopySignalServer) server = NULL;
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  setenv ("CANOPY_NO_AUDIO", "1", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  gst_init (NULL, NULL);
+  /* Pulls the resources' object file, whose constructor registers them, out of the archive. */
+  g_assert_nonnull (canopy_get_resource ());
+
+  server = canopy_signal_server_new ();
+  if (!canopy_signal_server_listen (server, "127.0.0.1", 0, &error))
+    g_error ("Cannot start the signalling server: %s", error->message);
+  server_url = canopy_signal_server_get_url (server);
+
+  g_test_add_func ("/audience-view/accessible", test_accessible);
+  g_test_add_func ("/audience-view/unknown-room", test_unknown_room);
+  g_test_add_func ("/audience-view/watch-room", test_watch_room);
+  status = g_test_run ();
+
+  canopy_signal_server_stop (server);
+  g_free (server_url);
+  return status;
+}

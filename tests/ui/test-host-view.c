@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "canopy-host-view.h"
+#include "canopy-room-side.h"
+#include "canopy-resources.h"
+#include "canopy-signal-server.h"
+#include "canopy-video-paintable.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TIMEOUT_SECONDS 30
+
+static char *server_url;
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until @done holds, failing the test after TIMEOUT_SECONDS. */
+static void
+wait_for (Condition   done,
+          gpointer    data,
+          const char *what)
+{
+  gboolean expired = FALSE;
+  gboolean finished;
+  GSource *deadline = g_timeout_source_new_seconds (TIMEOUT_SECONDS);
+
+  g_source_set_callback (deadline, on_deadline, &expired, NULL);
+  g_source_attach (deadline, NULL);
+  while (!(finished = done (data)) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (deadline);
+  g_source_unref (deadline);
+  if (!finished)
+    g_error ("Timed out after %d s waiting for %s", TIMEOUT_SECONDS, what);
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+typedef struct {
+  CanopyNode *node;
+  CanopyVideoPaintable *paintable;
+  guint64 frames;
+} Watch;
+
+static gboolean
+is_live (gpointer data)
+{
+  return canopy_node_get_state (((Watch *) data)->node) == CANOPY_NODE_STATE_LIVE;
+}
+
+static gboolean
+has_more_frames (gpointer data)
+{
+  Watch *watch = data;
+
+  return canopy_video_paintable_get_frames (watch->paintable) > watch->frames;
+}
+
+static void
+on_closed (GtkWidget *view,
+           gboolean  *closed)
+{
+  *closed = TRUE;
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+    if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+      return ADW_MESSAGE_DIALOG (window);
+  }
+  return NULL;
+}
+
+static gboolean
+has_message_dialog (gpointer data)
+{
+  return find_message_dialog () != NULL;
+}
+
+static GtkWidget *
+child (GtkWidget  *view,
+       const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (view, CANOPY_TYPE_HOST_VIEW, name);
+
+  g_assert_nonnull (object);
+  return GTK_WIDGET (object);
+}
+
+static CanopyNode *
+make_host (void)
+{
+  CanopyNode *node = canopy_node_new (CANOPY_NODE_ROLE_HOST, server_url);
+
+  g_object_set (node, "name", "Test Host", "title", "Host view test", "width", 320, "height", 240,
+                "listed", FALSE, NULL);
+  return node;
+}
+
+static void
+test_new_destroy (void)
+{
+  g_autoptr (CanopyNode) node = make_host ();
+  GtkWidget *view = canopy_host_view_new (node);
+  g_autofree char *source = NULL;
+
+  g_object_ref_sink (view);
+  g_assert_true (canopy_host_view_get_node (CANOPY_HOST_VIEW (view)) == node);
+  g_assert_cmpint (canopy_node_get_state (node), !=, CANOPY_NODE_STATE_IDLE);
+  g_object_get (node, "source", &source, NULL);
+  g_assert_cmpstr (source, ==, "test");
+  g_assert_finalize_object (view);
+}
+
+static void
+test_accessible (void)
+{
+  g_autoptr (CanopyNode) node = make_host ();
+  GtkWidget *view = g_object_ref_sink (canopy_host_view_new (node));
+
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (child (view, "end_button")),
+                                   GTK_ACCESSIBLE_ROLE_BUTTON);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (child (view, "end_button")),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "End Room");
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (child (view, "copy_button")),
+                                   GTK_ACCESSIBLE_ROLE_BUTTON);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (child (view, "copy_button")),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Copy Room ID");
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (child (view, "source_button")),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Stream Source");
+  g_assert_finalize_object (view);
+}
+
+/* Network URL…: only addresses GStreamer can stream from are accepted. */
+static void
+test_url_dialog (void)
+{
+  g_autoptr (CanopyNode) node = make_host ();
+  GtkWidget *view = g_object_ref_sink (canopy_host_view_new (node));
+  AdwMessageDialog *dialog;
+  GtkEditable *entry;
+
+  g_assert_null (find_message_dialog ());
+  g_assert_true (gtk_widget_activate_action (view, "host.open-url", NULL));
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "stream"));
+  gtk_editable_set_text (entry, "ftp://example.org/video.webm");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "stream"));
+  gtk_editable_set_text (entry, "not a url");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "stream"));
+  gtk_editable_set_text (entry, "rtsp://camera.local/stream");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "stream"));
+  gtk_editable_set_text (entry, "https://example.org/live/index.m3u8");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "stream"));
+  gtk_editable_set_text (entry, "rtmp://example.org/app/key");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "stream"));
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_null (find_message_dialog ());
+  g_assert_finalize_object (view);
+}
+
+static void
+test_live_room (void)
+{
+  g_autoptr (CanopyNode) node = make_host ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = canopy_host_view_new (node);
+  GdkPaintable *paintable;
+  AdwMessageDialog *dialog;
+  Watch watch = { node, NULL, 0 };
+  gboolean closed = FALSE;
+
+  g_object_ref (view);
+  g_signal_connect (view, "closed", G_CALLBACK (on_closed), &closed);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+
+  wait_for (is_live, &watch, "the room to go live");
+  g_assert_true (gtk_widget_get_visible (child (view, "live_label")));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (child (view, "live_label"))), ==, "LIVE");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (child (view, "room_id_label"))), ==,
+                   canopy_node_get_room_id (node));
+  g_assert_cmpuint (strlen (gtk_label_get_text (GTK_LABEL (child (view, "room_id_label")))), >, 0);
+  g_assert_true (gtk_widget_get_sensitive (child (view, "copy_button")));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (child (view, "viewers_label"))), ==,
+                   "0 watching");
+
+  paintable = gtk_picture_get_paintable (GTK_PICTURE (child (view, "picture")));
+  g_assert_true (CANOPY_IS_VIDEO_PAINTABLE (paintable));
+  watch.paintable = CANOPY_VIDEO_PAINTABLE (paintable);
+  watch.frames = 10;
+  wait_for (has_more_frames, &watch, "more than 10 preview frames");
+
+  /* Copying says so. */
+  g_signal_emit_by_name (child (view, "copy_button"), "clicked");
+
+  /* A new source: the room stays live and the preview keeps moving. */
+  g_assert_true (gtk_widget_activate_action (view, "host.source", "s", "test:smpte"));
+  {
+    g_autofree char *source = NULL;
+
+    g_object_get (node, "source", &source, NULL);
+    g_assert_cmpstr (source, ==, "test:smpte");
+  }
+  g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_LIVE);
+  watch.frames = canopy_video_paintable_get_frames (watch.paintable) + 10;
+  wait_for (has_more_frames, &watch, "10 more frames after switching source");
+  g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_LIVE);
+
+  /* The main click restarts the current source, also without leaving. */
+  g_signal_emit_by_name (child (view, "source_button"), "clicked");
+  watch.frames = canopy_video_paintable_get_frames (watch.paintable) + 10;
+  wait_for (has_more_frames, &watch, "10 more frames after restarting the source");
+  g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_LIVE);
+
+  /* End Room asks first; cancel keeps the room. */
+  g_signal_emit_by_name (child (view, "end_button"), "clicked");
+  wait_for (has_message_dialog, NULL, "the End Room dialog");
+  dialog = find_message_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "End the room?");
+  /* What a click on a response button does: respond, then go away. */
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_LIVE);
+  g_assert_false (closed);
+
+  g_assert_null (find_message_dialog ());
+  g_signal_emit_by_name (child (view, "end_button"), "clicked");
+  wait_for (has_message_dialog, NULL, "the End Room dialog again");
+  dialog = find_message_dialog ();
+  g_assert_true (adw_message_dialog_has_response (dialog, "end"));
+  adw_message_dialog_response (dialog, "end");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  wait_for (is_true, &closed, "the view to close");
+  g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_ENDED);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (CanopySignalServer) server = NULL;
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  setenv ("CANOPY_NO_AUDIO", "1", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  gst_init (NULL, NULL);
+  /* Pulls the resources' object file, whose constructor registers them, out of the archive. */
+  g_assert_nonnull (canopy_get_resource ());
+
+  server = canopy_signal_server_new ();
+  if (!canopy_signal_server_listen (server, "127.0.0.1", 0, &error))
+    g_error ("Cannot start the signalling server: %s", error->message);
+  server_url = canopy_signal_server_get_url (server);
+
+  g_test_add_func ("/host-view/new-destroy", test_new_destroy);
+  g_test_add_func ("/host-view/accessible", test_accessible);
+  g_test_add_func ("/host-view/url-dialog", test_url_dialog);
+  g_test_add_func ("/host-view/live-room", test_live_room);
+  status = g_test_run ();
+
+  canopy_signal_server_stop (server);
+  g_free (server_url);
+  return status;
+}

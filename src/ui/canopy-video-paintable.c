@@ -220,14 +220,16 @@ make_sink (Shared  *shared,
 
   g_assert (sink != NULL);
   gst_object_ref_sink (sink);
-  /* Only the newest frame matters: a slow main thread drops frames instead of queueing them. */
+  /* Only the newest frame matters: a slow main thread drops frames instead of queueing them.
+   * No QoS events upstream: the sink is never late on our account (it only swaps a pointer),
+   * and QoS would make videoconvert and the decoder skip frames under load. */
   g_object_set (sink,
                 "caps", caps,
                 "sync", sync,
                 "max-buffers", 1,
                 "drop", TRUE,
                 "enable-last-sample", FALSE,
-                "qos", TRUE,
+                "qos", FALSE,
                 NULL);
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, shared_ref (shared), shared_unref);
   return sink;

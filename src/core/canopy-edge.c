@@ -39,6 +39,8 @@ struct _CanopyEdge {
 
   GstWebRTCDataChannel *ctrl;
   GstWebRTCDataChannel *chat;
+  GMutex watched_lock;
+  GPtrArray *watched;          /* every channel whose signals point at us */
   GQueue pending_ctrl;
   GQueue pending_chat;
 };
@@ -312,11 +314,20 @@ deliver_message (CanopyEdge *self,
   g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, m->label, m->text);
 }
 
+/* The label a channel was watched with; set before any of its signals can fire, so a message
+ * arriving on a streaming thread before the main context has stored the channel is not lost
+ * or mislabelled. */
+static const char *
+label_of (GstWebRTCDataChannel *channel)
+{
+  return g_object_get_data (G_OBJECT (channel), "canopy-label");
+}
+
 static gboolean
 is_ctrl (CanopyEdge           *self,
          GstWebRTCDataChannel *channel)
 {
-  return channel == self->ctrl;
+  return g_strcmp0 (label_of (channel), CANOPY_EDGE_CTRL) == 0;
 }
 
 static void
@@ -409,8 +420,13 @@ on_channel_error (GstWebRTCDataChannel *channel,
 
 static void
 watch_channel (CanopyEdge           *self,
-               GstWebRTCDataChannel *channel)
+               GstWebRTCDataChannel *channel,
+               const char           *label)
 {
+  g_object_set_data (G_OBJECT (channel), "canopy-label", (gpointer) label);
+  g_mutex_lock (&self->watched_lock);
+  g_ptr_array_add (self->watched, g_object_ref (channel));
+  g_mutex_unlock (&self->watched_lock);
   g_signal_connect (channel, "on-message-string", G_CALLBACK (on_message_string), self);
   g_signal_connect (channel, "on-open", G_CALLBACK (on_channel_open), self);
   g_signal_connect (channel, "on-close", G_CALLBACK (on_channel_close), self);
@@ -422,25 +438,15 @@ adopt_channel (CanopyEdge *self,
                gpointer    data)
 {
   GstWebRTCDataChannel *channel = data;
-  g_autofree char *label = NULL;
-  GstWebRTCDataChannel **slot;
+  gboolean ctrl = is_ctrl (self, channel);
+  GstWebRTCDataChannel **slot = ctrl ? &self->ctrl : &self->chat;
 
-  g_object_get (channel, "label", &label, NULL);
-  if (g_strcmp0 (label, CANOPY_EDGE_CTRL) == 0)
-    slot = &self->ctrl;
-  else if (g_strcmp0 (label, CANOPY_EDGE_CHAT) == 0)
-    slot = &self->chat;
-  else {
-    g_message ("Ignoring data channel \"%s\" from %s", label ? label : "", self->peer_id);
-    return;
-  }
   if (*slot != NULL)
     return;
   *slot = g_object_ref (channel);
-  watch_channel (self, channel);
   /* The answerer's channels usually open before they are announced. */
   if (channel_is_open (channel))
-    channel_opened (self, (gpointer) (slot == &self->ctrl ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT));
+    channel_opened (self, (gpointer) (ctrl ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT));
 }
 
 static void
@@ -448,7 +454,20 @@ on_data_channel (GstElement           *webrtcbin,
                  GstWebRTCDataChannel *channel,
                  gpointer              user_data)
 {
-  hop_to_main (user_data, adopt_channel, g_object_ref (channel), g_object_unref);
+  CanopyEdge *self = user_data;
+  g_autofree char *label = NULL;
+
+  g_object_get (channel, "label", &label, NULL);
+  /* Watched right here, on webrtcbin's thread: the parent may already be sending. */
+  if (g_strcmp0 (label, CANOPY_EDGE_CTRL) == 0)
+    watch_channel (self, channel, CANOPY_EDGE_CTRL);
+  else if (g_strcmp0 (label, CANOPY_EDGE_CHAT) == 0)
+    watch_channel (self, channel, CANOPY_EDGE_CHAT);
+  else {
+    g_message ("Ignoring data channel \"%s\" from %s", label ? label : "", self->peer_id);
+    return;
+  }
+  hop_to_main (self, adopt_channel, g_object_ref (channel), g_object_unref);
 }
 
 /* --- media --- */
@@ -566,9 +585,9 @@ setup_to_child (CanopyEdge *self)
   g_signal_emit_by_name (self->webrtcbin, "create-data-channel", CANOPY_EDGE_CHAT, NULL,
                          &self->chat);
   if (self->ctrl != NULL)
-    watch_channel (self, self->ctrl);
+    watch_channel (self, self->ctrl, CANOPY_EDGE_CTRL);
   if (self->chat != NULL)
-    watch_channel (self, self->chat);
+    watch_channel (self, self->chat, CANOPY_EDGE_CHAT);
   gst_element_sync_state_with_parent (self->webrtcbin);
   connect_branch (self, 0, self->video_tee);
   connect_branch (self, 1, self->audio_tee);
@@ -812,13 +831,18 @@ canopy_edge_is_connected (CanopyEdge *self)
 }
 
 static void
-release_channel (CanopyEdge            *self,
-                 GstWebRTCDataChannel **channel)
+release_channels (CanopyEdge *self)
 {
-  if (*channel == NULL)
-    return;
-  g_signal_handlers_disconnect_by_data (*channel, self);
-  g_clear_object (channel);
+  g_autoptr (GPtrArray) watched = NULL;
+
+  g_mutex_lock (&self->watched_lock);
+  watched = g_steal_pointer (&self->watched);
+  self->watched = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_unlock (&self->watched_lock);
+  for (guint i = 0; i < watched->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (watched, i), self);
+  g_clear_object (&self->ctrl);
+  g_clear_object (&self->chat);
 }
 
 /**
@@ -867,8 +891,7 @@ canopy_edge_close (CanopyEdge *self)
       gst_clear_object (&self->queues[i]);
     }
   }
-  release_channel (self, &self->ctrl);
-  release_channel (self, &self->chat);
+  release_channels (self);
   gst_bin_remove (self->pipeline, self->webrtcbin);
   g_queue_clear_full (&self->pending_ctrl, g_free);
   g_queue_clear_full (&self->pending_chat, g_free);
@@ -894,6 +917,8 @@ canopy_edge_finalize (GObject *object)
   CanopyEdge *self = CANOPY_EDGE (object);
 
   g_free (self->peer_id);
+  g_ptr_array_unref (self->watched);
+  g_mutex_clear (&self->watched_lock);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (canopy_edge_parent_class)->finalize (object);
 }
@@ -941,6 +966,8 @@ static void
 canopy_edge_init (CanopyEdge *self)
 {
   self->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&self->watched_lock);
+  self->watched = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->pending_ctrl);
   g_queue_init (&self->pending_chat);
 }

@@ -320,11 +320,59 @@ test_tree (void)
   g_assert_cmpint (server->exit_status, ==, 0);
 }
 
+/* H.264 through a relay (the child asks for its start-up keyframe itself), and a late joiner
+ * getting the chat history from its parent. */
+static void
+test_h264_history (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autoptr (CanopyTestProc) host = NULL;
+  g_autoptr (CanopyTestProc) relay = NULL;
+  g_autoptr (CanopyTestProc) leaf = NULL;
+  g_autofree char *url = canopy_test_start_server (&server);
+  const char *host_argv[] = {
+    canopy_test_binary ("CANOPY_NODE"), "host", "--server", url, "--title", "H.264 room",
+    "--name", "host", "--codec", "h264", "--k1", "1", "--k", "1", "--width", "320",
+    "--height", "240", "--bitrate", "400", "--events", "--chat-stdin", NULL
+  };
+  const char *room;
+
+  host = canopy_test_proc_spawn ("host", host_argv);
+  wait_events (host, "room", 1);
+  room = json_object_get_string_member (canopy_test_proc_last_event (host, "room"), "room");
+  canopy_test_proc_write_line (host, "said before anyone came");
+  wait_events (host, "chat", 1);
+
+  relay = spawn_viewer (url, room, 1);
+  wait_events (relay, "joined", 1);
+  leaf = spawn_viewer (url, room, 2);
+  wait_events (leaf, "joined", 1);
+  g_assert_cmpint (json_object_get_int_member (canopy_test_proc_last_event (leaf, "joined"),
+                                               "depth"), ==, 2);
+  wait_frames_above (relay, 30);
+  wait_frames_above (leaf, 30);
+
+  /* Both got the message sent before they joined, once, from the host. */
+  g_assert_cmpuint (count_chats (relay, "said before anyone came"), ==, 1);
+  g_assert_cmpuint (count_chats (leaf, "said before anyone came"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (find_chat (leaf, "said before anyone came"),
+                                               "hops"), ==, 2);
+
+  canopy_test_proc_signal (host, SIGTERM);
+  canopy_test_wait_exit (host, WAIT_S);
+  canopy_test_wait_exit (relay, WAIT_S);
+  canopy_test_wait_exit (leaf, WAIT_S);
+  g_assert_cmpint (host->exit_status, ==, 0);
+  g_assert_cmpint (relay->exit_status, ==, 0);
+  g_assert_cmpint (leaf->exit_status, ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tree/seven-viewers-depth-three", test_tree);
+  g_test_add_func ("/tree/h264-and-chat-history", test_h264_history);
   return g_test_run ();
 }

@@ -470,6 +470,12 @@ on_server_error (CanopyNode *self,
   canopy_json_get_string (message, "ref", 32, FALSE, &ref, NULL);
   error_code = canopy_error_code_from_string (code);
   canopy_node_emit_error (self, error_code, text ? text : "The server reported an error");
+  /* A room that is gone by the time we ask for a new parent has ended. */
+  if (g_strcmp0 (ref, "join") == 0 && self->state == CANOPY_NODE_STATE_REJOINING &&
+      error_code == CANOPY_ERROR_UNKNOWN_ROOM) {
+    canopy_node_finish (self, "room-closed");
+    return;
+  }
   /* Failing to get into the room at all ends this node. */
   if ((g_strcmp0 (ref, "join") == 0 && self->state == CANOPY_NODE_STATE_JOINING &&
        error_code != CANOPY_ERROR_RATE_LIMITED) ||

@@ -432,7 +432,16 @@ handle_ctrl (CanopyNode *self,
   if (g_str_equal (type, "ping") || g_str_equal (type, "pong"))
     handle_ping (self, edge, message, g_str_equal (type, "pong"));
   else if (g_str_equal (type, "bye")) {
-    if (from_parent)
+    const char *reason = NULL;
+
+    canopy_json_get_string (message, "reason", 32, FALSE, &reason, NULL);
+    /* The host ending the room is not a parent to replace. */
+    if (from_parent && self->parent_edge != NULL &&
+        g_strcmp0 (canopy_edge_get_peer_id (self->parent_edge),
+                   self->room_map ? canopy_node_map_get_root (self->room_map) : NULL) == 0 &&
+        g_strcmp0 (reason, "room-closed") == 0)
+      canopy_node_finish (self, "room-closed");
+    else if (from_parent)
       canopy_node_lose_parent (self, "the parent left");
     else
       canopy_node_drop_child (self, peer);

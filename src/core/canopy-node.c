@@ -739,7 +739,8 @@ canopy_node_leave (CanopyNode *self)
     canopy_node_send_bye (self, self->parent_edge, "leaving");
   g_hash_table_iter_init (&iter, self->children);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    canopy_node_send_bye (self, ((CanopyChild *) value)->edge, "leaving");
+    canopy_node_send_bye (self, ((CanopyChild *) value)->edge,
+                          self->role == CANOPY_NODE_ROLE_HOST ? "room-closed" : "leaving");
   if (self->role == CANOPY_NODE_ROLE_HOST && self->room_id != NULL && self->secret != NULL) {
     g_autoptr (JsonObject) close = json_object_new ();
 

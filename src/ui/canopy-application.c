@@ -5,9 +5,12 @@
 
 #include "canopy-preferences-window.h"
 #include "canopy-resources.h"
+#include "canopy-test-hook.h"
 #include "canopy-window.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <signal.h>
 
 /* The application: settings, actions and shortcuts, and the signalling server in use, which is
  * the --server option, else the server-url setting, else one this process runs itself. */
@@ -21,6 +24,10 @@ struct _CanopyApplication {
   char *server_error;
   CanopySignalServer *embedded_server;
   guint resolve_source;
+  char *host_title;             /* --host: a room to open at start */
+  char *join_room;              /* --join: a room to join at start */
+  guint sigterm_source;
+  guint sigint_source;
 };
 
 G_DEFINE_FINAL_TYPE (CanopyApplication, canopy_application, ADW_TYPE_APPLICATION)
@@ -43,6 +50,10 @@ static const GOptionEntry options[] = {
     N_("Use this signalling server instead of the configured one"), N_("URL") },
   { "lan", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Let others on the local network use the server this computer runs"), NULL },
+  { "host", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Open a new room with this title at start"), N_("TITLE") },
+  { "join", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Join this room at start"), N_("ROOM") },
   { NULL }
 };
 
@@ -210,18 +221,40 @@ static const GActionEntry app_actions[] = {
   { "quit", on_quit_activate },
 };
 
+/* GLib 2.74 lacks g_set_str. */
+static void
+replace_string (char       **field,
+                 const char  *value)
+{
+  g_free (*field);
+  *field = g_strdup (value);
+}
+
+/* SIGTERM and SIGINT quit the way Ctrl+Q does: rooms are left, the exit status is 0. */
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (user_data), "quit", NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 static int
 canopy_application_handle_local_options (GApplication *application,
                                          GVariantDict *dict)
 {
   CanopyApplication *self = CANOPY_APPLICATION (application);
   const char *server = NULL;
+  const char *text = NULL;
   gboolean lan = FALSE;
 
   if (g_variant_dict_lookup (dict, "server", "&s", &server))
     canopy_application_set_server_option (self, server, self->lan);
   if (g_variant_dict_lookup (dict, "lan", "b", &lan) && lan)
     canopy_application_set_server_option (self, self->server_option, TRUE);
+  if (g_variant_dict_lookup (dict, "host", "&s", &text))
+    replace_string (&self->host_title, text);
+  if (g_variant_dict_lookup (dict, "join", "&s", &text))
+    replace_string (&self->join_room, text);
   return G_APPLICATION_CLASS (canopy_application_parent_class)->handle_local_options (application,
                                                                                       dict);
 }
@@ -251,6 +284,9 @@ canopy_application_startup (GApplication *application)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
                                            accels[i].accels);
 
+  self->sigterm_source = g_unix_signal_add (SIGTERM, on_quit_signal, self);
+  self->sigint_source = g_unix_signal_add (SIGINT, on_quit_signal, self);
+
   self->settings = g_settings_new (CANOPY_APP_ID);
   g_signal_connect_object (self->settings, "changed::server-url",
                            G_CALLBACK (on_settings_server_url_changed), self, G_CONNECT_SWAPPED);
@@ -262,10 +298,28 @@ canopy_application_activate (GApplication *application)
 {
   CanopyApplication *self = CANOPY_APPLICATION (application);
   CanopyWindow *window = active_window (self);
+  g_autofree char *host_title = g_steal_pointer (&self->host_title);
+  g_autofree char *join_room = g_steal_pointer (&self->join_room);
 
-  if (window == NULL)
+  if (window == NULL) {
     window = canopy_window_new (self);
+    /* Test only: JSON events on stdout, chat from stdin (src/ui/canopy-test-hook.c). */
+    if (g_strcmp0 (g_getenv ("CANOPY_TEST_EVENTS"), "1") == 0)
+      canopy_test_hook_attach (window);
+  }
   gtk_window_present (GTK_WINDOW (window));
+
+  if (host_title != NULL) {
+    canopy_window_create_room (window, host_title, NULL, NULL, TRUE,
+                               g_settings_get_uint (self->settings, "k1"));
+  } else if (join_room != NULL) {
+    g_autofree char *room = canopy_room_id_normalize (join_room);
+
+    if (room != NULL)
+      canopy_window_join_room (window, room);
+    else
+      canopy_window_toast (window, _("This is not a room ID"));
+  }
 }
 
 static void
@@ -274,6 +328,8 @@ canopy_application_shutdown (GApplication *application)
   CanopyApplication *self = CANOPY_APPLICATION (application);
 
   g_clear_handle_id (&self->resolve_source, g_source_remove);
+  g_clear_handle_id (&self->sigterm_source, g_source_remove);
+  g_clear_handle_id (&self->sigint_source, g_source_remove);
   if (self->embedded_server != NULL)
     canopy_signal_server_stop (self->embedded_server);
   G_APPLICATION_CLASS (canopy_application_parent_class)->shutdown (application);
@@ -318,6 +374,8 @@ canopy_application_finalize (GObject *object)
   g_free (self->server_option);
   g_free (self->server_url);
   g_free (self->server_error);
+  g_free (self->host_title);
+  g_free (self->join_room);
   G_OBJECT_CLASS (canopy_application_parent_class)->finalize (object);
 }
 

@@ -579,3 +579,16 @@ canopy_host_view_get_node (CanopyHostView *self)
   g_return_val_if_fail (CANOPY_IS_HOST_VIEW (self), NULL);
   return self->node;
 }
+
+/**
+ * canopy_host_view_get_paintable:
+ * @self: a host view
+ *
+ * Returns: (transfer none): the paintable that shows the preview
+ */
+CanopyVideoPaintable *
+canopy_host_view_get_paintable (CanopyHostView *self)
+{
+  g_return_val_if_fail (CANOPY_IS_HOST_VIEW (self), NULL);
+  return self->paintable;
+}

@@ -222,3 +222,17 @@ canopy_room_side_get_node (CanopyRoomSide *self)
   g_return_val_if_fail (CANOPY_IS_ROOM_SIDE (self), NULL);
   return self->node;
 }
+
+CanopyChatView *
+canopy_room_side_get_chat_view (CanopyRoomSide *self)
+{
+  g_return_val_if_fail (CANOPY_IS_ROOM_SIDE (self), NULL);
+  return self->chat_view;
+}
+
+CanopyTreeView *
+canopy_room_side_get_tree_view (CanopyRoomSide *self)
+{
+  g_return_val_if_fail (CANOPY_IS_ROOM_SIDE (self), NULL);
+  return self->tree_view;
+}

@@ -527,3 +527,17 @@ canopy_window_get_page (CanopyWindow *self)
   g_return_val_if_fail (CANOPY_IS_WINDOW (self), NULL);
   return gtk_stack_get_visible_child_name (self->stack);
 }
+
+/**
+ * canopy_window_get_room_view:
+ * @self: the window
+ *
+ * Returns: (transfer none) (nullable): the room view shown or kept, if any
+ */
+GtkWidget *
+canopy_window_get_room_view (CanopyWindow *self)
+{
+  g_return_val_if_fail (CANOPY_IS_WINDOW (self), NULL);
+  /* NULL once the template is gone, while the window is being destroyed. */
+  return self->room_bin ? adw_bin_get_child (self->room_bin) : NULL;
+}

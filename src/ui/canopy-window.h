@@ -37,5 +37,6 @@ void          canopy_window_open_audience  (CanopyWindow      *self,
                                             CanopyNode        *node);
 GtkWidget    *canopy_window_get_room_index (CanopyWindow      *self);
 const char   *canopy_window_get_page       (CanopyWindow      *self);
+GtkWidget    *canopy_window_get_room_view  (CanopyWindow      *self);
 
 G_END_DECLS

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopyTestHook"
+
+#include "canopy-test-hook.h"
+
+#include <gio/gunixinputstream.h>
+#include <json-glib/json-glib.h>
+
+#include "canopy-audience-view.h"
+#include "canopy-host-view.h"
+#include "canopy-room-index.h"
+#include "canopy-room-side.h"
+
+#include <stdio.h>
+
+/* TEST ONLY: end-to-end tests and build-aux/screenshots drive real app processes with it. It
+ * prints one JSON object per line on stdout about what the window shows:
+ *   {"event":"room","room":ID}                  the room hosted is live
+ *   {"event":"frames","n":N,"view":V}           each second: frames the room view's paintable got
+ *   {"event":"chat","name":..,"text":..,"mine":B,"shown":N}  a message added to the chat view
+ *   {"event":"tree","nodes":N}                  the tree view's node count changed
+ *   {"event":"index","rooms":N}                 each second without a room: rooms listed
+ * and types each line read on stdin into the room's chat entry and activates it, so the text
+ * takes the path a person's would. The application attaches it only when CANOPY_TEST_EVENTS=1. */
+
+typedef struct {
+  CanopyWindow *window;      /* weak */
+  GtkWidget *view;           /* weak: the room view bound */
+  CanopyRoomSide *side;      /* weak */
+  CanopyChatView *chat_view; /* weak */
+  CanopyTreeView *tree_view; /* weak */
+  CanopyNode *node;          /* weak */
+  char *room;                /* the room last reported */
+  guint tick_id;
+  GCancellable *cancellable;
+  GDataInputStream *input;
+  GQueue pending; /* char *: lines read, not yet sent */
+} Hook;
+
+static JsonObject *
+event_new (const char *name)
+{
+  JsonObject *event = json_object_new ();
+
+  json_object_set_string_member (event, "event", name);
+  return event;
+}
+
+static void
+emit (JsonObject *event)
+{
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), event);
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  json_object_unref (event);
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = find_descendant (child, type);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}
+
+static CanopyVideoPaintable *
+view_paintable (GtkWidget   *view,
+                const char **kind)
+{
+  if (CANOPY_IS_HOST_VIEW (view)) {
+    *kind = "host";
+    return canopy_host_view_get_paintable (CANOPY_HOST_VIEW (view));
+  }
+  if (CANOPY_IS_AUDIENCE_VIEW (view)) {
+    *kind = "audience";
+    return canopy_audience_view_get_paintable (CANOPY_AUDIENCE_VIEW (view));
+  }
+  return NULL;
+}
+
+/* --- chat input --- */
+
+static void
+flush_pending (Hook *hook)
+{
+  gboolean sensitive = FALSE;
+  GtkWidget *entry;
+
+  if (hook->chat_view == NULL)
+    return;
+  g_object_get (hook->chat_view, "entry-sensitive", &sensitive, NULL);
+  if (!sensitive)
+    return;
+  entry = find_descendant (GTK_WIDGET (hook->chat_view), GTK_TYPE_ENTRY);
+  while (!g_queue_is_empty (&hook->pending)) {
+    g_autofree char *line = g_queue_pop_head (&hook->pending);
+
+    if (entry != NULL) {
+      /* What Enter in the entry does (GtkEntry has no activate_signal for
+       * gtk_widget_activate() to use). */
+      gtk_editable_set_text (GTK_EDITABLE (entry), line);
+      g_signal_emit_by_name (entry, "activate");
+    } else {
+      g_signal_emit_by_name (hook->chat_view, "send", line);
+    }
+  }
+}
+
+static void
+on_read_line (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
+                                                         NULL, &error);
+  Hook *hook = user_data;
+
+  /* Cancelled: the hook is gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (line == NULL)
+    return;
+  g_queue_push_tail (&hook->pending, line);
+  flush_pending (hook);
+  g_data_input_stream_read_line_async (hook->input, G_PRIORITY_DEFAULT, hook->cancellable,
+                                       on_read_line, hook);
+}
+
+/* --- node --- */
+
+static void
+check_room (Hook *hook)
+{
+  const char *room;
+  JsonObject *event;
+
+  if (hook->node == NULL || canopy_node_get_role (hook->node) != CANOPY_NODE_ROLE_HOST ||
+      canopy_node_get_state (hook->node) != CANOPY_NODE_STATE_LIVE)
+    return;
+  room = canopy_node_get_room_id (hook->node);
+  if (room == NULL || g_strcmp0 (room, hook->room) == 0)
+    return;
+  g_free (hook->room);
+  hook->room = g_strdup (room);
+  event = event_new ("room");
+  json_object_set_string_member (event, "room", room);
+  emit (event);
+}
+
+static void
+on_node_notify (CanopyNode *node,
+                GParamSpec *pspec,
+                Hook       *hook)
+{
+  check_room (hook);
+}
+
+/* Connected after the room side's own handler: the message is in the chat view by now. */
+static void
+on_node_chat (CanopyNode              *node,
+              const CanopyChatMessage *message,
+              Hook                    *hook)
+{
+  JsonObject *event = event_new ("chat");
+
+  json_object_set_string_member (event, "name", message->name);
+  json_object_set_string_member (event, "text", message->text);
+  json_object_set_boolean_member (event, "mine",
+                                  g_strcmp0 (message->origin,
+                                             canopy_node_get_peer_id (node)) == 0);
+  json_object_set_int_member (event, "shown",
+                              hook->chat_view
+                                ? canopy_chat_view_get_n_messages (hook->chat_view) : 0);
+  emit (event);
+}
+
+static void
+bind_node (Hook       *hook,
+           CanopyNode *node)
+{
+  if (hook->node == node)
+    return;
+  if (hook->node != NULL) {
+    g_signal_handlers_disconnect_by_data (hook->node, hook);
+    g_clear_weak_pointer (&hook->node);
+  }
+  if (node == NULL)
+    return;
+  g_set_weak_pointer (&hook->node, node);
+  g_signal_connect (node, "chat", G_CALLBACK (on_node_chat), hook);
+  g_signal_connect (node, "notify::state", G_CALLBACK (on_node_notify), hook);
+  g_signal_connect (node, "notify::room-id", G_CALLBACK (on_node_notify), hook);
+  check_room (hook);
+}
+
+/* --- view --- */
+
+static void
+on_side_node_notify (CanopyRoomSide *side,
+                     GParamSpec     *pspec,
+                     Hook           *hook)
+{
+  /* A rejoin brings a new node. */
+  bind_node (hook, canopy_room_side_get_node (side));
+}
+
+static void
+emit_tree (Hook *hook)
+{
+  JsonObject *event = event_new ("tree");
+
+  json_object_set_int_member (event, "nodes", canopy_tree_view_get_n_nodes (hook->tree_view));
+  emit (event);
+}
+
+static void
+on_tree_view_n_nodes_notify (CanopyTreeView *tree_view,
+                             GParamSpec     *pspec,
+                             Hook           *hook)
+{
+  emit_tree (hook);
+}
+
+static void
+on_chat_view_entry_sensitive_notify (CanopyChatView *chat_view,
+                                     GParamSpec     *pspec,
+                                     Hook           *hook)
+{
+  flush_pending (hook);
+}
+
+static void
+unbind_view (Hook *hook)
+{
+  bind_node (hook, NULL);
+  if (hook->side != NULL)
+    g_signal_handlers_disconnect_by_data (hook->side, hook);
+  if (hook->chat_view != NULL)
+    g_signal_handlers_disconnect_by_data (hook->chat_view, hook);
+  if (hook->tree_view != NULL)
+    g_signal_handlers_disconnect_by_data (hook->tree_view, hook);
+  g_clear_weak_pointer (&hook->side);
+  g_clear_weak_pointer (&hook->chat_view);
+  g_clear_weak_pointer (&hook->tree_view);
+  g_clear_weak_pointer (&hook->view);
+}
+
+static void
+rebind (Hook *hook)
+{
+  GtkWidget *view = hook->window ? canopy_window_get_room_view (hook->window) : NULL;
+  GtkWidget *side;
+
+  if (view == hook->view)
+    return;
+  unbind_view (hook);
+  if (view == NULL)
+    return;
+  g_set_weak_pointer (&hook->view, view);
+  side = find_descendant (view, CANOPY_TYPE_ROOM_SIDE);
+  if (side == NULL)
+    return;
+  g_set_weak_pointer (&hook->side, CANOPY_ROOM_SIDE (side));
+  g_set_weak_pointer (&hook->chat_view, canopy_room_side_get_chat_view (hook->side));
+  g_set_weak_pointer (&hook->tree_view, canopy_room_side_get_tree_view (hook->side));
+  g_signal_connect (side, "notify::node", G_CALLBACK (on_side_node_notify), hook);
+  g_signal_connect (hook->chat_view, "notify::entry-sensitive",
+                    G_CALLBACK (on_chat_view_entry_sensitive_notify), hook);
+  g_signal_connect (hook->tree_view, "notify::n-nodes",
+                    G_CALLBACK (on_tree_view_n_nodes_notify), hook);
+  emit_tree (hook);
+  bind_node (hook, canopy_room_side_get_node (hook->side));
+  flush_pending (hook);
+}
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  Hook *hook = user_data;
+  CanopyVideoPaintable *paintable;
+  const char *kind = NULL;
+  JsonObject *event;
+
+  rebind (hook);
+  if (hook->view == NULL && hook->window != NULL) {
+    GtkWidget *index = canopy_window_get_room_index (hook->window);
+
+    event = event_new ("index");
+    json_object_set_int_member (event, "rooms", g_list_model_get_n_items (
+                                  canopy_room_index_get_filtered (CANOPY_ROOM_INDEX (index))));
+    emit (event);
+    return G_SOURCE_CONTINUE;
+  }
+  if (hook->view == NULL || (paintable = view_paintable (hook->view, &kind)) == NULL)
+    return G_SOURCE_CONTINUE;
+  event = event_new ("frames");
+  json_object_set_int_member (event, "n", (gint64) canopy_video_paintable_get_frames (paintable));
+  json_object_set_string_member (event, "view", kind);
+  emit (event);
+  flush_pending (hook);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The window changes its title whenever it shows another page. */
+static void
+on_window_title_notify (CanopyWindow *window,
+                        GParamSpec   *pspec,
+                        Hook         *hook)
+{
+  rebind (hook);
+}
+
+static void
+on_window_destroy (CanopyWindow *window,
+                   Hook         *hook)
+{
+  g_cancellable_cancel (hook->cancellable);
+  g_clear_object (&hook->cancellable);
+  g_clear_object (&hook->input);
+  g_clear_handle_id (&hook->tick_id, g_source_remove);
+  unbind_view (hook);
+  g_signal_handlers_disconnect_by_data (window, hook);
+  g_clear_weak_pointer (&hook->window);
+  g_queue_clear_full (&hook->pending, g_free);
+  g_free (hook->room);
+  g_free (hook);
+}
+
+/**
+ * canopy_test_hook_attach:
+ * @window: the application's window
+ *
+ * Test only: reports what @window shows on stdout and chats what stdin says, until @window is
+ * destroyed.
+ */
+void
+canopy_test_hook_attach (CanopyWindow *window)
+{
+  Hook *hook;
+  g_autoptr (GInputStream) in = NULL;
+
+  g_return_if_fail (CANOPY_IS_WINDOW (window));
+
+  hook = g_new0 (Hook, 1);
+  g_queue_init (&hook->pending);
+  g_set_weak_pointer (&hook->window, window);
+  g_signal_connect (window, "notify::title", G_CALLBACK (on_window_title_notify), hook);
+  g_signal_connect (window, "destroy", G_CALLBACK (on_window_destroy), hook);
+  hook->tick_id = g_timeout_add_seconds (1, on_tick, hook);
+
+  in = g_unix_input_stream_new (0, FALSE);
+  hook->cancellable = g_cancellable_new ();
+  hook->input = g_data_input_stream_new (in);
+  g_data_input_stream_read_line_async (hook->input, G_PRIORITY_DEFAULT, hook->cancellable,
+                                       on_read_line, hook);
+  rebind (hook);
+}

@@ -98,12 +98,19 @@ hop_to_main (CanopyEdge    *self,
              GDestroyNotify destroy)
 {
   Hop *hop = g_new0 (Hop, 1);
+  GSource *source = g_idle_source_new ();
 
+  /* Always through a source, never g_main_context_invoke(): for the global default context
+   * that runs the function right here, on a streaming thread, whenever the main thread is
+   * between two iterations, and a node closing an edge from there deadlocks. */
   hop->self = g_object_ref (self);
   hop->func = func;
   hop->data = data;
   hop->destroy = destroy;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, hop_dispatch, hop, hop_free);
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, hop_dispatch, hop, hop_free);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
 }
 
 static void

@@ -203,6 +203,34 @@ canopy_test_wait (CanopyTestCheck check,
   return !expired || check (user_data);
 }
 
+/* Iterates the main context until @check holds, failing the test after @timeout_s. @check is
+ * called once per iteration, so it may consume what it waits for. */
+void
+canopy_test_wait_for (CanopyTestCheck check,
+                      gpointer        user_data,
+                      guint           timeout_s,
+                      const char     *what)
+{
+  gboolean expired = FALSE;
+  gboolean finished;
+  GSource *deadline = g_timeout_source_new_seconds (timeout_s);
+
+  g_source_set_callback (deadline, on_deadline, &expired, NULL);
+  g_source_attach (deadline, NULL);
+  while (!(finished = check (user_data)) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (deadline);
+  g_source_unref (deadline);
+  if (!finished)
+    g_error ("Timed out after %u s waiting for %s", timeout_s, what);
+}
+
+gboolean
+canopy_test_is_true (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
 static gboolean
 server_listening (gpointer user_data)
 {

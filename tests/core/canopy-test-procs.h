@@ -6,8 +6,9 @@
 
 G_BEGIN_DECLS
 
-/* Real canopy-signal and canopy-node processes for integration tests: their --events lines
- * are collected as JSON objects; waits iterate the main context with a deadline. */
+/* Waits that iterate the main context with a deadline, shared by every test; and real
+ * canopy-signal and canopy-node processes for integration tests, their --events lines
+ * collected as JSON objects. */
 
 typedef struct {
   char *name;
@@ -34,6 +35,11 @@ JsonObject     *canopy_test_proc_last_event  (CanopyTestProc  *proc,
                                               const char      *event);
 guint           canopy_test_proc_count_events (CanopyTestProc *proc,
                                                const char     *event);
+void            canopy_test_wait_for         (CanopyTestCheck  check,
+                                              gpointer         user_data,
+                                              guint            timeout_s,
+                                              const char      *what);
+gboolean        canopy_test_is_true          (gpointer         user_data);
 gboolean        canopy_test_wait             (CanopyTestCheck  check,
                                               gpointer         user_data,
                                               guint            timeout_s);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "canopy-test-procs.h"
 #include "canopy-json.h"
 #include "canopy-signal-server.h"
 
@@ -15,40 +16,12 @@
 
 /* --- waiting on the main context --- */
 
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-on_deadline (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until @done holds, failing the test after TIMEOUT_SECONDS. */
 static void
-wait_for (Condition   done,
-          gpointer    data,
-          const char *what)
+wait_for (CanopyTestCheck done,
+          gpointer        data,
+          const char     *what)
 {
-  gboolean expired = FALSE;
-  gboolean finished;
-  GSource *deadline = g_timeout_source_new_seconds (TIMEOUT_SECONDS);
-
-  g_source_set_callback (deadline, on_deadline, &expired, NULL);
-  g_source_attach (deadline, NULL);
-  /* @done may consume what it waits for: it is called once per iteration, never again. */
-  while (!(finished = done (data)) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (deadline);
-  g_source_unref (deadline);
-  if (!finished)
-    g_error ("Timed out after %d s waiting for %s", TIMEOUT_SECONDS, what);
-}
-
-static gboolean
-is_true (gpointer data)
-{
-  return *(gboolean *) data;
+  canopy_test_wait_for (done, data, TIMEOUT_SECONDS, what);
 }
 
 /* --- a WebSocket client --- */
@@ -122,7 +95,7 @@ client_open (SoupSession *session,
   g_queue_init (&client->messages);
   soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
                                         on_connected, &connecting);
-  wait_for (is_true, &connecting.done, "the WebSocket handshake");
+  wait_for (canopy_test_is_true, &connecting.done, "the WebSocket handshake");
   g_assert_no_error (connecting.error);
   return client;
 }
@@ -366,7 +339,7 @@ http_get (Fixture    *f,
   const char *data;
 
   soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, on_read, &reading);
-  wait_for (is_true, &reading.done, uri);
+  wait_for (canopy_test_is_true, &reading.done, uri);
   g_assert_no_error (reading.error);
   g_assert_cmpuint (soup_message_get_status (msg), ==, expected_status);
   if (expected_status == SOUP_STATUS_OK) {
@@ -1381,7 +1354,7 @@ raw_write (Raw          *raw,
 
   raw->done = FALSE;
   g_output_stream_write_all_async (out, data, len, G_PRIORITY_DEFAULT, NULL, on_raw_written, raw);
-  wait_for (is_true, &raw->done, "a raw write");
+  wait_for (canopy_test_is_true, &raw->done, "a raw write");
   g_assert_no_error (raw->error);
 }
 
@@ -1490,7 +1463,7 @@ raw_connect (Fixture *f)
   g_socket_client_connect_to_host_async (socket_client, "127.0.0.1",
                                          (guint16) canopy_signal_server_get_port (f->server),
                                          NULL, on_raw_connected, raw);
-  wait_for (is_true, &raw->done, "a TCP connection");
+  wait_for (canopy_test_is_true, &raw->done, "a TCP connection");
   g_assert_no_error (raw->error);
   request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
                              "Connection: Upgrade\r\n"
@@ -1787,7 +1760,7 @@ test_binary (void)
   }
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
   g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, on_line, &read);
-  wait_for (is_true, &read.done, "the \"listening on\" line");
+  wait_for (canopy_test_is_true, &read.done, "the \"listening on\" line");
   g_assert_no_error (read.error);
   g_assert_nonnull (read.line);
   g_assert_true (g_str_has_prefix (read.line, "listening on ws://127.0.0.1:"));
@@ -1801,7 +1774,7 @@ test_binary (void)
 
   g_subprocess_send_signal (proc, SIGTERM);
   g_subprocess_wait_async (proc, NULL, on_waited, &exited);
-  wait_for (is_true, &exited, "canopy-signal to exit");
+  wait_for (canopy_test_is_true, &exited, "canopy-signal to exit");
   g_assert_true (g_subprocess_get_if_exited (proc));
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
   client_wait_closed (client);
@@ -1837,7 +1810,7 @@ assert_binary_fails (const char * const *args,
 
   proc = spawn (args, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_communicated, &c);
-  wait_for (is_true, &c.done, "canopy-signal to fail");
+  wait_for (canopy_test_is_true, &c.done, "canopy-signal to fail");
   g_assert_no_error (c.error);
   g_assert_true (g_subprocess_get_if_exited (proc));
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 1);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "canopy-test-procs.h"
 #include "canopy-audience-view.h"
 #include "canopy-chat-view.h"
 #include "canopy-room-side.h"
@@ -14,33 +15,12 @@
 
 static char *server_url;
 
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-on_deadline (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until @done holds, failing the test after TIMEOUT_SECONDS. */
 static void
-wait_for (Condition   done,
-          gpointer    data,
-          const char *what)
+wait_for (CanopyTestCheck done,
+          gpointer        data,
+          const char     *what)
 {
-  gboolean expired = FALSE;
-  gboolean finished;
-  GSource *deadline = g_timeout_source_new_seconds (TIMEOUT_SECONDS);
-
-  g_source_set_callback (deadline, on_deadline, &expired, NULL);
-  g_source_attach (deadline, NULL);
-  while (!(finished = done (data)) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (deadline);
-  g_source_unref (deadline);
-  if (!finished)
-    g_error ("Timed out after %d s waiting for %s", TIMEOUT_SECONDS, what);
+  canopy_test_wait_for (done, data, TIMEOUT_SECONDS, what);
 }
 
 static gboolean

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "canopy-test-procs.h"
 #include "canopy-host-view.h"
 #include "canopy-room-side.h"
 #include "canopy-resources.h"
@@ -12,39 +13,12 @@
 
 static char *server_url;
 
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-on_deadline (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until @done holds, failing the test after TIMEOUT_SECONDS. */
 static void
-wait_for (Condition   done,
-          gpointer    data,
-          const char *what)
+wait_for (CanopyTestCheck done,
+          gpointer        data,
+          const char     *what)
 {
-  gboolean expired = FALSE;
-  gboolean finished;
-  GSource *deadline = g_timeout_source_new_seconds (TIMEOUT_SECONDS);
-
-  g_source_set_callback (deadline, on_deadline, &expired, NULL);
-  g_source_attach (deadline, NULL);
-  while (!(finished = done (data)) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (deadline);
-  g_source_unref (deadline);
-  if (!finished)
-    g_error ("Timed out after %d s waiting for %s", TIMEOUT_SECONDS, what);
-}
-
-static gboolean
-is_true (gpointer data)
-{
-  return *(gboolean *) data;
+  canopy_test_wait_for (done, data, TIMEOUT_SECONDS, what);
 }
 
 typedef struct {
@@ -252,7 +226,7 @@ test_live_room (void)
   g_assert_true (adw_message_dialog_has_response (dialog, "end"));
   adw_message_dialog_response (dialog, "end");
   gtk_window_destroy (GTK_WINDOW (dialog));
-  wait_for (is_true, &closed, "the view to close");
+  wait_for (canopy_test_is_true, &closed, "the view to close");
   g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_ENDED);
 
   gtk_window_destroy (GTK_WINDOW (window));

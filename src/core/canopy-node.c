@@ -575,6 +575,12 @@ canopy_node_class_init (CanopyNodeClass *klass)
   properties[PROP_VIDEO_SINK] = element_prop ("video-sink");
   properties[PROP_AUDIO_SINK] = element_prop ("audio-sink");
   properties[PROP_PREVIEW_SINK] = element_prop ("preview-sink");
+  /**
+   * CanopyNode:ice-addresses:
+   * The local addresses ICE gathers on. %NULL (the default) chooses: loopback only when the
+   * server is on loopback (everyone is on this machine), every interface otherwise; an empty
+   * list means every interface.
+   */
   properties[PROP_ICE_ADDRESSES] =
     g_param_spec_boxed ("ice-addresses", NULL, NULL, G_TYPE_STRV,
                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);

@@ -293,6 +293,7 @@ on_rejoin_button_clicked (GtkButton          *button,
   g_autofree char *server_url = NULL;
   g_autofree char *name = NULL;
   g_autofree char *room_id = NULL;
+  g_auto (GStrv) ice_addresses = NULL;
   guint capacity = 0;
 
   g_object_get (old,
@@ -300,12 +301,14 @@ on_rejoin_button_clicked (GtkButton          *button,
                 "name", &name,
                 "capacity", &capacity,
                 "room-id", &room_id,
+                "ice-addresses", &ice_addresses,
                 NULL);
   detach_node (self);
   canopy_node_leave (old);
 
   node = canopy_node_new (CANOPY_NODE_ROLE_VIEWER, server_url);
-  g_object_set (node, "name", name, "capacity", capacity, "room-id", room_id, NULL);
+  g_object_set (node, "name", name, "capacity", capacity, "room-id", room_id,
+                "ice-addresses", ice_addresses, NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->leave_button), TRUE);
   attach_node (self, node);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE]);

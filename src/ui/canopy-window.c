@@ -3,6 +3,7 @@
 
 #include "canopy-window.h"
 
+#include "canopy-application.h"
 #include "canopy-new-room-dialog.h"
 #include "canopy-room-index.h"
 #include "canopy-source.h"
@@ -359,6 +360,18 @@ canopy_window_make_node (CanopyWindow  *self,
   name = display_name (self, role);
   node = canopy_node_new (role, url);
   g_object_set (node, "name", name, NULL);
+  {
+    GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+    /* We reach our own embedded server on loopback, but with --lan the peers are elsewhere:
+     * gather ICE candidates on every interface (an empty list), not on loopback only. */
+    if (CANOPY_IS_APPLICATION (app) &&
+        canopy_application_get_lan (CANOPY_APPLICATION (app))) {
+      const char *every[] = { NULL };
+
+      g_object_set (node, "ice-addresses", every, NULL);
+    }
+  }
   if (self->settings != NULL) {
     g_autofree char *codec_name = g_settings_get_string (self->settings, "video-codec");
     CanopyCodec codec = CANOPY_CODEC_VP8;

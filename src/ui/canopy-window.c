@@ -6,6 +6,7 @@
 #include "canopy-application.h"
 #include "canopy-new-room-dialog.h"
 #include "canopy-room-index.h"
+#include "canopy-room-item.h"
 #include "canopy-source.h"
 
 #if __has_include("canopy-host-view.h")
@@ -495,6 +496,22 @@ canopy_window_open_host (CanopyWindow *self,
   canopy_window_show_room (self, view, title);
 }
 
+/* The room's title when the index lists it (unlisted rooms are joined by ID only). */
+static char *
+room_title (CanopyWindow *self,
+            const char   *room_id)
+{
+  GListModel *rooms = canopy_room_index_get_rooms (self->room_index);
+
+  for (guint i = 0; rooms != NULL && i < g_list_model_get_n_items (rooms); i++) {
+    g_autoptr (CanopyRoomItem) item = g_list_model_get_item (rooms, i);
+
+    if (g_strcmp0 (canopy_room_item_get_room (item), room_id) == 0)
+      return g_strdup (canopy_room_item_get_title (item));
+  }
+  return g_strdup_printf (_("Room %s"), room_id);
+}
+
 /**
  * canopy_window_open_audience:
  * @self: the window
@@ -512,7 +529,7 @@ canopy_window_open_audience (CanopyWindow *self,
   g_return_if_fail (CANOPY_IS_WINDOW (self));
   g_return_if_fail (CANOPY_IS_NODE (node));
 
-  title = g_strdup_printf (_("Room %s"), canopy_node_get_room_id (node));
+  title = room_title (self, canopy_node_get_room_id (node));
 #ifdef CANOPY_HAVE_AUDIENCE_VIEW
   view = canopy_audience_view_new (node);
 #else

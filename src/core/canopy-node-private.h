@@ -12,6 +12,11 @@ G_BEGIN_DECLS
 
 /* The largest tree a node accepts from the network. */
 #define CANOPY_MAX_NODES 100000
+/* Flood limits per neighbour and second. Chat is forwarded to the whole room, so a flooder
+ * must not get far; the limit still lets a parent's chat history (50 messages) through. */
+#define CANOPY_CTRL_PER_SECOND 200
+#define CANOPY_CHAT_PER_SECOND 60
+
 /* A place the host promised but that never attached is given back after this. */
 #define CANOPY_PENDING_TIMEOUT_US (20 * G_USEC_PER_SEC)
 
@@ -88,6 +93,8 @@ struct _CanopyNode {
 
   /* chat */
   CanopyChat *chat;
+  GHashTable *chat_counts;     /* neighbour id -> chat messages this second */
+  GHashTable *ctrl_counts;     /* neighbour id -> control messages this second */
 
   /* measurements (written on streaming threads, under stats_lock) */
   GMutex stats_lock;
@@ -174,6 +181,9 @@ void     canopy_node_send_bye          (CanopyNode  *self,
                                         const char  *reason);
 void     canopy_node_send_ping         (CanopyNode  *self);
 gboolean canopy_node_request_keyframe  (gpointer     self);
+gboolean canopy_node_count_flood       (GHashTable  *counts,
+                                        const char  *key,
+                                        guint        limit);
 char    *canopy_node_place             (CanopyNode  *self,
                                         const char  *joiner);
 void     canopy_node_broadcast_chat    (CanopyNode  *self,

@@ -412,19 +412,42 @@ handle_ping (CanopyNode *self,
   }
 }
 
+/**
+ * canopy_node_count_flood:
+ * @counts: key -> messages counted this second (emptied by the stats tick)
+ * @key: who sent it
+ * @limit: the most accepted per second
+ *
+ * Returns: %TRUE when @key is over @limit this second and the message must be dropped
+ */
+gboolean
+canopy_node_count_flood (GHashTable *counts,
+                         const char *key,
+                         guint       limit)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, key)) + 1;
+
+  g_hash_table_replace (counts, g_strdup (key), GUINT_TO_POINTER (n));
+  if (n == limit + 1)
+    g_message ("%s sends more than %u messages a second: dropping the rest", key, limit);
+  return n > limit;
+}
+
 static void
 handle_ctrl (CanopyNode *self,
              CanopyEdge *edge,
              const char *text)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) message = canopy_json_parse_object (text, -1, CANOPY_EDGE_CTRL_MAX,
-                                                             &error);
+  g_autoptr (JsonObject) message = NULL;
   const char *type;
   const char *peer = canopy_edge_get_peer_id (edge);
   gboolean from_parent = edge == self->parent_edge;
   CanopyChild *child = from_parent ? NULL : g_hash_table_lookup (self->children, peer);
 
+  if (canopy_node_count_flood (self->ctrl_counts, peer, CANOPY_CTRL_PER_SECOND))
+    return;
+  message = canopy_json_parse_object (text, -1, CANOPY_EDGE_CTRL_MAX, &error);
   if (message == NULL || (type = canopy_json_get_type (message, &error)) == NULL) {
     g_message ("Bad control message from %s: %s", peer, error->message);
     return;
@@ -540,10 +563,15 @@ handle_chat (CanopyNode *self,
              const char *text)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) json = canopy_json_parse_object (text, -1, CANOPY_EDGE_CHAT_MAX, &error);
+  g_autoptr (JsonObject) json = NULL;
   g_autoptr (CanopyChatMessage) message = NULL;
   g_autoptr (GPtrArray) deliver = NULL;
 
+  /* Counted before parsing: a flood costs us as little as possible. */
+  if (canopy_node_count_flood (self->chat_counts, canopy_edge_get_peer_id (edge),
+                               CANOPY_CHAT_PER_SECOND))
+    return;
+  json = canopy_json_parse_object (text, -1, CANOPY_EDGE_CHAT_MAX, &error);
   if (json == NULL ||
       (message = canopy_chat_message_new_from_json (json, &error)) == NULL) {
     g_message ("Bad chat from %s: %s", canopy_edge_get_peer_id (edge), error->message);

@@ -219,6 +219,8 @@ on_stats_tick (gpointer user_data)
   self->latency_sum_ms = 0;
   self->latency_n = 0;
   g_mutex_unlock (&self->stats_lock);
+  g_hash_table_remove_all (self->chat_counts);
+  g_hash_table_remove_all (self->ctrl_counts);
   g_signal_emit (self, signals[SIGNAL_STATS], 0);
   canopy_node_send_ping (self);
   return G_SOURCE_CONTINUE;
@@ -491,6 +493,8 @@ canopy_node_finalize (GObject *object)
   g_clear_pointer (&self->children, g_hash_table_unref);
   g_clear_pointer (&self->child_order, g_ptr_array_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->chat_counts, g_hash_table_unref);
+  g_clear_pointer (&self->ctrl_counts, g_hash_table_unref);
   g_clear_pointer (&self->ice_servers, json_array_unref);
   g_strfreev (self->ice_addresses);
   g_free (self->server_url);
@@ -650,6 +654,8 @@ canopy_node_init (CanopyNode *self)
   self->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, canopy_node_child_free);
   self->child_order = g_ptr_array_new_with_free_func (g_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, canopy_node_pending_free);
+  self->chat_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->ctrl_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&self->stats_lock);
   self->keyframe_throttle = canopy_throttle_new (CANOPY_KEYFRAME_MIN_INTERVAL_MS,
                                                  canopy_node_request_keyframe, self, NULL);

@@ -320,6 +320,33 @@ test_tree (void)
   g_assert_cmpint (server->exit_status, ==, 0);
 }
 
+#define FLOOD 300
+
+typedef struct {
+  CanopyTestProc *proc;
+  const char *text;
+  guint n;
+} ChatCount;
+
+static gboolean
+has_chats (gpointer user_data)
+{
+  ChatCount *c = user_data;
+
+  return count_chats (c->proc, c->text) >= c->n || c->proc->exited;
+}
+
+static void
+wait_chats (CanopyTestProc *proc,
+            const char     *text,
+            guint           n)
+{
+  ChatCount c = { proc, text, n };
+
+  g_assert_true (canopy_test_wait (has_chats, &c, WAIT_S));
+  g_assert_cmpuint (count_chats (proc, text), >=, n);
+}
+
 /* H.264 through a relay (the child asks for its start-up keyframe itself), and a late joiner
  * getting the chat history from its parent. */
 static void
@@ -357,6 +384,23 @@ test_h264_history (void)
   g_assert_cmpuint (count_chats (leaf, "said before anyone came"), ==, 1);
   g_assert_cmpint (json_object_get_int_member (find_chat (leaf, "said before anyone came"),
                                                "hops"), ==, 2);
+
+  /* A leaf floods the chat: its parent passes on at most 60 a second, the rest of the room
+   * keeps working. */
+  {
+    guint at_host;
+
+    for (guint i = 0; i < FLOOD; i++)
+      canopy_test_proc_write_line (leaf, "flood");
+    wait_chats (leaf, "flood", FLOOD);
+    wait_chats (host, "flood", 1);
+    canopy_test_proc_write_line (host, "still here");
+    wait_chats (leaf, "still here", 1);
+    at_host = count_chats (host, "flood");
+    g_test_message ("%u of %u flood messages reached the host", at_host, FLOOD);
+    g_assert_cmpuint (at_host, <, FLOOD);
+    g_assert_cmpuint (count_chats (relay, "flood"), <, FLOOD);
+  }
 
   canopy_test_proc_signal (host, SIGTERM);
   canopy_test_wait_exit (host, WAIT_S);

@@ -24,7 +24,6 @@ struct _CanopyEdge {
   char *peer_id;
   gboolean to_child;
   gboolean closed;
-  gboolean connected;
   gboolean have_remote;
   gboolean gone_emitted;
 
@@ -51,7 +50,6 @@ enum {
   SIGNAL_SIGNAL,
   SIGNAL_CHANNEL_OPEN,
   SIGNAL_MESSAGE,
-  SIGNAL_CONNECTED,
   SIGNAL_GONE,
   SIGNAL_VIDEO_STARTED,
   N_SIGNALS
@@ -260,16 +258,6 @@ on_ice_candidate (GstElement *webrtcbin,
 }
 
 static void
-set_connected (CanopyEdge *self,
-               gpointer    data)
-{
-  if (self->connected)
-    return;
-  self->connected = TRUE;
-  g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
-}
-
-static void
 on_connection_state (GstElement *webrtcbin,
                      GParamSpec *pspec,
                      gpointer    user_data)
@@ -281,7 +269,6 @@ on_connection_state (GstElement *webrtcbin,
   switch (state) {
   case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
     g_debug ("edge to %s connected", self->peer_id);
-    hop_to_main (self, set_connected, NULL, NULL);
     break;
   case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
     /* 1.22 has no ICE restart: the node replaces the whole edge. */
@@ -823,20 +810,6 @@ canopy_edge_get_peer_id (CanopyEdge *self)
   return self->peer_id;
 }
 
-gboolean
-canopy_edge_is_to_child (CanopyEdge *self)
-{
-  g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
-  return self->to_child;
-}
-
-gboolean
-canopy_edge_is_connected (CanopyEdge *self)
-{
-  g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
-  return self->connected;
-}
-
 static void
 release_channels (CanopyEdge *self)
 {
@@ -951,9 +924,6 @@ canopy_edge_class_init (CanopyEdgeClass *klass)
   signals[SIGNAL_MESSAGE] = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
                                           G_TYPE_STRING);
-  signals[SIGNAL_CONNECTED] = g_signal_new ("connected", G_TYPE_FROM_CLASS (klass),
-                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-                                            0);
   /**
    * CanopyEdge::gone:
    * The connection failed or the peer closed it: the node drops this edge.

@@ -30,8 +30,6 @@ CanopyEdge *canopy_edge_new_to_parent (GstBin                *pipeline,
                                        const CanopyIceConfig *ice,
                                        guint                  latency_ms);
 const char *canopy_edge_get_peer_id   (CanopyEdge            *self);
-gboolean    canopy_edge_is_to_child   (CanopyEdge            *self);
-gboolean    canopy_edge_is_connected  (CanopyEdge            *self);
 gboolean    canopy_edge_is_open       (CanopyEdge            *self,
                                        const char            *label);
 gboolean    canopy_edge_handle_signal (CanopyEdge            *self,

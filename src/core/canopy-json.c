@@ -143,18 +143,6 @@ canopy_json_to_string (JsonObject *object)
   return json_to_string (node, FALSE);
 }
 
-/**
- * canopy_json_node_copy_object:
- * @object: an object
- *
- * Returns: (transfer full): a new node holding a reference to @object
- */
-JsonNode *
-canopy_json_node_copy_object (JsonObject *object)
-{
-  return json_node_init_object (json_node_alloc (), object);
-}
-
 static JsonNode *
 get_member (JsonObject *object,
             const char *member,

@@ -17,7 +17,6 @@ JsonObject *canopy_json_parse_object (const char  *data,
                                       gsize        max_len,
                                       GError     **error);
 char       *canopy_json_to_string    (JsonObject  *object);
-JsonNode   *canopy_json_node_copy_object (JsonObject *object);
 
 const char *canopy_json_get_type     (JsonObject  *object,
                                       GError     **error);

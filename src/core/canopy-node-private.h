@@ -165,7 +165,6 @@ gboolean canopy_node_build_pipeline    (CanopyNode  *self,
                                         GError     **error);
 
 /* canopy-node-tree.c */
-void     canopy_node_tree_init         (CanopyNode  *self);
 void     canopy_node_recompose         (CanopyNode  *self);
 void     canopy_node_on_child_ctrl_open (CanopyNode *self,
                                          CanopyChild *child);

@@ -334,7 +334,9 @@ on_room_created (CanopyNode *self,
   const char *secret = NULL;
 
   if (!canopy_json_get_string (message, "room", 16, TRUE, &room, NULL) ||
-      !canopy_json_get_string (message, "secret", 64, TRUE, &secret, NULL))
+      !canopy_text_is_id (room, 16) ||
+      !canopy_json_get_string (message, "secret", 64, TRUE, &secret, NULL) ||
+      !canopy_text_is_id (secret, 64))
     return;
   g_free (self->secret);
   self->secret = g_strdup (secret);

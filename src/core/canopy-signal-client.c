@@ -200,36 +200,6 @@ canopy_signal_client_new (const char *url)
   return g_object_new (CANOPY_TYPE_SIGNAL_CLIENT, "url", url, NULL);
 }
 
-const char *
-canopy_signal_client_get_url (CanopySignalClient *self)
-{
-  g_return_val_if_fail (CANOPY_IS_SIGNAL_CLIENT (self), NULL);
-  return self->url;
-}
-
-gboolean
-canopy_signal_client_is_connected (CanopySignalClient *self)
-{
-  g_return_val_if_fail (CANOPY_IS_SIGNAL_CLIENT (self), FALSE);
-  return self->connection != NULL;
-}
-
-/**
- * canopy_signal_client_get_host:
- * @self: a client
- *
- * Returns: (transfer full) (nullable): the host part of the server URL
- */
-char *
-canopy_signal_client_get_host (CanopySignalClient *self)
-{
-  g_autoptr (GUri) uri = NULL;
-
-  g_return_val_if_fail (CANOPY_IS_SIGNAL_CLIENT (self), NULL);
-  uri = g_uri_parse (self->url, G_URI_FLAGS_NONE, NULL);
-  return uri != NULL ? g_strdup (g_uri_get_host (uri)) : NULL;
-}
-
 /**
  * canopy_signal_client_connect_async:
  * @self: a client

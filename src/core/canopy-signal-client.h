@@ -10,8 +10,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CanopySignalClient, canopy_signal_client, CANOPY, SIGNAL_CLIENT, GObject)
 
 CanopySignalClient *canopy_signal_client_new            (const char          *url);
-const char         *canopy_signal_client_get_url        (CanopySignalClient  *self);
-gboolean            canopy_signal_client_is_connected   (CanopySignalClient  *self);
 void                canopy_signal_client_connect_async  (CanopySignalClient  *self,
                                                          GCancellable        *cancellable,
                                                          GAsyncReadyCallback  callback,
@@ -22,6 +20,5 @@ gboolean            canopy_signal_client_connect_finish (CanopySignalClient  *se
 gboolean            canopy_signal_client_send           (CanopySignalClient  *self,
                                                          JsonObject          *message);
 void                canopy_signal_client_close          (CanopySignalClient  *self);
-char               *canopy_signal_client_get_host       (CanopySignalClient  *self);
 
 G_END_DECLS

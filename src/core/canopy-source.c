@@ -54,12 +54,6 @@ canopy_codec_from_string (const char  *text,
   return TRUE;
 }
 
-const char *
-canopy_codec_to_string (CanopyCodec codec)
-{
-  return codec == CANOPY_CODEC_H264 ? "h264" : "vp8";
-}
-
 /**
  * canopy_source_camera_available:
  *
@@ -292,13 +286,6 @@ canopy_source_set_input (CanopySource *self,
     return FALSE;
   }
   return TRUE;
-}
-
-const char *
-canopy_source_get_input (CanopySource *self)
-{
-  g_return_val_if_fail (CANOPY_IS_SOURCE (self), NULL);
-  return self->input;
 }
 
 /**

@@ -27,11 +27,9 @@ gboolean      canopy_source_attach           (CanopySource *self,
 gboolean      canopy_source_set_input        (CanopySource *self,
                                               const char   *spec,
                                               GError      **error);
-const char   *canopy_source_get_input        (CanopySource *self);
 void          canopy_source_stop             (CanopySource *self);
 gboolean      canopy_source_camera_available (void);
 gboolean      canopy_codec_from_string       (const char   *text,
                                               CanopyCodec  *codec);
-const char   *canopy_codec_to_string         (CanopyCodec   codec);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 
 #include "canopy-webrtc.h"
 
+#include "canopy-json.h"
 #include "canopy-throttle.h"
 
 #include <agent.h>
@@ -95,31 +96,35 @@ apply_ice_servers (GstElement *webrtcbin,
 {
   gboolean have_stun = FALSE;
 
+  /* The list comes from the signalling server: every member is checked like any other
+   * network input, and a server entry that is not right is skipped whole. */
   for (guint i = 0; servers != NULL && i < json_array_get_length (servers); i++) {
     JsonNode *node = json_array_get_element (servers, i);
-    JsonObject *server;
-    JsonArray *urls;
+    JsonArray *urls = NULL;
     const char *username = NULL;
     const char *credential = NULL;
 
-    if (!JSON_NODE_HOLDS_OBJECT (node))
+    if (!JSON_NODE_HOLDS_OBJECT (node) ||
+        !canopy_json_get_array (json_node_get_object (node), "urls", 8, TRUE, &urls, NULL) ||
+        !canopy_json_get_string (json_node_get_object (node), "username", 256, FALSE, &username,
+                                 NULL) ||
+        !canopy_json_get_string (json_node_get_object (node), "credential", 256, FALSE,
+                                 &credential, NULL)) {
+      g_message ("Ignoring a malformed ICE server entry");
       continue;
-    server = json_node_get_object (node);
-    if (!json_object_has_member (server, "urls") ||
-        !JSON_NODE_HOLDS_ARRAY (json_object_get_member (server, "urls")))
-      continue;
-    urls = json_object_get_array_member (server, "urls");
-    if (json_object_has_member (server, "username"))
-      username = json_object_get_string_member_with_default (server, "username", NULL);
-    if (json_object_has_member (server, "credential"))
-      credential = json_object_get_string_member_with_default (server, "credential", NULL);
-
+    }
     for (guint j = 0; j < json_array_get_length (urls); j++) {
-      const char *url = json_array_get_string_element (urls, j);
+      JsonNode *url_node = json_array_get_element (urls, j);
       g_autofree char *converted = NULL;
+      const char *url;
       gboolean ok = FALSE;
 
-      if (url == NULL || (converted = canopy_webrtc_server_url (url, username, credential)) == NULL)
+      if (!JSON_NODE_HOLDS_VALUE (url_node) ||
+          json_node_get_value_type (url_node) != G_TYPE_STRING)
+        continue;
+      url = json_node_get_string (url_node);
+      if (strlen (url) > 512 ||
+          (converted = canopy_webrtc_server_url (url, username, credential)) == NULL)
         continue;
       if (g_str_has_prefix (converted, "stun://")) {
         /* webrtcbin takes one STUN server; the first one configured wins. */

@@ -194,34 +194,26 @@ canopy_test_wait (CanopyTestCheck check,
                   guint           timeout_s)
 {
   gboolean expired = FALSE;
+  gboolean done;
   guint id = g_timeout_add_seconds (timeout_s, on_deadline, &expired);
 
-  while (!check (user_data) && !expired)
+  /* @check runs once per iteration, never again after it holds: it may consume what it
+   * waits for. */
+  while (!(done = check (user_data)) && !expired)
     g_main_context_iteration (NULL, TRUE);
   if (!expired)
     g_source_remove (id);
-  return !expired || check (user_data);
+  return done;
 }
 
-/* Iterates the main context until @check holds, failing the test after @timeout_s. @check is
- * called once per iteration, so it may consume what it waits for. */
+/* canopy_test_wait(), failing the test after @timeout_s. */
 void
 canopy_test_wait_for (CanopyTestCheck check,
                       gpointer        user_data,
                       guint           timeout_s,
                       const char     *what)
 {
-  gboolean expired = FALSE;
-  gboolean finished;
-  GSource *deadline = g_timeout_source_new_seconds (timeout_s);
-
-  g_source_set_callback (deadline, on_deadline, &expired, NULL);
-  g_source_attach (deadline, NULL);
-  while (!(finished = check (user_data)) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (deadline);
-  g_source_unref (deadline);
-  if (!finished)
+  if (!canopy_test_wait (check, user_data, timeout_s))
     g_error ("Timed out after %u s waiting for %s", timeout_s, what);
 }
 

@@ -3,6 +3,8 @@
 
 #include "canopy-application.h"
 
+#include "canopy-ids.h"
+
 #include "canopy-preferences-window.h"
 #include "canopy-resources.h"
 #include "canopy-test-hook.h"

@@ -275,7 +275,7 @@ canopy_chat_view_init (CanopyChatView *self)
 
   self->follow = TRUE;
   self->entry_sensitive = TRUE;
-  gtk_entry_set_max_length (self->entry, CANOPY_CHAT_MAX_TEXT);
+  gtk_entry_set_max_length (self->entry, CANOPY_CHAT_TEXT_CHARS);
 
   adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
   g_signal_connect_object (adjustment, "changed",

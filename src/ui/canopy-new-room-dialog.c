@@ -3,6 +3,8 @@
 
 #include "canopy-new-room-dialog.h"
 
+#include "canopy-limits.h"
+
 #include <glib/gi18n.h>
 
 /* Asks for what a new room needs: title, summary, cover, whether it is listed and how many
@@ -33,9 +35,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-#define TITLE_MAX 120
-#define SUMMARY_MAX 1000
-#define COVER_MAX_BYTES 65536
 #define COVER_SIDE 320
 
 static char *
@@ -113,7 +112,7 @@ canopy_cover_encode (GdkPixbuf *pixbuf,
 
       if (!gdk_pixbuf_save_to_buffer (flat, &buffer, &size, "jpeg", error, "quality", q, NULL))
         return NULL;
-      if (size <= COVER_MAX_BYTES) {
+      if (size <= CANOPY_COVER_BYTES) {
         b64 = g_base64_encode ((const guchar *) buffer, size);
         return g_strconcat ("data:image/jpeg;base64,", b64, NULL);
       }
@@ -206,7 +205,7 @@ on_cover_clear_button_clicked (CanopyNewRoomDialog *self)
 static void
 on_title_row_changed (CanopyNewRoomDialog *self)
 {
-  g_autofree char *title = trimmed (self->title_row, TITLE_MAX);
+  g_autofree char *title = trimmed (self->title_row, CANOPY_TITLE_CHARS);
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->create_button), *title != '\0');
 }
@@ -292,8 +291,8 @@ static void
 canopy_new_room_dialog_init (CanopyNewRoomDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  limit_length (self->title_row, TITLE_MAX);
-  limit_length (self->summary_row, SUMMARY_MAX);
+  limit_length (self->title_row, CANOPY_TITLE_CHARS);
+  limit_length (self->summary_row, CANOPY_SUMMARY_CHARS);
 }
 
 /**
@@ -379,8 +378,8 @@ canopy_new_room_dialog_create (CanopyNewRoomDialog *self)
 
   g_return_if_fail (CANOPY_IS_NEW_ROOM_DIALOG (self));
 
-  title = trimmed (self->title_row, TITLE_MAX);
-  summary = trimmed (self->summary_row, SUMMARY_MAX);
+  title = trimmed (self->title_row, CANOPY_TITLE_CHARS);
+  summary = trimmed (self->summary_row, CANOPY_SUMMARY_CHARS);
   if (*title == '\0') {
     gtk_widget_grab_focus (GTK_WIDGET (self->title_row));
     return;

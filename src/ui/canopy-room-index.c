@@ -7,7 +7,7 @@
 #include "canopy-room-item.h"
 #include "canopy-room-row.h"
 #include "canopy-signal-client.h"
-#include "canopy-signal-server.h"
+#include "canopy-ids.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -164,7 +164,7 @@ on_client_message (CanopyRoomIndex *self,
   } else if (g_str_equal (type, "room-removed")) {
     const char *room = NULL;
 
-    if (!canopy_json_get_string (message, "room", 64, TRUE, &room, &error)) {
+    if (!canopy_json_get_string (message, "room", CANOPY_ROOM_INPUT_CHARS, TRUE, &room, &error)) {
       g_debug ("Bad room-removed message: %s", error->message);
       return;
     }

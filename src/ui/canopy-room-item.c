@@ -4,7 +4,7 @@
 #include "canopy-room-item.h"
 
 #include "canopy-json.h"
-#include "canopy-signal-server.h"
+#include "canopy-limits.h"
 
 /* One room of the directory, as the server described it. Every member was checked on the way in:
  * the server is not trusted. */
@@ -39,10 +39,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 /* The protocol's limits; a base64 cover of 64 KiB is about 87 400 characters plus its prefix. */
-#define TITLE_MAX 120
-#define SUMMARY_MAX 1000
-#define HOST_MAX 64
-#define COVER_MAX 90000
 #define STARTED_MAX 64
 
 static gboolean
@@ -157,18 +153,18 @@ canopy_room_item_new_from_json (JsonObject  *entry,
 
   g_return_val_if_fail (entry != NULL, NULL);
 
-  if (!canopy_json_get_string (entry, "room", 64, TRUE, &room, error))
+  if (!canopy_json_get_string (entry, "room", CANOPY_ROOM_INPUT_CHARS, TRUE, &room, error))
     return NULL;
   self->room = canopy_room_id_normalize (room);
   if (self->room == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not a room ID");
     return NULL;
   }
-  if (!get_text (entry, "title", TITLE_MAX, TRUE, &self->title, error) ||
-      !get_text (entry, "summary", SUMMARY_MAX, FALSE, &self->summary, error) ||
-      !get_text (entry, "host", HOST_MAX, FALSE, &self->host, error) ||
+  if (!get_text (entry, "title", CANOPY_TITLE_CHARS, TRUE, &self->title, error) ||
+      !get_text (entry, "summary", CANOPY_SUMMARY_CHARS, FALSE, &self->summary, error) ||
+      !get_text (entry, "host", CANOPY_NAME_CHARS, FALSE, &self->host, error) ||
       !get_text (entry, "started", STARTED_MAX, FALSE, &self->started, error) ||
-      !canopy_json_get_string (entry, "cover", COVER_MAX, FALSE, &cover, error) ||
+      !canopy_json_get_string (entry, "cover", CANOPY_COVER_CHARS, FALSE, &cover, error) ||
       !canopy_json_get_int (entry, "viewers", 0, 1000000, FALSE, &viewers, error) ||
       !canopy_json_get_int (entry, "depth", 0, 1000, FALSE, &depth, error))
     return NULL;

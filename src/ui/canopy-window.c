@@ -7,6 +7,7 @@
 #include "canopy-new-room-dialog.h"
 #include "canopy-room-index.h"
 #include "canopy-room-item.h"
+#include "canopy-limits.h"
 #include "canopy-source.h"
 
 #if __has_include("canopy-host-view.h")
@@ -36,7 +37,6 @@ struct _CanopyWindow {
 
 G_DEFINE_FINAL_TYPE (CanopyWindow, canopy_window, ADW_TYPE_APPLICATION_WINDOW)
 
-#define DISPLAY_NAME_MAX 64
 
 static CanopyApplication *
 get_app (CanopyWindow *self)
@@ -327,10 +327,10 @@ display_name (CanopyWindow  *self,
     name = g_strdup (real);
   else
     name = g_strdup (role == CANOPY_NODE_ROLE_HOST ? _("Host") : _("Viewer"));
-  if (!g_utf8_validate (name, -1, NULL) || g_utf8_strlen (name, -1) > DISPLAY_NAME_MAX) {
+  if (!g_utf8_validate (name, -1, NULL) || g_utf8_strlen (name, -1) > CANOPY_NAME_CHARS) {
     g_autofree char *valid = g_utf8_make_valid (name, -1);
 
-    return g_utf8_substring (valid, 0, MIN (DISPLAY_NAME_MAX, g_utf8_strlen (valid, -1)));
+    return g_utf8_substring (valid, 0, MIN (CANOPY_NAME_CHARS, g_utf8_strlen (valid, -1)));
   }
   return g_steal_pointer (&name);
 }

@@ -80,8 +80,8 @@ test_compose (void)
 {
   g_autoptr (CanopyChat) chat = canopy_chat_new ("pself", 4096, 50);
   g_autoptr (GError) error = NULL;
-  g_autofree char *long_text = g_strnfill (CANOPY_CHAT_MAX_TEXT + 1, 'x');
-  g_autofree char *max_text = g_strnfill (CANOPY_CHAT_MAX_TEXT, 'x');
+  g_autofree char *long_text = g_strnfill (CANOPY_CHAT_TEXT_CHARS + 1, 'x');
+  g_autofree char *max_text = g_strnfill (CANOPY_CHAT_TEXT_CHARS, 'x');
   g_autofree char *long_name = g_strnfill (65, 'n');
   g_autoptr (GPtrArray) history = NULL;
   gint64 before = g_get_real_time () / 1000;
@@ -179,8 +179,8 @@ test_parse_invalid (void)
   g_autofree char *n65 = g_strnfill (65, 'n');
   g_autofree char *n64 = g_strnfill (64, 'n');
   g_autofree char *p33 = g_strnfill (33, 'p');
-  g_autofree char *x2000 = g_strnfill (CANOPY_CHAT_MAX_TEXT, 'x');
-  g_autofree char *x2001 = g_strnfill (CANOPY_CHAT_MAX_TEXT + 1, 'x');
+  g_autofree char *x2000 = g_strnfill (CANOPY_CHAT_TEXT_CHARS, 'x');
+  g_autofree char *x2001 = g_strnfill (CANOPY_CHAT_TEXT_CHARS + 1, 'x');
   g_autofree char *long_name = g_strdup_printf ("\"%s\"", n65);
   g_autofree char *name_64 = g_strdup_printf ("\"%s\"", n64);
   g_autofree char *long_origin = g_strdup_printf ("\"%s\"", p33);
@@ -240,7 +240,7 @@ test_parse_invalid (void)
   };
 
   /* The limit is in characters, not bytes. */
-  for (guint i = 0; i < CANOPY_CHAT_MAX_TEXT; i++)
+  for (guint i = 0; i < CANOPY_CHAT_TEXT_CHARS; i++)
     g_string_append (s, "\xc3\xa9");
   g_string_append_c (s, '"');
   wide_text = g_string_free (s, FALSE);
@@ -336,37 +336,37 @@ static void
 test_gap_skip (void)
 {
   g_autoptr (CanopyChat) chat = canopy_chat_new ("pself", 4096, 50);
-  g_autoptr (CanopyChatMessage) last = message_new ("pa", 2 + CANOPY_CHAT_MAX_BUFFERED);
+  g_autoptr (CanopyChatMessage) last = message_new ("pa", 2 + CANOPY_CHAT_BUFFERED_MAX);
   g_autoptr (GPtrArray) deliver = deliver_new ();
 
   /* 2 is lost: 3.. wait until the buffer is full, then go on without 2. */
   receive (chat, "pa", 1, NEW, SEQS (1));
-  for (guint64 seq = 3; seq < 2 + CANOPY_CHAT_MAX_BUFFERED; seq++)
+  for (guint64 seq = 3; seq < 2 + CANOPY_CHAT_BUFFERED_MAX; seq++)
     receive (chat, "pa", seq, NEW, NONE);
   g_assert_cmpint (canopy_chat_receive (chat, last, deliver), ==, NEW);
-  g_assert_cmpuint (deliver->len, ==, CANOPY_CHAT_MAX_BUFFERED);
+  g_assert_cmpuint (deliver->len, ==, CANOPY_CHAT_BUFFERED_MAX);
   for (guint i = 0; i < deliver->len; i++)
     g_assert_cmpuint (((CanopyChatMessage *) g_ptr_array_index (deliver, i))->seq, ==, 3 + i);
   /* Too late now. */
   receive (chat, "pa", 2, DUP, NONE);
-  receive (chat, "pa", 3 + CANOPY_CHAT_MAX_BUFFERED, NEW, SEQS (3 + CANOPY_CHAT_MAX_BUFFERED));
+  receive (chat, "pa", 3 + CANOPY_CHAT_BUFFERED_MAX, NEW, SEQS (3 + CANOPY_CHAT_BUFFERED_MAX));
 
   /* Two gaps: only the first is given up; what waits behind the second keeps waiting. */
   receive (chat, "pb", 1, NEW, SEQS (1));
-  for (guint64 seq = 3; seq < 2 + CANOPY_CHAT_MAX_BUFFERED; seq++)
+  for (guint64 seq = 3; seq < 2 + CANOPY_CHAT_BUFFERED_MAX; seq++)
     receive (chat, "pb", seq, NEW, NONE);
   g_clear_pointer (&deliver, g_ptr_array_unref);
   deliver = deliver_new ();
   {
-    g_autoptr (CanopyChatMessage) after_gap = message_new ("pb", 3 + CANOPY_CHAT_MAX_BUFFERED);
+    g_autoptr (CanopyChatMessage) after_gap = message_new ("pb", 3 + CANOPY_CHAT_BUFFERED_MAX);
 
     g_assert_cmpint (canopy_chat_receive (chat, after_gap, deliver), ==, NEW);
   }
-  g_assert_cmpuint (deliver->len, ==, CANOPY_CHAT_MAX_BUFFERED - 1);
+  g_assert_cmpuint (deliver->len, ==, CANOPY_CHAT_BUFFERED_MAX - 1);
   g_assert_cmpuint (((CanopyChatMessage *) g_ptr_array_index (deliver, deliver->len - 1))->seq,
-                    ==, 1 + CANOPY_CHAT_MAX_BUFFERED);
-  receive (chat, "pb", 2 + CANOPY_CHAT_MAX_BUFFERED, NEW,
-           SEQS (2 + CANOPY_CHAT_MAX_BUFFERED, 3 + CANOPY_CHAT_MAX_BUFFERED));
+                    ==, 1 + CANOPY_CHAT_BUFFERED_MAX);
+  receive (chat, "pb", 2 + CANOPY_CHAT_BUFFERED_MAX, NEW,
+           SEQS (2 + CANOPY_CHAT_BUFFERED_MAX, 3 + CANOPY_CHAT_BUFFERED_MAX));
 }
 
 static void

@@ -61,9 +61,9 @@ test_parse_limits (void)
   g_assert_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE);
   g_clear_error (&error);
 
-  for (int i = 0; i < CANOPY_JSON_MAX_DEPTH + 1; i++)
+  for (int i = 0; i < CANOPY_JSON_DEPTH_MAX + 1; i++)
     g_string_append_c (deep, '[');
-  for (int i = 0; i < CANOPY_JSON_MAX_DEPTH + 1; i++)
+  for (int i = 0; i < CANOPY_JSON_DEPTH_MAX + 1; i++)
     g_string_append_c (deep, ']');
   g_string_append_c (deep, '}');
   o = canopy_json_parse_object (deep->str, -1, 1 << 20, &error);

@@ -533,8 +533,8 @@ test_json_invalid (void)
 static void
 test_json_depth (void)
 {
-  g_autoptr (JsonObject) deepest = chain_json (CANOPY_NODE_MAP_MAX_DEPTH);
-  g_autoptr (JsonObject) too_deep = chain_json (CANOPY_NODE_MAP_MAX_DEPTH + 1);
+  g_autoptr (JsonObject) deepest = chain_json (CANOPY_TREE_DEPTH_MAX);
+  g_autoptr (JsonObject) too_deep = chain_json (CANOPY_TREE_DEPTH_MAX + 1);
   g_autoptr (JsonObject) very_deep = chain_json (1000);
   g_autoptr (CanopyNodeMap) map = NULL;
   g_autoptr (CanopyNodeMap) bad = NULL;
@@ -542,8 +542,8 @@ test_json_depth (void)
 
   map = canopy_node_map_new_from_json (deepest, 10000, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (canopy_node_map_get_height (map), ==, CANOPY_NODE_MAP_MAX_DEPTH);
-  g_assert_cmpuint (canopy_node_map_get_size (map), ==, CANOPY_NODE_MAP_MAX_DEPTH + 1);
+  g_assert_cmpuint (canopy_node_map_get_height (map), ==, CANOPY_TREE_DEPTH_MAX);
+  g_assert_cmpuint (canopy_node_map_get_size (map), ==, CANOPY_TREE_DEPTH_MAX + 1);
 
   bad = canopy_node_map_new_from_json (too_deep, 10000, &error);
   g_assert_null (bad);
@@ -680,16 +680,16 @@ static void
 test_graft_depth (void)
 {
   g_autoptr (CanopyNodeMap) map = canopy_node_map_new ("h", "Host", 3);
-  g_autoptr (JsonObject) chain = chain_json (CANOPY_NODE_MAP_MAX_DEPTH - 2);
+  g_autoptr (JsonObject) chain = chain_json (CANOPY_TREE_DEPTH_MAX - 2);
   g_autoptr (JsonObject) leaf = parse ("{\"id\":\"z\",\"name\":\"Z\",\"capacity\":1}");
   g_autoptr (GError) error = NULL;
-  g_autofree char *last = g_strdup_printf ("c%d", CANOPY_NODE_MAP_MAX_DEPTH - 2);
+  g_autofree char *last = g_strdup_printf ("c%d", CANOPY_TREE_DEPTH_MAX - 2);
 
   add_ok (map, "h", "a", 1);
   /* Under a (depth 1) the chain reaches exactly the limit... */
   g_assert_true (canopy_node_map_graft (map, "a", chain, 10000, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (canopy_node_map_get_height (map), ==, CANOPY_NODE_MAP_MAX_DEPTH);
+  g_assert_cmpuint (canopy_node_map_get_height (map), ==, CANOPY_TREE_DEPTH_MAX);
   /* ...and nothing goes below it. */
   g_assert_false (canopy_node_map_graft (map, last, leaf, 10000, &error));
   g_assert_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE);

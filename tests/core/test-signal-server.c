@@ -1210,9 +1210,9 @@ test_bad_input (Fixture      *f,
     { NULL, "malformed-json", NULL }, /* deep, below */
   };
 
-  for (int i = 0; i < CANOPY_JSON_MAX_DEPTH + 1; i++)
+  for (int i = 0; i < CANOPY_JSON_DEPTH_MAX + 1; i++)
     g_string_append_c (deep, '[');
-  for (int i = 0; i < CANOPY_JSON_MAX_DEPTH + 1; i++)
+  for (int i = 0; i < CANOPY_JSON_DEPTH_MAX + 1; i++)
     g_string_append_c (deep, ']');
   g_string_append_c (deep, '}');
   cases[G_N_ELEMENTS (cases) - 1].text = g_strdup (deep->str);

@@ -8,19 +8,9 @@
 
 #include <string.h>
 
-#define ROOM_ID_CHARS 8
 #define SECRET_BYTES 16
-#define ROOM_INPUT_CHARS 64   /* a room ID as typed, spaces and dashes included */
-#define SECRET_INPUT_CHARS 64
-#define PEER_INPUT_CHARS 32
-#define COVER_URL_CHARS 2048
-#define COVER_BASE64_CHARS (((CANOPY_SIGNAL_COVER_BYTES + 2) / 3) * 4)
-#define COVER_CHARS (COVER_BASE64_CHARS + 32) /* room for "data:image/jpeg;base64," */
+#define COVER_BASE64_CHARS (((CANOPY_COVER_BYTES + 2) / 3) * 4)
 #define K1_DEFAULT 4
-#define K1_MAX 32
-#define CAPACITY_MAX 32
-#define VIEWERS_MAX 1000000
-#define DEPTH_MAX 1000
 /* A host may report its viewer count often; subscribers hear about a room at most this often,
  * since every entry can carry a 64 KiB cover. */
 #define BROADCAST_INTERVAL_USEC G_USEC_PER_SEC
@@ -125,7 +115,7 @@ check_base64_image (const char *type,
     }
   }
   size = len / 4 * 3 - padding;
-  if (size > CANOPY_SIGNAL_COVER_BYTES)
+  if (size > CANOPY_COVER_BYTES)
     goto too_large;
 
   /* The declared type must match the image's signature, so a cover is at least plausibly
@@ -145,7 +135,7 @@ invalid:
   return set_error (error, CANOPY_ERROR_BAD_MESSAGE, "Member \"cover\" is not valid base64");
 too_large:
   g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
-               "Member \"cover\" holds an image over %d bytes", CANOPY_SIGNAL_COVER_BYTES);
+               "Member \"cover\" holds an image over %d bytes", CANOPY_COVER_BYTES);
   return FALSE;
 }
 
@@ -155,9 +145,9 @@ check_cover_url (const char *cover,
 {
   g_autoptr (GUri) uri = NULL;
 
-  if (strlen (cover) > COVER_URL_CHARS) {
+  if (strlen (cover) > CANOPY_COVER_URL_CHARS) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
-                 "Member \"cover\" is a URL longer than %d characters", COVER_URL_CHARS);
+                 "Member \"cover\" is a URL longer than %d characters", CANOPY_COVER_URL_CHARS);
     return FALSE;
   }
   for (const char *p = cover; *p; p++)
@@ -179,7 +169,7 @@ get_cover (JsonObject  *message,
   static const char *const types[] = { "png", "jpeg", "webp" };
   const char *cover = NULL;
 
-  if (!canopy_json_get_string (message, "cover", COVER_CHARS, FALSE, &cover, error))
+  if (!canopy_json_get_string (message, "cover", CANOPY_COVER_CHARS, FALSE, &cover, error))
     return FALSE;
   if (cover == NULL)
     return TRUE;
@@ -218,7 +208,7 @@ get_room_peer (Room       *room,
   const char *id = NULL;
   Peer *peer;
 
-  if (!canopy_json_get_string (message, member, PEER_INPUT_CHARS, TRUE, &id, error))
+  if (!canopy_json_get_string (message, member, CANOPY_PEER_ID_CHARS, TRUE, &id, error))
     return NULL;
   if (g_str_equal (id, room->host->id))
     return room->host;
@@ -238,7 +228,7 @@ get_room (CanopySignalServer *self,
   g_autofree char *id = NULL;
   Room *room = NULL;
 
-  if (!canopy_json_get_string (message, "room", ROOM_INPUT_CHARS, TRUE, &text, error))
+  if (!canopy_json_get_string (message, "room", CANOPY_ROOM_INPUT_CHARS, TRUE, &text, error))
     return NULL;
   id = canopy_room_id_normalize (text);
   if (id != NULL)
@@ -272,7 +262,7 @@ get_room_with_secret (CanopySignalServer *self,
   Room *room = get_room (self, message, error);
 
   if (room == NULL ||
-      !canopy_json_get_string (message, "secret", SECRET_INPUT_CHARS, TRUE, &secret, error))
+      !canopy_json_get_string (message, "secret", CANOPY_SECRET_CHARS, TRUE, &secret, error))
     return NULL;
   if (!secret_equal (secret, room->secret)) {
     set_error (error, CANOPY_ERROR_FORBIDDEN, "Wrong host secret for this room");
@@ -556,15 +546,15 @@ handle_create_room (CanopySignalServer *self,
 
   if (peer->room != NULL)
     return already_in_room (error);
-  if (!get_display_string (message, "title", CANOPY_SIGNAL_TITLE_CHARS, TRUE, FALSE, &title,
+  if (!get_display_string (message, "title", CANOPY_TITLE_CHARS, TRUE, FALSE, &title,
                            error) ||
-      !get_display_string (message, "summary", CANOPY_SIGNAL_SUMMARY_CHARS, FALSE, TRUE,
+      !get_display_string (message, "summary", CANOPY_SUMMARY_CHARS, FALSE, TRUE,
                            &summary, error) ||
       !get_cover (message, &cover, error) ||
-      !get_display_string (message, "name", CANOPY_SIGNAL_NAME_CHARS, TRUE, FALSE, &name,
+      !get_display_string (message, "name", CANOPY_NAME_CHARS, TRUE, FALSE, &name,
                            error) ||
       !canopy_json_get_bool (message, "listed", FALSE, &listed, error) ||
-      !canopy_json_get_int (message, "k1", 1, K1_MAX, FALSE, &k1, error))
+      !canopy_json_get_int (message, "k1", 1, CANOPY_CAPACITY_MAX, FALSE, &k1, error))
     return FALSE;
   if (g_hash_table_size (self->rooms) >= self->max_rooms) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_SERVER_FULL,
@@ -576,7 +566,7 @@ handle_create_room (CanopySignalServer *self,
   room->server = self;
   do {
     g_free (room->id);
-    room->id = canopy_signal_random_id (ROOM_ID_CHARS);
+    room->id = canopy_signal_random_id (CANOPY_ROOM_ID_CHARS);
   } while (g_hash_table_contains (self->rooms, room->id));
   canopy_signal_random_bytes (secret, sizeof secret);
   room->secret = g_malloc (SECRET_BYTES * 2 + 1);
@@ -627,14 +617,14 @@ handle_update_room (CanopySignalServer *self,
   if (room == NULL)
     return FALSE;
   listed = room->listed;
-  if (!get_display_string (message, "title", CANOPY_SIGNAL_TITLE_CHARS, FALSE, FALSE, &title,
+  if (!get_display_string (message, "title", CANOPY_TITLE_CHARS, FALSE, FALSE, &title,
                            error) ||
-      !get_display_string (message, "summary", CANOPY_SIGNAL_SUMMARY_CHARS, FALSE, TRUE,
+      !get_display_string (message, "summary", CANOPY_SUMMARY_CHARS, FALSE, TRUE,
                            &summary, error) ||
       !get_cover (message, &cover, error) ||
       !canopy_json_get_bool (message, "listed", FALSE, &listed, error) ||
-      !canopy_json_get_int (message, "viewers", 0, VIEWERS_MAX, FALSE, &viewers, error) ||
-      !canopy_json_get_int (message, "depth", 0, DEPTH_MAX, FALSE, &depth, error))
+      !canopy_json_get_int (message, "viewers", 0, CANOPY_VIEWERS_MAX, FALSE, &viewers, error) ||
+      !canopy_json_get_int (message, "depth", 0, CANOPY_DIRECTORY_DEPTH_MAX, FALSE, &depth, error))
     return FALSE;
 
   /* Nothing is applied until every member has been checked. */
@@ -737,8 +727,8 @@ handle_join (CanopySignalServer *self,
   /* A member may ask again for a place in its own room (after `refused`); nothing else. */
   if (peer->room != NULL && (peer->room != room || room->host == peer))
     return already_in_room (error);
-  if (!get_display_string (message, "name", CANOPY_SIGNAL_NAME_CHARS, TRUE, FALSE, &name, error) ||
-      !canopy_json_get_int (message, "capacity", 0, CAPACITY_MAX, TRUE, &capacity, error))
+  if (!get_display_string (message, "name", CANOPY_NAME_CHARS, TRUE, FALSE, &name, error) ||
+      !canopy_json_get_int (message, "capacity", 0, CANOPY_CAPACITY_MAX, TRUE, &capacity, error))
     return FALSE;
 
   g_free (peer->name);
@@ -896,36 +886,4 @@ canopy_signal_server_dispatch (CanopySignalServer *self,
   g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_UNKNOWN_TYPE, "Unknown message type \"%s\"",
                type);
   return FALSE;
-}
-
-/**
- * canopy_room_id_normalize:
- * @text: (nullable): a room ID as a person typed or pasted it
- *
- * Accepts upper case, spaces and dashes ("K7M2-Q9XA"), as room IDs are read aloud and typed.
- *
- * Returns: (transfer full) (nullable): the 8-character lower-case room ID, or %NULL when @text
- *   is not one
- */
-char *
-canopy_room_id_normalize (const char *text)
-{
-  char id[ROOM_ID_CHARS + 1];
-  gsize n = 0;
-
-  if (text == NULL)
-    return NULL;
-  for (const char *p = text; *p; p++) {
-    char c = g_ascii_tolower (*p);
-
-    if (c == '-' || g_ascii_isspace (c))
-      continue;
-    if (n == ROOM_ID_CHARS || strchr (CANOPY_SIGNAL_ID_ALPHABET, c) == NULL)
-      return NULL;
-    id[n++] = c;
-  }
-  if (n != ROOM_ID_CHARS)
-    return NULL;
-  id[n] = '\0';
-  return g_strdup (id);
 }

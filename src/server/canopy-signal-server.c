@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#define PEER_ID_CHARS 10
+#define NEW_PEER_ID_CHARS 10
 /* libsoup refuses frames this far over max-message by itself, before buffering them whole. */
 #define FRAME_SLACK 4096
 #define KEEPALIVE_SECONDS 15
@@ -17,10 +17,6 @@
 #define MAX_DROPPED 1000
 /* Dropped messages are forgotten after a quiet minute: only a sustained flood closes. */
 #define DROPPED_FORGET_USEC (60 * G_USEC_PER_SEC)
-#define MAX_ICE_SERVERS 32
-#define MAX_ICE_URLS 8
-#define ICE_URL_CHARS 512
-#define ICE_CREDENTIAL_CHARS 256
 
 /**
  * CanopySignalServer:
@@ -75,7 +71,7 @@ canopy_signal_random_bytes (guint8 *buffer,
 char *
 canopy_signal_random_id (gsize n_chars)
 {
-  static const char alphabet[] = CANOPY_SIGNAL_ID_ALPHABET;
+  static const char alphabet[] = CANOPY_ID_ALPHABET;
   const guint n_symbols = sizeof alphabet - 1;
   /* Bytes from here up are thrown away, so that every symbol is equally likely. */
   const guint limit = 256 - 256 % n_symbols;
@@ -344,11 +340,11 @@ send_welcome (CanopySignalServer *self,
   json_object_set_string_member (welcome, "server", "canopy-signal " CANOPY_VERSION);
   json_object_set_member (welcome, "ice_servers", json_node_copy (self->ice_servers));
   json_object_set_int_member (limits, "max_message", self->max_message);
-  json_object_set_int_member (limits, "title", CANOPY_SIGNAL_TITLE_CHARS);
-  json_object_set_int_member (limits, "summary", CANOPY_SIGNAL_SUMMARY_CHARS);
-  json_object_set_int_member (limits, "cover", CANOPY_SIGNAL_COVER_BYTES);
-  json_object_set_int_member (limits, "name", CANOPY_SIGNAL_NAME_CHARS);
-  json_object_set_int_member (limits, "chat", CANOPY_SIGNAL_CHAT_CHARS);
+  json_object_set_int_member (limits, "title", CANOPY_TITLE_CHARS);
+  json_object_set_int_member (limits, "summary", CANOPY_SUMMARY_CHARS);
+  json_object_set_int_member (limits, "cover", CANOPY_COVER_BYTES);
+  json_object_set_int_member (limits, "name", CANOPY_NAME_CHARS);
+  json_object_set_int_member (limits, "chat", CANOPY_CHAT_TEXT_CHARS);
   json_object_set_object_member (welcome, "limits", limits);
   canopy_signal_peer_send (peer, welcome);
 }
@@ -375,7 +371,7 @@ on_websocket (SoupServer              *server,
   peer->server = self;
   peer->connection = g_object_ref (connection);
   do {
-    g_autofree char *tail = canopy_signal_random_id (PEER_ID_CHARS);
+    g_autofree char *tail = canopy_signal_random_id (NEW_PEER_ID_CHARS);
 
     g_free (peer->id);
     peer->id = g_strconcat ("p", tail, NULL);
@@ -502,8 +498,8 @@ parse_ice_server (GKeyFile   *file,
       return NULL;
     }
   urls = g_key_file_get_string_list (file, group, "urls", &n_urls, NULL);
-  if (urls == NULL || n_urls == 0 || n_urls > MAX_ICE_URLS) {
-    config_error (error, group, "\"urls\" must list 1 to %d URLs", MAX_ICE_URLS);
+  if (urls == NULL || n_urls == 0 || n_urls > CANOPY_ICE_URLS_MAX) {
+    config_error (error, group, "\"urls\" must list 1 to %d URLs", CANOPY_ICE_URLS_MAX);
     return NULL;
   }
   list = json_array_new ();
@@ -514,7 +510,7 @@ parse_ice_server (GKeyFile   *file,
 
     if (!(g_str_has_prefix (url, "stun:") || g_str_has_prefix (url, "stuns:") ||
           g_str_has_prefix (url, "turn:") || g_str_has_prefix (url, "turns:")) ||
-        strlen (url) > ICE_URL_CHARS || !is_printable_ascii (url)) {
+        strlen (url) > CANOPY_ICE_URL_CHARS || !is_printable_ascii (url)) {
       config_error (error, group, "\"%s\" is not a stun:, stuns:, turn: or turns: URL", url);
       return NULL;
     }
@@ -527,10 +523,10 @@ parse_ice_server (GKeyFile   *file,
     config_error (error, group, "A TURN server needs \"username\" and \"credential\"");
     return NULL;
   }
-  if ((username && (g_utf8_strlen (username, -1) > ICE_CREDENTIAL_CHARS)) ||
-      (credential && (g_utf8_strlen (credential, -1) > ICE_CREDENTIAL_CHARS))) {
+  if ((username && (g_utf8_strlen (username, -1) > CANOPY_ICE_CREDENTIAL_CHARS)) ||
+      (credential && (g_utf8_strlen (credential, -1) > CANOPY_ICE_CREDENTIAL_CHARS))) {
     config_error (error, group, "\"username\" and \"credential\" must be at most %d characters",
-                  ICE_CREDENTIAL_CHARS);
+                  CANOPY_ICE_CREDENTIAL_CHARS);
     return NULL;
   }
   if (username != NULL)
@@ -824,8 +820,8 @@ canopy_signal_server_load_config (CanopySignalServer *self,
       ok = server != NULL;
       if (ok)
         json_array_add_object_element (ice_servers, server);
-      if (ok && json_array_get_length (ice_servers) > MAX_ICE_SERVERS)
-        ok = config_error (error, group, "More than %d ICE servers", MAX_ICE_SERVERS);
+      if (ok && json_array_get_length (ice_servers) > CANOPY_ICE_SERVERS_MAX)
+        ok = config_error (error, group, "More than %d ICE servers", CANOPY_ICE_SERVERS_MAX);
     } else {
       ok = config_error (error, group, "Unknown group (server, ice-server NAME)");
     }

@@ -331,7 +331,7 @@ on_message_string (GstWebRTCDataChannel *channel,
 {
   CanopyEdge *self = user_data;
   gboolean ctrl = is_ctrl (self, channel);
-  gsize max = ctrl ? CANOPY_EDGE_CTRL_MAX : CANOPY_EDGE_CHAT_MAX;
+  gsize max = ctrl ? CANOPY_CTRL_BYTES : CANOPY_CHAT_BYTES;
   ChannelMessage *m;
 
   if (text == NULL || strlen (text) > max) {

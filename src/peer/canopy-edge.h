@@ -5,15 +5,13 @@
 #include <gst/webrtc/webrtc.h>
 #include <json-glib/json-glib.h>
 
+#include "canopy-limits.h"
 #include "canopy-webrtc.h"
 
 G_BEGIN_DECLS
 
 #define CANOPY_EDGE_CTRL "ctrl"
 #define CANOPY_EDGE_CHAT "chat"
-#define CANOPY_EDGE_CTRL_MAX (256 * 1024)
-/* 2000 characters of up to 4 bytes, a 64-character name and the envelope. */
-#define CANOPY_EDGE_CHAT_MAX (16 * 1024)
 
 #define CANOPY_TYPE_EDGE (canopy_edge_get_type ())
 G_DECLARE_FINAL_TYPE (CanopyEdge, canopy_edge, CANOPY, EDGE, GObject)

@@ -223,7 +223,7 @@ canopy_chat_new (const char *self_id,
  * @error: return location for a #CanopyError
  *
  * Checks every member: `type` "chat", `origin` a peer id, `seq` 1 to 2^53, `name` 1 to 64
- * characters, `time` an integer >= 0, `text` 1 to %CANOPY_CHAT_MAX_TEXT characters, `hops` 0
+ * characters, `time` an integer >= 0, `text` 1 to %CANOPY_CHAT_TEXT_CHARS characters, `hops` 0
  * to 1000. Name and text are sanitized after their length is checked; one that is empty
  * afterwards is refused.
  *
@@ -259,10 +259,10 @@ canopy_chat_message_new_from_json (JsonObject *object,
     return NULL;
   }
   if (!canopy_json_get_int (object, "seq", 1, MAX_SEQ, TRUE, &seq, error) ||
-      !canopy_json_get_string (object, "name", CANOPY_CHAT_MAX_NAME, TRUE, &name, error) ||
+      !canopy_json_get_string (object, "name", CANOPY_NAME_CHARS, TRUE, &name, error) ||
       !canopy_json_get_int (object, "time", 0, G_MAXINT64, TRUE, &time, error) ||
-      !canopy_json_get_string (object, "text", CANOPY_CHAT_MAX_TEXT, TRUE, &text, error) ||
-      !canopy_json_get_int (object, "hops", 0, CANOPY_CHAT_MAX_HOPS, TRUE, &hops, error))
+      !canopy_json_get_string (object, "text", CANOPY_CHAT_TEXT_CHARS, TRUE, &text, error) ||
+      !canopy_json_get_int (object, "hops", 0, CANOPY_CHAT_HOPS_MAX, TRUE, &hops, error))
     return NULL;
 
   message = g_new0 (CanopyChatMessage, 1);
@@ -270,10 +270,10 @@ canopy_chat_message_new_from_json (JsonObject *object,
   message->seq = (guint64) seq;
   message->time = time;
   message->hops = (guint) hops;
-  message->name = clean_text ("name", name, CANOPY_CHAT_MAX_NAME, error);
+  message->name = clean_text ("name", name, CANOPY_NAME_CHARS, error);
   if (message->name == NULL)
     return NULL;
-  message->text = clean_text ("text", text, CANOPY_CHAT_MAX_TEXT, error);
+  message->text = clean_text ("text", text, CANOPY_CHAT_TEXT_CHARS, error);
   if (message->text == NULL)
     return NULL;
   return g_steal_pointer (&message);
@@ -345,7 +345,7 @@ canopy_chat_message_free (CanopyChatMessage *message)
  * canopy_chat_compose:
  * @self: a chat
  * @name: our display name, 1 to 64 characters
- * @text: what we say, 1 to %CANOPY_CHAT_MAX_TEXT characters
+ * @text: what we say, 1 to %CANOPY_CHAT_TEXT_CHARS characters
  * @error: return location for a #CanopyError
  *
  * Makes our next message: the next `seq` (the first is 1), the wall clock in milliseconds,
@@ -370,10 +370,10 @@ canopy_chat_compose (CanopyChat *self,
   g_return_val_if_fail (text != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  clean_name = clean_text ("name", name, CANOPY_CHAT_MAX_NAME, error);
+  clean_name = clean_text ("name", name, CANOPY_NAME_CHARS, error);
   if (clean_name == NULL)
     return NULL;
-  clean = clean_text ("text", text, CANOPY_CHAT_MAX_TEXT, error);
+  clean = clean_text ("text", text, CANOPY_CHAT_TEXT_CHARS, error);
   if (clean == NULL)
     return NULL;
 
@@ -397,7 +397,7 @@ canopy_chat_compose (CanopyChat *self,
  *
  * Records @message. The first message from an origin we do not know sets where its stream
  * starts (a late joiner starts mid-stream). After that each origin's messages are delivered in
- * `seq` order: one that arrives early waits (up to %CANOPY_CHAT_MAX_BUFFERED per origin; when
+ * `seq` order: one that arrives early waits (up to %CANOPY_CHAT_BUFFERED_MAX per origin; when
  * that many wait, the gap before them is given up). So a call may deliver 0, 1 or several
  * messages. Our own messages are always repeats.
  *
@@ -449,7 +449,7 @@ canopy_chat_receive (CanopyChat              *self,
       break;
   }
   g_ptr_array_insert (origin->buffer, (int) index, canopy_chat_message_copy (message));
-  if (origin->buffer->len >= CANOPY_CHAT_MAX_BUFFERED)
+  if (origin->buffer->len >= CANOPY_CHAT_BUFFERED_MAX)
     skip_gap (self, origin, deliver);
   return CANOPY_CHAT_RECEIVE_NEW;
 }

@@ -4,13 +4,10 @@
 #include <json-glib/json-glib.h>
 
 #include "canopy-error.h"
+#include "canopy-ids.h"
+#include "canopy-limits.h"
 
 G_BEGIN_DECLS
-
-/* Deepest nesting accepted in any message from the network: json-glib's parser recurses, so a
- * hostile "[[[[..." would otherwise reach the stack limit. A node map of the deepest tree
- * accepted (256 levels) nests two JSON levels per tree level. */
-#define CANOPY_JSON_MAX_DEPTH 600
 
 JsonObject *canopy_json_parse_object (const char  *data,
                                       gssize       len,
@@ -54,7 +51,5 @@ JsonObject *canopy_json_error_new    (const GError *error,
                                       const char   *ref);
 
 char       *canopy_text_sanitize     (const char  *text);
-gboolean    canopy_text_is_id        (const char  *text,
-                                      gsize        max_len);
 
 G_END_DECLS

@@ -20,6 +20,4 @@ guint               canopy_signal_server_get_port    (CanopySignalServer  *self)
 char               *canopy_signal_server_get_url     (CanopySignalServer  *self);
 void                canopy_signal_server_stop        (CanopySignalServer  *self);
 
-char               *canopy_room_id_normalize         (const char          *text);
-
 G_END_DECLS

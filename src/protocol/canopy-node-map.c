@@ -182,7 +182,7 @@ check_fields (const char *id,
               guint       capacity,
               GError    **error)
 {
-  if (!canopy_text_is_id (id, CANOPY_NODE_MAP_MAX_ID)) {
+  if (!canopy_text_is_id (id, CANOPY_PEER_ID_CHARS)) {
     g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "Invalid peer id");
     return NULL;
   }
@@ -191,14 +191,14 @@ check_fields (const char *id,
                  "The name of %s is not valid UTF-8", id);
     return NULL;
   }
-  if (g_utf8_strlen (name, -1) > CANOPY_NODE_MAP_MAX_NAME) {
+  if (g_utf8_strlen (name, -1) > CANOPY_NAME_CHARS) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
-                 "The name of %s is longer than %d characters", id, CANOPY_NODE_MAP_MAX_NAME);
+                 "The name of %s is longer than %d characters", id, CANOPY_NAME_CHARS);
     return NULL;
   }
-  if (capacity > CANOPY_NODE_MAP_MAX_CAPACITY) {
+  if (capacity > CANOPY_CAPACITY_MAX) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
-                 "The capacity of %s must be between 0 and %d", id, CANOPY_NODE_MAP_MAX_CAPACITY);
+                 "The capacity of %s must be between 0 and %d", id, CANOPY_CAPACITY_MAX);
     return NULL;
   }
   return canopy_text_sanitize (name);
@@ -213,15 +213,15 @@ parse_node_fields (JsonObject *json,
   const char *name = NULL;
   gint64 capacity = 0;
 
-  if (!canopy_json_get_string (json, "id", CANOPY_NODE_MAP_MAX_ID, TRUE, &id, error))
+  if (!canopy_json_get_string (json, "id", CANOPY_PEER_ID_CHARS, TRUE, &id, error))
     return NULL;
-  if (!canopy_text_is_id (id, CANOPY_NODE_MAP_MAX_ID)) {
+  if (!canopy_text_is_id (id, CANOPY_PEER_ID_CHARS)) {
     g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
                          "Member \"id\" is not a peer id");
     return NULL;
   }
-  if (!canopy_json_get_string (json, "name", CANOPY_NODE_MAP_MAX_NAME, TRUE, &name, error) ||
-      !canopy_json_get_int (json, "capacity", 0, CANOPY_NODE_MAP_MAX_CAPACITY, TRUE, &capacity,
+  if (!canopy_json_get_string (json, "name", CANOPY_NAME_CHARS, TRUE, &name, error) ||
+      !canopy_json_get_int (json, "capacity", 0, CANOPY_CAPACITY_MAX, TRUE, &capacity,
                             error)) {
     g_prefix_error (error, "Node %s: ", id);
     return NULL;
@@ -282,7 +282,7 @@ parse_tree (JsonObject *json,
       continue;
     if (pending.depth + 1 > max_depth) {
       g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
-                   "The tree is deeper than %d levels", CANOPY_NODE_MAP_MAX_DEPTH);
+                   "The tree is deeper than %d levels", CANOPY_TREE_DEPTH_MAX);
       return NULL;
     }
     if (queue->len + json_array_get_length (children) > max_nodes) {
@@ -337,12 +337,12 @@ add_tree (CanopyNodeMap *self,
   }
   depth = node_depth (parent);
   if (limit_depth) {
-    if (depth + 1 > CANOPY_NODE_MAP_MAX_DEPTH) {
+    if (depth + 1 > CANOPY_TREE_DEPTH_MAX) {
       g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
-                   "The tree would be deeper than %d levels", CANOPY_NODE_MAP_MAX_DEPTH);
+                   "The tree would be deeper than %d levels", CANOPY_TREE_DEPTH_MAX);
       return FALSE;
     }
-    max_depth = CANOPY_NODE_MAP_MAX_DEPTH - depth - 1;
+    max_depth = CANOPY_TREE_DEPTH_MAX - depth - 1;
   }
   root = parse_tree (json, max_nodes, max_depth, added, &height, error);
   if (root == NULL)
@@ -488,17 +488,17 @@ apply_op (CanopyNodeMap *self,
   if (g_str_equal (kind, "add")) {
     JsonObject *node = NULL;
 
-    if (!canopy_json_get_string (op, "parent", CANOPY_NODE_MAP_MAX_ID, TRUE, &parent, error) ||
+    if (!canopy_json_get_string (op, "parent", CANOPY_PEER_ID_CHARS, TRUE, &parent, error) ||
         !canopy_json_get_object (op, "node", TRUE, &node, error))
       return FALSE;
     return add_tree (self, parent, node, max_nodes, TRUE, FALSE, error);
   }
-  if (!canopy_json_get_string (op, "id", CANOPY_NODE_MAP_MAX_ID, TRUE, &id, error))
+  if (!canopy_json_get_string (op, "id", CANOPY_PEER_ID_CHARS, TRUE, &id, error))
     return FALSE;
   if (g_str_equal (kind, "remove"))
     return remove_node (self, id, error);
   if (g_str_equal (kind, "move")) {
-    if (!canopy_json_get_string (op, "parent", CANOPY_NODE_MAP_MAX_ID, TRUE, &parent, error))
+    if (!canopy_json_get_string (op, "parent", CANOPY_PEER_ID_CHARS, TRUE, &parent, error))
       return FALSE;
     return move_node (self, id, parent, error);
   }
@@ -514,8 +514,8 @@ apply_op (CanopyNodeMap *self,
     /* Either member may be left out: it keeps its value. */
     name = node->name;
     capacity = node->capacity;
-    if (!canopy_json_get_string (op, "name", CANOPY_NODE_MAP_MAX_NAME, FALSE, &name, error) ||
-        !canopy_json_get_int (op, "capacity", 0, CANOPY_NODE_MAP_MAX_CAPACITY, FALSE, &capacity,
+    if (!canopy_json_get_string (op, "name", CANOPY_NAME_CHARS, FALSE, &name, error) ||
+        !canopy_json_get_int (op, "capacity", 0, CANOPY_CAPACITY_MAX, FALSE, &capacity,
                               error))
       return FALSE;
     return set_node (self, id, name, (guint) capacity, error);
@@ -624,13 +624,13 @@ canopy_node_map_new (const char *root_id,
   g_autofree char *clean = NULL;
   const char *end;
 
-  g_return_val_if_fail (canopy_text_is_id (root_id, CANOPY_NODE_MAP_MAX_ID), NULL);
+  g_return_val_if_fail (canopy_text_is_id (root_id, CANOPY_PEER_ID_CHARS), NULL);
   g_return_val_if_fail (root_name != NULL, NULL);
-  g_return_val_if_fail (root_capacity <= CANOPY_NODE_MAP_MAX_CAPACITY, NULL);
+  g_return_val_if_fail (root_capacity <= CANOPY_CAPACITY_MAX, NULL);
 
   clean = canopy_text_sanitize (root_name);
   end = g_utf8_offset_to_pointer (clean, MIN (g_utf8_strlen (clean, -1),
-                                               CANOPY_NODE_MAP_MAX_NAME));
+                                               CANOPY_NAME_CHARS));
   self = g_object_new (CANOPY_TYPE_NODE_MAP, NULL);
   self->root = map_node_new (root_id, g_strndup (clean, end - clean), root_capacity);
   g_hash_table_insert (self->nodes, self->root->id, self->root);
@@ -645,7 +645,7 @@ canopy_node_map_new (const char *root_id,
  *
  * Reads a whole tree received from the network. Every node is checked: a peer id, a name of at
  * most 64 characters (sanitized), a capacity of 0 to 32, children that are nodes; no id twice,
- * at most @max_nodes nodes, no node deeper than %CANOPY_NODE_MAP_MAX_DEPTH. "childNodes" may be
+ * at most @max_nodes nodes, no node deeper than %CANOPY_TREE_DEPTH_MAX. "childNodes" may be
  * left out for a leaf.
  *
  * Returns: (transfer full): the map, version 0, or %NULL with @error set
@@ -663,7 +663,7 @@ canopy_node_map_new_from_json (JsonObject *node,
   g_return_val_if_fail (node != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  root = parse_tree (node, max_nodes, CANOPY_NODE_MAP_MAX_DEPTH, nodes, &height, error);
+  root = parse_tree (node, max_nodes, CANOPY_TREE_DEPTH_MAX, nodes, &height, error);
   if (root == NULL)
     return NULL;
   self = g_object_new (CANOPY_TYPE_NODE_MAP, NULL);
@@ -1114,7 +1114,7 @@ canopy_node_map_set (CanopyNodeMap *self,
  *
  * Returns: %FALSE with @error set when @parent is unknown, @node is invalid, an id of @node is
  *   elsewhere in @self, or the map would hold more than @max_nodes nodes or be deeper than
- *   %CANOPY_NODE_MAP_MAX_DEPTH
+ *   %CANOPY_TREE_DEPTH_MAX
  */
 gboolean
 canopy_node_map_graft (CanopyNodeMap *self,
@@ -1255,7 +1255,7 @@ canopy_node_map_diff (CanopyNodeMap *from,
  *
  * Returns: %FALSE with @error set when an op is invalid, names an unknown peer
  *   (%CANOPY_ERROR_UNKNOWN_PEER), would make a cycle (%CANOPY_ERROR_CYCLE), or the map would be
- *   over @max_nodes nodes or %CANOPY_NODE_MAP_MAX_DEPTH levels (%CANOPY_ERROR_TOO_LARGE)
+ *   over @max_nodes nodes or %CANOPY_TREE_DEPTH_MAX levels (%CANOPY_ERROR_TOO_LARGE)
  */
 gboolean
 canopy_node_map_apply (CanopyNodeMap *self,
@@ -1281,9 +1281,9 @@ canopy_node_map_apply (CanopyNodeMap *self,
     }
   }
   /* Adds are checked as they go; moves can only deepen the tree, checked once here. */
-  if (subtree_height (work->root) > CANOPY_NODE_MAP_MAX_DEPTH) {
+  if (subtree_height (work->root) > CANOPY_TREE_DEPTH_MAX) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
-                 "The tree would be deeper than %d levels", CANOPY_NODE_MAP_MAX_DEPTH);
+                 "The tree would be deeper than %d levels", CANOPY_TREE_DEPTH_MAX);
     return FALSE;
   }
   nodes = self->nodes;

@@ -4,14 +4,9 @@
 #include <json-glib/json-glib.h>
 
 #include "canopy-error.h"
+#include "canopy-limits.h"
 
 G_BEGIN_DECLS
-
-#define CANOPY_CHAT_MAX_TEXT 2000
-#define CANOPY_CHAT_MAX_NAME 64
-#define CANOPY_CHAT_MAX_HOPS 1000
-/* Out-of-order messages kept per origin while waiting for a gap to fill. */
-#define CANOPY_CHAT_MAX_BUFFERED 64
 
 /**
  * CanopyChatMessage:

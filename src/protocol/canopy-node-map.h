@@ -4,14 +4,9 @@
 #include <json-glib/json-glib.h>
 
 #include "canopy-error.h"
+#include "canopy-limits.h"
 
 G_BEGIN_DECLS
-
-/* Limits of a node as it travels in a map: see docs/protocol.md, "Tree". */
-#define CANOPY_NODE_MAP_MAX_ID       32
-#define CANOPY_NODE_MAP_MAX_NAME     64
-#define CANOPY_NODE_MAP_MAX_CAPACITY 32
-#define CANOPY_NODE_MAP_MAX_DEPTH    256
 
 #define CANOPY_TYPE_NODE_MAP (canopy_node_map_get_type ())
 G_DECLARE_FINAL_TYPE (CanopyNodeMap, canopy_node_map, CANOPY, NODE_MAP, GObject)

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-/* Rejects nesting deeper than CANOPY_JSON_MAX_DEPTH before json-glib sees the text. */
+/* Rejects nesting deeper than CANOPY_JSON_DEPTH_MAX before json-glib sees the text. */
 static gboolean
 check_depth (const char *data,
              gsize       len)
@@ -26,7 +26,7 @@ check_depth (const char *data,
     if (c == '"')
       in_string = TRUE;
     else if (c == '[' || c == '{') {
-      if (++depth > CANOPY_JSON_MAX_DEPTH)
+      if (++depth > CANOPY_JSON_DEPTH_MAX)
         return FALSE;
     } else if (c == ']' || c == '}')
       depth--;
@@ -106,7 +106,7 @@ canopy_json_parse_object (const char  *data,
   }
   if (!check_depth (data, n)) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
-                 "Message nests deeper than %d levels", CANOPY_JSON_MAX_DEPTH);
+                 "Message nests deeper than %d levels", CANOPY_JSON_DEPTH_MAX);
     return NULL;
   }
   parser = json_parser_new_immutable ();
@@ -415,28 +415,4 @@ canopy_text_sanitize (const char *text)
       g_string_append_unichar (out, c);
   }
   return g_string_free (out, FALSE);
-}
-
-/**
- * canopy_text_is_id:
- * @text: (nullable): untrusted text
- * @max_len: the longest id accepted
- *
- * Returns: whether @text is a non-empty id of ASCII letters, digits, '-' and '_'
- */
-gboolean
-canopy_text_is_id (const char *text,
-                   gsize       max_len)
-{
-  gsize n = 0;
-
-  if (text == NULL || *text == '\0')
-    return FALSE;
-  for (const char *p = text; *p; p++, n++) {
-    if (n >= max_len)
-      return FALSE;
-    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
-      return FALSE;
-  }
-  return TRUE;
 }

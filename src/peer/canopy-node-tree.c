@@ -143,7 +143,7 @@ compose_subtree (CanopyNode *self)
     if (child->subtree == NULL)
       continue;
     json = canopy_node_map_to_json (child->subtree, NULL);
-    if (!canopy_node_map_graft (map, self->peer_id, json, CANOPY_MAX_NODES, &error)) {
+    if (!canopy_node_map_graft (map, self->peer_id, json, CANOPY_TREE_NODES_MAX, &error)) {
       /* A child claiming nodes that are elsewhere: keep the child, not its claims. */
       g_message ("Ignoring the subtree of %s: %s", id, error->message);
       g_clear_error (&error);
@@ -269,7 +269,7 @@ handle_subtree (CanopyNode  *self,
     goto bad;
 
   if (full != NULL) {
-    g_autoptr (CanopyNodeMap) map = canopy_node_map_new_from_json (full, CANOPY_MAX_NODES,
+    g_autoptr (CanopyNodeMap) map = canopy_node_map_new_from_json (full, CANOPY_TREE_NODES_MAX,
                                                                    &error);
 
     if (map == NULL)
@@ -284,7 +284,7 @@ handle_subtree (CanopyNode  *self,
       g_set_error (&error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "subtree ops out of sequence");
       goto bad;
     }
-    if (!canopy_node_map_apply (child->subtree, ops, CANOPY_MAX_NODES, &error))
+    if (!canopy_node_map_apply (child->subtree, ops, CANOPY_TREE_NODES_MAX, &error))
       goto bad;
   } else {
     g_set_error (&error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "subtree needs full or ops");
@@ -348,7 +348,7 @@ handle_map (CanopyNode *self,
     return;
   }
   if (full != NULL) {
-    g_autoptr (CanopyNodeMap) map = canopy_node_map_new_from_json (full, CANOPY_MAX_NODES,
+    g_autoptr (CanopyNodeMap) map = canopy_node_map_new_from_json (full, CANOPY_TREE_NODES_MAX,
                                                                    &error);
 
     if (map == NULL) {
@@ -370,7 +370,7 @@ handle_map (CanopyNode *self,
       return;
     }
     /* apply is all-or-nothing: a failed batch leaves the map as it was. */
-    if (!canopy_node_map_apply (self->room_map, ops, CANOPY_MAX_NODES, &error)) {
+    if (!canopy_node_map_apply (self->room_map, ops, CANOPY_TREE_NODES_MAX, &error)) {
       g_message ("Map ops from the parent do not apply: %s", error->message);
       request_map_sync (self);
       return;
@@ -447,7 +447,7 @@ handle_ctrl (CanopyNode *self,
 
   if (canopy_node_count_flood (self->ctrl_counts, peer, CANOPY_CTRL_PER_SECOND))
     return;
-  message = canopy_json_parse_object (text, -1, CANOPY_EDGE_CTRL_MAX, &error);
+  message = canopy_json_parse_object (text, -1, CANOPY_CTRL_BYTES, &error);
   if (message == NULL || (type = canopy_json_get_type (message, &error)) == NULL) {
     g_message ("Bad control message from %s: %s", peer, error->message);
     return;
@@ -571,7 +571,7 @@ handle_chat (CanopyNode *self,
   if (canopy_node_count_flood (self->chat_counts, canopy_edge_get_peer_id (edge),
                                CANOPY_CHAT_PER_SECOND))
     return;
-  json = canopy_json_parse_object (text, -1, CANOPY_EDGE_CHAT_MAX, &error);
+  json = canopy_json_parse_object (text, -1, CANOPY_CHAT_BYTES, &error);
   if (json == NULL ||
       (message = canopy_chat_message_new_from_json (json, &error)) == NULL) {
     g_message ("Bad chat from %s: %s", canopy_edge_get_peer_id (edge), error->message);

@@ -8,14 +8,6 @@
 
 G_BEGIN_DECLS
 
-/* The wire limits of docs/protocol.md, also announced in `welcome`. */
-#define CANOPY_SIGNAL_ID_ALPHABET "23456789abcdefghjkmnpqrstuvwxyz"
-#define CANOPY_SIGNAL_TITLE_CHARS 120
-#define CANOPY_SIGNAL_SUMMARY_CHARS 1000
-#define CANOPY_SIGNAL_NAME_CHARS 64
-#define CANOPY_SIGNAL_CHAT_CHARS 2000
-#define CANOPY_SIGNAL_COVER_BYTES 65536
-
 typedef struct _CanopySignalRoom CanopySignalRoom;
 
 /* One WebSocket connection. Its id is bound to it: whatever it sends, the server names it. */

@@ -11,11 +11,8 @@
 G_BEGIN_DECLS
 
 /* The largest tree a node accepts from the network. */
-#define CANOPY_MAX_NODES 100000
 /* Flood limits per neighbour and second. Chat is forwarded to the whole room, so a flooder
  * must not get far; the limit still lets a parent's chat history (50 messages) through. */
-#define CANOPY_CTRL_PER_SECOND 200
-#define CANOPY_CHAT_PER_SECOND 60
 
 /* A place the host promised but that never attached is given back after this. */
 #define CANOPY_PENDING_TIMEOUT_US (20 * G_USEC_PER_SEC)

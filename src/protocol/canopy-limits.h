@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * Every limit of the wire protocol, in one place: the server, the peers and the app check
+ * against these same numbers (docs/protocol.md lists them). A limit is in characters unless its
+ * name says bytes.
+ */
+
+/* Ids: the server's alphabet (no 0/1/i/l/o to misread), room IDs of 8, peer ids up to 32. */
+#define CANOPY_ID_ALPHABET "23456789abcdefghjkmnpqrstuvwxyz"
+#define CANOPY_ROOM_ID_CHARS 8
+#define CANOPY_ROOM_INPUT_CHARS 64     /* a room ID as typed, spaces and dashes included */
+#define CANOPY_PEER_ID_CHARS 32
+#define CANOPY_SECRET_CHARS 64
+#define CANOPY_TYPE_CHARS 32           /* a message's "type" */
+
+/* What people write. */
+#define CANOPY_NAME_CHARS 64           /* display names */
+#define CANOPY_TITLE_CHARS 120
+#define CANOPY_SUMMARY_CHARS 1000
+#define CANOPY_CHAT_TEXT_CHARS 2000
+#define CANOPY_COVER_BYTES 65536       /* a room cover, decoded */
+#define CANOPY_COVER_URL_CHARS 2048
+/* The cover as it travels: base64 with room for "data:image/jpeg;base64,". */
+#define CANOPY_COVER_CHARS ((((CANOPY_COVER_BYTES + 2) / 3) * 4) + 32)
+#define CANOPY_ERROR_MESSAGE_CHARS 1000
+
+/* The tree. */
+#define CANOPY_CAPACITY_MAX 32         /* children of one node (k1, k and a viewer's capacity) */
+#define CANOPY_TREE_DEPTH_MAX 256
+#define CANOPY_TREE_NODES_MAX 100000   /* the largest map a peer accepts */
+#define CANOPY_MAP_OPS_MAX 10000       /* ops in one map or subtree message */
+#define CANOPY_VIEWERS_MAX 1000000     /* as reported to the directory */
+#define CANOPY_DIRECTORY_DEPTH_MAX 1000
+
+/* Chat as it travels. */
+#define CANOPY_CHAT_HOPS_MAX 1000
+#define CANOPY_CHAT_BUFFERED_MAX 64    /* out-of-order messages kept per origin */
+
+/* Data channels between peers. */
+#define CANOPY_CTRL_BYTES (256 * 1024)
+/* 2000 characters of up to 4 bytes, a 64-character name and the envelope. */
+#define CANOPY_CHAT_BYTES (16 * 1024)
+#define CANOPY_CTRL_PER_SECOND 200     /* per neighbour, counted before parsing */
+/* Chat floods the whole room, so a flooder must not get far; this still lets a parent's chat
+ * history (50 messages) through. */
+#define CANOPY_CHAT_PER_SECOND 60
+
+/* Signalling relayed between peers. */
+#define CANOPY_SDP_BYTES (64 * 1024)
+#define CANOPY_CANDIDATE_BYTES 1024
+#define CANOPY_ICE_SERVERS_MAX 32
+#define CANOPY_ICE_URLS_MAX 8
+#define CANOPY_ICE_URL_CHARS 512
+#define CANOPY_ICE_CREDENTIAL_CHARS 256
+
+/* Any JSON from the network: json-glib's parser recurses, so a hostile "[[[[..." would reach
+ * the stack limit. A map of the deepest tree accepted nests two JSON levels per tree level. */
+#define CANOPY_JSON_DEPTH_MAX 600
+
+G_END_DECLS

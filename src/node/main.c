@@ -213,18 +213,19 @@ on_map_changed (CanopyNode *node,
 }
 
 static void
-on_left (CanopyNode *node,
-         const char *reason,
-         App        *app)
+on_left (CanopyNode      *node,
+         CanopyEndReason  reason,
+         App             *app)
 {
   g_autoptr (JsonObject) event = event_new ("left");
+  const char *text = canopy_end_reason_to_string (reason);
 
-  json_object_set_string_member (event, "reason", reason);
+  json_object_set_string_member (event, "reason", text);
   if (app->events)
     emit_event (app, event);
   else
-    g_print ("left: %s\n", reason);
-  if (g_strcmp0 (reason, "failed") == 0)
+    g_print ("left: %s\n", text);
+  if (reason == CANOPY_END_REASON_FAILED)
     app->exit_code = 1;
   g_main_loop_quit (app->loop);
 }

@@ -110,6 +110,7 @@ on_bus_message (GstBus     *bus,
     gst_message_parse_error (message, &error, &debug);
     g_message ("Pipeline error from %s: %s (%s)", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
                error->message, debug ? debug : "");
+    canopy_node_emit_error (self, CANOPY_ERROR_MEDIA, error->message);
     break;
   }
   default:
@@ -224,10 +225,26 @@ add_playback (CanopyNode *self)
 {
   g_autoptr (GstPad) tee_sink = gst_element_get_static_pad (self->video_tee, "sink");
 
-  add_branch (self, self->audio_tee,
-              PLAYBACK_QUEUE "rtpopusdepay ! opusdec plc=true ! audioconvert ! audioresample",
-              self->audio_sink ? gst_object_ref (self->audio_sink) : fallback_sink ());
+  GstElement *audio = add_branch (self, self->audio_tee,
+                                  PLAYBACK_QUEUE "rtpopusdepay ! opusdec plc=true ! audioconvert ! "
+                                                 "audioresample ! volume name=volume",
+                                  self->audio_sink ? gst_object_ref (self->audio_sink)
+                                                   : fallback_sink ());
+
+  if (audio != NULL) {
+    self->volume_element = gst_bin_get_by_name (GST_BIN (audio), "volume");
+    canopy_node_apply_volume (self);
+  }
   gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_video_caps, self, NULL);
+}
+
+/* A file or URL that fails while live: the host must hear of it. */
+static void
+on_source_error (CanopySource *source,
+                 const GError *error,
+                 gpointer      user_data)
+{
+  canopy_node_emit_error (user_data, CANOPY_ERROR_MEDIA, error->message);
 }
 
 /**
@@ -263,6 +280,7 @@ canopy_node_build_pipeline (CanopyNode *self,
   if (self->role == CANOPY_NODE_ROLE_HOST) {
     self->source = canopy_source_new (self->codec, self->width, self->height, self->fps,
                                       self->bitrate_kbps);
+    g_signal_connect (self->source, "error", G_CALLBACK (on_source_error), self);
     if (!canopy_source_attach (self->source, GST_BIN (self->pipeline), self->video_tee,
                                self->audio_tee, self->preview_sink, error) ||
         !canopy_source_set_input (self->source, self->source_spec, error))

@@ -52,6 +52,8 @@ struct _CanopyNode {
   GstElement *video_sink;
   GstElement *audio_sink;
   GstElement *preview_sink;
+  double volume;
+  gboolean muted;
   char **ice_addresses;
 
   /* state */
@@ -72,6 +74,8 @@ struct _CanopyNode {
   GstElement *video_tee;
   GstElement *audio_tee;
   CanopySource *source;
+  GstElement *volume_element;  /* viewers: the playback's volume */
+  GError *last_error;
   CanopyEdge *parent_edge;
   GHashTable *children;        /* id -> CanopyChild */
   GPtrArray *child_order;      /* ids in attach order */
@@ -131,8 +135,8 @@ void     canopy_node_send_simple       (CanopyNode  *self,
                                         const char  *type,
                                         const char  *member,
                                         const char  *value);
-void     canopy_node_emit_left         (CanopyNode  *self,
-                                        const char  *reason);
+void     canopy_node_emit_left         (CanopyNode      *self,
+                                        CanopyEndReason  reason);
 void     canopy_node_emit_error        (CanopyNode  *self,
                                         CanopyError  code,
                                         const char  *message);
@@ -150,12 +154,14 @@ void     canopy_node_notify_tree       (CanopyNode  *self);
 
 /* canopy-node-signalling.c */
 void     canopy_node_connect_server    (CanopyNode  *self);
-void     canopy_node_finish            (CanopyNode  *self,
-                                        const char  *reason);
+void     canopy_node_finish            (CanopyNode      *self,
+                                        CanopyEndReason  reason);
 void     canopy_node_close_edge        (CanopyNode  *self,
                                         CanopyEdge  *edge);
 void     canopy_node_child_free        (gpointer     data);
 void     canopy_node_pending_free      (gpointer     data);
+
+void     canopy_node_apply_volume      (CanopyNode  *self);
 
 /* canopy-node-media.c */
 gboolean canopy_node_build_pipeline    (CanopyNode  *self,

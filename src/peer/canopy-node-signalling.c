@@ -267,8 +267,8 @@ create_room (CanopyNode *self)
 }
 
 void
-canopy_node_finish (CanopyNode *self,
-        const char *reason)
+canopy_node_finish (CanopyNode      *self,
+                    CanopyEndReason  reason)
 {
   GHashTableIter iter;
   gpointer value;
@@ -475,7 +475,7 @@ on_server_error (CanopyNode *self,
   /* A room that is gone by the time we ask for a new parent has ended. */
   if (g_strcmp0 (ref, "join") == 0 && self->state == CANOPY_NODE_STATE_REJOINING &&
       error_code == CANOPY_ERROR_UNKNOWN_ROOM) {
-    canopy_node_finish (self, "room-closed");
+    canopy_node_finish (self, CANOPY_END_REASON_ROOM_CLOSED);
     return;
   }
   /* Failing to get into the room at all ends this node. */
@@ -483,7 +483,7 @@ on_server_error (CanopyNode *self,
        error_code != CANOPY_ERROR_RATE_LIMITED) ||
       g_strcmp0 (ref, "create-room") == 0) {
     canopy_node_set_state (self, CANOPY_NODE_STATE_FAILED);
-    canopy_node_finish (self, "failed");
+    canopy_node_finish (self, CANOPY_END_REASON_FAILED);
   }
 }
 
@@ -515,7 +515,7 @@ on_client_message (CanopySignalClient *client,
     if (canopy_json_get_string (message, "peer", 32, TRUE, &peer, NULL))
       g_hash_table_remove (self->pending, peer);
   } else if (g_str_equal (type, "room-closed"))
-    canopy_node_finish (self, "room-closed");
+    canopy_node_finish (self, CANOPY_END_REASON_ROOM_CLOSED);
   else if (g_str_equal (type, "error"))
     on_server_error (self, message);
 }
@@ -530,7 +530,7 @@ on_client_closed (CanopySignalClient *client,
                           "The connection to the signalling server was lost");
   /* Without the server a host's room is gone; a viewer keeps playing until its parent goes. */
   if (self->role == CANOPY_NODE_ROLE_HOST || self->state != CANOPY_NODE_STATE_LIVE)
-    canopy_node_finish (self, "server-lost");
+    canopy_node_finish (self, CANOPY_END_REASON_SERVER_LOST);
 }
 
 static void
@@ -546,7 +546,7 @@ on_client_connected (GObject      *source,
       return;
     canopy_node_emit_error (self, CANOPY_ERROR_CONNECTION, error->message);
     canopy_node_set_state (self, CANOPY_NODE_STATE_FAILED);
-    canopy_node_finish (self, "failed");
+    canopy_node_finish (self, CANOPY_END_REASON_FAILED);
   }
 }
 

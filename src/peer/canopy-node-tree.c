@@ -463,7 +463,7 @@ handle_ctrl (CanopyNode *self,
         g_strcmp0 (canopy_edge_get_peer_id (self->parent_edge),
                    self->room_map ? canopy_node_map_get_root (self->room_map) : NULL) == 0 &&
         g_strcmp0 (reason, "room-closed") == 0)
-      canopy_node_finish (self, "room-closed");
+      canopy_node_finish (self, CANOPY_END_REASON_ROOM_CLOSED);
     else if (from_parent)
       canopy_node_lose_parent (self, "the parent left");
     else

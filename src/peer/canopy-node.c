@@ -48,6 +48,9 @@ enum {
   PROP_DEPTH,
   PROP_N_CHILDREN,
   PROP_VIEWERS,
+  PROP_VOLUME,
+  PROP_MUTED,
+  PROP_LAST_ERROR,
   N_PROPS
 };
 
@@ -97,7 +100,17 @@ canopy_node_emit_error (CanopyNode  *self,
 {
   g_autoptr (GError) error = g_error_new_literal (CANOPY_ERROR, code, message);
 
+  g_clear_error (&self->last_error);
+  self->last_error = g_error_copy (error);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
   g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
+}
+
+void
+canopy_node_apply_volume (CanopyNode *self)
+{
+  if (self->volume_element != NULL)
+    g_object_set (self->volume_element, "volume", self->volume, "mute", self->muted, NULL);
 }
 
 void
@@ -144,8 +157,8 @@ canopy_node_set_parent_id (CanopyNode *self,
 }
 
 void
-canopy_node_emit_left (CanopyNode *self,
-                       const char *reason)
+canopy_node_emit_left (CanopyNode      *self,
+                       CanopyEndReason  reason)
 {
   g_signal_emit (self, signals[SIGNAL_LEFT], 0, reason);
 }
@@ -341,6 +354,15 @@ canopy_node_get_property (GObject    *object,
   case PROP_VIEWERS:
     g_value_set_uint (value, canopy_node_get_viewers (self));
     break;
+  case PROP_VOLUME:
+    g_value_set_double (value, self->volume);
+    break;
+  case PROP_MUTED:
+    g_value_set_boolean (value, self->muted);
+    break;
+  case PROP_LAST_ERROR:
+    g_value_set_boxed (value, self->last_error);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -431,6 +453,12 @@ canopy_node_set_property (GObject      *object,
   case PROP_PREVIEW_SINK:
     replace_element (&self->preview_sink, g_value_get_object (value));
     break;
+  case PROP_VOLUME:
+    canopy_node_set_volume (self, g_value_get_double (value));
+    break;
+  case PROP_MUTED:
+    canopy_node_set_muted (self, g_value_get_boolean (value));
+    break;
   case PROP_ICE_ADDRESSES:
     g_strfreev (self->ice_addresses);
     self->ice_addresses = g_value_dup_boxed (value);
@@ -466,6 +494,7 @@ canopy_node_dispose (GObject *object)
     g_clear_object (&self->client);
   }
   g_clear_object (&self->source);
+  gst_clear_object (&self->volume_element);
   if (self->pipeline != NULL) {
     g_autoptr (GstBus) bus = gst_element_get_bus (self->pipeline);
 
@@ -507,6 +536,7 @@ canopy_node_finalize (GObject *object)
   g_free (self->peer_id);
   g_free (self->secret);
   g_free (self->parent_id);
+  g_clear_error (&self->last_error);
   g_mutex_clear (&self->stats_lock);
   G_OBJECT_CLASS (canopy_node_parent_class)->finalize (object);
 }
@@ -595,6 +625,17 @@ canopy_node_class_init (CanopyNodeClass *klass)
   properties[PROP_DEPTH] = g_param_spec_int ("depth", NULL, NULL, -1, G_MAXINT, -1, ro);
   properties[PROP_N_CHILDREN] = g_param_spec_uint ("n-children", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_VIEWERS] = g_param_spec_uint ("viewers", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_VOLUME] =
+    g_param_spec_double ("volume", NULL, NULL, 0.0, 1.0, 1.0,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_MUTED] =
+    g_param_spec_boolean ("muted", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * CanopyNode:last-error:
+   * The last #CanopyNode::error, for a person to see (a source that stopped, a lost server).
+   */
+  properties[PROP_LAST_ERROR] = g_param_spec_boxed ("last-error", NULL, NULL, G_TYPE_ERROR, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -627,10 +668,11 @@ canopy_node_class_init (CanopyNodeClass *klass)
                                         NULL, NULL, NULL, G_TYPE_NONE, 0);
   /**
    * CanopyNode::left:
-   * @reason: "left", "room-closed", "server-lost" or "failed"
+   * @reason: a #CanopyEndReason
    */
   signals[SIGNAL_LEFT] = g_signal_new ("left", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+                                       NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                       CANOPY_TYPE_END_REASON);
   signals[SIGNAL_ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
@@ -651,6 +693,7 @@ canopy_node_init (CanopyNode *self)
   self->decode = TRUE;
   self->latency_ms = CANOPY_DEFAULT_LATENCY_MS;
   self->depth = -1;
+  self->volume = 1.0;
   self->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, canopy_node_child_free);
   self->child_order = g_ptr_array_new_with_free_func (g_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, canopy_node_pending_free);
@@ -726,7 +769,7 @@ finish_leave (gpointer user_data)
   CanopyNode *self = user_data;
 
   self->leave_id = 0;
-  canopy_node_finish (self, "left");
+  canopy_node_finish (self, CANOPY_END_REASON_LEFT);
   return G_SOURCE_REMOVE;
 }
 
@@ -967,4 +1010,106 @@ canopy_node_get_bitrate_kbps (CanopyNode *self)
   rate = self->measured_kbps;
   g_mutex_unlock (&self->stats_lock);
   return rate;
+}
+
+/**
+ * canopy_node_new_rejoin:
+ * @self: a viewer, usually one that ended
+ *
+ * Returns: (transfer full): a new idle viewer for the same room, server, name, capacity and
+ *   ICE addresses, with the same volume; set its sinks, then canopy_node_start()
+ */
+CanopyNode *
+canopy_node_new_rejoin (CanopyNode *self)
+{
+  g_return_val_if_fail (CANOPY_IS_NODE (self), NULL);
+
+  return g_object_new (CANOPY_TYPE_NODE,
+                       "role", CANOPY_NODE_ROLE_VIEWER,
+                       "server-url", self->server_url,
+                       "name", self->name,
+                       "capacity", self->capacity,
+                       "room-id", self->room_id,
+                       "ice-addresses", self->ice_addresses,
+                       "decode", self->decode,
+                       "latency", self->latency_ms,
+                       "volume", self->volume,
+                       "muted", self->muted,
+                       NULL);
+}
+
+/**
+ * canopy_node_set_volume:
+ * @self: a node
+ * @volume: 0 (silent) to 1 (as received)
+ */
+void
+canopy_node_set_volume (CanopyNode *self,
+                        double      volume)
+{
+  g_return_if_fail (CANOPY_IS_NODE (self));
+
+  volume = CLAMP (volume, 0.0, 1.0);
+  if (self->volume == volume)
+    return;
+  self->volume = volume;
+  canopy_node_apply_volume (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VOLUME]);
+}
+
+double
+canopy_node_get_volume (CanopyNode *self)
+{
+  g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
+  return self->volume;
+}
+
+void
+canopy_node_set_muted (CanopyNode *self,
+                       gboolean    muted)
+{
+  g_return_if_fail (CANOPY_IS_NODE (self));
+
+  muted = !!muted;
+  if (self->muted == muted)
+    return;
+  self->muted = muted;
+  canopy_node_apply_volume (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MUTED]);
+}
+
+gboolean
+canopy_node_get_muted (CanopyNode *self)
+{
+  g_return_val_if_fail (CANOPY_IS_NODE (self), FALSE);
+  return self->muted;
+}
+
+/**
+ * canopy_node_get_last_error:
+ * @self: a node
+ *
+ * Returns: (nullable) (transfer none): the last error reported by #CanopyNode::error
+ */
+const GError *
+canopy_node_get_last_error (CanopyNode *self)
+{
+  g_return_val_if_fail (CANOPY_IS_NODE (self), NULL);
+  return self->last_error;
+}
+
+/**
+ * canopy_end_reason_to_string:
+ * @reason: why a node ended
+ *
+ * Returns: the reason's nick: "left", "room-closed", "server-lost" or "failed"
+ */
+const char *
+canopy_end_reason_to_string (CanopyEndReason reason)
+{
+  GEnumClass *klass = g_type_class_ref (CANOPY_TYPE_END_REASON);
+  GEnumValue *value = g_enum_get_value (klass, reason);
+
+  g_type_class_unref (klass);
+  return value != NULL ? value->value_nick : "failed";
 }

@@ -34,6 +34,23 @@ typedef enum {
   CANOPY_NODE_STATE_FAILED,
 } CanopyNodeState;
 
+/**
+ * CanopyEndReason:
+ * @CANOPY_END_REASON_LEFT: this node left (canopy_node_leave())
+ * @CANOPY_END_REASON_ROOM_CLOSED: the host ended the room, or it is gone
+ * @CANOPY_END_REASON_SERVER_LOST: the signalling server could not be reached any more
+ * @CANOPY_END_REASON_FAILED: the node could not start, create or join the room
+ *
+ * Why a node ended (#CanopyNode::left). The enum's nicks ("left", "room-closed", ...) are
+ * what `canopy-node --events` prints.
+ */
+typedef enum {
+  CANOPY_END_REASON_LEFT,
+  CANOPY_END_REASON_ROOM_CLOSED,
+  CANOPY_END_REASON_SERVER_LOST,
+  CANOPY_END_REASON_FAILED,
+} CanopyEndReason;
+
 #define CANOPY_TYPE_NODE (canopy_node_get_type ())
 G_DECLARE_FINAL_TYPE (CanopyNode, canopy_node, CANOPY, NODE, GObject)
 
@@ -47,6 +64,15 @@ gboolean         canopy_node_send_chat      (CanopyNode     *self,
 gboolean         canopy_node_set_source     (CanopyNode     *self,
                                              const char     *spec,
                                              GError        **error);
+
+CanopyNode      *canopy_node_new_rejoin     (CanopyNode     *self);
+void             canopy_node_set_volume     (CanopyNode     *self,
+                                             double          volume);
+double           canopy_node_get_volume     (CanopyNode     *self);
+void             canopy_node_set_muted      (CanopyNode     *self,
+                                             gboolean        muted);
+gboolean         canopy_node_get_muted      (CanopyNode     *self);
+const GError    *canopy_node_get_last_error (CanopyNode     *self);
 
 CanopyNodeRole   canopy_node_get_role       (CanopyNode     *self);
 CanopyNodeState  canopy_node_get_state      (CanopyNode     *self);
@@ -62,5 +88,7 @@ guint64          canopy_node_get_bytes      (CanopyNode     *self);
 double           canopy_node_get_rtt_ms     (CanopyNode     *self);
 double           canopy_node_get_latency_ms (CanopyNode     *self);
 double           canopy_node_get_bitrate_kbps (CanopyNode   *self);
+
+const char      *canopy_end_reason_to_string (CanopyEndReason reason);
 
 G_END_DECLS

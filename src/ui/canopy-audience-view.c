@@ -174,16 +174,16 @@ on_node_error (CanopyNode         *node,
 
 static void
 on_node_left (CanopyNode         *node,
-              const char         *reason,
+              CanopyEndReason     reason,
               CanopyAudienceView *self)
 {
   update_status (self);
-  if (self->leaving || g_strcmp0 (reason, "left") == 0)
+  if (self->leaving || reason == CANOPY_END_REASON_LEFT)
     emit_closed (self);
-  else if (g_strcmp0 (reason, "room-closed") == 0)
+  else if (reason == CANOPY_END_REASON_ROOM_CLOSED)
     gtk_stack_set_visible_child_name (self->stack, "ended");
   else if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "lost") != 0)
-    show_lost (self, g_strcmp0 (reason, "server-lost") == 0
+    show_lost (self, reason == CANOPY_END_REASON_SERVER_LOST
                        ? _("The connection to the server was lost.")
                        : _("Could not join the room."));
 }

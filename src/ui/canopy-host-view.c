@@ -163,13 +163,13 @@ on_node_error (CanopyNode     *node,
 }
 
 static void
-on_node_left (CanopyNode     *node,
-              const char     *reason,
-              CanopyHostView *self)
+on_node_left (CanopyNode      *node,
+              CanopyEndReason  reason,
+              CanopyHostView  *self)
 {
   if (self->ending)
     emit_closed (self);
-  else if (g_strcmp0 (reason, "server-lost") == 0)
+  else if (reason == CANOPY_END_REASON_SERVER_LOST)
     gtk_label_set_text (self->status_label, _("Room ended: the server is gone"));
 }
 

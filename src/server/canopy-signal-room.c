@@ -1,62 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "CanopySignalServer"
 
-/* Rooms, the room directory and the signalling messages of CanopySignalServer. Everything here
- * runs on the server's main context; every member of every message is untrusted. */
+/* Rooms and their messages: create, update and close a room; join, place, refuse, signal, leave. */
 
 #include "canopy-signal-server-private.h"
 
 #include <string.h>
 
 #define SECRET_BYTES 16
-#define COVER_BASE64_CHARS (((CANOPY_COVER_BYTES + 2) / 3) * 4)
 #define K1_DEFAULT 4
-/* A host may report its viewer count often; subscribers hear about a room at most this often,
- * since every entry can carry a 64 KiB cover. */
-#define BROADCAST_INTERVAL_USEC G_USEC_PER_SEC
 
-struct _CanopySignalRoom {
-  CanopySignalServer *server;
-  char *id;
-  char *secret;
-  char *title;
-  char *summary;
-  char *cover;              /* NULL when the room has none */
-  char *host_name;
-  CanopySignalPeer *host;
-  GHashTable *members;      /* peer id -> CanopySignalPeer, not owned */
-  gboolean listed;
-  guint k1;
-  guint viewers;
-  guint depth;
-  gint64 started_usec;      /* wall clock, orders the directory */
-  char *started;            /* ISO 8601, UTC */
-  GSource *broadcast;       /* a delayed room-updated */
-  gint64 broadcast_at;
-};
+/* Everything here runs on the server's main context; every member of every message is
+ * untrusted. */
 
 typedef CanopySignalRoom Room;
 typedef CanopySignalPeer Peer;
-
-static JsonObject *
-message_new (const char *type)
-{
-  JsonObject *message = json_object_new ();
-
-  json_object_set_string_member (message, "type", type);
-  return message;
-}
-
-static gboolean
-set_error (GError    **error,
-           CanopyError code,
-           const char *text)
-{
-  g_set_error_literal (error, CANOPY_ERROR, code, text);
-  return FALSE;
-}
-
-/* --- validation --- */
 
 /* A display string: at most @max_chars characters, then sanitized and trimmed. */
 static gboolean
@@ -84,118 +42,6 @@ get_display_string (JsonObject *message,
   }
   *out = g_steal_pointer (&clean);
   return TRUE;
-}
-
-static gboolean
-check_base64_image (const char *type,
-                    const char *data,
-                    GError    **error)
-{
-  gsize len = strlen (data);
-  gsize padding = 0;
-  gsize size;
-  guchar head[12] = { 0 };
-  g_autofree char *head_text = NULL;
-  g_autofree guchar *decoded = NULL;
-  gsize decoded_len = 0;
-
-  if (len > COVER_BASE64_CHARS)
-    goto too_large;
-  if (len == 0 || len % 4 != 0)
-    goto invalid;
-  for (gsize i = 0; i < len; i++) {
-    char c = data[i];
-
-    if (c == '=') {
-      if (i < len - 2)
-        goto invalid;
-      padding++;
-    } else if (padding > 0 || !(g_ascii_isalnum (c) || c == '+' || c == '/')) {
-      goto invalid;
-    }
-  }
-  size = len / 4 * 3 - padding;
-  if (size > CANOPY_COVER_BYTES)
-    goto too_large;
-
-  /* The declared type must match the image's signature, so a cover is at least plausibly
-   * the image it claims to be. */
-  head_text = g_strndup (data, MIN (len, 16));
-  decoded = g_base64_decode (head_text, &decoded_len);
-  memcpy (head, decoded, MIN (decoded_len, sizeof head));
-  if ((g_str_equal (type, "png") && memcmp (head, "\x89PNG\r\n\x1a\n", 8) == 0) ||
-      (g_str_equal (type, "jpeg") && memcmp (head, "\xff\xd8\xff", 3) == 0) ||
-      (g_str_equal (type, "webp") && memcmp (head, "RIFF", 4) == 0 &&
-       memcmp (head + 8, "WEBP", 4) == 0))
-    return TRUE;
-  return set_error (error, CANOPY_ERROR_BAD_MESSAGE,
-                    "Member \"cover\" does not hold the image type it declares");
-
-invalid:
-  return set_error (error, CANOPY_ERROR_BAD_MESSAGE, "Member \"cover\" is not valid base64");
-too_large:
-  g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
-               "Member \"cover\" holds an image over %d bytes", CANOPY_COVER_BYTES);
-  return FALSE;
-}
-
-static gboolean
-check_cover_url (const char *cover,
-                 GError    **error)
-{
-  g_autoptr (GUri) uri = NULL;
-
-  if (strlen (cover) > CANOPY_COVER_URL_CHARS) {
-    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
-                 "Member \"cover\" is a URL longer than %d characters", CANOPY_COVER_URL_CHARS);
-    return FALSE;
-  }
-  for (const char *p = cover; *p; p++)
-    if (*p <= 0x20 || *p >= 0x7f)
-      return set_error (error, CANOPY_ERROR_BAD_MESSAGE,
-                        "Member \"cover\" holds spaces or characters that are not ASCII");
-  uri = g_uri_parse (cover, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    return set_error (error, CANOPY_ERROR_BAD_MESSAGE, "Member \"cover\" is not a valid URL");
-  return TRUE;
-}
-
-/* @out is "" when the member is an empty string (no cover), left alone when absent. */
-static gboolean
-get_cover (JsonObject  *message,
-           const char **out,
-           GError     **error)
-{
-  static const char *const types[] = { "png", "jpeg", "webp" };
-  const char *cover = NULL;
-
-  if (!canopy_json_get_string (message, "cover", CANOPY_COVER_CHARS, FALSE, &cover, error))
-    return FALSE;
-  if (cover == NULL)
-    return TRUE;
-  if (*cover == '\0') {
-    *out = cover;
-    return TRUE;
-  }
-  if (g_ascii_strncasecmp (cover, "http://", 7) == 0 ||
-      g_ascii_strncasecmp (cover, "https://", 8) == 0) {
-    if (!check_cover_url (cover, error))
-      return FALSE;
-    *out = cover;
-    return TRUE;
-  }
-  for (guint i = 0; i < G_N_ELEMENTS (types); i++) {
-    g_autofree char *prefix = g_strdup_printf ("data:image/%s;base64,", types[i]);
-
-    if (g_str_has_prefix (cover, prefix)) {
-      if (!check_base64_image (types[i], cover + strlen (prefix), error))
-        return FALSE;
-      *out = cover;
-      return TRUE;
-    }
-  }
-  return set_error (error, CANOPY_ERROR_BAD_MESSAGE,
-                    "Member \"cover\" must be an http(s) URL or a PNG, JPEG or WebP data URL");
 }
 
 /* A peer id from a message, looked up among the host and members of @room. */
@@ -234,7 +80,7 @@ get_room (CanopySignalServer *self,
   if (id != NULL)
     room = g_hash_table_lookup (self->rooms, id);
   if (room == NULL)
-    set_error (error, CANOPY_ERROR_UNKNOWN_ROOM, "There is no such room");
+    canopy_signal_set_error (error, CANOPY_ERROR_UNKNOWN_ROOM, "There is no such room");
   return room;
 }
 
@@ -265,144 +111,10 @@ get_room_with_secret (CanopySignalServer *self,
       !canopy_json_get_string (message, "secret", CANOPY_SECRET_CHARS, TRUE, &secret, error))
     return NULL;
   if (!secret_equal (secret, room->secret)) {
-    set_error (error, CANOPY_ERROR_FORBIDDEN, "Wrong host secret for this room");
+    canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN, "Wrong host secret for this room");
     return NULL;
   }
   return room;
-}
-
-/* --- the directory --- */
-
-static JsonObject *
-room_entry_new (Room *room)
-{
-  JsonObject *entry = json_object_new ();
-
-  json_object_set_string_member (entry, "room", room->id);
-  json_object_set_string_member (entry, "title", room->title);
-  json_object_set_string_member (entry, "summary", room->summary);
-  if (room->cover != NULL)
-    json_object_set_string_member (entry, "cover", room->cover);
-  json_object_set_string_member (entry, "host", room->host_name);
-  json_object_set_int_member (entry, "viewers", room->viewers);
-  json_object_set_int_member (entry, "depth", room->depth);
-  json_object_set_string_member (entry, "started", room->started);
-  return entry;
-}
-
-static JsonObject *
-room_message_new (const char *type,
-                  Room       *room)
-{
-  JsonObject *message = message_new (type);
-
-  json_object_set_object_member (message, "room", room_entry_new (room));
-  return message;
-}
-
-static int
-compare_rooms (gconstpointer a,
-               gconstpointer b)
-{
-  const Room *ra = a;
-  const Room *rb = b;
-
-  if (ra->started_usec != rb->started_usec)
-    return ra->started_usec < rb->started_usec ? -1 : 1;
-  return strcmp (ra->id, rb->id);
-}
-
-/**
- * canopy_signal_server_get_directory: (skip)
- * @self: a server
- *
- * Returns: (transfer none): the listed rooms as a JSON array, oldest first
- */
-const char *
-canopy_signal_server_get_directory (CanopySignalServer *self)
-{
-  if (self->directory == NULL) {
-    g_autoptr (JsonArray) entries = json_array_new ();
-    g_autoptr (JsonNode) node = NULL;
-    GList *rooms = g_list_sort (g_hash_table_get_values (self->rooms), compare_rooms);
-
-    for (GList *l = rooms; l != NULL; l = l->next) {
-      Room *room = l->data;
-
-      if (room->listed)
-        json_array_add_object_element (entries, room_entry_new (room));
-    }
-    g_list_free (rooms);
-    node = json_node_init_array (json_node_alloc (), entries);
-    self->directory = json_to_string (node, FALSE);
-  }
-  return self->directory;
-}
-
-static void
-broadcast (CanopySignalServer *self,
-           JsonObject         *message)
-{
-  g_autofree char *text = canopy_json_to_string (message);
-  GHashTableIter iter;
-  gpointer peer;
-
-  g_hash_table_iter_init (&iter, self->subscribers);
-  while (g_hash_table_iter_next (&iter, &peer, NULL))
-    canopy_signal_peer_send_text (peer, text);
-}
-
-static void
-room_broadcast_update (Room *room)
-{
-  g_autoptr (JsonObject) message = room_message_new ("room-updated", room);
-
-  room->broadcast_at = g_get_monotonic_time ();
-  broadcast (room->server, message);
-}
-
-static gboolean
-on_room_broadcast (gpointer user_data)
-{
-  Room *room = user_data;
-
-  g_clear_pointer (&room->broadcast, g_source_unref);
-  room_broadcast_update (room);
-  return G_SOURCE_REMOVE;
-}
-
-/* Tells subscribers about a change to @room, which was listed or not before it. */
-static void
-room_changed (Room    *room,
-              gboolean was_listed)
-{
-  CanopySignalServer *self = room->server;
-  gint64 wait;
-
-  if (!was_listed && !room->listed)
-    return;
-  g_clear_pointer (&self->directory, g_free);
-  if (was_listed != room->listed) {
-    g_autoptr (JsonObject) message = NULL;
-
-    canopy_signal_source_clear (&room->broadcast);
-    if (room->listed) {
-      message = room_message_new ("room-added", room);
-    } else {
-      message = message_new ("room-removed");
-      json_object_set_string_member (message, "room", room->id);
-    }
-    broadcast (self, message);
-    return;
-  }
-  if (room->broadcast != NULL)
-    return;
-  wait = room->broadcast_at + BROADCAST_INTERVAL_USEC - g_get_monotonic_time ();
-  if (wait <= 0)
-    room_broadcast_update (room);
-  else
-    room->broadcast = canopy_signal_server_add_timeout (self, (guint) (wait / 1000) + 1,
-                                                        on_room_broadcast, room);
 }
 
 /* --- rooms --- */
@@ -439,7 +151,7 @@ room_close (Room       *room,
             gboolean    tell_host)
 {
   CanopySignalServer *self = room->server;
-  g_autoptr (JsonObject) message = message_new ("room-closed");
+  g_autoptr (JsonObject) message = canopy_signal_message_new ("room-closed");
   g_autofree char *text = NULL;
   GHashTableIter iter;
   gpointer member;
@@ -460,7 +172,7 @@ room_close (Room       *room,
 
   if (room->listed) {
     room->listed = FALSE;
-    room_changed (room, TRUE);
+    canopy_signal_room_changed (room, TRUE);
   }
   g_hash_table_remove (self->rooms, room->id);
   canopy_signal_server_notify_rooms (self);
@@ -479,7 +191,7 @@ room_leave (Peer *peer)
   }
   g_hash_table_remove (room->members, peer->id);
   member_release (peer);
-  message = message_new ("peer-left");
+  message = canopy_signal_message_new ("peer-left");
   json_object_set_string_member (message, "peer", peer->id);
   canopy_signal_peer_send (room->host, message);
 }
@@ -505,14 +217,14 @@ canopy_signal_server_detach_peer (CanopySignalServer *self,
 static gboolean
 not_in_room (GError **error)
 {
-  return set_error (error, CANOPY_ERROR_NOT_IN_ROOM, "This connection is in no room");
+  return canopy_signal_set_error (error, CANOPY_ERROR_NOT_IN_ROOM, "This connection is in no room");
 }
 
 static gboolean
 already_in_room (GError **error)
 {
-  return set_error (error, CANOPY_ERROR_ALREADY_IN_ROOM,
-                    "This connection already hosts or joined a room");
+  return canopy_signal_set_error (error, CANOPY_ERROR_ALREADY_IN_ROOM,
+                                  "This connection already hosts or joined a room");
 }
 
 static gboolean
@@ -521,7 +233,7 @@ handle_ping (CanopySignalServer *self,
              JsonObject         *message,
              GError            **error)
 {
-  g_autoptr (JsonObject) pong = message_new ("pong");
+  g_autoptr (JsonObject) pong = canopy_signal_message_new ("pong");
 
   canopy_signal_peer_send (peer, pong);
   return TRUE;
@@ -550,7 +262,7 @@ handle_create_room (CanopySignalServer *self,
                            error) ||
       !get_display_string (message, "summary", CANOPY_SUMMARY_CHARS, FALSE, TRUE,
                            &summary, error) ||
-      !get_cover (message, &cover, error) ||
+      !canopy_signal_get_cover (message, &cover, error) ||
       !get_display_string (message, "name", CANOPY_NAME_CHARS, TRUE, FALSE, &name,
                            error) ||
       !canopy_json_get_bool (message, "listed", FALSE, &listed, error) ||
@@ -587,13 +299,13 @@ handle_create_room (CanopySignalServer *self,
   peer->room = room;
   g_debug ("%s created room %s", peer->id, room->id);
 
-  reply = message_new ("room-created");
+  reply = canopy_signal_message_new ("room-created");
   json_object_set_string_member (reply, "room", room->id);
   json_object_set_string_member (reply, "secret", room->secret);
   canopy_signal_peer_send (peer, reply);
   canopy_signal_server_notify_rooms (self);
   if (room->listed)
-    room_changed (room, FALSE);
+    canopy_signal_room_changed (room, FALSE);
   return TRUE;
 }
 
@@ -621,7 +333,7 @@ handle_update_room (CanopySignalServer *self,
                            error) ||
       !get_display_string (message, "summary", CANOPY_SUMMARY_CHARS, FALSE, TRUE,
                            &summary, error) ||
-      !get_cover (message, &cover, error) ||
+      !canopy_signal_get_cover (message, &cover, error) ||
       !canopy_json_get_bool (message, "listed", FALSE, &listed, error) ||
       !canopy_json_get_int (message, "viewers", 0, CANOPY_VIEWERS_MAX, FALSE, &viewers, error) ||
       !canopy_json_get_int (message, "depth", 0, CANOPY_DIRECTORY_DEPTH_MAX, FALSE, &depth, error))
@@ -654,9 +366,9 @@ handle_update_room (CanopySignalServer *self,
   was_listed = room->listed;
   room->listed = listed;
   if (changed || was_listed != listed)
-    room_changed (room, was_listed);
+    canopy_signal_room_changed (room, was_listed);
 
-  reply = room_message_new ("room-updated", room);
+  reply = canopy_signal_room_message_new ("room-updated", room);
   canopy_signal_peer_send (peer, reply);
   return TRUE;
 }
@@ -676,7 +388,7 @@ handle_close_room (CanopySignalServer *self,
   /* Whoever holds the secret may close the room, and always hears back. */
   outsider = peer->room != room;
   if (outsider) {
-    reply = message_new ("room-closed");
+    reply = canopy_signal_message_new ("room-closed");
     json_object_set_string_member (reply, "room", room->id);
     json_object_set_string_member (reply, "reason", "host-ended");
   }
@@ -739,7 +451,7 @@ handle_join (CanopySignalServer *self,
     g_hash_table_insert (room->members, peer->id, peer);
     g_debug ("%s joins room %s", peer->id, room->id);
   }
-  request = message_new ("join-request");
+  request = canopy_signal_message_new ("join-request");
   json_object_set_string_member (request, "peer", peer->id);
   json_object_set_string_member (request, "name", peer->name);
   json_object_set_int_member (request, "capacity", peer->capacity);
@@ -762,20 +474,22 @@ handle_place (CanopySignalServer *self,
   if (room == NULL)
     return not_in_room (error);
   if (room->host != peer)
-    return set_error (error, CANOPY_ERROR_FORBIDDEN, "Only the room's host places peers");
+    return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
+                                    "Only the room's host places peers");
   if ((child = get_room_peer (room, message, "peer", error)) == NULL ||
       (parent = get_room_peer (room, message, "parent", error)) == NULL)
     return FALSE;
   if (child == room->host)
-    return set_error (error, CANOPY_ERROR_BAD_MESSAGE, "The host cannot be placed");
+    return canopy_signal_set_error (error, CANOPY_ERROR_BAD_MESSAGE, "The host cannot be placed");
   if (child == parent)
-    return set_error (error, CANOPY_ERROR_BAD_MESSAGE, "A peer cannot be its own parent");
+    return canopy_signal_set_error (error, CANOPY_ERROR_BAD_MESSAGE,
+                                    "A peer cannot be its own parent");
 
-  placed = message_new ("placed");
+  placed = canopy_signal_message_new ("placed");
   json_object_set_string_member (placed, "room", room->id);
   json_object_set_string_member (placed, "parent", parent->id);
   canopy_signal_peer_send (child, placed);
-  attach = message_new ("attach");
+  attach = canopy_signal_message_new ("attach");
   json_object_set_string_member (attach, "child", child->id);
   json_object_set_string_member (attach, "name", child->name);
   json_object_set_int_member (attach, "capacity", child->capacity);
@@ -798,8 +512,9 @@ handle_refuse (CanopySignalServer *self,
   if ((child = get_room_peer (room, message, "child", error)) == NULL)
     return FALSE;
   if (child == peer || child == room->host)
-    return set_error (error, CANOPY_ERROR_BAD_MESSAGE, "Member \"child\" cannot be refused");
-  refused = message_new ("refused");
+    return canopy_signal_set_error (error, CANOPY_ERROR_BAD_MESSAGE,
+                                    "Member \"child\" cannot be refused");
+  refused = canopy_signal_message_new ("refused");
   json_object_set_string_member (refused, "parent", peer->id);
   canopy_signal_peer_send (child, refused);
   return TRUE;
@@ -822,7 +537,7 @@ handle_signal (CanopySignalServer *self,
       (to = get_room_peer (room, message, "to", error)) == NULL)
     return FALSE;
   /* Only `data` is passed on; `from` is always the sender's connection. */
-  relayed = message_new ("signal");
+  relayed = canopy_signal_message_new ("signal");
   json_object_set_string_member (relayed, "from", peer->id);
   json_object_set_object_member (relayed, "data", json_object_ref (data));
   canopy_signal_peer_send (to, relayed);
@@ -842,9 +557,9 @@ handle_leave (CanopySignalServer *self,
 }
 
 typedef gboolean (*Handler) (CanopySignalServer *self,
-                             Peer               *peer,
-                             JsonObject         *message,
-                             GError            **error);
+                  Peer                          *peer,
+                  JsonObject                    *message,
+                  GError                       **error);
 
 static const struct {
   const char *type;

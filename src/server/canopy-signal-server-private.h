@@ -55,30 +55,78 @@ struct _CanopySignalServer {
   char *directory;         /* cached JSON array of the listed rooms, or NULL */
 };
 
-/* canopy-signal-server.c */
-void      canopy_signal_random_bytes         (guint8              *buffer,
-                                              gsize                len);
-char     *canopy_signal_random_id            (gsize                n_chars);
-GSource  *canopy_signal_server_add_timeout   (CanopySignalServer  *self,
-                                              guint                interval_ms,
-                                              GSourceFunc          func,
-                                              gpointer             data);
-void      canopy_signal_source_clear         (GSource            **source);
-void      canopy_signal_peer_send_text       (CanopySignalPeer    *peer,
-                                              const char          *text);
-void      canopy_signal_peer_send            (CanopySignalPeer    *peer,
-                                              JsonObject          *message);
-void      canopy_signal_server_notify_rooms  (CanopySignalServer  *self);
+/* A room: its host, its members and what the directory shows of it. */
+struct _CanopySignalRoom {
+  CanopySignalServer *server;
+  char *id;
+  char *secret;
+  char *title;
+  char *summary;
+  char *cover;              /* NULL when the room has none */
+  char *host_name;
+  CanopySignalPeer *host;
+  GHashTable *members;      /* peer id -> CanopySignalPeer, not owned */
+  gboolean listed;
+  guint k1;
+  guint viewers;
+  guint depth;
+  gint64 started_usec;      /* wall clock, orders the directory */
+  char *started;            /* ISO 8601, UTC */
+  GSource *broadcast;       /* a delayed room-updated */
+  gint64 broadcast_at;
+};
 
-/* canopy-signal-room.c */
-gboolean    canopy_signal_server_dispatch      (CanopySignalServer  *self,
-                                                CanopySignalPeer    *peer,
-                                                const char          *type,
-                                                JsonObject          *message,
-                                                GError             **error);
-void        canopy_signal_server_detach_peer   (CanopySignalServer  *self,
-                                                CanopySignalPeer    *peer);
-const char *canopy_signal_server_get_directory (CanopySignalServer  *self);
-void        canopy_signal_room_free            (gpointer             room);
+/* canopy-signal-server.c: helpers for all the files */
+void        canopy_signal_random_bytes             (guint8                  *buffer,
+                                                    gsize                    len);
+char       *canopy_signal_random_id                (gsize                    n_chars);
+GSource    *canopy_signal_server_add_timeout       (CanopySignalServer      *self,
+                                                    guint                    interval_ms,
+                                                    GSourceFunc              func,
+                                                    gpointer                 data);
+void        canopy_signal_source_clear             (GSource                **source);
+JsonObject *canopy_signal_message_new              (const char              *type);
+gboolean    canopy_signal_set_error                (GError                 **error,
+                                                    CanopyError              code,
+                                                    const char              *text);
+void        canopy_signal_peer_send_text           (CanopySignalPeer        *peer,
+                                                    const char              *text);
+void        canopy_signal_peer_send                (CanopySignalPeer        *peer,
+                                                    JsonObject              *message);
+void        canopy_signal_server_notify_rooms      (CanopySignalServer      *self);
+void        canopy_signal_server_notify_peers      (CanopySignalServer      *self);
+
+/* canopy-signal-peer.c: connections */
+void        canopy_signal_server_on_websocket      (SoupServer              *server,
+                                                    SoupServerMessage       *msg,
+                                                    const char              *path,
+                                                    SoupWebsocketConnection *connection,
+                                                    gpointer                 user_data);
+void        canopy_signal_server_limit_frames      (CanopySignalServer      *self);
+void        canopy_signal_server_start_keepalive   (CanopySignalServer      *self);
+void        canopy_signal_peer_free                (gpointer                 peer);
+void        canopy_signal_turned_away_free         (gpointer                 connection);
+
+/* canopy-signal-directory.c: the room directory */
+const char *canopy_signal_server_get_directory     (CanopySignalServer      *self);
+JsonObject *canopy_signal_room_message_new         (const char              *type,
+                                                    CanopySignalRoom        *room);
+void        canopy_signal_room_changed             (CanopySignalRoom        *room,
+                                                    gboolean                 was_listed);
+
+/* canopy-signal-cover.c: room covers */
+gboolean    canopy_signal_get_cover                (JsonObject              *message,
+                                                    const char             **out,
+                                                    GError                 **error);
+
+/* canopy-signal-room.c: rooms and their messages */
+gboolean    canopy_signal_server_dispatch          (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *peer,
+                                                    const char              *type,
+                                                    JsonObject              *message,
+                                                    GError                 **error);
+void        canopy_signal_server_detach_peer       (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *peer);
+void        canopy_signal_room_free                (gpointer                 room);
 
 G_END_DECLS

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopySignalServer"
+
+/* WebSocket connections: accept or turn away, welcome, rate limit, parse, dispatch, keepalive. */
+
+#include "canopy-signal-server-private.h"
+
+#define NEW_PEER_ID_CHARS 10
+/* libsoup refuses frames this far over max-message by itself, before buffering them whole. */
+#define FRAME_SLACK 4096
+#define KEEPALIVE_SECONDS 15
+/* A peer that sends nothing and answers no ping for this long is gone. */
+#define IDLE_LIMIT_USEC (3 * KEEPALIVE_SECONDS * G_USEC_PER_SEC)
+#define MAX_DROPPED 1000
+/* Dropped messages are forgotten after a quiet minute: only a sustained flood closes. */
+#define DROPPED_FORGET_USEC (60 * G_USEC_PER_SEC)
+
+static void
+peer_send_error (CanopySignalPeer *peer,
+                 const GError     *error,
+                 const char       *ref)
+{
+  g_autoptr (JsonObject) message = canopy_json_error_new (error, ref);
+
+  g_debug ("%s: %s%s%s", peer->id, error->message, ref ? " in " : "", ref ? ref : "");
+  canopy_signal_peer_send (peer, message);
+}
+
+void
+canopy_signal_peer_free (gpointer data)
+{
+  CanopySignalPeer *peer = data;
+
+  g_signal_handlers_disconnect_by_data (peer->connection, peer);
+  if (soup_websocket_connection_get_state (peer->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (peer->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                     "Server stopping");
+  g_object_unref (peer->connection);
+  g_free (peer->id);
+  g_free (peer->name);
+  g_free (peer);
+}
+
+/* Closes @peer's connection from our side; it leaves its room at once. */
+static void
+peer_close (CanopySignalServer *self,
+            CanopySignalPeer   *peer,
+            gushort             code,
+            const char         *reason)
+{
+  peer->closing = TRUE;
+  canopy_signal_server_detach_peer (self, peer);
+  if (soup_websocket_connection_get_state (peer->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (peer->connection, code, reason);
+}
+
+static gboolean
+peer_take_token (CanopySignalServer *self,
+                 CanopySignalPeer   *peer,
+                 gint64              now)
+{
+  double refill = (double) (now - peer->refilled_at) * self->rate / G_USEC_PER_SEC;
+
+  peer->tokens = MIN ((double) self->burst, peer->tokens + refill);
+  peer->refilled_at = now;
+  if (peer->tokens < 1.0)
+    return FALSE;
+  peer->tokens -= 1.0;
+  return TRUE;
+}
+
+static void
+peer_drop_message (CanopySignalServer *self,
+                   CanopySignalPeer   *peer,
+                   gint64              now)
+{
+  if (now - peer->dropped_at > DROPPED_FORGET_USEC)
+    peer->dropped = 0;
+  peer->dropped_at = now;
+  if (++peer->dropped >= MAX_DROPPED) {
+    g_message ("Closing %s: it keeps sending more than %u messages a second", peer->id,
+               self->rate);
+    peer_close (self, peer, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "Too many messages");
+    return;
+  }
+  /* One error a second at most: answering every dropped message would feed the flood. */
+  if (peer->rate_error_at == 0 || now - peer->rate_error_at >= G_USEC_PER_SEC) {
+    g_autoptr (GError) error = g_error_new (CANOPY_ERROR, CANOPY_ERROR_RATE_LIMITED,
+                                            "More than %u messages a second: message dropped",
+                                            self->rate);
+
+    peer->rate_error_at = now;
+    peer_send_error (peer, error, NULL);
+  }
+}
+
+static void
+on_peer_message (SoupWebsocketConnection *connection,
+                 SoupWebsocketDataType    type,
+                 GBytes                  *bytes,
+                 gpointer                 user_data)
+{
+  CanopySignalPeer *peer = user_data;
+  CanopySignalServer *self = peer->server;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) message = NULL;
+  gint64 now = g_get_monotonic_time ();
+  const char *msg_type;
+  const char *data;
+  gsize len = 0;
+
+  if (peer->closing)
+    return;
+  peer->active_at = now;
+  if (!peer_take_token (self, peer, now)) {
+    peer_drop_message (self, peer, now);
+    return;
+  }
+  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+    error = g_error_new_literal (CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
+                                 "Binary frames are not accepted: send JSON text");
+    peer_send_error (peer, error, NULL);
+    return;
+  }
+  data = g_bytes_get_data (bytes, &len);
+  message = canopy_json_parse_object (data ? data : "", (gssize) len, self->max_message, &error);
+  if (message == NULL) {
+    peer_send_error (peer, error, NULL);
+    return;
+  }
+  msg_type = canopy_json_get_type (message, &error);
+  if (msg_type == NULL) {
+    peer_send_error (peer, error, NULL);
+    return;
+  }
+  if (!canopy_signal_server_dispatch (self, peer, msg_type, message, &error))
+    peer_send_error (peer, error, msg_type);
+}
+
+static void
+on_peer_pong (SoupWebsocketConnection *connection,
+              GBytes                  *message,
+              gpointer                 user_data)
+{
+  CanopySignalPeer *peer = user_data;
+
+  peer->active_at = g_get_monotonic_time ();
+}
+
+static void
+on_peer_closed (SoupWebsocketConnection *connection,
+                gpointer                 user_data)
+{
+  CanopySignalPeer *peer = user_data;
+  CanopySignalServer *self = peer->server;
+
+  g_debug ("%s disconnected (code %u)", peer->id,
+           soup_websocket_connection_get_close_code (connection));
+  canopy_signal_server_detach_peer (self, peer);
+  /* libsoup holds its own reference while it emits ::closed. */
+  g_hash_table_remove (self->peers, peer->id);
+  canopy_signal_server_notify_peers (self);
+}
+
+static void
+on_turned_away_closed (SoupWebsocketConnection *connection,
+                       gpointer                 user_data)
+{
+  CanopySignalServer *self = user_data;
+
+  g_hash_table_remove (self->turned_away, connection);
+}
+
+void
+canopy_signal_turned_away_free (gpointer data)
+{
+  SoupWebsocketConnection *connection = data;
+
+  /* Any data: the handler's is the server, which may be going away. */
+  g_signal_handlers_disconnect_matched (connection, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                        on_turned_away_closed, NULL);
+  if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+  g_object_unref (connection);
+}
+
+/* Over max-peers: says why, then closes. The connection is kept until it is closed so the
+ * error and the close frame get out. */
+static void
+turn_away (CanopySignalServer      *self,
+           SoupWebsocketConnection *connection)
+{
+  g_autoptr (GError) error = g_error_new (CANOPY_ERROR, CANOPY_ERROR_SERVER_FULL,
+                                          "The server already has %u connections",
+                                          self->max_peers);
+  g_autoptr (JsonObject) message = canopy_json_error_new (error, NULL);
+  g_autofree char *text = canopy_json_to_string (message);
+
+  g_message ("Turning a connection away: %s", error->message);
+  g_hash_table_add (self->turned_away, g_object_ref (connection));
+  g_signal_connect (connection, "closed", G_CALLBACK (on_turned_away_closed), self);
+  soup_websocket_connection_send_text (connection, text);
+  soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "Server full");
+}
+
+static void
+send_welcome (CanopySignalServer *self,
+              CanopySignalPeer   *peer)
+{
+  g_autoptr (JsonObject) welcome = json_object_new ();
+  JsonObject *limits = json_object_new ();
+
+  json_object_set_string_member (welcome, "type", "welcome");
+  json_object_set_string_member (welcome, "peer", peer->id);
+  json_object_set_string_member (welcome, "server", "canopy-signal " CANOPY_VERSION);
+  json_object_set_member (welcome, "ice_servers", json_node_copy (self->ice_servers));
+  json_object_set_int_member (limits, "max_message", self->max_message);
+  json_object_set_int_member (limits, "title", CANOPY_TITLE_CHARS);
+  json_object_set_int_member (limits, "summary", CANOPY_SUMMARY_CHARS);
+  json_object_set_int_member (limits, "cover", CANOPY_COVER_BYTES);
+  json_object_set_int_member (limits, "name", CANOPY_NAME_CHARS);
+  json_object_set_int_member (limits, "chat", CANOPY_CHAT_TEXT_CHARS);
+  json_object_set_object_member (welcome, "limits", limits);
+  canopy_signal_peer_send (peer, welcome);
+}
+
+void
+canopy_signal_server_on_websocket (SoupServer              *server,
+                                   SoupServerMessage       *msg,
+                                   const char              *path,
+                                   SoupWebsocketConnection *connection,
+                                   gpointer                 user_data)
+{
+  CanopySignalServer *self = user_data;
+  CanopySignalPeer *peer;
+
+  soup_websocket_connection_set_max_incoming_payload_size (connection,
+                                                           self->max_message + FRAME_SLACK);
+  soup_websocket_connection_set_keepalive_interval (connection, KEEPALIVE_SECONDS);
+  if (g_hash_table_size (self->peers) >= self->max_peers) {
+    turn_away (self, connection);
+    return;
+  }
+
+  peer = g_new0 (CanopySignalPeer, 1);
+  peer->server = self;
+  peer->connection = g_object_ref (connection);
+  do {
+    g_autofree char *tail = canopy_signal_random_id (NEW_PEER_ID_CHARS);
+
+    g_free (peer->id);
+    peer->id = g_strconcat ("p", tail, NULL);
+  } while (g_hash_table_contains (self->peers, peer->id));
+  peer->active_at = peer->refilled_at = g_get_monotonic_time ();
+  peer->tokens = self->burst;
+  g_signal_connect (connection, "message", G_CALLBACK (on_peer_message), peer);
+  g_signal_connect (connection, "pong", G_CALLBACK (on_peer_pong), peer);
+  g_signal_connect (connection, "closed", G_CALLBACK (on_peer_closed), peer);
+  g_hash_table_insert (self->peers, peer->id, peer);
+  g_debug ("%s connected from %s", peer->id, soup_server_message_get_remote_host (msg));
+  canopy_signal_server_notify_peers (self);
+  send_welcome (self, peer);
+}
+
+/* After a change of max-message. */
+void
+canopy_signal_server_limit_frames (CanopySignalServer *self)
+{
+  GHashTableIter iter;
+  gpointer peer;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &peer))
+    soup_websocket_connection_set_max_incoming_payload_size (
+      ((CanopySignalPeer *) peer)->connection, self->max_message + FRAME_SLACK);
+}
+
+static gboolean
+on_keepalive_check (gpointer user_data)
+{
+  CanopySignalServer *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer value;
+
+  /* libsoup 3.2 sends pings but does not time out a peer that stops answering them. */
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    CanopySignalPeer *peer = value;
+
+    if (!peer->closing && now - peer->active_at > IDLE_LIMIT_USEC) {
+      g_message ("Closing %s: it answers no pings", peer->id);
+      peer_close (self, peer, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "No answer to pings");
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+canopy_signal_server_start_keepalive (CanopySignalServer *self)
+{
+  self->keepalive = canopy_signal_server_add_timeout (self, KEEPALIVE_SECONDS * 1000,
+                                                      on_keepalive_check, self);
+}

@@ -9,6 +9,7 @@
 
 #include "canopy-error.h"
 #include "canopy-json.h"
+#include "canopy-post.h"
 
 /* Messages written before a channel opens wait here, up to this many. */
 #define PENDING_MAX 512
@@ -23,7 +24,7 @@ struct _CanopyEdge {
   GstElement *webrtcbin;
   char *peer_id;
   gboolean to_child;
-  gboolean closed;
+  gint closed;                 /* atomic: read on webrtcbin's threads */
   gboolean have_remote;
   gboolean gone_emitted;
 
@@ -38,7 +39,9 @@ struct _CanopyEdge {
 
   GstWebRTCDataChannel *ctrl;
   GstWebRTCDataChannel *chat;
-  GMutex watched_lock;
+  /* lock guards watched and linked_sinks: pad-added and on-data-channel fill them on
+   * webrtcbin's threads, close() empties them on the main context. */
+  GMutex lock;
   GPtrArray *watched;          /* every channel whose signals point at us */
   GQueue pending_ctrl;
   GQueue pending_chat;
@@ -58,35 +61,14 @@ enum {
 static guint signals[N_SIGNALS];
 
 /* Everything webrtcbin reports arrives on its own threads; the edge's state and signals
- * live on the main context it was made on. */
+ * live on the main context it was made on, reached with canopy_post(). Every posted function
+ * first checks the edge is still open. */
 typedef void (*EdgeFunc) (CanopyEdge *self, gpointer data);
 
-typedef struct {
-  CanopyEdge *self;
-  EdgeFunc func;
-  gpointer data;
-  GDestroyNotify destroy;
-} Hop;
-
 static gboolean
-hop_dispatch (gpointer user_data)
+is_closed (CanopyEdge *self)
 {
-  Hop *hop = user_data;
-
-  if (!hop->self->closed)
-    hop->func (hop->self, hop->data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-hop_free (gpointer user_data)
-{
-  Hop *hop = user_data;
-
-  if (hop->destroy != NULL && hop->data != NULL)
-    hop->destroy (hop->data);
-  g_object_unref (hop->self);
-  g_free (hop);
+  return g_atomic_int_get (&self->closed) != 0;
 }
 
 static void
@@ -95,27 +77,14 @@ hop_to_main (CanopyEdge    *self,
              gpointer       data,
              GDestroyNotify destroy)
 {
-  Hop *hop = g_new0 (Hop, 1);
-  GSource *source = g_idle_source_new ();
-
-  /* Always through a source, never g_main_context_invoke(): for the global default context
-   * that runs the function right here, on a streaming thread, whenever the main thread is
-   * between two iterations, and a node closing an edge from there deadlocks. */
-  hop->self = g_object_ref (self);
-  hop->func = func;
-  hop->data = data;
-  hop->destroy = destroy;
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, hop_dispatch, hop, hop_free);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
+  canopy_post (self->context, self, (CanopyPostFunc) func, data, destroy);
 }
 
 static void
 emit_gone (CanopyEdge *self,
            gpointer    data)
 {
-  if (self->gone_emitted)
+  if (is_closed (self) || self->gone_emitted)
     return;
   self->gone_emitted = TRUE;
   g_debug ("edge to %s gone: %s", self->peer_id, (const char *) data);
@@ -126,6 +95,8 @@ static void
 emit_signal_object (CanopyEdge *self,
                     gpointer    data)
 {
+  if (is_closed (self))
+    return;
   g_signal_emit (self, signals[SIGNAL_SIGNAL], 0, (JsonObject *) data);
 }
 
@@ -177,7 +148,7 @@ on_offer_created (GstPromise *promise,
   GstWebRTCSessionDescription *offer = take_reply (promise, "offer", self->peer_id);
 
   gst_promise_unref (promise);
-  if (offer == NULL || self->closed) {
+  if (offer == NULL || is_closed (self)) {
     if (offer != NULL)
       gst_webrtc_session_description_free (offer);
     return;
@@ -191,10 +162,13 @@ static void
 start_offer (CanopyEdge *self,
              gpointer    data)
 {
-  g_debug ("edge to %s: negotiation needed", self->peer_id);
-  GstPromise *promise = gst_promise_new_with_change_func (on_offer_created, g_object_ref (self),
-                                                          g_object_unref);
+  GstPromise *promise;
 
+  if (is_closed (self))
+    return;
+  g_debug ("edge to %s: negotiation needed", self->peer_id);
+  promise = gst_promise_new_with_change_func (on_offer_created, g_object_ref (self),
+                                              g_object_unref);
   g_signal_emit_by_name (self->webrtcbin, "create-offer", NULL, promise);
 }
 
@@ -216,7 +190,7 @@ on_answer_created (GstPromise *promise,
   GstWebRTCSessionDescription *answer = take_reply (promise, "answer", self->peer_id);
 
   gst_promise_unref (promise);
-  if (answer == NULL || self->closed) {
+  if (answer == NULL || is_closed (self)) {
     if (answer != NULL)
       gst_webrtc_session_description_free (answer);
     return;
@@ -233,7 +207,7 @@ on_remote_offer_set (GstPromise *promise,
   CanopyEdge *self = user_data;
 
   gst_promise_unref (promise);
-  if (self->closed)
+  if (is_closed (self))
     return;
   g_signal_emit_by_name (self->webrtcbin, "create-answer", NULL,
                          gst_promise_new_with_change_func (on_answer_created, g_object_ref (self),
@@ -305,6 +279,8 @@ deliver_message (CanopyEdge *self,
 {
   ChannelMessage *m = data;
 
+  if (is_closed (self))
+    return;
   g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, m->label, m->text);
 }
 
@@ -378,6 +354,8 @@ channel_opened (CanopyEdge *self,
   GQueue *pending = pending_for (self, label);
   char *text;
 
+  if (is_closed (self))
+    return;
   while ((text = g_queue_pop_head (pending)) != NULL) {
     g_signal_emit_by_name (channel, "send-string", text);
     g_free (text);
@@ -418,9 +396,9 @@ watch_channel (CanopyEdge           *self,
                const char           *label)
 {
   g_object_set_data (G_OBJECT (channel), "canopy-label", (gpointer) label);
-  g_mutex_lock (&self->watched_lock);
+  g_mutex_lock (&self->lock);
   g_ptr_array_add (self->watched, g_object_ref (channel));
-  g_mutex_unlock (&self->watched_lock);
+  g_mutex_unlock (&self->lock);
   g_signal_connect (channel, "on-message-string", G_CALLBACK (on_message_string), self);
   g_signal_connect (channel, "on-open", G_CALLBACK (on_channel_open), self);
   g_signal_connect (channel, "on-close", G_CALLBACK (on_channel_close), self);
@@ -435,6 +413,8 @@ adopt_channel (CanopyEdge *self,
   gboolean ctrl = is_ctrl (self, channel);
   GstWebRTCDataChannel **slot = ctrl ? &self->ctrl : &self->chat;
 
+  if (is_closed (self))
+    return;
   if (*slot != NULL)
     return;
   *slot = g_object_ref (channel);
@@ -470,6 +450,8 @@ static void
 request_keyframe (CanopyEdge *self,
                   gpointer    data)
 {
+  if (is_closed (self))
+    return;
   /* H.264 children never ask for a keyframe at start-up; VP8's depayloader does. One
    * request either way: the relays above coalesce it. */
   gst_pad_send_event (GST_PAD (data),
@@ -509,7 +491,9 @@ on_pad_added (GstElement *webrtcbin,
     g_message ("Could not link %s from %s", video ? "video" : "audio", self->peer_id);
     return;
   }
+  g_mutex_lock (&self->lock);
   g_set_object (&self->linked_sinks[video ? 0 : 1], sink);
+  g_mutex_unlock (&self->lock);
   /* Not from inside pad-added: the event would travel up into the very elements that are
    * emitting it, on their own streaming thread. */
   if (video)
@@ -732,7 +716,7 @@ canopy_edge_handle_signal (CanopyEdge *self,
 
   g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
 
-  if (self->closed)
+  if (is_closed (self))
     return TRUE;
   if (!canopy_json_get_string (data, "sdp", SDP_MAX, FALSE, &sdp, error) ||
       !canopy_json_get_string (data, "candidate", CANDIDATE_MAX, FALSE, &candidate, error))
@@ -775,7 +759,7 @@ canopy_edge_send (CanopyEdge *self,
 
   g_return_if_fail (CANOPY_IS_EDGE (self));
 
-  if (self->closed)
+  if (is_closed (self))
     return;
   channel = channel_for (self, label);
   pending = pending_for (self, label);
@@ -800,7 +784,7 @@ canopy_edge_is_open (CanopyEdge *self,
                      const char *label)
 {
   g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
-  return !self->closed && channel_is_open (channel_for (self, label));
+  return !is_closed (self) && channel_is_open (channel_for (self, label));
 }
 
 const char *
@@ -815,10 +799,10 @@ release_channels (CanopyEdge *self)
 {
   g_autoptr (GPtrArray) watched = NULL;
 
-  g_mutex_lock (&self->watched_lock);
+  g_mutex_lock (&self->lock);
   watched = g_steal_pointer (&self->watched);
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_unlock (&self->watched_lock);
+  g_mutex_unlock (&self->lock);
   for (guint i = 0; i < watched->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (watched, i), self);
   g_clear_object (&self->ctrl);
@@ -835,11 +819,13 @@ release_channels (CanopyEdge *self)
 void
 canopy_edge_close (CanopyEdge *self)
 {
+  GstPad *linked[2];
+
   g_return_if_fail (CANOPY_IS_EDGE (self));
 
-  if (self->closed)
+  if (is_closed (self))
     return;
-  self->closed = TRUE;
+  g_atomic_int_set (&self->closed, 1);
   g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
 
   for (guint i = 0; i < 2; i++) {
@@ -853,15 +839,20 @@ canopy_edge_close (CanopyEdge *self)
       gst_element_release_request_pad (tee, self->tee_pads[i]);
       g_clear_object (&self->tee_pads[i]);
     }
-    if (self->linked_sinks[i] != NULL) {
-      g_autoptr (GstPad) peer = gst_pad_get_peer (self->linked_sinks[i]);
+  }
+  /* The handlers are gone: no pad-added can fill linked_sinks any more. */
+  g_mutex_lock (&self->lock);
+  memcpy (linked, self->linked_sinks, sizeof linked);
+  memset (self->linked_sinks, 0, sizeof self->linked_sinks);
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < 2; i++) {
+    g_autoptr (GstPad) sink = linked[i];
+    g_autoptr (GstPad) peer = sink != NULL ? gst_pad_get_peer (sink) : NULL;
 
-      /* Unlink only if this edge's webrtcbin still feeds the tee. */
-      if (peer != NULL && GST_OBJECT_PARENT (peer) != NULL &&
-          (GstElement *) GST_OBJECT_PARENT (peer) == self->webrtcbin)
-        gst_pad_unlink (peer, self->linked_sinks[i]);
-      g_clear_object (&self->linked_sinks[i]);
-    }
+    /* Unlink only if this edge's webrtcbin still feeds the tee. */
+    if (peer != NULL && GST_OBJECT_PARENT (peer) != NULL &&
+        (GstElement *) GST_OBJECT_PARENT (peer) == self->webrtcbin)
+      gst_pad_unlink (peer, sink);
   }
   gst_element_set_state (self->webrtcbin, GST_STATE_NULL);
   for (guint i = 0; i < 2; i++) {
@@ -898,7 +889,7 @@ canopy_edge_finalize (GObject *object)
 
   g_free (self->peer_id);
   g_ptr_array_unref (self->watched);
-  g_mutex_clear (&self->watched_lock);
+  g_mutex_clear (&self->lock);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (canopy_edge_parent_class)->finalize (object);
 }
@@ -943,7 +934,7 @@ static void
 canopy_edge_init (CanopyEdge *self)
 {
   self->context = g_main_context_ref_thread_default ();
-  g_mutex_init (&self->watched_lock);
+  g_mutex_init (&self->lock);
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->pending_ctrl);
   g_queue_init (&self->pending_chat);

@@ -7,213 +7,40 @@
 #include "canopy-json.h"
 
 /*
- * A node's edges and its conversation with the signalling server: joining and re-joining,
- * the host's placement answers, a parent's attach/refuse, and the SDP and ICE relayed for
- * each edge. Everything from the server is checked before use.
+ * The node's conversation with the signalling server: creating the room, joining and
+ * re-joining, the host's placement answers, a parent's attach/refuse, and the SDP and ICE
+ * relayed for each link. Everything from the server is checked before use.
  */
 
-static void start_join (CanopyNode *self);
+/* --- signalling --- */
 
-/* --- edges --- */
-
+/**
+ * canopy_node_server_send:
+ * @self: a node
+ * @message: a message for the signalling server
+ */
 void
-canopy_node_pending_free (gpointer data)
+canopy_node_server_send (CanopyNode *self,
+                         JsonObject *message)
 {
-  CanopyPending *pending = data;
-
-  g_free (pending->parent);
-  g_free (pending);
+  if (self->client != NULL)
+    canopy_signal_client_send (self->client, message);
 }
 
+/**
+ * canopy_node_server_say:
+ * @self: a node
+ * @type: a message with no members ("leave")
+ */
 void
-canopy_node_child_free (gpointer data)
+canopy_node_server_say (CanopyNode *self,
+                        const char *type)
 {
-  CanopyChild *child = data;
-
-  canopy_edge_close (child->edge);
-  g_object_unref (child->edge);
-  g_clear_object (&child->subtree);
-  g_free (child->name);
-  g_free (child);
-}
-
-static void
-on_edge_signal (CanopyEdge *edge,
-                JsonObject *data,
-                gpointer    user_data)
-{
-  CanopyNode *self = user_data;
   g_autoptr (JsonObject) message = json_object_new ();
 
-  json_object_set_string_member (message, "type", "signal");
-  json_object_set_string_member (message, "to", canopy_edge_get_peer_id (edge));
-  json_object_set_object_member (message, "data", json_object_ref (data));
-  canopy_node_signal_send (self, message);
+  json_object_set_string_member (message, "type", type);
+  canopy_node_server_send (self, message);
 }
-
-static void
-on_edge_message (CanopyEdge *edge,
-                 const char *label,
-                 const char *text,
-                 gpointer    user_data)
-{
-  canopy_node_on_message (user_data, edge, label, text);
-}
-
-static void
-on_edge_channel_open (CanopyEdge *edge,
-                      const char *label,
-                      gpointer    user_data)
-{
-  CanopyNode *self = user_data;
-  gboolean ctrl = g_str_equal (label, CANOPY_EDGE_CTRL);
-
-  if (edge == self->parent_edge) {
-    if (ctrl)
-      canopy_node_on_parent_ctrl_open (self);
-    return;
-  } else {
-    CanopyChild *child = g_hash_table_lookup (self->children, canopy_edge_get_peer_id (edge));
-
-    if (child == NULL)
-      return;
-    if (ctrl)
-      canopy_node_on_child_ctrl_open (self, child);
-    else
-      canopy_node_on_child_chat_open (self, child);
-  }
-}
-
-static gboolean
-drop_child_later (gpointer user_data)
-{
-  g_autoptr (CanopyEdge) edge = user_data;
-  CanopyNode *self = g_object_get_data (G_OBJECT (edge), "canopy-node");
-
-  if (self != NULL)
-    canopy_node_drop_child (self, canopy_edge_get_peer_id (edge));
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-lose_parent_later (gpointer user_data)
-{
-  g_autoptr (CanopyEdge) edge = user_data;
-  CanopyNode *self = g_object_get_data (G_OBJECT (edge), "canopy-node");
-
-  if (self != NULL && self->parent_edge == edge)
-    canopy_node_lose_parent (self, "the connection to the parent was lost");
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_edge_gone (CanopyEdge *edge,
-              gpointer    user_data)
-{
-  CanopyNode *self = user_data;
-
-  /* Closing an edge inside its own signal would free it under its emitter: go round the
-   * main loop first. */
-  g_object_set_data (G_OBJECT (edge), "canopy-node", self);
-  if (edge == self->parent_edge)
-    g_idle_add (lose_parent_later, g_object_ref (edge));
-  else
-    g_idle_add (drop_child_later, g_object_ref (edge));
-}
-
-static void
-on_edge_video_started (CanopyEdge *edge,
-                       gpointer    user_data)
-{
-  CanopyNode *self = user_data;
-
-  /* Straight up the data channels: a keyframe in one round trip per hop, not at the pace of
-   * RTCP feedback. */
-  if (edge == self->parent_edge)
-    canopy_node_request_keyframe (self);
-}
-
-static void
-watch_edge (CanopyNode *self,
-            CanopyEdge *edge)
-{
-  g_signal_connect (edge, "video-started", G_CALLBACK (on_edge_video_started), self);
-  g_signal_connect (edge, "signal", G_CALLBACK (on_edge_signal), self);
-  g_signal_connect (edge, "message", G_CALLBACK (on_edge_message), self);
-  g_signal_connect (edge, "channel-open", G_CALLBACK (on_edge_channel_open), self);
-  g_signal_connect (edge, "gone", G_CALLBACK (on_edge_gone), self);
-}
-
-void
-canopy_node_close_edge (CanopyNode *self,
-            CanopyEdge *edge)
-{
-  g_signal_handlers_disconnect_by_data (edge, self);
-  g_object_set_data (G_OBJECT (edge), "canopy-node", NULL);
-  canopy_edge_close (edge);
-}
-
-void
-canopy_node_drop_child (CanopyNode *self,
-                        const char *id)
-{
-  CanopyChild *child = g_hash_table_lookup (self->children, id);
-
-  if (child == NULL)
-    return;
-  g_debug ("dropping child %s", id);
-  canopy_node_close_edge (self, child->edge);
-  for (guint i = 0; i < self->child_order->len; i++) {
-    if (g_str_equal (g_ptr_array_index (self->child_order, i), id)) {
-      g_ptr_array_remove_index (self->child_order, i);
-      break;
-    }
-  }
-  g_hash_table_remove (self->children, id);
-  canopy_node_recompose (self);
-}
-
-static void
-accept_child (CanopyNode *self,
-              const char *id,
-              const char *name,
-              guint       capacity)
-{
-  CanopyChild *child = g_new0 (CanopyChild, 1);
-
-  canopy_node_drop_child (self, id);
-  child->edge = canopy_edge_new_to_child (GST_BIN (self->pipeline), id, self->video_tee,
-                                          self->audio_tee, &self->ice);
-  child->name = g_strdup (name);
-  child->capacity = capacity;
-  watch_edge (self, child->edge);
-  g_hash_table_insert (self->children, g_strdup (id), child);
-  g_ptr_array_add (self->child_order, g_strdup (id));
-  canopy_node_notify_tree (self);
-}
-
-void
-canopy_node_lose_parent (CanopyNode *self,
-                         const char *why)
-{
-  if (self->parent_edge == NULL)
-    return;
-  g_message ("Lost parent %s: %s; finding a new one", self->parent_id, why);
-  canopy_node_close_edge (self, self->parent_edge);
-  g_clear_object (&self->parent_edge);
-  canopy_node_set_parent_id (self, NULL);
-  g_clear_object (&self->sent_subtree);
-  self->map_synced = FALSE;
-  self->joined_emitted = FALSE;
-  if (self->state == CANOPY_NODE_STATE_ENDED)
-    return;
-  canopy_node_set_state (self, CANOPY_NODE_STATE_REJOINING);
-  /* Our children stay: the whole subtree moves with us. The server forgets our old place. */
-  canopy_node_send_simple (self, "leave", NULL, NULL);
-  start_join (self);
-}
-
-/* --- signalling --- */
 
 static gboolean
 retry_join (gpointer user_data)
@@ -221,7 +48,7 @@ retry_join (gpointer user_data)
   CanopyNode *self = user_data;
 
   self->retry_id = 0;
-  start_join (self);
+  canopy_node_ask_to_join (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -234,8 +61,14 @@ schedule_join (CanopyNode *self)
   self->retry_id = g_timeout_add (delay, retry_join, self);
 }
 
-static void
-start_join (CanopyNode *self)
+/**
+ * canopy_node_ask_to_join:
+ * @self: a viewer
+ *
+ * Asks the host, through the server, for a place in the tree.
+ */
+void
+canopy_node_ask_to_join (CanopyNode *self)
 {
   g_autoptr (JsonObject) message = json_object_new ();
 
@@ -247,7 +80,7 @@ start_join (CanopyNode *self)
   json_object_set_string_member (message, "room", self->room_id);
   json_object_set_string_member (message, "name", self->name);
   json_object_set_int_member (message, "capacity", self->capacity);
-  canopy_node_signal_send (self, message);
+  canopy_node_server_send (self, message);
 }
 
 static void
@@ -263,33 +96,21 @@ create_room (CanopyNode *self)
   json_object_set_string_member (message, "name", self->name);
   json_object_set_boolean_member (message, "listed", self->listed);
   json_object_set_int_member (message, "k1", self->k1);
-  canopy_node_signal_send (self, message);
+  canopy_node_server_send (self, message);
 }
 
 void
 canopy_node_finish (CanopyNode      *self,
                     CanopyEndReason  reason)
 {
-  GHashTableIter iter;
-  gpointer value;
-
   if (self->state == CANOPY_NODE_STATE_ENDED)
     return;
   canopy_node_set_state (self, CANOPY_NODE_STATE_ENDED);
   g_clear_handle_id (&self->retry_id, g_source_remove);
-  g_clear_handle_id (&self->first_frame_id, g_source_remove);
   g_clear_handle_id (&self->room_update_id, g_source_remove);
-  g_hash_table_iter_init (&iter, self->children);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_signal_handlers_disconnect_by_data (((CanopyChild *) value)->edge, self);
-  g_hash_table_remove_all (self->children);
-  g_ptr_array_set_size (self->child_order, 0);
-  if (self->parent_edge != NULL) {
-    canopy_node_close_edge (self, self->parent_edge);
-    g_clear_object (&self->parent_edge);
-  }
-  if (self->source != NULL)
-    canopy_source_stop (self->source);
+  canopy_node_close_links (self);
+  if (self->media != NULL)
+    canopy_media_stop (self->media);
   if (self->client != NULL) {
     g_signal_handlers_disconnect_by_data (self->client, self);
     canopy_signal_client_close (self->client);
@@ -305,9 +126,9 @@ on_welcome (CanopyNode *self,
   const char *peer = NULL;
   JsonArray *servers = NULL;
 
-  if (!canopy_json_get_string (message, "peer", 32, TRUE, &peer, &error) ||
-      !canopy_text_is_id (peer, 32) ||
-      !canopy_json_get_array (message, "ice_servers", 32, FALSE, &servers, &error)) {
+  if (!canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, &error) ||
+      !canopy_text_is_id (peer, CANOPY_PEER_ID_CHARS) ||
+      !canopy_json_get_array (message, "ice_servers", CANOPY_ICE_SERVERS_MAX, FALSE, &servers, &error)) {
     canopy_node_emit_error (self, CANOPY_ERROR_BAD_MESSAGE, "The server sent a bad welcome");
     return;
   }
@@ -315,15 +136,14 @@ on_welcome (CanopyNode *self,
   g_clear_pointer (&self->ice_servers, json_array_unref);
   self->ice_servers = servers ? json_array_ref (servers) : NULL;
   self->ice.servers = self->ice_servers;
-  self->chat = canopy_chat_new (peer, 4096, 50);
+  g_clear_object (&self->room);
+  self->room = canopy_room_new (self->role == CANOPY_NODE_ROLE_HOST, peer, self->name,
+                                self->role == CANOPY_NODE_ROLE_HOST ? self->k1 : self->capacity);
   canopy_node_set_state (self, CANOPY_NODE_STATE_JOINING);
-  if (self->role == CANOPY_NODE_ROLE_HOST) {
-    self->room_map = canopy_node_map_new (peer, self->name, self->k1);
-    self->map_synced = TRUE;
+  if (self->role == CANOPY_NODE_ROLE_HOST)
     create_room (self);
-  } else {
-    start_join (self);
-  }
+  else
+    canopy_node_ask_to_join (self);
 }
 
 static void
@@ -333,10 +153,10 @@ on_room_created (CanopyNode *self,
   const char *room = NULL;
   const char *secret = NULL;
 
-  if (!canopy_json_get_string (message, "room", 16, TRUE, &room, NULL) ||
-      !canopy_text_is_id (room, 16) ||
-      !canopy_json_get_string (message, "secret", 64, TRUE, &secret, NULL) ||
-      !canopy_text_is_id (secret, 64))
+  if (!canopy_json_get_string (message, "room", CANOPY_ROOM_ID_CHARS, TRUE, &room, NULL) ||
+      !canopy_text_is_id (room, CANOPY_ROOM_ID_CHARS) ||
+      !canopy_json_get_string (message, "secret", CANOPY_SECRET_CHARS, TRUE, &secret, NULL) ||
+      !canopy_text_is_id (secret, CANOPY_SECRET_CHARS))
     return;
   g_free (self->secret);
   self->secret = g_strdup (secret);
@@ -354,10 +174,10 @@ on_join_request (CanopyNode *self,
   g_autoptr (JsonObject) place = NULL;
 
   if (self->role != CANOPY_NODE_ROLE_HOST ||
-      !canopy_json_get_string (message, "peer", 32, TRUE, &peer, NULL) ||
-      !canopy_text_is_id (peer, 32))
+      !canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL) ||
+      !canopy_text_is_id (peer, CANOPY_PEER_ID_CHARS))
     return;
-  parent = canopy_node_place (self, peer);
+  parent = canopy_room_place (self->room, peer, self->k1, self->k);
   if (parent == NULL) {
     g_message ("No free place for %s: the tree is full", peer);
     return;
@@ -366,7 +186,7 @@ on_join_request (CanopyNode *self,
   json_object_set_string_member (place, "type", "place");
   json_object_set_string_member (place, "peer", peer);
   json_object_set_string_member (place, "parent", parent);
-  canopy_node_signal_send (self, place);
+  canopy_node_server_send (self, place);
 }
 
 static void
@@ -376,28 +196,18 @@ on_placed (CanopyNode *self,
   const char *parent = NULL;
 
   if (self->role != CANOPY_NODE_ROLE_VIEWER ||
-      !canopy_json_get_string (message, "parent", 32, TRUE, &parent, NULL) ||
-      !canopy_text_is_id (parent, 32))
+      !canopy_json_get_string (message, "parent", CANOPY_PEER_ID_CHARS, TRUE, &parent, NULL) ||
+      !canopy_text_is_id (parent, CANOPY_PEER_ID_CHARS))
     return;
   /* Never under ourselves or our own subtree, whatever the host's map says. */
-  if (g_str_equal (parent, self->peer_id) ||
-      (self->sent_subtree != NULL && canopy_node_map_contains (self->sent_subtree, parent)) ||
-      g_hash_table_contains (self->children, parent)) {
+  if (canopy_room_in_own_subtree (self->room, parent) ||
+      canopy_node_find_child (self, parent) != NULL) {
     g_message ("Placed under %s, which is in our own subtree: asking again", parent);
-    canopy_node_send_simple (self, "leave", NULL, NULL);
+    canopy_node_server_say (self, "leave");
     schedule_join (self);
     return;
   }
-  if (self->parent_edge != NULL) {
-    canopy_node_close_edge (self, self->parent_edge);
-    g_clear_object (&self->parent_edge);
-  }
-  g_debug ("placed under %s", parent);
-  canopy_node_set_parent_id (self, parent);
-  self->parent_edge = canopy_edge_new_to_parent (GST_BIN (self->pipeline), parent,
-                                                 self->video_tee, self->audio_tee, &self->ice,
-                                                 self->latency_ms);
-  watch_edge (self, self->parent_edge);
+  canopy_node_set_parent (self, parent);
 }
 
 static void
@@ -410,25 +220,23 @@ on_attach (CanopyNode *self,
   guint limit = self->role == CANOPY_NODE_ROLE_HOST ? self->k1 : self->capacity;
   gboolean known = FALSE;
 
-  if (!canopy_json_get_string (message, "child", 32, TRUE, &child, NULL) ||
-      !canopy_text_is_id (child, 32) ||
-      !canopy_json_get_string (message, "name", 64, TRUE, &name, NULL) ||
-      !canopy_json_get_int (message, "capacity", 0, 32, TRUE, &capacity, NULL))
+  if (!canopy_json_get_string (message, "child", CANOPY_PEER_ID_CHARS, TRUE, &child, NULL) ||
+      !canopy_text_is_id (child, CANOPY_PEER_ID_CHARS) ||
+      !canopy_json_get_string (message, "name", CANOPY_NAME_CHARS, TRUE, &name, NULL) ||
+      !canopy_json_get_int (message, "capacity", 0, CANOPY_CAPACITY_MAX, TRUE, &capacity, NULL))
     return;
-  known = g_hash_table_contains (self->children, child);
+  known = canopy_node_find_child (self, child) != NULL;
   /* Refuse when full, or when the child is one of our ancestors (that would be a cycle). */
-  if ((!known && g_hash_table_size (self->children) >= limit) ||
-      g_str_equal (child, self->peer_id) || g_strcmp0 (child, self->parent_id) == 0 ||
-      (self->room_map != NULL && canopy_node_map_contains (self->room_map, self->peer_id) &&
-       canopy_node_map_is_ancestor (self->room_map, child, self->peer_id))) {
+  if ((!known && self->children->len >= limit) || g_str_equal (child, self->peer_id) ||
+      g_strcmp0 (child, self->parent_id) == 0 || canopy_room_is_ancestor (self->room, child)) {
     g_autoptr (JsonObject) refuse = json_object_new ();
 
     json_object_set_string_member (refuse, "type", "refuse");
     json_object_set_string_member (refuse, "child", child);
-    canopy_node_signal_send (self, refuse);
+    canopy_node_server_send (self, refuse);
     return;
   }
-  accept_child (self, child, name, (guint) capacity);
+  canopy_node_add_child (self, child, name, (guint) capacity);
 }
 
 static void
@@ -438,23 +246,20 @@ on_signal (CanopyNode *self,
   g_autoptr (GError) error = NULL;
   const char *from = NULL;
   JsonObject *data = NULL;
-  CanopyEdge *edge = NULL;
+  CanopyLink *link = NULL;
 
-  if (!canopy_json_get_string (message, "from", 32, TRUE, &from, NULL) ||
+  if (!canopy_json_get_string (message, "from", CANOPY_PEER_ID_CHARS, TRUE, &from, NULL) ||
       !canopy_json_get_object (message, "data", TRUE, &data, NULL))
     return;
-  if (self->parent_edge != NULL && g_strcmp0 (from, self->parent_id) == 0) {
-    edge = self->parent_edge;
-  } else {
-    CanopyChild *child = g_hash_table_lookup (self->children, from);
-
-    edge = child ? child->edge : NULL;
-  }
-  if (edge == NULL) {
+  if (self->parent != NULL && g_strcmp0 (from, self->parent_id) == 0)
+    link = self->parent;
+  else
+    link = canopy_node_find_child (self, from);
+  if (link == NULL) {
     g_debug ("signal from %s, who is not a neighbour", from);
     return;
   }
-  if (!canopy_edge_handle_signal (edge, data, &error))
+  if (!canopy_link_handle_signal (link, data, &error))
     g_message ("Bad signal from %s: %s", from, error->message);
 }
 
@@ -467,9 +272,9 @@ on_server_error (CanopyNode *self,
   const char *ref = NULL;
   CanopyError error_code;
 
-  canopy_json_get_string (message, "code", 64, FALSE, &code, NULL);
-  canopy_json_get_string (message, "message", 1000, FALSE, &text, NULL);
-  canopy_json_get_string (message, "ref", 32, FALSE, &ref, NULL);
+  canopy_json_get_string (message, "code", CANOPY_TYPE_CHARS * 2, FALSE, &code, NULL);
+  canopy_json_get_string (message, "message", CANOPY_ERROR_MESSAGE_CHARS, FALSE, &text, NULL);
+  canopy_json_get_string (message, "ref", CANOPY_TYPE_CHARS, FALSE, &ref, NULL);
   error_code = canopy_error_code_from_string (code);
   canopy_node_emit_error (self, error_code, text ? text : "The server reported an error");
   /* A room that is gone by the time we ask for a new parent has ended. */
@@ -512,8 +317,9 @@ on_client_message (CanopySignalClient *client,
   else if (g_str_equal (type, "peer-left")) {
     const char *peer = NULL;
 
-    if (canopy_json_get_string (message, "peer", 32, TRUE, &peer, NULL))
-      g_hash_table_remove (self->pending, peer);
+    if (canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL) &&
+        self->room != NULL)
+      canopy_room_forget_place (self->room, peer);
   } else if (g_str_equal (type, "room-closed"))
     canopy_node_finish (self, CANOPY_END_REASON_ROOM_CLOSED);
   else if (g_str_equal (type, "error"))

@@ -4,15 +4,14 @@
 #include "canopy-node-private.h"
 
 #include "canopy-enums.h"
-#include "canopy-error.h"
 #include "canopy-json.h"
 #include "canopy-webrtc.h"
 
 /*
  * A peer of a room: the host (encodes and is the tree's root) or a viewer (receives from its
- * parent and forwards, without decoding, to its children). One GstPipeline per node: the
- * video and audio RTP enter two tees (from the encoder, or from the parent's webrtcbin) and
- * leave through one webrtcbin per child and, on viewers, a local decode branch.
+ * parent and forwards, without decoding, to its children). The node is the coordinator: its
+ * media pipeline is a CanopyMedia, each tree link a CanopyLink, the map, chat and placement a
+ * CanopyRoom. This file holds the object, its properties, signals and public API.
  */
 
 G_DEFINE_FINAL_TYPE (CanopyNode, canopy_node, G_TYPE_OBJECT)
@@ -106,33 +105,11 @@ canopy_node_emit_error (CanopyNode  *self,
   g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
 }
 
-void
-canopy_node_apply_volume (CanopyNode *self)
+static void
+apply_volume (CanopyNode *self)
 {
-  if (self->volume_element != NULL)
-    g_object_set (self->volume_element, "volume", self->volume, "mute", self->muted, NULL);
-}
-
-void
-canopy_node_signal_send (CanopyNode *self,
-                         JsonObject *message)
-{
-  if (self->client != NULL)
-    canopy_signal_client_send (self->client, message);
-}
-
-void
-canopy_node_send_simple (CanopyNode *self,
-             const char *type,
-             const char *member,
-             const char *value)
-{
-  g_autoptr (JsonObject) message = json_object_new ();
-
-  json_object_set_string_member (message, "type", type);
-  if (member != NULL)
-    json_object_set_string_member (message, member, value);
-  canopy_node_signal_send (self, message);
+  if (self->media != NULL)
+    canopy_media_set_volume (self->media, self->volume, self->muted);
 }
 
 void
@@ -198,8 +175,9 @@ send_room_update (gpointer user_data)
   json_object_set_string_member (message, "room", self->room_id);
   json_object_set_string_member (message, "secret", self->secret);
   json_object_set_int_member (message, "viewers", canopy_node_get_viewers (self));
-  json_object_set_int_member (message, "depth", canopy_node_map_get_height (self->room_map));
-  canopy_node_signal_send (self, message);
+  json_object_set_int_member (message, "depth",
+                              canopy_node_map_get_height (canopy_room_get_map (self->room)));
+  canopy_node_server_send (self, message);
   return G_SOURCE_REMOVE;
 }
 
@@ -224,36 +202,29 @@ on_stats_tick (gpointer user_data)
 {
   CanopyNode *self = user_data;
 
-  g_mutex_lock (&self->stats_lock);
-  self->measured_kbps = (self->bytes - self->last_bytes) * 8.0 / 1000.0;
-  self->last_bytes = self->bytes;
-  if (self->latency_n > 0)
-    self->measured_latency_ms = self->latency_sum_ms / self->latency_n;
-  self->latency_sum_ms = 0;
-  self->latency_n = 0;
-  g_mutex_unlock (&self->stats_lock);
-  g_hash_table_remove_all (self->chat_counts);
-  g_hash_table_remove_all (self->ctrl_counts);
+  canopy_media_tick (self->media);
+  canopy_node_tick_links (self);
   g_signal_emit (self, signals[SIGNAL_STATS], 0);
-  canopy_node_send_ping (self);
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-on_first_frame_check (gpointer user_data)
+static void
+on_media_first_frame (CanopyMedia *media,
+                      CanopyNode  *self)
 {
-  CanopyNode *self = user_data;
-  gint64 first;
+  gint64 first = canopy_media_get_first_frame_us (media);
 
-  g_mutex_lock (&self->stats_lock);
-  first = self->first_frame_us;
-  g_mutex_unlock (&self->stats_lock);
-  if (first == 0 || self->join_started == 0)
-    return G_SOURCE_CONTINUE;
-  self->first_frame_id = 0;
-  g_signal_emit (self, signals[SIGNAL_FIRST_FRAME], 0,
-                 (first - self->join_started) / 1000.0);
-  return G_SOURCE_REMOVE;
+  if (self->role != CANOPY_NODE_ROLE_VIEWER || self->join_started == 0)
+    return;
+  g_signal_emit (self, signals[SIGNAL_FIRST_FRAME], 0, (first - self->join_started) / 1000.0);
+}
+
+static void
+on_media_error (CanopyMedia  *media,
+                const GError *error,
+                CanopyNode   *self)
+{
+  canopy_node_emit_error (self, CANOPY_ERROR_MEDIA, error->message);
 }
 
 /* --- GObject --- */
@@ -478,38 +449,24 @@ canopy_node_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->stats_id, g_source_remove);
-  g_clear_handle_id (&self->first_frame_id, g_source_remove);
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->room_update_id, g_source_remove);
   g_clear_handle_id (&self->leave_id, g_source_remove);
   if (self->children != NULL)
-    g_hash_table_remove_all (self->children);
-  if (self->parent_edge != NULL) {
-    canopy_node_close_edge (self, self->parent_edge);
-    g_clear_object (&self->parent_edge);
-  }
+    canopy_node_close_links (self);
   if (self->client != NULL) {
     g_signal_handlers_disconnect_by_data (self->client, self);
     canopy_signal_client_close (self->client);
     g_clear_object (&self->client);
   }
-  g_clear_object (&self->source);
-  gst_clear_object (&self->volume_element);
-  if (self->pipeline != NULL) {
-    g_autoptr (GstBus) bus = gst_element_get_bus (self->pipeline);
-
-    gst_bus_remove_watch (bus);
-    gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  if (self->media != NULL) {
+    g_signal_handlers_disconnect_by_data (self->media, self);
+    g_clear_object (&self->media);
   }
-  gst_clear_object (&self->video_tee);
-  gst_clear_object (&self->audio_tee);
-  gst_clear_object (&self->pipeline);
   gst_clear_object (&self->video_sink);
   gst_clear_object (&self->audio_sink);
   gst_clear_object (&self->preview_sink);
-  g_clear_object (&self->room_map);
-  g_clear_object (&self->sent_subtree);
-  g_clear_object (&self->chat);
+  g_clear_object (&self->room);
   g_clear_pointer (&self->keyframe_throttle, canopy_throttle_free);
   G_OBJECT_CLASS (canopy_node_parent_class)->dispose (object);
 }
@@ -519,11 +476,7 @@ canopy_node_finalize (GObject *object)
 {
   CanopyNode *self = CANOPY_NODE (object);
 
-  g_clear_pointer (&self->children, g_hash_table_unref);
-  g_clear_pointer (&self->child_order, g_ptr_array_unref);
-  g_clear_pointer (&self->pending, g_hash_table_unref);
-  g_clear_pointer (&self->chat_counts, g_hash_table_unref);
-  g_clear_pointer (&self->ctrl_counts, g_hash_table_unref);
+  g_clear_pointer (&self->children, g_ptr_array_unref);
   g_clear_pointer (&self->ice_servers, json_array_unref);
   g_strfreev (self->ice_addresses);
   g_free (self->server_url);
@@ -537,7 +490,6 @@ canopy_node_finalize (GObject *object)
   g_free (self->secret);
   g_free (self->parent_id);
   g_clear_error (&self->last_error);
-  g_mutex_clear (&self->stats_lock);
   G_OBJECT_CLASS (canopy_node_parent_class)->finalize (object);
 }
 
@@ -694,12 +646,7 @@ canopy_node_init (CanopyNode *self)
   self->latency_ms = CANOPY_DEFAULT_LATENCY_MS;
   self->depth = -1;
   self->volume = 1.0;
-  self->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, canopy_node_child_free);
-  self->child_order = g_ptr_array_new_with_free_func (g_free);
-  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, canopy_node_pending_free);
-  self->chat_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->ctrl_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_mutex_init (&self->stats_lock);
+  self->children = g_ptr_array_new_with_free_func (g_object_unref);
   self->keyframe_throttle = canopy_throttle_new (CANOPY_KEYFRAME_MIN_INTERVAL_MS,
                                                  canopy_node_request_keyframe, self, NULL);
 }
@@ -731,6 +678,7 @@ void
 canopy_node_start (CanopyNode *self)
 {
   g_autoptr (GError) error = NULL;
+  gboolean started;
 
   g_return_if_fail (CANOPY_IS_NODE (self));
   g_return_if_fail (self->state == CANOPY_NODE_STATE_IDLE);
@@ -741,7 +689,21 @@ canopy_node_start (CanopyNode *self)
     return;
   }
   canopy_webrtc_prepare ();
-  if (!canopy_node_build_pipeline (self, &error)) {
+  self->media = canopy_media_new ();
+  g_signal_connect (self->media, "first-frame", G_CALLBACK (on_media_first_frame), self);
+  g_signal_connect (self->media, "error", G_CALLBACK (on_media_error), self);
+  apply_volume (self);
+  if (self->role == CANOPY_NODE_ROLE_HOST) {
+    g_autoptr (CanopySource) source = canopy_source_new (self->codec, self->width, self->height,
+                                                         self->fps, self->bitrate_kbps);
+
+    started = canopy_media_start_source (self->media, source, self->source_spec,
+                                         self->preview_sink, &error);
+  } else {
+    started = canopy_media_start_playback (self->media, self->decode, self->video_sink,
+                                           self->audio_sink, &error);
+  }
+  if (!started) {
     canopy_node_emit_error (self, CANOPY_ERROR_MEDIA, error->message);
     canopy_node_set_state (self, CANOPY_NODE_STATE_FAILED);
     return;
@@ -759,8 +721,6 @@ canopy_node_start (CanopyNode *self)
   canopy_node_set_state (self, CANOPY_NODE_STATE_CONNECTING);
   canopy_node_connect_server (self);
   self->stats_id = g_timeout_add_seconds (1, on_stats_tick, self);
-  if (self->role == CANOPY_NODE_ROLE_VIEWER)
-    self->first_frame_id = g_timeout_add (20, on_first_frame_check, self);
 }
 
 static gboolean
@@ -783,28 +743,20 @@ finish_leave (gpointer user_data)
 void
 canopy_node_leave (CanopyNode *self)
 {
-  GHashTableIter iter;
-  gpointer value;
-
   g_return_if_fail (CANOPY_IS_NODE (self));
 
   if (self->state == CANOPY_NODE_STATE_ENDED || self->leave_id != 0)
     return;
-  if (self->parent_edge != NULL)
-    canopy_node_send_bye (self, self->parent_edge, "leaving");
-  g_hash_table_iter_init (&iter, self->children);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    canopy_node_send_bye (self, ((CanopyChild *) value)->edge,
-                          self->role == CANOPY_NODE_ROLE_HOST ? "room-closed" : "leaving");
+  canopy_node_say_goodbye (self);
   if (self->role == CANOPY_NODE_ROLE_HOST && self->room_id != NULL && self->secret != NULL) {
     g_autoptr (JsonObject) close = json_object_new ();
 
     json_object_set_string_member (close, "type", "close-room");
     json_object_set_string_member (close, "room", self->room_id);
     json_object_set_string_member (close, "secret", self->secret);
-    canopy_node_signal_send (self, close);
+    canopy_node_server_send (self, close);
   }
-  canopy_node_send_simple (self, "leave", NULL, NULL);
+  canopy_node_server_say (self, "leave");
   /* Give the goodbyes a moment on the wire before the channels close. */
   self->leave_id = g_timeout_add (150, finish_leave, self);
 }
@@ -826,11 +778,11 @@ canopy_node_send_chat (CanopyNode *self,
 
   g_return_val_if_fail (CANOPY_IS_NODE (self), FALSE);
 
-  if (self->chat == NULL || self->state == CANOPY_NODE_STATE_ENDED) {
+  if (self->room == NULL || self->state == CANOPY_NODE_STATE_ENDED) {
     g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_NOT_IN_ROOM, "Not in a room");
     return FALSE;
   }
-  message = canopy_chat_compose (self->chat, self->name, text, error);
+  message = canopy_chat_compose (canopy_room_get_chat (self->room), self->name, text, error);
   if (message == NULL)
     return FALSE;
   canopy_node_emit_chat (self, message);
@@ -855,11 +807,11 @@ canopy_node_set_source (CanopyNode *self,
 {
   g_return_val_if_fail (CANOPY_IS_NODE (self), FALSE);
 
-  if (self->source == NULL) {
+  if (self->media == NULL) {
     set_string (self, &self->source_spec, spec, PROP_SOURCE);
     return TRUE;
   }
-  if (!canopy_source_set_input (self->source, spec, error))
+  if (!canopy_media_set_input (self->media, spec, error))
     return FALSE;
   set_string (self, &self->source_spec, spec, PROP_SOURCE);
   return TRUE;
@@ -913,7 +865,7 @@ guint
 canopy_node_get_n_children (CanopyNode *self)
 {
   g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
-  return g_hash_table_size (self->children);
+  return self->children->len;
 }
 
 /**
@@ -926,9 +878,9 @@ guint
 canopy_node_get_viewers (CanopyNode *self)
 {
   g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
-  if (self->room_map == NULL)
+  if (self->room == NULL || canopy_room_get_map (self->room) == NULL)
     return 0;
-  return canopy_node_map_get_size (self->room_map) - 1;
+  return canopy_node_map_get_size (canopy_room_get_map (self->room)) - 1;
 }
 
 /**
@@ -941,44 +893,34 @@ CanopyNodeMap *
 canopy_node_get_map (CanopyNode *self)
 {
   g_return_val_if_fail (CANOPY_IS_NODE (self), NULL);
-  return self->room_map;
+  return self->room != NULL ? canopy_room_get_map (self->room) : NULL;
 }
 
 guint64
 canopy_node_get_frames (CanopyNode *self)
 {
-  guint64 frames;
-
   g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
-  g_mutex_lock (&self->stats_lock);
-  frames = self->decode && self->role == CANOPY_NODE_ROLE_VIEWER ? self->frames
-                                                                 : self->rtp_frames;
-  g_mutex_unlock (&self->stats_lock);
-  return frames;
+  return self->media != NULL ? canopy_media_get_frames (self->media) : 0;
 }
 
 guint64
 canopy_node_get_bytes (CanopyNode *self)
 {
-  guint64 bytes;
-
   g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
-  g_mutex_lock (&self->stats_lock);
-  bytes = self->bytes;
-  g_mutex_unlock (&self->stats_lock);
-  return bytes;
+  return self->media != NULL ? canopy_media_get_bytes (self->media) : 0;
 }
 
+/**
+ * canopy_node_get_rtt_ms:
+ * @self: a viewer
+ *
+ * Returns: the round trip to the parent over the data channel (0 without a parent)
+ */
 double
 canopy_node_get_rtt_ms (CanopyNode *self)
 {
-  double rtt;
-
   g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
-  g_mutex_lock (&self->stats_lock);
-  rtt = self->rtt_ms;
-  g_mutex_unlock (&self->stats_lock);
-  return rtt;
+  return self->parent != NULL ? canopy_link_get_rtt_ms (self->parent) : 0;
 }
 
 /**
@@ -991,25 +933,15 @@ canopy_node_get_rtt_ms (CanopyNode *self)
 double
 canopy_node_get_latency_ms (CanopyNode *self)
 {
-  double latency;
-
   g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
-  g_mutex_lock (&self->stats_lock);
-  latency = self->measured_latency_ms;
-  g_mutex_unlock (&self->stats_lock);
-  return latency;
+  return self->media != NULL ? canopy_media_get_latency_ms (self->media) : 0;
 }
 
 double
 canopy_node_get_bitrate_kbps (CanopyNode *self)
 {
-  double rate;
-
   g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
-  g_mutex_lock (&self->stats_lock);
-  rate = self->measured_kbps;
-  g_mutex_unlock (&self->stats_lock);
-  return rate;
+  return self->media != NULL ? canopy_media_get_bitrate_kbps (self->media) : 0;
 }
 
 /**
@@ -1053,7 +985,7 @@ canopy_node_set_volume (CanopyNode *self,
   if (self->volume == volume)
     return;
   self->volume = volume;
-  canopy_node_apply_volume (self);
+  apply_volume (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VOLUME]);
 }
 
@@ -1074,7 +1006,7 @@ canopy_node_set_muted (CanopyNode *self,
   if (self->muted == muted)
     return;
   self->muted = muted;
-  canopy_node_apply_volume (self);
+  apply_volume (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MUTED]);
 }
 

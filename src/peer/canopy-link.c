@@ -1,0 +1,651 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopyLink"
+
+#include "canopy-link.h"
+
+#include "canopy-edge.h"
+#include "canopy-error.h"
+#include "canopy-json.h"
+
+/*
+ * One tree link: the edge (a webrtcbin) to a parent or a child, and the tree protocol spoken on
+ * its data channels. Everything the neighbour sends is untrusted: counted against the flood
+ * limits before parsing, parsed with limits, checked against what this kind of link may say,
+ * and only then handed to the node as a signal. A child link also keeps what the child reported
+ * about its subtree. Runs on the main context only (the edge posts to it).
+ */
+
+struct _CanopyLink {
+  GObject parent_instance;
+
+  CanopyLinkKind kind;
+  CanopyEdge *edge;
+  char *peer_id;
+
+  /* a child's */
+  char *name;
+  guint capacity;
+  CanopyNodeMap *subtree;
+  guint64 subtree_seq;
+  gboolean map_sent;
+
+  /* a parent's */
+  double rtt_ms;
+
+  /* messages this second, for the flood limits */
+  guint ctrl_count;
+  guint chat_count;
+};
+
+G_DEFINE_FINAL_TYPE (CanopyLink, canopy_link, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_SIGNAL,
+  SIGNAL_OPEN,
+  SIGNAL_GONE,
+  SIGNAL_VIDEO_STARTED,
+  SIGNAL_CHAT,
+  SIGNAL_BYE,
+  SIGNAL_REQUEST,
+  SIGNAL_MAP,
+  SIGNAL_SUBTREE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static gboolean
+over_limit (CanopyLink *self,
+            guint      *count,
+            guint       limit,
+            const char *what)
+{
+  if (++*count == limit + 1)
+    g_message ("%s sends more than %u %s messages a second: dropping the rest", self->peer_id,
+               limit, what);
+  return *count > limit;
+}
+
+/* --- from the edge --- */
+
+static void
+on_edge_signal (CanopyEdge *edge,
+                JsonObject *data,
+                gpointer    user_data)
+{
+  g_signal_emit (user_data, signals[SIGNAL_SIGNAL], 0, data);
+}
+
+static void
+on_edge_channel_open (CanopyEdge *edge,
+                      const char *label,
+                      gpointer    user_data)
+{
+  g_signal_emit (user_data, signals[SIGNAL_OPEN], 0, label);
+}
+
+static void
+on_edge_gone (CanopyEdge *edge,
+              gpointer    user_data)
+{
+  CanopyLink *self = g_object_ref (user_data);
+
+  /* The node drops the link in its handler: keep it alive until the emission is over. */
+  g_signal_emit (self, signals[SIGNAL_GONE], 0);
+  g_object_unref (self);
+}
+
+static void
+on_edge_video_started (CanopyEdge *edge,
+                       gpointer    user_data)
+{
+  g_signal_emit (user_data, signals[SIGNAL_VIDEO_STARTED], 0);
+}
+
+static void
+send_ctrl (CanopyLink *self,
+           JsonObject *message)
+{
+  g_autofree char *text = canopy_json_to_string (message);
+
+  canopy_edge_send (self->edge, CANOPY_EDGE_CTRL, text);
+}
+
+static void
+handle_subtree (CanopyLink *self,
+                JsonObject *message)
+{
+  g_autoptr (GError) error = NULL;
+  JsonObject *full = NULL;
+  JsonArray *ops = NULL;
+  gint64 seq = 0;
+
+  if (!canopy_json_get_int (message, "seq", 1, G_MAXINT64, TRUE, &seq, &error) ||
+      !canopy_json_get_object (message, "full", FALSE, &full, &error) ||
+      !canopy_json_get_array (message, "ops", CANOPY_MAP_OPS_MAX, FALSE, &ops, &error))
+    goto bad;
+
+  if (full != NULL) {
+    g_autoptr (CanopyNodeMap) map = canopy_node_map_new_from_json (full, CANOPY_TREE_NODES_MAX,
+                                                                   &error);
+
+    if (map == NULL)
+      goto bad;
+    if (g_strcmp0 (canopy_node_map_get_root (map), self->peer_id) != 0) {
+      g_set_error (&error, CANOPY_ERROR, CANOPY_ERROR_FORBIDDEN, "subtree root is not the sender");
+      goto bad;
+    }
+    g_set_object (&self->subtree, map);
+  } else if (ops != NULL) {
+    if (self->subtree == NULL || (guint64) seq != self->subtree_seq + 1) {
+      g_set_error (&error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "subtree ops out of sequence");
+      goto bad;
+    }
+    /* apply is all-or-nothing: a failed batch leaves the subtree as it was. */
+    if (!canopy_node_map_apply (self->subtree, ops, CANOPY_TREE_NODES_MAX, &error))
+      goto bad;
+  } else {
+    g_set_error (&error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "subtree needs full or ops");
+    goto bad;
+  }
+  self->subtree_seq = (guint64) seq;
+  g_signal_emit (self, signals[SIGNAL_SUBTREE_CHANGED], 0);
+  return;
+
+bad:
+  g_message ("Bad subtree from %s: %s", self->peer_id, error->message);
+  /* Ask for the whole subtree again rather than trusting a partial one. */
+  canopy_link_send_request (self, "subtree-sync");
+}
+
+static void
+handle_ping (CanopyLink *self,
+             JsonObject *message,
+             gboolean    pong)
+{
+  gint64 t = 0;
+
+  if (!canopy_json_get_int (message, "t", 0, G_MAXINT64, TRUE, &t, NULL))
+    return;
+  if (pong) {
+    gint64 now = g_get_monotonic_time ();
+
+    if (t <= now && self->kind == CANOPY_LINK_TO_PARENT)
+      self->rtt_ms = (now - t) / 1000.0;
+  } else {
+    g_autoptr (JsonObject) reply = json_object_new ();
+
+    json_object_set_string_member (reply, "type", "pong");
+    json_object_set_int_member (reply, "t", t);
+    send_ctrl (self, reply);
+  }
+}
+
+/* What each side may ask of the other. */
+static gboolean
+is_request (CanopyLink *self,
+            const char *type)
+{
+  if (self->kind == CANOPY_LINK_TO_CHILD)
+    return g_str_equal (type, "keyframe") || g_str_equal (type, "map-sync");
+  return g_str_equal (type, "subtree-sync");
+}
+
+static void
+handle_ctrl (CanopyLink *self,
+             const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) message = NULL;
+  const char *type;
+
+  /* Counted before parsing: a flood costs as little as possible. */
+  if (over_limit (self, &self->ctrl_count, CANOPY_CTRL_PER_SECOND, "control"))
+    return;
+  message = canopy_json_parse_object (text, -1, CANOPY_CTRL_BYTES, &error);
+  if (message == NULL || (type = canopy_json_get_type (message, &error)) == NULL) {
+    g_message ("Bad control message from %s: %s", self->peer_id, error->message);
+    return;
+  }
+  if (g_str_equal (type, "ping") || g_str_equal (type, "pong")) {
+    handle_ping (self, message, g_str_equal (type, "pong"));
+  } else if (g_str_equal (type, "bye")) {
+    const char *reason = NULL;
+
+    canopy_json_get_string (message, "reason", CANOPY_TYPE_CHARS, FALSE, &reason, NULL);
+    g_signal_emit (self, signals[SIGNAL_BYE], 0, reason ? reason : "");
+  } else if (g_str_equal (type, "subtree") && self->kind == CANOPY_LINK_TO_CHILD) {
+    handle_subtree (self, message);
+  } else if (g_str_equal (type, "map") && self->kind == CANOPY_LINK_TO_PARENT) {
+    g_signal_emit (self, signals[SIGNAL_MAP], 0, message, text);
+  } else if (is_request (self, type)) {
+    g_signal_emit (self, signals[SIGNAL_REQUEST], 0, type);
+  } else {
+    g_message ("Ignoring control message \"%s\" from %s", type, self->peer_id);
+  }
+}
+
+static void
+handle_chat (CanopyLink *self,
+             const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) json = NULL;
+  g_autoptr (CanopyChatMessage) message = NULL;
+
+  if (over_limit (self, &self->chat_count, CANOPY_CHAT_PER_SECOND, "chat"))
+    return;
+  json = canopy_json_parse_object (text, -1, CANOPY_CHAT_BYTES, &error);
+  if (json == NULL || (message = canopy_chat_message_new_from_json (json, &error)) == NULL) {
+    g_message ("Bad chat from %s: %s", self->peer_id, error->message);
+    return;
+  }
+  g_signal_emit (self, signals[SIGNAL_CHAT], 0, message);
+}
+
+static void
+on_edge_message (CanopyEdge *edge,
+                 const char *label,
+                 const char *text,
+                 gpointer    user_data)
+{
+  CanopyLink *self = g_object_ref (user_data);
+
+  /* A bye may make the node drop this link while it is handled. */
+  if (g_str_equal (label, CANOPY_EDGE_CTRL))
+    handle_ctrl (self, text);
+  else
+    handle_chat (self, text);
+  g_object_unref (self);
+}
+
+/* --- GObject --- */
+
+static void
+canopy_link_dispose (GObject *object)
+{
+  CanopyLink *self = CANOPY_LINK (object);
+
+  if (self->edge != NULL) {
+    canopy_link_close (self);
+    g_clear_object (&self->edge);
+  }
+  g_clear_object (&self->subtree);
+  G_OBJECT_CLASS (canopy_link_parent_class)->dispose (object);
+}
+
+static void
+canopy_link_finalize (GObject *object)
+{
+  CanopyLink *self = CANOPY_LINK (object);
+
+  g_free (self->peer_id);
+  g_free (self->name);
+  G_OBJECT_CLASS (canopy_link_parent_class)->finalize (object);
+}
+
+static void
+canopy_link_class_init (CanopyLinkClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GType type = G_TYPE_FROM_CLASS (klass);
+
+  object_class->dispose = canopy_link_dispose;
+  object_class->finalize = canopy_link_finalize;
+
+  /**
+   * CanopyLink::signal:
+   * @data: a description or candidate to send to the neighbour through the server
+   */
+  signals[SIGNAL_SIGNAL] = g_signal_new ("signal", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                         G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
+  /**
+   * CanopyLink::open:
+   * @label: "ctrl" or "chat": that data channel opened
+   */
+  signals[SIGNAL_OPEN] = g_signal_new ("open", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * CanopyLink::gone:
+   * The connection failed or the neighbour closed it.
+   */
+  signals[SIGNAL_GONE] = g_signal_new ("gone", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 0);
+  /**
+   * CanopyLink::video-started:
+   * The parent's video reached the node's tee.
+   */
+  signals[SIGNAL_VIDEO_STARTED] = g_signal_new ("video-started", type, G_SIGNAL_RUN_LAST, 0,
+                                                NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * CanopyLink::chat:
+   * @message: a well-formed chat message, not yet checked against the tree
+   */
+  signals[SIGNAL_CHAT] = g_signal_new ("chat", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 1,
+                                       CANOPY_TYPE_CHAT_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * CanopyLink::bye:
+   * @reason: what the neighbour said ("leaving", "room-closed", or anything)
+   */
+  signals[SIGNAL_BYE] = g_signal_new ("bye", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                      G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * CanopyLink::request:
+   * @type: "keyframe" or "map-sync" from a child, "subtree-sync" from the parent
+   */
+  signals[SIGNAL_REQUEST] = g_signal_new ("request", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                          NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * CanopyLink::map:
+   * @message: a `map` message from the parent, parsed but not yet checked
+   * @text: the same as it came, to pass on unchanged
+   */
+  signals[SIGNAL_MAP] = g_signal_new ("map", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                      G_TYPE_NONE, 2, JSON_TYPE_OBJECT, G_TYPE_STRING);
+  /**
+   * CanopyLink::subtree-changed:
+   * A child's report of its subtree was applied: read it with canopy_link_get_subtree().
+   */
+  signals[SIGNAL_SUBTREE_CHANGED] = g_signal_new ("subtree-changed", type, G_SIGNAL_RUN_LAST, 0,
+                                                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+canopy_link_init (CanopyLink *self)
+{
+}
+
+static CanopyLink *
+link_new (CanopyLinkKind kind,
+          const char    *peer_id,
+          CanopyEdge    *edge)
+{
+  CanopyLink *self = g_object_new (CANOPY_TYPE_LINK, NULL);
+
+  self->kind = kind;
+  self->peer_id = g_strdup (peer_id);
+  self->edge = edge;
+  g_signal_connect (edge, "signal", G_CALLBACK (on_edge_signal), self);
+  g_signal_connect (edge, "channel-open", G_CALLBACK (on_edge_channel_open), self);
+  g_signal_connect (edge, "message", G_CALLBACK (on_edge_message), self);
+  g_signal_connect (edge, "gone", G_CALLBACK (on_edge_gone), self);
+  g_signal_connect (edge, "video-started", G_CALLBACK (on_edge_video_started), self);
+  return self;
+}
+
+/**
+ * canopy_link_new_to_child:
+ * @media: the node's media
+ * @peer_id: the child
+ * @name: the child's display name, as the server gave it
+ * @capacity: how many children the child takes
+ * @ice: (nullable): ICE configuration
+ *
+ * Starts forwarding to a child; this side offers. Connect to #CanopyLink::signal at once.
+ *
+ * Returns: (transfer full): the link
+ */
+CanopyLink *
+canopy_link_new_to_child (CanopyMedia           *media,
+                          const char            *peer_id,
+                          const char            *name,
+                          guint                  capacity,
+                          const CanopyIceConfig *ice)
+{
+  CanopyLink *self;
+
+  g_return_val_if_fail (CANOPY_IS_MEDIA (media), NULL);
+
+  self = link_new (CANOPY_LINK_TO_CHILD, peer_id,
+                   canopy_edge_new_to_child (canopy_media_get_bin (media), peer_id,
+                                             canopy_media_get_video_tee (media),
+                                             canopy_media_get_audio_tee (media), ice));
+  self->name = g_strdup (name);
+  self->capacity = capacity;
+  return self;
+}
+
+/**
+ * canopy_link_new_to_parent:
+ * @media: the node's media
+ * @peer_id: the parent
+ * @ice: (nullable): ICE configuration
+ * @latency_ms: jitterbuffer latency
+ *
+ * Returns: (transfer full): a link waiting for the parent's offer
+ */
+CanopyLink *
+canopy_link_new_to_parent (CanopyMedia           *media,
+                           const char            *peer_id,
+                           const CanopyIceConfig *ice,
+                           guint                  latency_ms)
+{
+  g_return_val_if_fail (CANOPY_IS_MEDIA (media), NULL);
+
+  return link_new (CANOPY_LINK_TO_PARENT, peer_id,
+                   canopy_edge_new_to_parent (canopy_media_get_bin (media), peer_id,
+                                              canopy_media_get_video_tee (media),
+                                              canopy_media_get_audio_tee (media), ice,
+                                              latency_ms));
+}
+
+CanopyLinkKind
+canopy_link_get_kind (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), CANOPY_LINK_TO_CHILD);
+  return self->kind;
+}
+
+const char *
+canopy_link_get_peer_id (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), NULL);
+  return self->peer_id;
+}
+
+const char *
+canopy_link_get_name (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), NULL);
+  return self->name;
+}
+
+guint
+canopy_link_get_capacity (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), 0);
+  return self->capacity;
+}
+
+/**
+ * canopy_link_get_subtree:
+ * @self: a child link
+ *
+ * Returns: (transfer none) (nullable): the child's subtree as it last reported it
+ */
+CanopyNodeMap *
+canopy_link_get_subtree (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), NULL);
+  return self->subtree;
+}
+
+/**
+ * canopy_link_get_map_sent:
+ * @self: a child link
+ *
+ * Returns: whether the child has a full room map, so changes can go as ops
+ */
+gboolean
+canopy_link_get_map_sent (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), FALSE);
+  return self->map_sent;
+}
+
+void
+canopy_link_set_map_sent (CanopyLink *self,
+                          gboolean    sent)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+  self->map_sent = sent;
+}
+
+/**
+ * canopy_link_get_rtt_ms:
+ * @self: a parent link
+ *
+ * Returns: the last round trip of a ping over the `ctrl` channel (0 before the first)
+ */
+double
+canopy_link_get_rtt_ms (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), 0);
+  return self->rtt_ms;
+}
+
+/**
+ * canopy_link_is_open:
+ * @self: a link
+ *
+ * Returns: whether its `ctrl` channel is open
+ */
+gboolean
+canopy_link_is_open (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), FALSE);
+  return self->edge != NULL && canopy_edge_is_open (self->edge, CANOPY_EDGE_CTRL);
+}
+
+/**
+ * canopy_link_handle_signal:
+ * @self: a link
+ * @data: the untrusted `data` of a `signal` message from this link's neighbour
+ * @error: return location for a #CanopyError
+ *
+ * Returns: %FALSE with @error set when @data is not a valid description or candidate
+ */
+gboolean
+canopy_link_handle_signal (CanopyLink *self,
+                           JsonObject *data,
+                           GError    **error)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), FALSE);
+  return canopy_edge_handle_signal (self->edge, data, error);
+}
+
+/**
+ * canopy_link_send:
+ * @self: a link
+ * @message: a control message
+ *
+ * Sends @message on the `ctrl` channel, or keeps it until the channel opens.
+ */
+void
+canopy_link_send (CanopyLink *self,
+                  JsonObject *message)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+  send_ctrl (self, message);
+}
+
+/**
+ * canopy_link_send_text:
+ * @self: a link
+ * @text: a control message as text (a map passed on unchanged)
+ */
+void
+canopy_link_send_text (CanopyLink *self,
+                       const char *text)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+  canopy_edge_send (self->edge, CANOPY_EDGE_CTRL, text);
+}
+
+/**
+ * canopy_link_send_chat:
+ * @self: a link
+ * @text: a chat message as text
+ */
+void
+canopy_link_send_chat (CanopyLink *self,
+                       const char *text)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+  canopy_edge_send (self->edge, CANOPY_EDGE_CHAT, text);
+}
+
+/**
+ * canopy_link_send_request:
+ * @self: a link
+ * @type: "keyframe" or "map-sync" (to the parent), "subtree-sync" (to a child)
+ */
+void
+canopy_link_send_request (CanopyLink *self,
+                          const char *type)
+{
+  g_autoptr (JsonObject) request = json_object_new ();
+
+  g_return_if_fail (CANOPY_IS_LINK (self));
+
+  json_object_set_string_member (request, "type", type);
+  send_ctrl (self, request);
+}
+
+/**
+ * canopy_link_send_bye:
+ * @self: a link
+ * @reason: "leaving" or "room-closed"
+ */
+void
+canopy_link_send_bye (CanopyLink *self,
+                      const char *reason)
+{
+  g_autoptr (JsonObject) bye = json_object_new ();
+
+  g_return_if_fail (CANOPY_IS_LINK (self));
+
+  json_object_set_string_member (bye, "type", "bye");
+  json_object_set_string_member (bye, "reason", reason);
+  send_ctrl (self, bye);
+}
+
+/**
+ * canopy_link_tick:
+ * @self: a link
+ *
+ * Once a second: starts a new flood-limit window and, toward the parent, sends a ping.
+ */
+void
+canopy_link_tick (CanopyLink *self)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+
+  self->ctrl_count = 0;
+  self->chat_count = 0;
+  if (self->kind == CANOPY_LINK_TO_PARENT && canopy_link_is_open (self)) {
+    g_autoptr (JsonObject) ping = json_object_new ();
+
+    json_object_set_string_member (ping, "type", "ping");
+    json_object_set_int_member (ping, "t", g_get_monotonic_time ());
+    send_ctrl (self, ping);
+  }
+}
+
+/**
+ * canopy_link_close:
+ * @self: a link
+ *
+ * Stops the edge; no signal is emitted after this. Idempotent.
+ */
+void
+canopy_link_close (CanopyLink *self)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+
+  if (self->edge == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->edge, self);
+  canopy_edge_close (self->edge);
+}

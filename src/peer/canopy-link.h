@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "canopy-chat.h"
+#include "canopy-media.h"
+#include "canopy-node-map.h"
+#include "canopy-webrtc.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CANOPY_LINK_TO_PARENT,
+  CANOPY_LINK_TO_CHILD,
+} CanopyLinkKind;
+
+#define CANOPY_TYPE_LINK (canopy_link_get_type ())
+G_DECLARE_FINAL_TYPE (CanopyLink, canopy_link, CANOPY, LINK, GObject)
+
+CanopyLink     *canopy_link_new_to_child   (CanopyMedia           *media,
+                                            const char            *peer_id,
+                                            const char            *name,
+                                            guint                  capacity,
+                                            const CanopyIceConfig *ice);
+CanopyLink     *canopy_link_new_to_parent  (CanopyMedia           *media,
+                                            const char            *peer_id,
+                                            const CanopyIceConfig *ice,
+                                            guint                  latency_ms);
+
+CanopyLinkKind  canopy_link_get_kind       (CanopyLink  *self);
+const char     *canopy_link_get_peer_id    (CanopyLink  *self);
+const char     *canopy_link_get_name       (CanopyLink  *self);
+guint           canopy_link_get_capacity   (CanopyLink  *self);
+CanopyNodeMap  *canopy_link_get_subtree    (CanopyLink  *self);
+gboolean        canopy_link_get_map_sent   (CanopyLink  *self);
+void            canopy_link_set_map_sent   (CanopyLink  *self,
+                                            gboolean     sent);
+double          canopy_link_get_rtt_ms     (CanopyLink  *self);
+gboolean        canopy_link_is_open        (CanopyLink  *self);
+
+gboolean        canopy_link_handle_signal  (CanopyLink  *self,
+                                            JsonObject  *data,
+                                            GError     **error);
+void            canopy_link_send           (CanopyLink  *self,
+                                            JsonObject  *message);
+void            canopy_link_send_text      (CanopyLink  *self,
+                                            const char  *text);
+void            canopy_link_send_chat      (CanopyLink  *self,
+                                            const char  *text);
+void            canopy_link_send_request   (CanopyLink  *self,
+                                            const char  *type);
+void            canopy_link_send_bye       (CanopyLink  *self,
+                                            const char  *reason);
+void            canopy_link_tick           (CanopyLink  *self);
+void            canopy_link_close          (CanopyLink  *self);
+
+G_END_DECLS

@@ -1,51 +1,63 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Helpers for the application shell's tests: waiting on the main context and finding widgets. */
+/* What tests/ui adds to canopy-test-procs.h: start-up, a run with a signalling server in the
+ * test process, and the one widget finder with its matchers. Waits are canopy-test-procs.h's, with
+ * CANOPY_TEST_WAIT_S for widgets. */
 #pragma once
 
 #include <adwaita.h>
 
-#define CANOPY_TEST_TIMEOUT_SECONDS 10
+#include "canopy-resources.h"
+#include "canopy-signal-server.h"
+#include "canopy-test-procs.h"
 
-typedef gboolean (*CanopyTestCondition) (gpointer data);
+#define CANOPY_TEST_WAIT_S 10
 
-static inline gboolean
-canopy_test_on_deadline (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the default main context until @done holds, failing after the timeout. */
+/* gtk_test_init() (it exits without a display), libadwaita, and the app's resources, whose
+ * object file, pulled out of the archive here, registers them. */
 static inline void
-canopy_test_wait (CanopyTestCondition done,
-                  gpointer            data,
-                  const char         *what)
+canopy_test_init_ui (int    *argc,
+                     char ***argv)
 {
-  gboolean expired = FALSE;
-  gboolean finished;
-  guint id = g_timeout_add_seconds (CANOPY_TEST_TIMEOUT_SECONDS, canopy_test_on_deadline, &expired);
-
-  while (!(finished = done (data)) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (id);
-  if (!finished)
-    g_error ("Timed out waiting for %s", what);
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+  g_assert_nonnull (canopy_get_resource ());
 }
 
-/* Runs the main context for @ms milliseconds. */
-static inline void
-canopy_test_spin (guint ms)
+/* Runs the tests added so far with a signalling server in this process on 127.0.0.1 (any free
+ * port), whose URL is in @url while they run. */
+static inline int
+canopy_test_run_with_server (char **url)
 {
-  gboolean expired = FALSE;
+  g_autoptr (CanopySignalServer) server = canopy_signal_server_new ();
+  g_autoptr (GError) error = NULL;
+  int status;
 
-  g_timeout_add (ms, canopy_test_on_deadline, &expired);
-  while (!expired)
-    g_main_context_iteration (NULL, TRUE);
+  if (!canopy_signal_server_listen (server, "127.0.0.1", 0, &error))
+    g_error ("Cannot start the signalling server: %s", error->message);
+  *url = canopy_signal_server_get_url (server);
+  status = g_test_run ();
+  canopy_signal_server_stop (server);
+  g_clear_pointer (url, g_free);
+  return status;
 }
 
-typedef gboolean (*CanopyTestMatch) (GtkWidget *widget, gconstpointer data);
+/* The child @name of @widget's template of class @type; the test fails if there is none. */
+static inline GtkWidget *
+canopy_test_template_child (GtkWidget  *widget,
+                            GType       type,
+                            const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (widget, type, name);
 
+  if (object == NULL)
+    g_error ("%s has no template child \"%s\"", g_type_name (type), name);
+  return GTK_WIDGET (object);
+}
+
+typedef gboolean (*CanopyTestMatch) (GtkWidget    *widget,
+                                     gconstpointer data);
+
+/* The first widget, depth first from @root itself, that @match accepts. */
 static inline GtkWidget *
 canopy_test_find (GtkWidget      *root,
                   CanopyTestMatch match,
@@ -70,11 +82,20 @@ canopy_test_is_label_with_text (GtkWidget    *widget,
   return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0;
 }
 
+/* List views keep unmapped rows around for reuse, with whatever they showed last. */
+static inline gboolean
+canopy_test_is_mapped_label_with_text (GtkWidget    *widget,
+                                       gconstpointer text)
+{
+  return canopy_test_is_label_with_text (widget, text) && gtk_widget_get_mapped (widget);
+}
+
 static inline gboolean
 canopy_test_is_button_with_label (GtkWidget    *widget,
                                   gconstpointer label)
 {
-  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+  return GTK_IS_BUTTON (widget) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
 }
 
 static inline gboolean
@@ -94,3 +115,9 @@ canopy_test_is_type (GtkWidget    *widget,
 
 #define canopy_test_find_type(root, type) \
   canopy_test_find ((root), canopy_test_is_type, GSIZE_TO_POINTER (type))
+
+#define canopy_test_find_label(root, text) \
+  GTK_LABEL (canopy_test_find ((root), canopy_test_is_label_with_text, (text)))
+
+#define canopy_test_find_mapped_label(root, text) \
+  GTK_LABEL (canopy_test_find ((root), canopy_test_is_mapped_label_with_text, (text)))

@@ -153,6 +153,17 @@ canopy_test_proc_free (CanopyTestProc *proc)
   g_free (proc);
 }
 
+static gboolean
+event_is (JsonObject *o,
+          const char *event,
+          const char *member,
+          const char *value)
+{
+  return g_strcmp0 (json_object_get_string_member_with_default (o, "event", ""), event) == 0 &&
+         (member == NULL ||
+          g_strcmp0 (json_object_get_string_member_with_default (o, member, ""), value) == 0);
+}
+
 JsonObject *
 canopy_test_proc_last_event (CanopyTestProc *proc,
                              const char     *event)
@@ -160,25 +171,87 @@ canopy_test_proc_last_event (CanopyTestProc *proc,
   for (guint i = proc->events->len; i > 0; i--) {
     JsonObject *o = g_ptr_array_index (proc->events, i - 1);
 
-    if (g_strcmp0 (json_object_get_string_member_with_default (o, "event", ""), event) == 0)
+    if (event_is (o, event, NULL, NULL))
       return o;
   }
   return NULL;
+}
+
+/* The first @event event whose string @member is @value (any @event event if @member is
+ * NULL). */
+JsonObject *
+canopy_test_proc_find_event (CanopyTestProc *proc,
+                             const char     *event,
+                             const char     *member,
+                             const char     *value)
+{
+  for (guint i = 0; i < proc->events->len; i++) {
+    JsonObject *o = g_ptr_array_index (proc->events, i);
+
+    if (event_is (o, event, member, value))
+      return o;
+  }
+  return NULL;
+}
+
+/* How many @event events have the string @member @value (all of them if @member is NULL). */
+guint
+canopy_test_proc_count_matching (CanopyTestProc *proc,
+                                 const char     *event,
+                                 const char     *member,
+                                 const char     *value)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < proc->events->len; i++)
+    if (event_is (g_ptr_array_index (proc->events, i), event, member, value))
+      n++;
+  return n;
 }
 
 guint
 canopy_test_proc_count_events (CanopyTestProc *proc,
                                const char     *event)
 {
-  guint n = 0;
+  return canopy_test_proc_count_matching (proc, event, NULL, NULL);
+}
 
-  for (guint i = 0; i < proc->events->len; i++) {
-    JsonObject *o = g_ptr_array_index (proc->events, i);
+typedef struct {
+  CanopyTestProc *proc;
+  const char *event;
+  const char *member;
+  const char *value;
+  guint n;
+} EventCount;
 
-    if (g_strcmp0 (json_object_get_string_member_with_default (o, "event", ""), event) == 0)
-      n++;
-  }
-  return n;
+static gboolean
+has_events (gpointer user_data)
+{
+  EventCount *c = user_data;
+
+  return canopy_test_proc_count_matching (c->proc, c->event, c->member, c->value) >= c->n ||
+         c->proc->exited;
+}
+
+/* Waits until @proc printed @n @event events whose string @member is @value (any @event
+ * events if @member is NULL), failing the test if it exits first or @timeout_s passes. */
+void
+canopy_test_proc_wait_events (CanopyTestProc *proc,
+                              const char     *event,
+                              const char     *member,
+                              const char     *value,
+                              guint           n,
+                              guint           timeout_s)
+{
+  EventCount c = { proc, event, member, value, n };
+  guint seen;
+
+  canopy_test_wait (has_events, &c, timeout_s);
+  seen = canopy_test_proc_count_matching (proc, event, member, value);
+  if (seen < n)
+    g_error ("%s: %u of %u \"%s\" events%s%s%s%s after %u s (exited: %d)", proc->name, seen, n,
+             event, member ? " with " : "", member ? member : "", member ? " = " : "",
+             member ? value : "", timeout_s, proc->exited);
 }
 
 static gboolean
@@ -188,22 +261,31 @@ on_deadline (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-gboolean
-canopy_test_wait (CanopyTestCheck check,
-                  gpointer        user_data,
-                  guint           timeout_s)
+/* The one wait loop of every test: iterates the default main context until @check holds or
+ * @timeout_ms passed. @check runs once per iteration, never again after it holds: it may
+ * consume what it waits for. */
+static gboolean
+wait_ms (CanopyTestCheck check,
+         gpointer        user_data,
+         guint           timeout_ms)
 {
   gboolean expired = FALSE;
   gboolean done;
-  guint id = g_timeout_add_seconds (timeout_s, on_deadline, &expired);
+  guint id = g_timeout_add (timeout_ms, on_deadline, &expired);
 
-  /* @check runs once per iteration, never again after it holds: it may consume what it
-   * waits for. */
   while (!(done = check (user_data)) && !expired)
     g_main_context_iteration (NULL, TRUE);
   if (!expired)
     g_source_remove (id);
   return done;
+}
+
+gboolean
+canopy_test_wait (CanopyTestCheck check,
+                  gpointer        user_data,
+                  guint           timeout_s)
+{
+  return wait_ms (check, user_data, timeout_s * 1000);
 }
 
 /* canopy_test_wait(), failing the test after @timeout_s. */
@@ -215,6 +297,20 @@ canopy_test_wait_for (CanopyTestCheck check,
 {
   if (!canopy_test_wait (check, user_data, timeout_s))
     g_error ("Timed out after %u s waiting for %s", timeout_s, what);
+}
+
+static gboolean
+never (gpointer user_data)
+{
+  return FALSE;
+}
+
+/* Runs the main context for @ms milliseconds: for what has no condition to wait on, such as
+ * layout or a message that must not arrive. */
+void
+canopy_test_spin (guint ms)
+{
+  wait_ms (never, NULL, ms);
 }
 
 gboolean

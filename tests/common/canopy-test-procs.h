@@ -6,9 +6,14 @@
 
 G_BEGIN_DECLS
 
-/* Waits that iterate the main context with a deadline, shared by every test; and real
- * canopy-signal and canopy-node processes for integration tests, their --events lines
- * collected as JSON objects. */
+/* The helpers every test shares (tests/core and tests/ui; tests/ui adds canopy-shell-test.h):
+ *
+ * - waits: the one loop that iterates the default main context until a check holds or a
+ *   deadline passes (canopy_test_wait(), failing with canopy_test_wait_for()), and
+ *   canopy_test_spin() for a fixed time;
+ * - real canopy-signal, canopy-node and app processes whose stdout is read all the time (a
+ *   child blocked on a full pipe would stall), their --events lines collected as JSON objects
+ *   and their other lines as text. A child dies with the test process. */
 
 typedef struct {
   char *name;
@@ -24,29 +29,45 @@ typedef struct {
 
 typedef gboolean (*CanopyTestCheck) (gpointer user_data);
 
-CanopyTestProc *canopy_test_proc_spawn       (const char      *name,
-                                              const char     **argv);
-void            canopy_test_proc_free        (CanopyTestProc  *proc);
-void            canopy_test_proc_signal      (CanopyTestProc  *proc,
-                                              int              signum);
-void            canopy_test_proc_write_line  (CanopyTestProc  *proc,
-                                              const char      *line);
-JsonObject     *canopy_test_proc_last_event  (CanopyTestProc  *proc,
-                                              const char      *event);
-guint           canopy_test_proc_count_events (CanopyTestProc *proc,
-                                               const char     *event);
-void            canopy_test_wait_for         (CanopyTestCheck  check,
-                                              gpointer         user_data,
-                                              guint            timeout_s,
-                                              const char      *what);
-gboolean        canopy_test_is_true          (gpointer         user_data);
-gboolean        canopy_test_wait             (CanopyTestCheck  check,
-                                              gpointer         user_data,
-                                              guint            timeout_s);
-void            canopy_test_wait_exit        (CanopyTestProc  *proc,
-                                              guint            timeout_s);
-char           *canopy_test_start_server     (CanopyTestProc **server);
-const char     *canopy_test_binary           (const char      *env_name);
+gboolean        canopy_test_wait                (CanopyTestCheck  check,
+                                                 gpointer         user_data,
+                                                 guint            timeout_s);
+void            canopy_test_wait_for            (CanopyTestCheck  check,
+                                                 gpointer         user_data,
+                                                 guint            timeout_s,
+                                                 const char      *what);
+void            canopy_test_spin                (guint            ms);
+gboolean        canopy_test_is_true             (gpointer         user_data);
+
+CanopyTestProc *canopy_test_proc_spawn          (const char      *name,
+                                                 const char     **argv);
+void            canopy_test_proc_free           (CanopyTestProc  *proc);
+void            canopy_test_proc_signal         (CanopyTestProc  *proc,
+                                                 int              signum);
+void            canopy_test_proc_write_line     (CanopyTestProc  *proc,
+                                                 const char      *line);
+JsonObject     *canopy_test_proc_last_event     (CanopyTestProc  *proc,
+                                                 const char      *event);
+JsonObject     *canopy_test_proc_find_event     (CanopyTestProc  *proc,
+                                                 const char      *event,
+                                                 const char      *member,
+                                                 const char      *value);
+guint           canopy_test_proc_count_events   (CanopyTestProc  *proc,
+                                                 const char      *event);
+guint           canopy_test_proc_count_matching (CanopyTestProc  *proc,
+                                                 const char      *event,
+                                                 const char      *member,
+                                                 const char      *value);
+void            canopy_test_proc_wait_events    (CanopyTestProc  *proc,
+                                                 const char      *event,
+                                                 const char      *member,
+                                                 const char      *value,
+                                                 guint            n,
+                                                 guint            timeout_s);
+void            canopy_test_wait_exit           (CanopyTestProc  *proc,
+                                                 guint            timeout_s);
+char           *canopy_test_start_server        (CanopyTestProc **server);
+const char     *canopy_test_binary              (const char      *env_name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CanopyTestProc, canopy_test_proc_free)
 

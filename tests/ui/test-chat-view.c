@@ -1,43 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include <adwaita.h>
-
-#include "canopy-resources.h"
-
 #include "canopy-chat-view.h"
+#include "canopy-shell-test.h"
 
 #define HOSTILE "<b>not bold</b> & <script>"
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child)) {
-    GtkWidget *found = find_descendant (child, type);
-
-    if (found != NULL)
-      return found;
-  }
-  return NULL;
-}
-
-static GtkLabel *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return GTK_LABEL (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child)) {
-    GtkLabel *found = find_label (child, text);
-
-    if (found != NULL)
-      return found;
-  }
-  return NULL;
-}
 
 static GtkWidget *
 new_view (void)
@@ -64,17 +29,6 @@ add (CanopyChatView *view,
 }
 
 static void
-spin (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < until) {
-    g_main_context_iteration (NULL, FALSE);
-    g_usleep (1000);
-  }
-}
-
-static void
 test_new_destroy (void)
 {
   GtkWidget *view = new_view ();
@@ -97,7 +51,7 @@ static void
 test_properties (void)
 {
   GtkWidget *view = new_view ();
-  GtkWidget *entry = find_descendant (view, GTK_TYPE_ENTRY);
+  GtkWidget *entry = canopy_test_find_type (view, GTK_TYPE_ENTRY);
   gboolean sensitive = FALSE;
   guint n_messages = 1;
   guint notifies = 0;
@@ -133,7 +87,7 @@ static void
 test_plain_text (void)
 {
   GtkWidget *view = new_view ();
-  GtkListBox *list = GTK_LIST_BOX (find_descendant (view, GTK_TYPE_LIST_BOX));
+  GtkListBox *list = GTK_LIST_BOX (canopy_test_find_type (view, GTK_TYPE_LIST_BOX));
   /* 2024-05-06 07:08:09.123 UTC: the label shows the local time of the same instant. */
   gint64 time_ms = G_GINT64_CONSTANT (1714979289123);
   g_autoptr (GDateTime) local = g_date_time_new_from_unix_local (time_ms / 1000);
@@ -146,20 +100,20 @@ test_plain_text (void)
   g_assert_cmpuint (canopy_chat_view_get_n_messages (CANOPY_CHAT_VIEW (view)), ==, 2);
 
   row = GTK_WIDGET (gtk_list_box_get_row_at_index (list, 0));
-  label = find_label (row, HOSTILE);
+  label = canopy_test_find_label (row, HOSTILE);
   g_assert_nonnull (label);
   g_assert_false (gtk_label_get_use_markup (label));
   g_assert_cmpstr (gtk_label_get_label (label), ==, HOSTILE);
   g_assert_true (gtk_label_get_selectable (label));
   g_assert_true (gtk_label_get_wrap (label));
-  label = find_label (row, "<i>Eve</i>");
+  label = canopy_test_find_label (row, "<i>Eve</i>");
   g_assert_nonnull (label);
   g_assert_false (gtk_label_get_use_markup (label));
-  g_assert_nonnull (find_label (row, hhmm));
+  g_assert_nonnull (canopy_test_find_label (row, hhmm));
   g_assert_false (gtk_widget_has_css_class (row, "canopy-chat-mine"));
 
   row = GTK_WIDGET (gtk_list_box_get_row_at_index (list, 1));
-  g_assert_nonnull (find_label (row, "mine"));
+  g_assert_nonnull (canopy_test_find_label (row, "mine"));
   g_assert_true (gtk_widget_has_css_class (row, "canopy-chat-mine"));
   g_assert_finalize_object (view);
 }
@@ -168,7 +122,7 @@ static void
 test_cap (void)
 {
   GtkWidget *view = new_view ();
-  GtkListBox *list = GTK_LIST_BOX (find_descendant (view, GTK_TYPE_LIST_BOX));
+  GtkListBox *list = GTK_LIST_BOX (canopy_test_find_type (view, GTK_TYPE_LIST_BOX));
 
   for (guint i = 0; i < 510; i++) {
     g_autofree char *text = g_strdup_printf ("message %u", i);
@@ -179,10 +133,10 @@ test_cap (void)
   g_assert_nonnull (gtk_list_box_get_row_at_index (list, 499));
   g_assert_null (gtk_list_box_get_row_at_index (list, 500));
   /* The oldest went first. */
-  g_assert_nonnull (find_label (GTK_WIDGET (gtk_list_box_get_row_at_index (list, 0)),
-                                "message 10"));
-  g_assert_nonnull (find_label (GTK_WIDGET (gtk_list_box_get_row_at_index (list, 499)),
-                                "message 509"));
+  g_assert_nonnull (canopy_test_find_label (GTK_WIDGET (gtk_list_box_get_row_at_index (list, 0)),
+                                            "message 10"));
+  g_assert_nonnull (
+    canopy_test_find_label (GTK_WIDGET (gtk_list_box_get_row_at_index (list, 499)), "message 509"));
 
   canopy_chat_view_clear (CANOPY_CHAT_VIEW (view));
   g_assert_cmpuint (canopy_chat_view_get_n_messages (CANOPY_CHAT_VIEW (view)), ==, 0);
@@ -204,8 +158,8 @@ static void
 test_send (void)
 {
   GtkWidget *view = new_view ();
-  GtkWidget *entry = find_descendant (view, GTK_TYPE_ENTRY);
-  GtkWidget *button = find_descendant (view, GTK_TYPE_BUTTON);
+  GtkWidget *entry = canopy_test_find_type (view, GTK_TYPE_ENTRY);
+  GtkWidget *button = canopy_test_find_type (view, GTK_TYPE_BUTTON);
   g_autoptr (GPtrArray) sent = g_ptr_array_new_with_free_func (g_free);
 
   g_signal_connect (view, "send", G_CALLBACK (on_send), sent);
@@ -242,9 +196,9 @@ static void
 test_accessible (void)
 {
   GtkWidget *view = new_view ();
-  GtkWidget *entry = find_descendant (view, GTK_TYPE_ENTRY);
-  GtkWidget *list = find_descendant (view, GTK_TYPE_LIST_BOX);
-  GtkWidget *button = find_descendant (view, GTK_TYPE_BUTTON);
+  GtkWidget *entry = canopy_test_find_type (view, GTK_TYPE_ENTRY);
+  GtkWidget *list = canopy_test_find_type (view, GTK_TYPE_LIST_BOX);
+  GtkWidget *button = canopy_test_find_type (view, GTK_TYPE_BUTTON);
   GtkWidget *row;
 
   gtk_test_accessible_assert_role (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_ROLE_TEXT_BOX);
@@ -280,18 +234,29 @@ scrollable (GtkAdjustment *adjustment)
   return gtk_adjustment_get_upper (adjustment) > gtk_adjustment_get_page_size (adjustment) + 1.0;
 }
 
+typedef struct {
+  GtkAdjustment *adjustment;
+  double upper;
+} UpperAbove;
+
+static gboolean
+upper_above (gpointer data)
+{
+  UpperAbove *u = data;
+
+  return gtk_adjustment_get_upper (u->adjustment) > u->upper && scrollable (u->adjustment);
+}
+
 /* Layout happens on frame clock ticks: wait for it, generously (valgrind is slow). */
 static void
 wait_for_upper_above (GtkAdjustment *adjustment,
                       double         upper)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  UpperAbove u = { adjustment, upper };
 
-  while ((gtk_adjustment_get_upper (adjustment) <= upper || !scrollable (adjustment)) &&
-         g_get_monotonic_time () < deadline)
-    spin (10);
+  canopy_test_wait (upper_above, &u, 10);
   /* Let the scroll that follows the new height happen too. */
-  spin (100);
+  canopy_test_spin (100);
 }
 
 static void
@@ -300,13 +265,13 @@ test_autoscroll (void)
   GtkWidget *window = gtk_window_new ();
   GtkWidget *view = canopy_chat_view_new ();
   GtkScrolledWindow *scroller =
-    GTK_SCROLLED_WINDOW (find_descendant (view, GTK_TYPE_SCROLLED_WINDOW));
+    GTK_SCROLLED_WINDOW (canopy_test_find_type (view, GTK_TYPE_SCROLLED_WINDOW));
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scroller);
 
   gtk_window_set_default_size (GTK_WINDOW (window), 320, 240);
   gtk_window_set_child (GTK_WINDOW (window), view);
   gtk_window_present (GTK_WINDOW (window));
-  spin (200);
+  canopy_test_spin (200);
 
   for (guint i = 0; i < 40; i++)
     add (CANOPY_CHAT_VIEW (view), "Ann", "a line of chat", 0, FALSE);
@@ -320,7 +285,7 @@ test_autoscroll (void)
 
   /* Scrolled up to read: new messages leave the view where it is. */
   gtk_adjustment_set_value (adjustment, 0.0);
-  spin (100);
+  canopy_test_spin (100);
   add (CANOPY_CHAT_VIEW (view), "Ann", "while reading", 0, FALSE);
   wait_for_upper_above (adjustment, gtk_adjustment_get_upper (adjustment));
   g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0.0);
@@ -329,7 +294,7 @@ test_autoscroll (void)
   /* Back at the end: following again. */
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
                                           gtk_adjustment_get_page_size (adjustment));
-  spin (100);
+  canopy_test_spin (100);
   add (CANOPY_CHAT_VIEW (view), "Ann", "and again", 0, FALSE);
   wait_for_upper_above (adjustment, gtk_adjustment_get_upper (adjustment));
   g_assert_true (at_bottom (adjustment));
@@ -341,10 +306,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  /* Pulls the resources' object file, whose constructor registers them, out of the archive. */
-  g_assert_nonnull (canopy_get_resource ());
+  canopy_test_init_ui (&argc, &argv);
 
   g_test_add_func ("/chat-view/new-destroy", test_new_destroy);
   g_test_add_func ("/chat-view/properties", test_properties);

@@ -6,7 +6,6 @@
 #include "canopy-signal-client.h"
 #include "canopy-signal-server.h"
 
-#include "canopy-resources.h"
 #include "canopy-shell-test.h"
 
 #include <string.h>
@@ -70,7 +69,7 @@ host_new (const char *url,
   host->client = canopy_signal_client_new (url);
   g_signal_connect (host->client, "message", G_CALLBACK (on_host_message), host);
   canopy_signal_client_connect_async (host->client, NULL, on_host_connected, host);
-  canopy_test_wait (host_connected, host, "the host to connect");
+  canopy_test_wait_for (host_connected, host, CANOPY_TEST_WAIT_S, "the host to connect");
 
   json_object_set_string_member (create, "type", "create-room");
   json_object_set_string_member (create, "title", title);
@@ -78,7 +77,7 @@ host_new (const char *url,
   json_object_set_string_member (create, "name", "Ana");
   json_object_set_boolean_member (create, "listed", listed);
   g_assert_true (canopy_signal_client_send (host->client, create));
-  canopy_test_wait (host_has_room, host, "room-created");
+  canopy_test_wait_for (host_has_room, host, CANOPY_TEST_WAIT_S, "room-created");
   return host;
 }
 
@@ -179,14 +178,14 @@ test_room_index_live (void)
   canopy_room_index_set_server_url (index, url);
   g_assert_cmpstr (canopy_room_index_get_server_url (index), ==, url);
   e.state = "empty";
-  canopy_test_wait (state_is, &e, "the empty state");
+  canopy_test_wait_for (state_is, &e, CANOPY_TEST_WAIT_S, "the empty state");
 
   /* A listed room appears, its title shown as the text it is, not as markup. */
   host = host_new (url, title, TRUE);
   e.n = 1;
-  canopy_test_wait (n_rooms_is, &e, "the room to appear");
+  canopy_test_wait_for (n_rooms_is, &e, CANOPY_TEST_WAIT_S, "the room to appear");
   e.state = "list";
-  canopy_test_wait (state_is, &e, "the list");
+  canopy_test_wait_for (state_is, &e, CANOPY_TEST_WAIT_S, "the list");
   label = canopy_test_find (GTK_WIDGET (index), canopy_test_is_label_with_text, title);
   g_assert_nonnull (label);
   g_assert_false (gtk_label_get_use_markup (GTK_LABEL (label)));
@@ -201,7 +200,7 @@ test_room_index_live (void)
   /* Live updates. */
   host_send (host, "update-room", "viewers", 3);
   e.viewers = 3;
-  canopy_test_wait (viewers_are, &e, "viewers=3");
+  canopy_test_wait_for (viewers_are, &e, CANOPY_TEST_WAIT_S, "viewers=3");
   canopy_test_spin (50);
   g_assert_nonnull (canopy_test_find (GTK_WIDGET (index), canopy_test_is_label_with_text,
                                       "by Ana · 3 watching"));
@@ -211,39 +210,39 @@ test_room_index_live (void)
   g_assert_nonnull (search);
   gtk_editable_set_text (GTK_EDITABLE (search), "nothing like it");
   e.n = 0;
-  canopy_test_wait (n_shown_is, &e, "the search to hide the room");
+  canopy_test_wait_for (n_shown_is, &e, CANOPY_TEST_WAIT_S, "the search to hide the room");
   e.state = "no-results";
-  canopy_test_wait (state_is, &e, "the no-results state");
+  canopy_test_wait_for (state_is, &e, CANOPY_TEST_WAIT_S, "the no-results state");
   gtk_editable_set_text (GTK_EDITABLE (search), "JAM");
   e.n = 1;
-  canopy_test_wait (n_shown_is, &e, "the search to show the room by title");
+  canopy_test_wait_for (n_shown_is, &e, CANOPY_TEST_WAIT_S, "the search to show the room by title");
   gtk_editable_set_text (GTK_EDITABLE (search), "ana");
-  canopy_test_wait (n_shown_is, &e, "the search to show the room by host");
+  canopy_test_wait_for (n_shown_is, &e, CANOPY_TEST_WAIT_S, "the search to show the room by host");
   gtk_editable_set_text (GTK_EDITABLE (search), "");
   e.state = "list";
-  canopy_test_wait (state_is, &e, "the list again");
+  canopy_test_wait_for (state_is, &e, CANOPY_TEST_WAIT_S, "the list again");
 
   /* An unlisted room never shows: once a later change to the listed room arrived, it would
    * have. */
   hidden = host_new (url, "Secret", FALSE);
   host_send (host, "update-room", "viewers", 4);
   e.viewers = 4;
-  canopy_test_wait (viewers_are, &e, "viewers=4");
+  canopy_test_wait_for (viewers_are, &e, CANOPY_TEST_WAIT_S, "viewers=4");
   g_assert_cmpuint (g_list_model_get_n_items (canopy_room_index_get_rooms (index)), ==, 1);
   host_free (hidden);
 
   /* Closing removes it. */
   host_send (host, "close-room", NULL, 0);
   e.n = 0;
-  canopy_test_wait (n_rooms_is, &e, "the room to go");
+  canopy_test_wait_for (n_rooms_is, &e, CANOPY_TEST_WAIT_S, "the room to go");
   e.state = "empty";
-  canopy_test_wait (state_is, &e, "the empty state again");
+  canopy_test_wait_for (state_is, &e, CANOPY_TEST_WAIT_S, "the empty state again");
   host_free (host);
 
   /* A server that goes away shows the error state with a Retry button, which tries again. */
   canopy_signal_server_stop (server);
   e.state = "error";
-  canopy_test_wait (state_is, &e, "the error state");
+  canopy_test_wait_for (state_is, &e, CANOPY_TEST_WAIT_S, "the error state");
   retry = canopy_test_find (GTK_WIDGET (index), canopy_test_is_button_with_label, "_Retry");
   g_assert_nonnull (retry);
   g_assert_true (gtk_widget_is_visible (retry));
@@ -252,7 +251,7 @@ test_room_index_live (void)
                                       "Cannot reach the server"));
   g_signal_emit_by_name (retry, "clicked");
   g_assert_cmpstr (canopy_room_index_get_state (index), ==, "connecting");
-  canopy_test_wait (state_is, &e, "the error state after a retry");
+  canopy_test_wait_for (state_is, &e, CANOPY_TEST_WAIT_S, "the error state after a retry");
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (index);
@@ -402,9 +401,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  g_assert_nonnull (canopy_get_resource ());
+  canopy_test_init_ui (&argc, &argv);
 
   g_test_add_func ("/room-index/live", test_room_index_live);
   g_test_add_func ("/room-index/join-by-id", test_room_index_join_by_id);

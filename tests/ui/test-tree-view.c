@@ -1,54 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include <adwaita.h>
-
-#include "canopy-resources.h"
-
 #include "canopy-tree-item.h"
 #include "canopy-tree-view.h"
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child)) {
-    GtkWidget *found = find_descendant (child, type);
-
-    if (found != NULL)
-      return found;
-  }
-  return NULL;
-}
-
-static GtkLabel *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
-      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return GTK_LABEL (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child)) {
-    GtkLabel *found = find_label (child, text);
-
-    if (found != NULL)
-      return found;
-  }
-  return NULL;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < until) {
-    g_main_context_iteration (NULL, FALSE);
-    g_usleep (1000);
-  }
-}
+#include "canopy-shell-test.h"
 
 /*   h (Host)
  *   ├── a (Ann) ── a1 (Al), a2 (Alma)
@@ -202,29 +155,29 @@ test_shown (void)
   GtkWidget *view = canopy_tree_view_new ();
   g_autoptr (CanopyNodeMap) map = make_map ();
   g_autoptr (GError) error = NULL;
-  GtkWidget *list_view = find_descendant (view, GTK_TYPE_LIST_VIEW);
-  GtkWidget *status = find_descendant (view, ADW_TYPE_STATUS_PAGE);
+  GtkWidget *list_view = canopy_test_find_type (view, GTK_TYPE_LIST_VIEW);
+  GtkWidget *status = canopy_test_find_type (view, ADW_TYPE_STATUS_PAGE);
   GtkLabel *label;
 
   gtk_window_set_default_size (GTK_WINDOW (window), 320, 480);
   gtk_window_set_child (GTK_WINDOW (window), view);
   gtk_window_present (GTK_WINDOW (window));
-  spin (200);
+  canopy_test_spin (200);
   g_assert_true (gtk_widget_get_mapped (status));
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "No tree yet");
 
   canopy_tree_view_set_map (CANOPY_TREE_VIEW (view), map, "a1");
-  spin (300);
+  canopy_test_spin (300);
   g_assert_false (gtk_widget_get_mapped (status));
   g_assert_true (gtk_widget_get_mapped (list_view));
-  g_assert_nonnull (find_label (list_view, "Host"));
+  g_assert_nonnull (canopy_test_find_mapped_label (list_view, "Host"));
   /* Names are plain text. */
-  label = find_label (list_view, "<b>Bob</b>");
+  label = canopy_test_find_mapped_label (list_view, "<b>Bob</b>");
   g_assert_nonnull (label);
   g_assert_false (gtk_label_get_use_markup (label));
-  g_assert_nonnull (find_label (list_view, "relays to 2"));
-  g_assert_nonnull (find_label (list_view, "(you)"));
-  label = find_label (list_view, "Al");
+  g_assert_nonnull (canopy_test_find_mapped_label (list_view, "relays to 2"));
+  g_assert_nonnull (canopy_test_find_mapped_label (list_view, "(you)"));
+  label = canopy_test_find_mapped_label (list_view, "Al");
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), "canopy-you"));
 
@@ -232,13 +185,13 @@ test_shown (void)
   g_assert_true (canopy_node_map_set (map, "h", "Hostess", 2, &error));
   g_assert_no_error (error);
   canopy_tree_view_set_map (CANOPY_TREE_VIEW (view), map, "b");
-  spin (300);
-  g_assert_nonnull (find_label (list_view, "Hostess"));
-  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (find_label (list_view, "Al")),
-                                            "canopy-you"));
+  canopy_test_spin (300);
+  g_assert_nonnull (canopy_test_find_mapped_label (list_view, "Hostess"));
+  label = canopy_test_find_mapped_label (list_view, "Al");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (label), "canopy-you"));
 
   canopy_tree_view_set_map (CANOPY_TREE_VIEW (view), NULL, NULL);
-  spin (200);
+  canopy_test_spin (200);
   g_assert_true (gtk_widget_get_mapped (status));
 
   gtk_test_accessible_assert_role (GTK_ACCESSIBLE (list_view), GTK_ACCESSIBLE_ROLE_LIST);
@@ -253,10 +206,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  /* Pulls the resources' object file, whose constructor registers them, out of the archive. */
-  g_assert_nonnull (canopy_get_resource ());
+  canopy_test_init_ui (&argc, &argv);
 
   g_test_add_func ("/tree-view/item", test_item);
   g_test_add_func ("/tree-view/new-destroy", test_new_destroy);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include <adwaita.h>
 #include <gst/gst.h>
 
 #include "canopy-video-paintable.h"
+#include "canopy-shell-test.h"
 
 #define N_FRAMES 30
 
@@ -12,6 +12,30 @@ on_tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+typedef struct {
+  CanopyVideoPaintable *paintable;
+  GstBus *bus;
+  guint64 frames;
+} FramesSeen;
+
+static gboolean
+has_frames (gpointer user_data)
+{
+  FramesSeen *f = user_data;
+  g_autoptr (GstMessage) error = NULL;
+
+  if (canopy_video_paintable_get_frames (f->paintable) >= f->frames)
+    return TRUE;
+  error = gst_bus_pop_filtered (f->bus, GST_MESSAGE_ERROR);
+  if (error != NULL) {
+    g_autoptr (GError) gerror = NULL;
+
+    gst_message_parse_error (error, &gerror, NULL);
+    g_error ("Pipeline error: %s", gerror->message);
+  }
+  return FALSE;
+}
+
 /* Runs the main context until the paintable saw @frames frames or @timeout_s passed. */
 static void
 wait_for_frames (CanopyVideoPaintable *paintable,
@@ -19,22 +43,12 @@ wait_for_frames (CanopyVideoPaintable *paintable,
                  guint64               frames,
                  guint                 timeout_s)
 {
-  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
   g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  FramesSeen f = { paintable, bus, frames };
+  /* Wakes the loop to look at the bus even when no frame comes. */
   guint tick = g_timeout_add (20, on_tick, NULL);
 
-  while (canopy_video_paintable_get_frames (paintable) < frames &&
-         g_get_monotonic_time () < deadline) {
-    g_autoptr (GstMessage) error = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-
-    if (error != NULL) {
-      g_autoptr (GError) gerror = NULL;
-
-      gst_message_parse_error (error, &gerror, NULL);
-      g_error ("Pipeline error: %s", gerror->message);
-    }
-    g_main_context_iteration (NULL, TRUE);
-  }
+  canopy_test_wait (has_frames, &f, timeout_s);
   g_source_remove (tick);
 }
 
@@ -177,16 +191,13 @@ test_paintable_dies_first (void)
   CanopyVideoPaintable *paintable = canopy_video_paintable_new (FALSE);
   GstElement *pipeline = make_pipeline (paintable);
   GstElement *sink = gst_object_ref (canopy_video_paintable_get_sink (paintable));
-  gint64 until;
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   wait_for_frames (paintable, pipeline, 1, 20);
   g_assert_cmpuint (canopy_video_paintable_get_frames (paintable), >=, 1);
   g_assert_finalize_object (paintable);
 
-  until = g_get_monotonic_time () + G_USEC_PER_SEC / 5;
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, FALSE);
+  canopy_test_spin (200);
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
@@ -199,8 +210,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  canopy_test_init_ui (&argc, &argv);
   gst_init (&argc, &argv);
 
   g_test_add_func ("/video-paintable/new-destroy", test_new_destroy);

@@ -6,7 +6,6 @@
 #include "canopy-room-row.h"
 #include "canopy-window.h"
 
-#include "canopy-resources.h"
 #include "canopy-shell-test.h"
 
 #include <glib/gstdio.h>
@@ -102,7 +101,7 @@ explicit_server_body (CanopyApplication *app,
   g_assert_cmpstr (canopy_room_index_get_server_url (index), ==, "ws://127.0.0.1:9/ws");
   pair[0] = index;
   pair[1] = "error";
-  canopy_test_wait (index_state_is, pair, "the error state");
+  canopy_test_wait_for (index_state_is, pair, CANOPY_TEST_WAIT_S, "the error state");
 
   /* Actions and shortcuts. */
   for (guint i = 0; i < 5; i++) {
@@ -192,7 +191,8 @@ embedded_server_body (CanopyApplication *app,
 
   pair[0] = canopy_window_get_room_index (window);
   pair[1] = "empty";
-  canopy_test_wait (index_state_is, pair, "the embedded server's empty index");
+  canopy_test_wait_for (index_state_is, pair, CANOPY_TEST_WAIT_S,
+                        "the embedded server's empty index");
 
   /* The preferences show where others find this computer's server. */
   prefs = canopy_preferences_window_new (GTK_WINDOW (window), settings,
@@ -420,9 +420,7 @@ main (int   argc,
    * two instances in one process would collide on the object path. Non-unique applications
    * run without one. */
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/canopy-test-bus", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  g_assert_nonnull (canopy_get_resource ());
+  canopy_test_init_ui (&argc, &argv);
 
   g_test_add_func ("/window/explicit-server", test_window_explicit_server);
   g_test_add_func ("/window/embedded-server", test_window_embedded_server);

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "canopy-test-procs.h"
 #include "canopy-audience-view.h"
 #include "canopy-chat-view.h"
 #include "canopy-room-side.h"
-#include "canopy-resources.h"
-#include "canopy-signal-server.h"
 #include "canopy-tree-view.h"
 #include "canopy-video-paintable.h"
+#include "canopy-shell-test.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +12,6 @@
 #define TIMEOUT_SECONDS 30
 
 static char *server_url;
-
-static void
-wait_for (CanopyTestCheck done,
-          gpointer        data,
-          const char     *what)
-{
-  canopy_test_wait_for (done, data, TIMEOUT_SECONDS, what);
-}
 
 static gboolean
 node_is_live (gpointer data)
@@ -46,21 +36,14 @@ static GtkWidget *
 child (GtkWidget  *view,
        const char *name)
 {
-  GObject *object = gtk_widget_get_template_child (view, CANOPY_TYPE_AUDIENCE_VIEW, name);
-
-  g_assert_nonnull (object);
-  return GTK_WIDGET (object);
+  return canopy_test_template_child (view, CANOPY_TYPE_AUDIENCE_VIEW, name);
 }
 
 static GtkWidget *
 side_child (GtkWidget  *view,
             const char *name)
 {
-  GObject *object = gtk_widget_get_template_child (child (view, "side"), CANOPY_TYPE_ROOM_SIDE,
-                                                   name);
-
-  g_assert_nonnull (object);
-  return GTK_WIDGET (object);
+  return canopy_test_template_child (child (view, "side"), CANOPY_TYPE_ROOM_SIDE, name);
 }
 
 static gboolean
@@ -112,7 +95,7 @@ start_host (void)
   g_object_set (host, "name", "The Host", "title", "Audience view test", "width", 320,
                 "height", 240, "listed", FALSE, NULL);
   canopy_node_start (host);
-  wait_for (node_is_live, host, "the host to go live");
+  canopy_test_wait_for (node_is_live, host, TIMEOUT_SECONDS, "the host to go live");
   g_assert_nonnull (canopy_node_get_room_id (host));
   return host;
 }
@@ -160,7 +143,7 @@ test_unknown_room (void)
   GtkWidget *view = g_object_ref_sink (canopy_audience_view_new (viewer));
   CanopyNode *again;
 
-  wait_for (shows_lost, view, "the Connection lost page");
+  canopy_test_wait_for (shows_lost, view, TIMEOUT_SECONDS, "the Connection lost page");
   g_signal_emit_by_name (child (view, "rejoin_button"), "clicked");
   again = canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view));
   g_assert_true (again != viewer);
@@ -175,7 +158,7 @@ test_unknown_room (void)
   }
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (view, "stack"))), ==,
                    "room");
-  wait_for (shows_lost, view, "the Connection lost page again");
+  canopy_test_wait_for (shows_lost, view, TIMEOUT_SECONDS, "the Connection lost page again");
   g_assert_finalize_object (view);
 }
 
@@ -196,61 +179,46 @@ test_watch_room (void)
   gtk_window_set_child (GTK_WINDOW (window), view);
   gtk_window_present (GTK_WINDOW (window));
 
-  wait_for (has_frames, view, "more than 10 decoded frames in the audience view");
+  canopy_test_wait_for (has_frames, view, TIMEOUT_SECONDS,
+                        "more than 10 decoded frames in the audience view");
   g_assert_cmpint (canopy_node_get_state (viewer), ==, CANOPY_NODE_STATE_LIVE);
 
-  wait_for (status_has_depth, view, "the status line to show depth 1");
+  canopy_test_wait_for (status_has_depth, view, TIMEOUT_SECONDS, "the status line to show depth 1");
   status = gtk_label_get_text (GTK_LABEL (child (view, "status_label")));
   g_assert_nonnull (strstr (status, "watching via The Host"));
   g_assert_nonnull (strstr (status, "relaying to 0"));
 
-  wait_for (tree_has_two, view, "the tree to show two nodes");
+  canopy_test_wait_for (tree_has_two, view, TIMEOUT_SECONDS, "the tree to show two nodes");
 
   g_assert_true (canopy_node_send_chat (host, "hello from the host", &error));
   g_assert_no_error (error);
-  wait_for (has_chat, view, "the host's chat message in the view");
+  canopy_test_wait_for (has_chat, view, TIMEOUT_SECONDS, "the host's chat message in the view");
 
   /* Volume and mute work without an audio device (CANOPY_NO_AUDIO). */
   gtk_range_set_value (GTK_RANGE (child (view, "volume_scale")), 0.5);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (view, "mute_button")), TRUE);
 
   canopy_node_leave (host);
-  wait_for (shows_ended, view, "the host ended the room page");
+  canopy_test_wait_for (shows_ended, view, TIMEOUT_SECONDS, "the host ended the room page");
   g_assert_false (closed);
   g_signal_emit_by_name (child (view, "back_button"), "clicked");
   g_assert_true (closed);
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (view);
-  wait_for (node_has_ended, host, "the host to end");
+  canopy_test_wait_for (node_has_ended, host, TIMEOUT_SECONDS, "the host to end");
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (CanopySignalServer) server = NULL;
-  g_autoptr (GError) error = NULL;
-  int status;
-
   setenv ("CANOPY_NO_AUDIO", "1", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  canopy_test_init_ui (&argc, &argv);
   gst_init (NULL, NULL);
-  /* Pulls the resources' object file, whose constructor registers them, out of the archive. */
-  g_assert_nonnull (canopy_get_resource ());
-
-  server = canopy_signal_server_new ();
-  if (!canopy_signal_server_listen (server, "127.0.0.1", 0, &error))
-    g_error ("Cannot start the signalling server: %s", error->message);
-  server_url = canopy_signal_server_get_url (server);
 
   g_test_add_func ("/audience-view/accessible", test_accessible);
   g_test_add_func ("/audience-view/unknown-room", test_unknown_room);
   g_test_add_func ("/audience-view/watch-room", test_watch_room);
-  status = g_test_run ();
-
-  canopy_signal_server_stop (server);
-  g_free (server_url);
-  return status;
+  return canopy_test_run_with_server (&server_url);
 }

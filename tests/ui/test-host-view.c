@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "canopy-test-procs.h"
 #include "canopy-host-view.h"
 #include "canopy-room-side.h"
-#include "canopy-resources.h"
-#include "canopy-signal-server.h"
 #include "canopy-video-paintable.h"
+#include "canopy-shell-test.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +10,6 @@
 #define TIMEOUT_SECONDS 30
 
 static char *server_url;
-
-static void
-wait_for (CanopyTestCheck done,
-          gpointer        data,
-          const char     *what)
-{
-  canopy_test_wait_for (done, data, TIMEOUT_SECONDS, what);
-}
 
 typedef struct {
   CanopyNode *node;
@@ -72,10 +62,7 @@ static GtkWidget *
 child (GtkWidget  *view,
        const char *name)
 {
-  GObject *object = gtk_widget_get_template_child (view, CANOPY_TYPE_HOST_VIEW, name);
-
-  g_assert_nonnull (object);
-  return GTK_WIDGET (object);
+  return canopy_test_template_child (view, CANOPY_TYPE_HOST_VIEW, name);
 }
 
 static CanopyNode *
@@ -170,7 +157,7 @@ test_live_room (void)
   gtk_window_set_child (GTK_WINDOW (window), view);
   gtk_window_present (GTK_WINDOW (window));
 
-  wait_for (is_live, &watch, "the room to go live");
+  canopy_test_wait_for (is_live, &watch, TIMEOUT_SECONDS, "the room to go live");
   g_assert_true (gtk_widget_get_visible (child (view, "live_label")));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (child (view, "live_label"))), ==, "LIVE");
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (child (view, "room_id_label"))), ==,
@@ -184,7 +171,7 @@ test_live_room (void)
   g_assert_true (CANOPY_IS_VIDEO_PAINTABLE (paintable));
   watch.paintable = CANOPY_VIDEO_PAINTABLE (paintable);
   watch.frames = 10;
-  wait_for (has_more_frames, &watch, "more than 10 preview frames");
+  canopy_test_wait_for (has_more_frames, &watch, TIMEOUT_SECONDS, "more than 10 preview frames");
 
   /* Copying says so. */
   g_signal_emit_by_name (child (view, "copy_button"), "clicked");
@@ -199,18 +186,20 @@ test_live_room (void)
   }
   g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_LIVE);
   watch.frames = canopy_video_paintable_get_frames (watch.paintable) + 10;
-  wait_for (has_more_frames, &watch, "10 more frames after switching source");
+  canopy_test_wait_for (has_more_frames, &watch, TIMEOUT_SECONDS,
+                        "10 more frames after switching source");
   g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_LIVE);
 
   /* The main click restarts the current source, also without leaving. */
   g_signal_emit_by_name (child (view, "source_button"), "clicked");
   watch.frames = canopy_video_paintable_get_frames (watch.paintable) + 10;
-  wait_for (has_more_frames, &watch, "10 more frames after restarting the source");
+  canopy_test_wait_for (has_more_frames, &watch, TIMEOUT_SECONDS,
+                        "10 more frames after restarting the source");
   g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_LIVE);
 
   /* End Room asks first; cancel keeps the room. */
   g_signal_emit_by_name (child (view, "end_button"), "clicked");
-  wait_for (has_message_dialog, NULL, "the End Room dialog");
+  canopy_test_wait_for (has_message_dialog, NULL, TIMEOUT_SECONDS, "the End Room dialog");
   dialog = find_message_dialog ();
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "End the room?");
   /* What a click on a response button does: respond, then go away. */
@@ -221,12 +210,12 @@ test_live_room (void)
 
   g_assert_null (find_message_dialog ());
   g_signal_emit_by_name (child (view, "end_button"), "clicked");
-  wait_for (has_message_dialog, NULL, "the End Room dialog again");
+  canopy_test_wait_for (has_message_dialog, NULL, TIMEOUT_SECONDS, "the End Room dialog again");
   dialog = find_message_dialog ();
   g_assert_true (adw_message_dialog_has_response (dialog, "end"));
   adw_message_dialog_response (dialog, "end");
   gtk_window_destroy (GTK_WINDOW (dialog));
-  wait_for (canopy_test_is_true, &closed, "the view to close");
+  canopy_test_wait_for (canopy_test_is_true, &closed, TIMEOUT_SECONDS, "the view to close");
   g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_ENDED);
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -237,29 +226,13 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr (CanopySignalServer) server = NULL;
-  g_autoptr (GError) error = NULL;
-  int status;
-
   setenv ("CANOPY_NO_AUDIO", "1", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  canopy_test_init_ui (&argc, &argv);
   gst_init (NULL, NULL);
-  /* Pulls the resources' object file, whose constructor registers them, out of the archive. */
-  g_assert_nonnull (canopy_get_resource ());
-
-  server = canopy_signal_server_new ();
-  if (!canopy_signal_server_listen (server, "127.0.0.1", 0, &error))
-    g_error ("Cannot start the signalling server: %s", error->message);
-  server_url = canopy_signal_server_get_url (server);
 
   g_test_add_func ("/host-view/new-destroy", test_new_destroy);
   g_test_add_func ("/host-view/accessible", test_accessible);
   g_test_add_func ("/host-view/url-dialog", test_url_dialog);
   g_test_add_func ("/host-view/live-room", test_live_room);
-  status = g_test_run ();
-
-  canopy_signal_server_stop (server);
-  g_free (server_url);
-  return status;
+  return canopy_test_run_with_server (&server_url);
 }

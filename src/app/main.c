@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "canopy-application.h"
+#include "canopy-webrtc.h"
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
@@ -10,6 +11,7 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr (CanopyApplication) app = NULL;
+  int status;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -19,5 +21,8 @@ main (int   argc,
   gst_init (&argc, &argv);
 
   app = canopy_application_new ();
-  return g_application_run (G_APPLICATION (app), argc, argv);
+  status = g_application_run (G_APPLICATION (app), argc, argv);
+  g_clear_object (&app);
+  canopy_webrtc_shutdown ();
+  return status;
 }

@@ -10,6 +10,7 @@
 #include "canopy-json.h"
 #include "canopy-node.h"
 #include "canopy-source.h"
+#include "canopy-webrtc.h"
 
 /*
  * canopy-node: a headless peer. With --events it prints one JSON object per line for each
@@ -395,5 +396,6 @@ main (int    argc,
   g_clear_object (&app.node);
   g_main_loop_unref (app.loop);
   g_free (app.chat_text);
+  canopy_webrtc_shutdown ();
   return app.exit_code;
 }

@@ -165,7 +165,9 @@ on_link_chat (CanopyLink              *link,
     canopy_node_emit_chat (self, g_ptr_array_index (deliver, i));
 }
 
-/* A late joiner gets the last messages from its parent. */
+/* A late joiner gets the last messages from its parent. Queued on the new link before any live
+ * message can be, so the history always arrives first and per-origin order never drops it as
+ * a repeat. */
 static void
 send_chat_history (CanopyNode *self,
                    CanopyLink *child)
@@ -238,8 +240,6 @@ on_link_open (CanopyLink *link,
     }
   } else if (ctrl) {
     send_full_map (self, link);
-  } else {
-    send_chat_history (self, link);
   }
 }
 
@@ -365,6 +365,7 @@ canopy_node_add_child (CanopyNode *self,
   canopy_node_drop_child (self, id);
   child = canopy_link_new_to_child (self->media, id, name, capacity, &self->ice);
   watch_link (self, child);
+  send_chat_history (self, child);
   g_ptr_array_add (self->children, child);
   canopy_node_notify_tree (self);
 }

@@ -288,15 +288,32 @@ make_certificate (gpointer data)
  *
  * Starts the one-time set-up of the DTLS certificate in a thread of its own.
  */
+static GThread *certificate_thread;
+
 void
 canopy_webrtc_prepare (void)
 {
   static gsize started;
 
   if (g_once_init_enter (&started)) {
-    g_thread_unref (g_thread_new ("canopy-dtls-cert", make_certificate, NULL));
+    certificate_thread = g_thread_new ("canopy-dtls-cert", make_certificate, NULL);
     g_once_init_leave (&started, 1);
   }
+}
+
+/**
+ * canopy_webrtc_shutdown:
+ *
+ * Waits for the certificate thread, if one runs: a process that returns from main() while it
+ * is inside OpenSSL crashes in OpenSSL's exit handlers. Call before exiting; harmless twice.
+ */
+void
+canopy_webrtc_shutdown (void)
+{
+  g_autoptr (GThread) thread = g_atomic_pointer_exchange (&certificate_thread, NULL);
+
+  if (thread != NULL)
+    g_thread_join (g_steal_pointer (&thread));
 }
 
 /**

@@ -33,6 +33,7 @@ GstElement *canopy_webrtc_new                 (const char            *name,
                                                const CanopyIceConfig *ice,
                                                guint                  latency_ms);
 void        canopy_webrtc_prepare             (void);
+void        canopy_webrtc_shutdown            (void);
 void        canopy_webrtc_watch_pipeline      (GstBin                *pipeline);
 GstCaps    *canopy_webrtc_ntp_caps            (void);
 gboolean    canopy_webrtc_is_keyframe_request (GstEvent              *event);

@@ -1,18 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "canopy-json.h"
-#include "canopy-node-map.h"
 
-#include <string.h>
+/* CanopyNodeMap as a model: building, errors, JSON in and out, copy, graft, placement. */
+
+#include "canopy-test-node-map.h"
 
 /* --- helpers --- */
-
-static char *
-map_string (CanopyNodeMap *map)
-{
-  g_autoptr (JsonObject) json = canopy_node_map_to_json (map, NULL);
-
-  return canopy_json_to_string (json);
-}
 
 static JsonObject *
 parse (const char *text)
@@ -22,181 +14,6 @@ parse (const char *text)
 
   g_assert_no_error (error);
   return o;
-}
-
-static char *
-ops_string (JsonArray *ops)
-{
-  g_autoptr (JsonNode) node = json_node_init_array (json_node_alloc (), ops);
-
-  return json_to_string (node, FALSE);
-}
-
-/* The ops as a receiver gets them: through text, without the 32-level limit of messages. */
-static JsonArray *
-ops_through_text (JsonArray *ops)
-{
-  g_autofree char *text = ops_string (ops);
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-
-  json_parser_load_from_data (parser, text, -1, &error);
-  g_assert_no_error (error);
-  return json_array_ref (json_node_get_array (json_parser_get_root (parser)));
-}
-
-static void
-add_ok (CanopyNodeMap *map,
-        const char    *parent,
-        const char    *id,
-        guint          capacity)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (canopy_node_map_add (map, parent, id, id, capacity, &error));
-  g_assert_no_error (error);
-}
-
-/* Checks every structural invariant the accessors promise. */
-static void
-assert_consistent (CanopyNodeMap *map)
-{
-  g_autoptr (GPtrArray) ids = canopy_node_map_get_ids (map);
-  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  int previous_depth = 0;
-  guint height = 0;
-
-  g_assert_cmpuint (ids->len, ==, canopy_node_map_get_size (map));
-  g_assert_cmpstr (g_ptr_array_index (ids, 0), ==, canopy_node_map_get_root (map));
-  g_assert_null (canopy_node_map_get_parent (map, canopy_node_map_get_root (map)));
-  for (guint i = 0; i < ids->len; i++) {
-    const char *id = g_ptr_array_index (ids, i);
-    const char *parent = canopy_node_map_get_parent (map, id);
-    int depth = canopy_node_map_get_depth (map, id);
-    g_autoptr (GPtrArray) children = canopy_node_map_get_children (map, id);
-
-    g_assert_true (g_hash_table_add (seen, (gpointer) id));
-    g_assert_true (canopy_node_map_contains (map, id));
-    g_assert_true (canopy_node_map_is_ancestor (map, id, id));
-    /* Breadth-first: depths never go down. */
-    g_assert_cmpint (depth, >=, previous_depth);
-    previous_depth = depth;
-    height = MAX (height, (guint) depth);
-    if (parent != NULL) {
-      g_autoptr (GPtrArray) siblings = canopy_node_map_get_children (map, parent);
-
-      g_assert_cmpint (depth, ==, canopy_node_map_get_depth (map, parent) + 1);
-      g_assert_true (g_ptr_array_find_with_equal_func (siblings, id, g_str_equal, NULL));
-      g_assert_true (canopy_node_map_is_ancestor (map, parent, id));
-      g_assert_false (canopy_node_map_is_ancestor (map, id, parent));
-      g_assert_true (canopy_node_map_is_ancestor (map, canopy_node_map_get_root (map), id));
-    } else {
-      g_assert_cmpint (depth, ==, 0);
-    }
-    g_assert_cmpuint (children->len, ==, canopy_node_map_get_n_children (map, id));
-    for (guint j = 0; j < children->len; j++)
-      g_assert_cmpstr (canopy_node_map_get_parent (map, g_ptr_array_index (children, j)), ==, id);
-  }
-  g_assert_cmpuint (height, ==, canopy_node_map_get_height (map));
-}
-
-static char *
-random_id (guint *counter)
-{
-  return g_strdup_printf ("p%u", ++*counter);
-}
-
-static const char *
-random_member (GPtrArray *ids,
-               gboolean   skip_root)
-{
-  guint first = skip_root ? 1 : 0;
-
-  if (ids->len <= first)
-    return NULL;
-  return g_ptr_array_index (ids, g_test_rand_int_range (first, ids->len));
-}
-
-/* One random change: a leaf joins, a subtree leaves, a node moves (maybe to its own parent,
- * which reorders), or a node changes name or capacity. */
-static void
-mutate (CanopyNodeMap *map,
-        guint         *counter)
-{
-  g_autoptr (GPtrArray) ids = canopy_node_map_get_ids (map);
-  g_autoptr (GError) error = NULL;
-  const char *id, *parent;
-
-  switch (g_test_rand_int_range (0, 5)) {
-  case 0:
-  case 1: {
-    g_autofree char *fresh = random_id (counter);
-
-    parent = random_member (ids, FALSE);
-    g_assert_true (canopy_node_map_add (map, parent, fresh, fresh,
-                                        g_test_rand_int_range (0, 5), &error));
-    break;
-  }
-  case 2:
-    id = random_member (ids, TRUE);
-    if (id != NULL)
-      g_assert_true (canopy_node_map_remove (map, id, &error));
-    break;
-  case 3:
-    id = random_member (ids, TRUE);
-    parent = random_member (ids, FALSE);
-    if (id == NULL)
-      break;
-    if (canopy_node_map_is_ancestor (map, id, parent)) {
-      g_assert_false (canopy_node_map_move (map, id, parent, &error));
-      g_assert_error (error, CANOPY_ERROR, CANOPY_ERROR_CYCLE);
-      g_clear_error (&error);
-    } else {
-      g_assert_true (canopy_node_map_move (map, id, parent, &error));
-    }
-    break;
-  default: {
-    g_autofree char *name = g_strdup_printf ("n%u", g_test_rand_int_range (0, 4));
-
-    id = random_member (ids, FALSE);
-    g_assert_true (canopy_node_map_set (map, id, name, g_test_rand_int_range (0, 5), &error));
-    break;
-  }
-  }
-  g_assert_no_error (error);
-}
-
-static CanopyNodeMap *
-random_map (guint  n,
-            guint *counter)
-{
-  CanopyNodeMap *map = canopy_node_map_new ("root", "Host", 4);
-
-  for (guint i = 0; i < n; i++) {
-    g_autoptr (GPtrArray) ids = canopy_node_map_get_ids (map);
-    g_autofree char *id = random_id (counter);
-
-    add_ok (map, random_member (ids, FALSE), id, g_test_rand_int_range (0, 5));
-  }
-  return map;
-}
-
-/* A breadth-first tree of @n nodes where everyone but the root takes @k children. */
-static CanopyNodeMap *
-full_map (guint n,
-          guint k)
-{
-  CanopyNodeMap *map = canopy_node_map_new ("phost000000", "The host", k);
-
-  for (guint i = 1; i < n; i++) {
-    g_autofree char *parent = canopy_node_map_place (map, NULL, k, k, NULL);
-    g_autofree char *id = g_strdup_printf ("p%010u", i);
-    g_autofree char *name = g_strdup_printf ("Viewer number %u", i);
-
-    g_assert_nonnull (parent);
-    g_assert_true (canopy_node_map_add (map, parent, id, name, k, NULL));
-  }
-  return map;
 }
 
 /* A chain root -> c1 -> ... -> c@length as nested JSON, built in memory: text would hit the
@@ -262,12 +79,12 @@ test_build (void)
   g_autoptr (GPtrArray) children = NULL;
   g_autoptr (GPtrArray) ids = NULL;
 
-  add_ok (map, "h", "a", 2);
-  add_ok (map, "h", "b", 2);
-  add_ok (map, "a", "a1", 1);
-  add_ok (map, "a", "a2", 0);
-  add_ok (map, "a1", "a11", 0);
-  assert_consistent (map);
+  canopy_test_map_add (map, "h", "a", 2);
+  canopy_test_map_add (map, "h", "b", 2);
+  canopy_test_map_add (map, "a", "a1", 1);
+  canopy_test_map_add (map, "a", "a2", 0);
+  canopy_test_map_add (map, "a1", "a11", 0);
+  canopy_test_map_assert_consistent (map);
   g_assert_cmpuint (canopy_node_map_get_size (map), ==, 6);
   g_assert_cmpuint (canopy_node_map_get_height (map), ==, 3);
   g_assert_cmpint (canopy_node_map_get_depth (map, "a11"), ==, 3);
@@ -288,10 +105,10 @@ test_build (void)
   g_assert_cmpint (canopy_node_map_get_depth (map, "a11"), ==, 3);
   g_assert_true (canopy_node_map_is_ancestor (map, "b", "a11"));
   g_assert_cmpuint (canopy_node_map_get_n_children (map, "a"), ==, 1);
-  assert_consistent (map);
+  canopy_test_map_assert_consistent (map);
 
   /* Moving to the same parent puts a child last. */
-  add_ok (map, "h", "c", 0);
+  canopy_test_map_add (map, "h", "c", 0);
   g_assert_true (canopy_node_map_move (map, "a", "h", &error));
   children = canopy_node_map_get_children (map, "h");
   g_assert_cmpuint (children->len, ==, 3);
@@ -311,7 +128,7 @@ test_build (void)
   g_assert_false (canopy_node_map_contains (map, "a11"));
   g_assert_cmpuint (canopy_node_map_get_size (map), ==, 4);
   g_assert_cmpuint (canopy_node_map_get_height (map), ==, 2);
-  assert_consistent (map);
+  canopy_test_map_assert_consistent (map);
 }
 
 static void
@@ -324,10 +141,10 @@ test_errors (void)
   g_autofree char *long_name = g_strnfill (65, 'x');
   g_autofree char *long_id = g_strnfill (33, 'x');
 
-  add_ok (map, "h", "a", 2);
-  add_ok (map, "a", "a1", 2);
-  add_ok (map, "a1", "a11", 2);
-  before = map_string (map);
+  canopy_test_map_add (map, "h", "a", 2);
+  canopy_test_map_add (map, "a", "a1", 2);
+  canopy_test_map_add (map, "a1", "a11", 2);
+  before = canopy_test_map_string (map);
 
   g_assert_false (canopy_node_map_add (map, "nobody", "x", "X", 1, &error));
   g_assert_error (error, CANOPY_ERROR, CANOPY_ERROR_UNKNOWN_PEER);
@@ -385,9 +202,9 @@ test_errors (void)
   g_clear_error (&error);
 
   /* None of it changed anything. */
-  after = map_string (map);
+  after = canopy_test_map_string (map);
   g_assert_cmpstr (before, ==, after);
-  assert_consistent (map);
+  canopy_test_map_assert_consistent (map);
 }
 
 static void
@@ -430,11 +247,11 @@ test_json_round_trip (void)
   reparsed = parse (text);
   back = canopy_node_map_new_from_json (reparsed, 100, &error);
   g_assert_no_error (error);
-  again = map_string (back);
+  again = canopy_test_map_string (back);
   g_assert_cmpstr (text, ==, again);
   g_assert_cmpuint (canopy_node_map_get_size (back), ==, 4);
   g_assert_cmpuint (canopy_node_map_get_version (back), ==, 0);
-  assert_consistent (back);
+  canopy_test_map_assert_consistent (back);
 
   /* A subtree alone. */
   sub = canopy_node_map_to_json (map, "pbo");
@@ -566,7 +383,7 @@ test_json_depth (void)
       g_autofree char *parent = g_strdup_printf ("c%u", i - 1);
       g_autofree char *id = g_strdup_printf ("c%u", i);
 
-      add_ok (chain, parent, id, 1);
+      canopy_test_map_add (chain, parent, id, 1);
     }
     g_assert_cmpuint (canopy_node_map_get_height (chain), ==, 20000);
     copy = canopy_node_map_copy (chain);
@@ -587,7 +404,7 @@ static void
 test_copy (void)
 {
   guint counter = 0;
-  g_autoptr (CanopyNodeMap) map = random_map (50, &counter);
+  g_autoptr (CanopyNodeMap) map = canopy_test_map_random (50, &counter);
   g_autoptr (CanopyNodeMap) copy = NULL;
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
@@ -595,14 +412,14 @@ test_copy (void)
 
   canopy_node_map_set_version (map, 42);
   copy = canopy_node_map_copy (map);
-  a = map_string (map);
-  b = map_string (copy);
+  a = canopy_test_map_string (map);
+  b = canopy_test_map_string (copy);
   g_assert_cmpstr (a, ==, b);
   g_assert_cmpuint (canopy_node_map_get_version (copy), ==, 42);
-  assert_consistent (copy);
+  canopy_test_map_assert_consistent (copy);
 
-  add_ok (copy, "root", "extra", 1);
-  c = map_string (map);
+  canopy_test_map_add (copy, "root", "extra", 1);
+  c = canopy_test_map_string (map);
   g_assert_cmpstr (a, ==, c);
   g_assert_false (canopy_node_map_contains (map, "extra"));
 }
@@ -629,10 +446,10 @@ test_graft (void)
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
 
-  add_ok (map, "h", "b", 1);
+  canopy_test_map_add (map, "h", "b", 1);
   g_assert_true (canopy_node_map_graft (map, "h", sub, 100, &error));
   g_assert_no_error (error);
-  add_ok (map, "h", "c", 1);
+  canopy_test_map_add (map, "h", "c", 1);
   g_assert_cmpstr (canopy_node_map_get_parent (map, "a1"), ==, "a");
   g_assert_cmpuint (canopy_node_map_get_size (map), ==, 5);
 
@@ -646,9 +463,9 @@ test_graft (void)
   g_assert_cmpstr (g_ptr_array_index (children, 0), ==, "b");
   g_assert_cmpstr (g_ptr_array_index (children, 1), ==, "a");
   g_assert_cmpstr (g_ptr_array_index (children, 2), ==, "c");
-  assert_consistent (map);
+  canopy_test_map_assert_consistent (map);
 
-  before = map_string (map);
+  before = canopy_test_map_string (map);
   /* An id that is elsewhere in the map. */
   g_assert_false (canopy_node_map_graft (map, "h", dup, 100, &error));
   g_assert_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE);
@@ -667,7 +484,7 @@ test_graft (void)
   g_assert_false (canopy_node_map_graft (map, "nobody", big, 100, &error));
   g_assert_error (error, CANOPY_ERROR, CANOPY_ERROR_UNKNOWN_PEER);
   g_clear_error (&error);
-  after = map_string (map);
+  after = canopy_test_map_string (map);
   g_assert_cmpstr (before, ==, after);
 
   /* Replacing counts what goes as well as what comes: 6 - 3 + 2 nodes. */
@@ -685,7 +502,7 @@ test_graft_depth (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *last = g_strdup_printf ("c%d", CANOPY_TREE_DEPTH_MAX - 2);
 
-  add_ok (map, "h", "a", 1);
+  canopy_test_map_add (map, "h", "a", 1);
   /* Under a (depth 1) the chain reaches exactly the limit... */
   g_assert_true (canopy_node_map_graft (map, "a", chain, 10000, &error));
   g_assert_no_error (error);
@@ -693,315 +510,6 @@ test_graft_depth (void)
   /* ...and nothing goes below it. */
   g_assert_false (canopy_node_map_graft (map, last, leaf, 10000, &error));
   g_assert_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE);
-}
-
-/* A random tree over a random part of a small pool of ids, so that two of them share some
- * nodes in unrelated places. */
-static CanopyNodeMap *
-pool_map (guint pool)
-{
-  CanopyNodeMap *map = canopy_node_map_new ("root", "Host", 4);
-
-  for (guint i = 0; i < pool; i++) {
-    g_autoptr (GPtrArray) ids = NULL;
-    g_autofree char *id = NULL;
-    g_autofree char *name = NULL;
-
-    if (g_test_rand_bit ())
-      continue;
-    ids = canopy_node_map_get_ids (map);
-    id = g_strdup_printf ("q%u", i);
-    name = g_strdup_printf ("n%u", g_test_rand_int_range (0, 2));
-    g_assert_true (canopy_node_map_add (map, random_member (ids, FALSE), id, name,
-                                        g_test_rand_int_range (0, 2), NULL));
-  }
-  return map;
-}
-
-static void
-check_diff_apply (CanopyNodeMap *from,
-                  CanopyNodeMap *to,
-                  GHashTable    *kinds)
-{
-  g_autoptr (CanopyNodeMap) result = canopy_node_map_copy (from);
-  g_autoptr (JsonArray) ops = canopy_node_map_diff (from, to);
-  g_autoptr (JsonArray) received = ops_through_text (ops);
-  g_autoptr (JsonArray) none = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *expected = map_string (to);
-  g_autofree char *got = NULL;
-
-  for (guint i = 0; i < json_array_get_length (ops); i++)
-    g_hash_table_add (kinds, g_strdup (json_object_get_string_member (
-                               json_array_get_object_element (ops, i), "op")));
-  g_assert_true (canopy_node_map_apply (result, received, 100000, &error));
-  g_assert_no_error (error);
-  got = map_string (result);
-  if (g_strcmp0 (expected, got) != 0) {
-    g_autofree char *text = ops_string (ops);
-    g_autofree char *start = map_string (from);
-
-    g_test_message ("from %s\nops %s", start, text);
-  }
-  g_assert_cmpstr (expected, ==, got);
-  assert_consistent (result);
-  none = canopy_node_map_diff (to, result);
-  g_assert_cmpuint (json_array_get_length (none), ==, 0);
-}
-
-static void
-test_diff_apply_random (void)
-{
-  g_autoptr (GHashTable) kinds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  guint counter = 0;
-
-  for (guint iteration = 0; iteration < 200; iteration++) {
-    g_autoptr (CanopyNodeMap) from = random_map (g_test_rand_int_range (0, 40), &counter);
-    g_autoptr (CanopyNodeMap) to = canopy_node_map_copy (from);
-    g_autoptr (CanopyNodeMap) a = pool_map (60);
-    g_autoptr (CanopyNodeMap) b = pool_map (60);
-    g_autoptr (JsonArray) ops = NULL;
-    guint changes = g_test_rand_int_range (0, 12);
-
-    for (guint i = 0; i < changes; i++)
-      mutate (to, &counter);
-    check_diff_apply (from, to, kinds);
-    /* Every change costs at most one op, plus at most one to restore the children's order. */
-    ops = canopy_node_map_diff (from, to);
-    g_assert_cmpuint (json_array_get_length (ops), <=, 2 * changes);
-
-    /* Two unrelated trees sharing some ids: everything moves, joins and leaves at once. */
-    check_diff_apply (a, b, kinds);
-    check_diff_apply (b, a, kinds);
-  }
-  g_assert_true (g_hash_table_contains (kinds, "add"));
-  g_assert_true (g_hash_table_contains (kinds, "remove"));
-  g_assert_true (g_hash_table_contains (kinds, "move"));
-  g_assert_true (g_hash_table_contains (kinds, "set"));
-}
-
-static void
-test_diff_small (void)
-{
-  g_autoptr (CanopyNodeMap) big = full_map (1000, 4);
-  g_autoptr (CanopyNodeMap) joined = canopy_node_map_copy (big);
-  g_autoptr (CanopyNodeMap) left = canopy_node_map_copy (big);
-  g_autoptr (CanopyNodeMap) moved = canopy_node_map_copy (big);
-  g_autoptr (CanopyNodeMap) renamed = canopy_node_map_copy (big);
-  g_autoptr (JsonArray) ops = NULL;
-  g_autofree char *parent = canopy_node_map_place (big, NULL, 4, 4, NULL);
-  g_autofree char *full = map_string (big);
-  g_autofree char *text = NULL;
-  g_autoptr (GPtrArray) children = NULL;
-  JsonObject *op;
-
-  g_assert_cmpuint (canopy_node_map_get_size (big), ==, 1000);
-  g_assert_cmpuint (canopy_node_map_get_height (big), ==, 5);
-
-  /* One join: one add op, a few hundred bytes at most, where the map is tens of KiB. */
-  g_assert_true (canopy_node_map_add (joined, parent, "pnewcomer00", "Newcomer", 4, NULL));
-  ops = canopy_node_map_diff (big, joined);
-  g_assert_cmpuint (json_array_get_length (ops), ==, 1);
-  op = json_array_get_object_element (ops, 0);
-  g_assert_cmpstr (json_object_get_string_member (op, "op"), ==, "add");
-  g_assert_cmpstr (json_object_get_string_member (op, "parent"), ==, parent);
-  text = ops_string (ops);
-  g_test_message ("join: %" G_GSIZE_FORMAT " bytes of ops, full map %" G_GSIZE_FORMAT " bytes",
-                  strlen (text), strlen (full));
-  g_assert_cmpuint (strlen (text), <, 300);
-  g_assert_cmpuint (strlen (full), >, 50000);
-  g_clear_pointer (&ops, json_array_unref);
-  g_clear_pointer (&text, g_free);
-
-  /* One subtree leaves: one remove op, however big the subtree. */
-  g_assert_cmpuint (canopy_node_map_get_n_children (left, "p0000000001"), ==, 4);
-  g_assert_true (canopy_node_map_remove (left, "p0000000001", NULL));
-  g_assert_cmpuint (canopy_node_map_get_size (left), <, 800);
-  ops = canopy_node_map_diff (big, left);
-  g_assert_cmpuint (json_array_get_length (ops), ==, 1);
-  op = json_array_get_object_element (ops, 0);
-  g_assert_cmpstr (json_object_get_string_member (op, "op"), ==, "remove");
-  g_assert_cmpstr (json_object_get_string_member (op, "id"), ==, "p0000000001");
-  g_clear_pointer (&ops, json_array_unref);
-
-  /* A subtree moves: one move op. */
-  children = canopy_node_map_get_children (moved, "p0000000002");
-  g_assert_true (canopy_node_map_move (moved, g_ptr_array_index (children, 1), "p0000000999",
-                                       NULL));
-  ops = canopy_node_map_diff (big, moved);
-  g_assert_cmpuint (json_array_get_length (ops), ==, 1);
-  op = json_array_get_object_element (ops, 0);
-  g_assert_cmpstr (json_object_get_string_member (op, "op"), ==, "move");
-  g_assert_cmpstr (json_object_get_string_member (op, "parent"), ==, "p0000000999");
-  g_clear_pointer (&ops, json_array_unref);
-
-  /* A rename: one set op. */
-  g_assert_true (canopy_node_map_set (renamed, "p0000000500", "Renamed", 2, NULL));
-  ops = canopy_node_map_diff (big, renamed);
-  g_assert_cmpuint (json_array_get_length (ops), ==, 1);
-  op = json_array_get_object_element (ops, 0);
-  g_assert_cmpstr (json_object_get_string_member (op, "op"), ==, "set");
-  g_assert_cmpstr (json_object_get_string_member (op, "name"), ==, "Renamed");
-  g_assert_cmpint (json_object_get_int_member (op, "capacity"), ==, 2);
-  g_clear_pointer (&ops, json_array_unref);
-
-  /* No change: no ops. */
-  ops = canopy_node_map_diff (big, big);
-  g_assert_cmpuint (json_array_get_length (ops), ==, 0);
-}
-
-static void
-test_diff_new_subtree (void)
-{
-  g_autoptr (CanopyNodeMap) from = canopy_node_map_new ("h", "Host", 4);
-  g_autoptr (CanopyNodeMap) to = NULL;
-  g_autoptr (CanopyNodeMap) result = NULL;
-  g_autoptr (JsonArray) ops = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *got = NULL;
-  JsonObject *node;
-
-  add_ok (from, "h", "x", 2);
-  to = canopy_node_map_copy (from);
-  result = canopy_node_map_copy (from);
-  /* A whole new subtree with an old node in the middle of its children. */
-  add_ok (to, "h", "n", 3);
-  add_ok (to, "n", "n1", 1);
-  add_ok (to, "n1", "n11", 1);
-  g_assert_true (canopy_node_map_move (to, "x", "n", NULL));
-  add_ok (to, "n", "n2", 1);
-
-  ops = canopy_node_map_diff (from, to);
-  node = json_object_get_object_member (json_array_get_object_element (ops, 0), "node");
-  g_assert_cmpstr (json_object_get_string_member (node, "id"), ==, "n");
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (node, "childNodes")),
-                    ==, 2);
-  g_assert_true (canopy_node_map_apply (result, ops, 100, &error));
-  g_assert_no_error (error);
-  expected = map_string (to);
-  got = map_string (result);
-  g_assert_cmpstr (expected, ==, got);
-}
-
-static void
-test_apply_atomic (void)
-{
-  g_autoptr (CanopyNodeMap) map = canopy_node_map_new ("h", "Host", 4);
-  g_autofree char *before = NULL;
-  struct {
-    const char *ops;
-    guint max_nodes;
-    CanopyError code;
-  } cases[] = {
-    { "[{\"op\":\"add\",\"parent\":\"h\",\"node\":{\"id\":\"n\",\"name\":\"N\",\"capacity\":1}},"
-      "{\"op\":\"remove\",\"id\":\"nobody\"}]", 100, CANOPY_ERROR_UNKNOWN_PEER },
-    { "[{\"op\":\"move\",\"id\":\"b\",\"parent\":\"a\"},{\"op\":\"move\",\"id\":\"a\","
-      "\"parent\":\"b\"}]", 100, CANOPY_ERROR_CYCLE },
-    { "[{\"op\":\"set\",\"id\":\"a\",\"name\":\"Changed\"},{\"op\":\"explode\",\"id\":\"a\"}]",
-      100, CANOPY_ERROR_BAD_MESSAGE },
-    { "[{\"op\":\"remove\",\"id\":\"b\"},42]", 100, CANOPY_ERROR_BAD_MESSAGE },
-    { "[{\"op\":\"remove\",\"id\":\"b\"},{\"op\":\"remove\",\"id\":\"h\"}]", 100,
-      CANOPY_ERROR_BAD_MESSAGE },
-    { "[{\"op\":\"remove\",\"id\":\"b\"},{\"op\":\"remove\"}]", 100, CANOPY_ERROR_BAD_MESSAGE },
-    { "[{\"op\":\"add\",\"parent\":\"h\",\"node\":{\"id\":\"a1\",\"name\":\"N\",\"capacity\":1}}]",
-      100, CANOPY_ERROR_BAD_MESSAGE },
-    { "[{\"op\":\"add\",\"parent\":\"nobody\",\"node\":{\"id\":\"n\",\"name\":\"N\","
-      "\"capacity\":1}}]", 100, CANOPY_ERROR_UNKNOWN_PEER },
-    { "[{\"op\":\"add\",\"parent\":\"h\",\"node\":{\"id\":\"n\",\"name\":\"N\",\"capacity\":1}},"
-      "{\"op\":\"add\",\"parent\":\"h\",\"node\":{\"id\":\"m\",\"name\":\"M\",\"capacity\":1}}]",
-      5, CANOPY_ERROR_TOO_LARGE },
-    { "[{\"op\":\"add\",\"parent\":\"h\",\"node\":{\"id\":\"n\",\"name\":\"N\",\"capacity\":99}}]",
-      100, CANOPY_ERROR_BAD_MESSAGE },
-    { "[{\"op\":\"set\",\"id\":\"a\",\"capacity\":33}]", 100, CANOPY_ERROR_BAD_MESSAGE },
-    { "[{\"op\":\"move\",\"id\":\"a\",\"parent\":\"nobody\"}]", 100, CANOPY_ERROR_UNKNOWN_PEER },
-    { "[{\"op\":\"move\",\"id\":\"h\",\"parent\":\"a\"}]", 100, CANOPY_ERROR_CYCLE },
-    { "[{\"op\":\"add\",\"parent\":\"h\",\"node\":\"n\"}]", 100, CANOPY_ERROR_BAD_MESSAGE },
-    { "[{\"id\":\"a\"}]", 100, CANOPY_ERROR_BAD_MESSAGE },
-  };
-
-  add_ok (map, "h", "a", 2);
-  add_ok (map, "h", "b", 2);
-  add_ok (map, "a", "a1", 2);
-  canopy_node_map_set_version (map, 7);
-  before = map_string (map);
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (GError) error = NULL;
-    g_autoptr (JsonParser) parser = json_parser_new ();
-    g_autofree char *after = NULL;
-
-    g_assert_true (json_parser_load_from_data (parser, cases[i].ops, -1, NULL));
-    g_assert_false (canopy_node_map_apply (map, json_node_get_array (json_parser_get_root (parser)),
-                                           cases[i].max_nodes, &error));
-    if (!g_error_matches (error, CANOPY_ERROR, (gint) cases[i].code))
-      g_test_message ("case %u: %s", i, cases[i].ops);
-    g_assert_error (error, CANOPY_ERROR, (gint) cases[i].code);
-    after = map_string (map);
-    g_assert_cmpstr (before, ==, after);
-    g_assert_cmpuint (canopy_node_map_get_version (map), ==, 7);
-  }
-
-  /* A good batch does apply; a set may leave a member out. */
-  {
-    g_autoptr (JsonParser) parser = json_parser_new ();
-    g_autoptr (GError) error = NULL;
-
-    g_assert_true (json_parser_load_from_data (
-      parser,
-      "[{\"op\":\"set\",\"id\":\"a\",\"capacity\":3},"
-      "{\"op\":\"move\",\"id\":\"b\",\"parent\":\"a1\"},"
-      "{\"op\":\"add\",\"parent\":\"b\","
-      "\"node\":{\"id\":\"n\",\"name\":\"N\\u0001\",\"capacity\":1}},"
-      "{\"op\":\"remove\",\"id\":\"n\"},{\"op\":\"set\",\"id\":\"h\",\"name\":\"Hôte\"}]",
-      -1, NULL));
-    g_assert_true (canopy_node_map_apply (map, json_node_get_array (json_parser_get_root (parser)),
-                                          5, &error));
-    g_assert_no_error (error);
-    g_assert_cmpuint (canopy_node_map_get_capacity (map, "a"), ==, 3);
-    g_assert_cmpstr (canopy_node_map_get_name (map, "a"), ==, "a");
-    g_assert_cmpstr (canopy_node_map_get_name (map, "h"), ==, "Hôte");
-    g_assert_cmpstr (canopy_node_map_get_parent (map, "b"), ==, "a1");
-    g_assert_false (canopy_node_map_contains (map, "n"));
-    g_assert_cmpuint (canopy_node_map_get_version (map), ==, 7);
-    assert_consistent (map);
-  }
-}
-
-static void
-test_apply_depth (void)
-{
-  g_autoptr (CanopyNodeMap) map = canopy_node_map_new ("h", "Host", 2);
-  g_autoptr (JsonArray) ops = json_array_new ();
-  g_autoptr (GError) error = NULL;
-  g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
-  JsonObject *op = json_object_new ();
-
-  /* Two chains of 200 and 100: each fine, one under the other too deep. */
-  add_ok (map, "h", "a1", 1);
-  add_ok (map, "h", "b1", 1);
-  for (guint i = 2; i <= 200; i++) {
-    g_autofree char *parent = g_strdup_printf ("a%u", i - 1);
-    g_autofree char *id = g_strdup_printf ("a%u", i);
-
-    add_ok (map, parent, id, 1);
-  }
-  for (guint i = 2; i <= 100; i++) {
-    g_autofree char *parent = g_strdup_printf ("b%u", i - 1);
-    g_autofree char *id = g_strdup_printf ("b%u", i);
-
-    add_ok (map, parent, id, 1);
-  }
-  before = map_string (map);
-  json_object_set_string_member (op, "op", "move");
-  json_object_set_string_member (op, "id", "b1");
-  json_object_set_string_member (op, "parent", "a200");
-  json_array_add_object_element (ops, op);
-  g_assert_false (canopy_node_map_apply (map, ops, 100000, &error));
-  g_assert_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE);
-  after = map_string (map);
-  g_assert_cmpstr (before, ==, after);
 }
 
 /* Children of every node within its limit. */
@@ -1031,8 +539,8 @@ test_place (void)
   parent = canopy_node_map_place (map, NULL, 2, 3, NULL);
   g_assert_cmpstr (parent, ==, "h");
   g_free (parent);
-  add_ok (map, "h", "a", 1); /* a takes only one child, below k */
-  add_ok (map, "h", "b", 8); /* b takes k = 3 */
+  canopy_test_map_add (map, "h", "a", 1); /* a takes only one child, below k */
+  canopy_test_map_add (map, "h", "b", 8); /* b takes k = 3 */
   parent = canopy_node_map_place (map, NULL, 2, 3, NULL);
   g_assert_cmpstr (parent, ==, "a");
   g_free (parent);
@@ -1041,7 +549,7 @@ test_place (void)
   g_free (parent);
 
   /* Shallowest first, then in order: a is full after one child. */
-  add_ok (map, "a", "a1", 3);
+  canopy_test_map_add (map, "a", "a1", 3);
   parent = canopy_node_map_place (map, NULL, 2, 3, NULL);
   g_assert_cmpstr (parent, ==, "b");
   g_free (parent);
@@ -1099,7 +607,7 @@ test_place_property (void)
 
       if (ids->len > 1 && g_test_rand_bit ()) {
         /* Someone re-joins with their subtree: place it anywhere but under itself. */
-        const char *id = random_member (ids, TRUE);
+        const char *id = canopy_test_map_pick (ids, TRUE);
 
         parent = canopy_node_map_place (map, pending, k1, k, id);
         if (parent != NULL) {
@@ -1108,7 +616,7 @@ test_place_property (void)
           g_assert_no_error (error);
         }
       } else {
-        g_autofree char *id = random_id (&counter);
+        g_autofree char *id = canopy_test_map_new_id (&counter);
 
         parent = canopy_node_map_place (map, pending, k1, k, NULL);
         if (parent != NULL) {
@@ -1135,7 +643,7 @@ test_place_property (void)
       }
       g_free (parent);
       assert_within_limits (map, k1, k);
-      assert_consistent (map);
+      canopy_test_map_assert_consistent (map);
     }
   }
 }
@@ -1146,17 +654,18 @@ test_height_depth_property (void)
   guint counter = 0;
 
   for (guint round = 0; round < 50; round++) {
-    g_autoptr (CanopyNodeMap) map = random_map (g_test_rand_int_range (0, 80), &counter);
+    g_autoptr (CanopyNodeMap) map = canopy_test_map_random (g_test_rand_int_range (0, 80),
+                                                            &counter);
 
     for (guint i = 0; i < 20; i++) {
-      mutate (map, &counter);
-      assert_consistent (map);
+      canopy_test_map_mutate (map, &counter);
+      canopy_test_map_assert_consistent (map);
     }
   }
 }
-
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/node-map/new", test_new);
@@ -1168,11 +677,6 @@ main (int argc, char **argv)
   g_test_add_func ("/node-map/copy", test_copy);
   g_test_add_func ("/node-map/graft", test_graft);
   g_test_add_func ("/node-map/graft-depth", test_graft_depth);
-  g_test_add_func ("/node-map/diff-apply-random", test_diff_apply_random);
-  g_test_add_func ("/node-map/diff-small", test_diff_small);
-  g_test_add_func ("/node-map/diff-new-subtree", test_diff_new_subtree);
-  g_test_add_func ("/node-map/apply-atomic", test_apply_atomic);
-  g_test_add_func ("/node-map/apply-depth", test_apply_depth);
   g_test_add_func ("/node-map/place", test_place);
   g_test_add_func ("/node-map/place-property", test_place_property);
   g_test_add_func ("/node-map/height-depth-property", test_height_depth_property);

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "canopy-json.h"
+#include "canopy-signal-server.h"
+#include "canopy-test-procs.h"
+
+G_BEGIN_DECLS
+
+/* What the signal-server tests share: a CanopySignalServer on a free port of 127.0.0.1 (the
+ * fixture), WebSocket clients that queue every message they receive, and short cuts for the
+ * directory and for rooms. Every wait fails the test after CANOPY_TEST_SIGNAL_TIMEOUT seconds. */
+
+#define CANOPY_TEST_SIGNAL_TIMEOUT 5
+
+typedef struct {
+  SoupWebsocketConnection *connection;
+  GQueue messages; /* JsonObject */
+  gboolean closed;
+  char *peer;
+} CanopyTestClient;
+
+typedef struct {
+  CanopySignalServer *server;
+  SoupSession *session;
+  char *url;
+  char *http;
+} CanopyTestSignal;
+
+typedef void (*CanopyTestSignalFunc) (CanopyTestSignal *f,
+                                      gconstpointer     data);
+
+void              canopy_test_signal_wait            (CanopyTestCheck       done,
+                                                      gpointer              data,
+                                                      const char           *what);
+
+CanopyTestClient *canopy_test_client_open            (SoupSession          *session,
+                                                      const char           *url);
+CanopyTestClient *canopy_test_client_connect_full    (SoupSession          *session,
+                                                      const char           *url,
+                                                      JsonObject          **welcome_out);
+void              canopy_test_client_free            (CanopyTestClient     *client);
+JsonObject       *canopy_test_client_next            (CanopyTestClient     *client,
+                                                      const char           *type);
+gboolean          canopy_test_client_has             (CanopyTestClient     *client,
+                                                      const char           *type);
+void              canopy_test_client_send            (CanopyTestClient     *client,
+                                                      const char           *text);
+void              canopy_test_client_sendf           (CanopyTestClient     *client,
+                                                      const char           *format,
+                                                      ...) G_GNUC_PRINTF (2, 3);
+void              canopy_test_client_expect_error    (CanopyTestClient     *client,
+                                                      const char           *code,
+                                                      const char           *ref);
+void              canopy_test_client_wait_closed     (CanopyTestClient     *client);
+char             *canopy_test_client_create_room     (CanopyTestClient     *host,
+                                                      const char           *title,
+                                                      gboolean              listed,
+                                                      char                **secret);
+
+void              canopy_test_signal_add             (const char           *name,
+                                                      CanopyTestSignalFunc  func);
+void              canopy_test_signal_setup           (CanopyTestSignal     *f,
+                                                      gconstpointer         data);
+void              canopy_test_signal_teardown        (CanopyTestSignal     *f,
+                                                      gconstpointer         data);
+CanopyTestClient *canopy_test_signal_connect         (CanopyTestSignal     *f);
+guint             canopy_test_signal_n_peers         (CanopyTestSignal     *f);
+guint             canopy_test_signal_n_rooms         (CanopyTestSignal     *f);
+JsonObject       *canopy_test_signal_http_get        (CanopyTestSignal     *f,
+                                                      const char           *path,
+                                                      guint                 expected_status);
+JsonObject       *canopy_test_signal_find_entry      (JsonArray            *rooms,
+                                                      const char           *room);
+JsonObject       *canopy_test_signal_directory_entry (CanopyTestSignal     *f,
+                                                      const char           *room);
+void              canopy_test_signal_assert_healthy  (CanopyTestSignal     *f,
+                                                      const char           *room);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CanopyTestClient, canopy_test_client_free)
+
+G_END_DECLS

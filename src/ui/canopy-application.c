@@ -7,7 +7,6 @@
 
 #include "canopy-preferences-window.h"
 #include "canopy-resources.h"
-#include "canopy-test-hook.h"
 #include "canopy-window.h"
 
 #include <glib-unix.h>
@@ -303,12 +302,8 @@ canopy_application_activate (GApplication *application)
   g_autofree char *host_title = g_steal_pointer (&self->host_title);
   g_autofree char *join_room = g_steal_pointer (&self->join_room);
 
-  if (window == NULL) {
+  if (window == NULL)
     window = canopy_window_new (self);
-    /* Test only: JSON events on stdout, chat from stdin (src/ui/canopy-test-hook.c). */
-    if (g_strcmp0 (g_getenv ("CANOPY_TEST_EVENTS"), "1") == 0)
-      canopy_test_hook_attach (window);
-  }
   gtk_window_present (GTK_WINDOW (window));
 
   if (host_title != NULL) {
@@ -416,6 +411,14 @@ canopy_application_init (CanopyApplication *self)
   self->lan = g_strcmp0 (g_getenv ("CANOPY_LAN"), "1") == 0;
 }
 
+/**
+ * canopy_application_new:
+ *
+ * Each window it opens is announced by #GtkApplication::window-added before it is shown:
+ * that is how tools that watch the app (tests/ui/canopy-test-app.c) find it.
+ *
+ * Returns: (transfer full): the application
+ */
 CanopyApplication *
 canopy_application_new (void)
 {

@@ -13,7 +13,8 @@ struct _CanopyAudienceView
 
   CanopyNode *node;
   CanopyVideoPaintable *paintable;
-  GstElement *volume; /* NULL without audio */
+  GBinding *volume_binding; /* node "volume" <-> the scale; unbound in detach_node() */
+  GBinding *muted_binding;  /* node "muted" <-> the mute button; likewise */
   gboolean joined;
   gboolean leaving;
   gboolean closed;
@@ -57,29 +58,23 @@ emit_closed (CanopyAudienceView *self)
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 }
 
+/* A plain audio sink, or NULL (the node then discards the audio) when there is no audio output
+ * or CANOPY_NO_AUDIO=1. The node applies volume and mute itself. */
 static GstElement *
-make_audio_sink (GstElement **volume)
+make_audio_sink (void)
 {
-  g_autoptr (GError) error = NULL;
-  GstElement *sink = NULL;
+  GstElement *sink;
 
-  *volume = NULL;
-  if (g_strcmp0 (g_getenv ("CANOPY_NO_AUDIO"), "1") != 0) {
-    sink = gst_parse_bin_from_description ("volume name=volume ! autoaudiosink", TRUE, &error);
-    if (sink != NULL)
-      *volume = gst_bin_get_by_name (GST_BIN (sink), "volume");
-    else
-      g_message ("No audio output: %s", error->message);
-  }
-  if (sink == NULL) {
-    sink = gst_element_factory_make ("fakesink", NULL);
-    g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-  }
+  if (g_strcmp0 (g_getenv ("CANOPY_NO_AUDIO"), "1") == 0)
+    return NULL;
+  sink = gst_element_factory_make ("autoaudiosink", NULL);
+  if (sink == NULL)
+    g_message ("No audio output: autoaudiosink is missing");
   return sink;
 }
 
 static void
-apply_volume (CanopyAudienceView *self)
+update_mute_button (CanopyAudienceView *self)
 {
   gboolean muted = gtk_toggle_button_get_active (self->mute_button);
 
@@ -87,11 +82,16 @@ apply_volume (CanopyAudienceView *self)
                             muted ? "audio-volume-muted-symbolic"
                                   : "audio-volume-high-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->mute_button), muted ? _("Unmute") : _("Mute"));
-  if (self->volume != NULL)
-    g_object_set (self->volume,
-                  "volume", gtk_range_get_value (GTK_RANGE (self->volume_scale)),
-                  "mute", muted,
-                  NULL);
+}
+
+static void
+show_toast (CanopyAudienceView *self,
+            const char         *text)
+{
+  /* Toast titles are markup in libadwaita 1.2; the text may carry a server's words. */
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
 }
 
 static void
@@ -136,7 +136,10 @@ static void
 show_lost (CanopyAudienceView *self,
            const char         *why)
 {
-  adw_status_page_set_description (self->lost_page, why);
+  /* The status page's description is markup; error messages may come from the network. */
+  g_autofree char *escaped = g_markup_escape_text (why, -1);
+
+  adw_status_page_set_description (self->lost_page, escaped);
   gtk_stack_set_visible_child_name (self->stack, "lost");
 }
 
@@ -169,7 +172,7 @@ on_node_error (CanopyNode         *node,
   if (!self->joined)
     show_lost (self, error->message);
   else
-    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+    show_toast (self, error->message);
 }
 
 static void
@@ -192,7 +195,7 @@ static void
 attach_node (CanopyAudienceView *self,
              CanopyNode         *node)
 {
-  GstElement *audio_sink;
+  GtkAdjustment *adjustment = gtk_range_get_adjustment (GTK_RANGE (self->volume_scale));
 
   if (self->node != node) {
     g_assert (self->node == NULL);
@@ -202,15 +205,17 @@ attach_node (CanopyAudienceView *self,
   self->leaving = FALSE;
 
   g_clear_object (&self->paintable);
-  gst_clear_object (&self->volume);
   self->paintable = canopy_video_paintable_new (TRUE);
   gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (self->paintable));
-  audio_sink = make_audio_sink (&self->volume);
   g_object_set (node,
                 "video-sink", canopy_video_paintable_get_sink (self->paintable),
-                "audio-sink", audio_sink,
+                "audio-sink", make_audio_sink (),
                 NULL);
-  apply_volume (self);
+  /* The node owns volume and mute (a rejoin's node keeps them): the controls show its values. */
+  self->volume_binding = g_object_bind_property (node, "volume", adjustment, "value",
+                                                 G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  self->muted_binding = g_object_bind_property (node, "muted", self->mute_button, "active",
+                                                G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
 
   g_signal_connect_swapped (node, "notify::state", G_CALLBACK (on_node_changed), self);
   g_signal_connect_swapped (node, "notify::depth", G_CALLBACK (on_node_changed), self);
@@ -232,6 +237,8 @@ detach_node (CanopyAudienceView *self)
 {
   if (self->node == NULL)
     return;
+  g_clear_pointer (&self->volume_binding, g_binding_unbind);
+  g_clear_pointer (&self->muted_binding, g_binding_unbind);
   g_signal_handlers_disconnect_by_data (self->node, self);
   g_clear_object (&self->node);
 }
@@ -242,14 +249,7 @@ static void
 on_mute_button_toggled (GtkToggleButton    *button,
                         CanopyAudienceView *self)
 {
-  apply_volume (self);
-}
-
-static void
-on_volume_scale_value_changed (GtkRange           *range,
-                               CanopyAudienceView *self)
-{
-  apply_volume (self);
+  update_mute_button (self);
 }
 
 static void
@@ -289,26 +289,10 @@ on_rejoin_button_clicked (GtkButton          *button,
                           CanopyAudienceView *self)
 {
   g_autoptr (CanopyNode) old = g_object_ref (self->node);
-  g_autoptr (CanopyNode) node = NULL;
-  g_autofree char *server_url = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *room_id = NULL;
-  g_auto (GStrv) ice_addresses = NULL;
-  guint capacity = 0;
+  g_autoptr (CanopyNode) node = canopy_node_new_rejoin (old);
 
-  g_object_get (old,
-                "server-url", &server_url,
-                "name", &name,
-                "capacity", &capacity,
-                "room-id", &room_id,
-                "ice-addresses", &ice_addresses,
-                NULL);
   detach_node (self);
   canopy_node_leave (old);
-
-  node = canopy_node_new (CANOPY_NODE_ROLE_VIEWER, server_url);
-  g_object_set (node, "name", name, "capacity", capacity, "room-id", room_id,
-                "ice-addresses", ice_addresses, NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->leave_button), TRUE);
   attach_node (self, node);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE]);
@@ -319,7 +303,7 @@ on_side_toast (CanopyRoomSide     *side,
                const char         *text,
                CanopyAudienceView *self)
 {
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  show_toast (self, text);
 }
 
 /* --- GObject --- */
@@ -379,7 +363,6 @@ canopy_audience_view_dispose (GObject *object)
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CANOPY_TYPE_AUDIENCE_VIEW);
   g_clear_object (&self->paintable);
-  gst_clear_object (&self->volume);
   G_OBJECT_CLASS (canopy_audience_view_parent_class)->dispose (object);
 }
 
@@ -423,7 +406,6 @@ canopy_audience_view_class_init (CanopyAudienceViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, rejoin_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, back_button);
   gtk_widget_class_bind_template_callback (widget_class, on_mute_button_toggled);
-  gtk_widget_class_bind_template_callback (widget_class, on_volume_scale_value_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_picture_pressed);
   gtk_widget_class_bind_template_callback (widget_class, on_leave_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_back_button_clicked);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "canopy-error.h"
 #include "canopy-room-side.h"
 #include "canopy-source.h"
 #include "canopy-video-paintable.h"
@@ -31,6 +32,11 @@ struct _CanopyHostView
   GtkButton *end_button;
   GtkPicture *picture;
   CanopyRoomSide *side;
+  GtkRevealer *error_revealer;
+  GtkLabel *error_title;
+  GtkLabel *error_label;
+  GtkLabel *error_hint;
+  GtkButton *error_close_button;
 };
 
 G_DEFINE_FINAL_TYPE (CanopyHostView, canopy_host_view, ADW_TYPE_BIN)
@@ -53,7 +59,42 @@ static void
 show_toast (CanopyHostView *self,
             const char     *text)
 {
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  /* Toast titles are markup in libadwaita 1.2; the text may carry a server's words. */
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
+}
+
+/* The banner's title and hint follow the node's state: a node that never started has no
+ * source to replace. */
+static void
+update_error (CanopyHostView *self)
+{
+  CanopyNodeState state = canopy_node_get_state (self->node);
+  gboolean failed = state == CANOPY_NODE_STATE_FAILED;
+
+  gtk_label_set_text (self->error_title, failed ? _("The room could not start")
+                                                : _("The stream source stopped"));
+  gtk_widget_set_visible (GTK_WIDGET (self->error_hint),
+                          state != CANOPY_NODE_STATE_ENDED && !failed);
+}
+
+/* Media errors (the source or the pipeline failed) stay on screen until another source
+ * starts: viewers see a frozen or black picture meanwhile. The message is plain text. */
+static void
+show_error (CanopyHostView *self,
+            const GError   *error)
+{
+  gtk_label_set_text (self->error_label, error->message);
+  update_error (self);
+  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+}
+
+static void
+clear_error (CanopyHostView *self)
+{
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+  gtk_label_set_text (self->error_label, "");
 }
 
 static void
@@ -71,11 +112,15 @@ use_source (CanopyHostView *self,
 {
   g_autoptr (GError) error = NULL;
 
+  /* A source that cannot start leaves the current one running: a toast says so. */
   if (!canopy_node_set_source (self->node, spec, &error)) {
     g_autofree char *text = g_strdup_printf (_("Cannot use this source: %s"), error->message);
 
     show_toast (self, text);
+    return;
   }
+  /* The new source runs: an earlier failure is over (a later one shows again). */
+  clear_error (self);
 }
 
 /* --- node --- */
@@ -112,6 +157,7 @@ update_state (CanopyHostView *self)
   default:
     break;
   }
+  update_error (self);
 }
 
 static void
@@ -159,7 +205,10 @@ on_node_error (CanopyNode     *node,
                const GError   *error,
                CanopyHostView *self)
 {
-  show_toast (self, error->message);
+  if (g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_MEDIA))
+    show_error (self, error);
+  else
+    show_toast (self, error->message);
 }
 
 static void
@@ -171,6 +220,8 @@ on_node_left (CanopyNode      *node,
     emit_closed (self);
   else if (reason == CANOPY_END_REASON_SERVER_LOST)
     gtk_label_set_text (self->status_label, _("Room ended: the server is gone"));
+  else if (reason == CANOPY_END_REASON_FAILED)
+    gtk_label_set_text (self->status_label, _("The room could not start"));
 }
 
 /* --- source --- */
@@ -386,6 +437,13 @@ on_end_button_clicked (GtkButton      *button,
 }
 
 static void
+on_error_close_button_clicked (GtkButton      *button,
+                               CanopyHostView *self)
+{
+  clear_error (self);
+}
+
+static void
 on_side_toast (CanopyRoomSide *side,
                const char     *text,
                CanopyHostView *self)
@@ -470,6 +528,8 @@ canopy_host_view_constructed (GObject *object)
   on_node_room_id_notify (self->node, NULL, self);
   on_node_stats (self->node, self);
   update_state (self);
+  if (g_error_matches (canopy_node_get_last_error (self->node), CANOPY_ERROR, CANOPY_ERROR_MEDIA))
+    show_error (self, canopy_node_get_last_error (self->node));
   if (canopy_node_get_state (self->node) == CANOPY_NODE_STATE_IDLE)
     canopy_node_start (self->node);
 }
@@ -536,9 +596,15 @@ canopy_host_view_class_init (CanopyHostViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, end_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, picture);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, side);
+  gtk_widget_class_bind_template_child (widget_class, CanopyHostView, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CanopyHostView, error_title);
+  gtk_widget_class_bind_template_child (widget_class, CanopyHostView, error_label);
+  gtk_widget_class_bind_template_child (widget_class, CanopyHostView, error_hint);
+  gtk_widget_class_bind_template_child (widget_class, CanopyHostView, error_close_button);
   gtk_widget_class_bind_template_callback (widget_class, on_source_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_end_button_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_error_close_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_side_toast);
 }
 

@@ -128,6 +128,8 @@ set_cover (CanopyNewRoomDialog *self,
            GdkPixbuf           *preview,
            const char          *name)
 {
+  g_autofree char *escaped = NULL;
+
   g_clear_pointer (&self->cover, g_free);
   self->cover = cover;
   if (preview != NULL) {
@@ -139,7 +141,9 @@ set_cover (CanopyNewRoomDialog *self,
   }
   gtk_widget_set_visible (GTK_WIDGET (self->cover_picture), cover != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->cover_clear_button), cover != NULL);
-  adw_action_row_set_subtitle (self->cover_row, cover != NULL && name ? name : _("None"));
+  /* The subtitle is markup; a file name may hold "&" or "<". */
+  escaped = g_markup_escape_text (cover != NULL && name ? name : _("None"), -1);
+  adw_action_row_set_subtitle (self->cover_row, escaped);
 }
 
 static void
@@ -148,6 +152,7 @@ toast (CanopyNewRoomDialog *self,
 {
   GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
   GtkWidget *overlay = NULL;
+  g_autofree char *escaped = NULL;
 
   if (ADW_IS_APPLICATION_WINDOW (parent)) {
     GtkWidget *content = adw_application_window_get_content (ADW_APPLICATION_WINDOW (parent));
@@ -155,10 +160,12 @@ toast (CanopyNewRoomDialog *self,
     if (ADW_IS_TOAST_OVERLAY (content))
       overlay = content;
   }
+  /* Both are markup in libadwaita 1.2; the text may name the person's file. */
+  escaped = g_markup_escape_text (text, -1);
   if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (escaped));
   else
-    adw_action_row_set_subtitle (self->cover_row, text);
+    adw_action_row_set_subtitle (self->cover_row, escaped);
 }
 
 static void

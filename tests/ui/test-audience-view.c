@@ -144,6 +144,16 @@ test_unknown_room (void)
   CanopyNode *again;
 
   canopy_test_wait_for (shows_lost, view, TIMEOUT_SECONDS, "the Connection lost page");
+  /* The person reads the node's own error (escaped: the description is markup). */
+  {
+    const GError *last = canopy_node_get_last_error (viewer);
+    g_autofree char *escaped = NULL;
+
+    g_assert_nonnull (last);
+    escaped = g_markup_escape_text (last->message, -1);
+    g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (child (view, "lost_page"))),
+                     ==, escaped);
+  }
   g_signal_emit_by_name (child (view, "rejoin_button"), "clicked");
   again = canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view));
   g_assert_true (again != viewer);
@@ -160,6 +170,95 @@ test_unknown_room (void)
                    "room");
   canopy_test_wait_for (shows_lost, view, TIMEOUT_SECONDS, "the Connection lost page again");
   g_assert_finalize_object (view);
+}
+
+/* Volume and mute are the node's: the controls set them, show them, and a rejoin's node keeps
+ * them and stays bound while the old one is let go. */
+static void
+test_volume_mute (void)
+{
+  g_autoptr (CanopyNode) viewer = make_viewer ("nosuchroom");
+  GtkWidget *view = g_object_ref_sink (canopy_audience_view_new (viewer));
+  GtkRange *scale = GTK_RANGE (child (view, "volume_scale"));
+  GtkToggleButton *mute = GTK_TOGGLE_BUTTON (child (view, "mute_button"));
+  CanopyNode *again;
+
+  g_assert_cmpfloat (gtk_range_get_value (scale), ==, 1.0);
+  g_assert_false (gtk_toggle_button_get_active (mute));
+
+  gtk_range_set_value (scale, 0.25);
+  g_assert_cmpfloat (canopy_node_get_volume (viewer), ==, 0.25);
+  gtk_toggle_button_set_active (mute, TRUE);
+  g_assert_true (canopy_node_get_muted (viewer));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (mute)), ==, "Unmute");
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (mute)), ==,
+                   "audio-volume-muted-symbolic");
+
+  /* And the other way: the node's values show. */
+  canopy_node_set_volume (viewer, 0.75);
+  g_assert_cmpfloat (gtk_range_get_value (scale), ==, 0.75);
+  canopy_node_set_muted (viewer, FALSE);
+  g_assert_false (gtk_toggle_button_get_active (mute));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (mute)), ==, "Mute");
+  gtk_toggle_button_set_active (mute, TRUE);
+
+  canopy_test_wait_for (shows_lost, view, TIMEOUT_SECONDS, "the Connection lost page");
+  g_signal_emit_by_name (child (view, "rejoin_button"), "clicked");
+  again = canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view));
+  g_assert_true (again != viewer);
+  g_assert_cmpfloat (canopy_node_get_volume (again), ==, 0.75);
+  g_assert_true (canopy_node_get_muted (again));
+  g_assert_cmpfloat (gtk_range_get_value (scale), ==, 0.75);
+  g_assert_true (gtk_toggle_button_get_active (mute));
+
+  gtk_range_set_value (scale, 0.5);
+  gtk_toggle_button_set_active (mute, FALSE);
+  g_assert_cmpfloat (canopy_node_get_volume (again), ==, 0.5);
+  g_assert_false (canopy_node_get_muted (again));
+  /* The old node is no longer bound. */
+  g_assert_cmpfloat (canopy_node_get_volume (viewer), ==, 0.75);
+  g_assert_true (canopy_node_get_muted (viewer));
+  canopy_node_set_volume (viewer, 0.1);
+  g_assert_cmpfloat (gtk_range_get_value (scale), ==, 0.5);
+
+  canopy_test_wait_for (shows_lost, view, TIMEOUT_SECONDS, "the Connection lost page again");
+  g_assert_finalize_object (view);
+}
+
+typedef struct {
+  GstBin *pipeline;
+  double volume;
+  gboolean mute;
+} VolumeCheck;
+
+/* The node's playback volume element (the one before the audio sink) has these values. */
+static gboolean
+volume_element_has (gpointer data)
+{
+  VolumeCheck *check = data;
+  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (check->pipeline);
+  GValue item = G_VALUE_INIT;
+  gboolean found = FALSE;
+  gboolean all = TRUE;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *element = g_value_get_object (&item);
+    GstElementFactory *factory = gst_element_get_factory (element);
+
+    if (factory != NULL &&
+        g_strcmp0 (gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)), "volume") == 0) {
+      double volume = 0;
+      gboolean mute = FALSE;
+
+      g_object_get (element, "volume", &volume, "mute", &mute, NULL);
+      found = TRUE;
+      /* The element keeps its volume as a float. */
+      all = all && G_APPROX_VALUE (volume, check->volume, 1e-6) && mute == check->mute;
+    }
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  return found && all;
 }
 
 static void
@@ -194,9 +293,29 @@ test_watch_room (void)
   g_assert_no_error (error);
   canopy_test_wait_for (has_chat, view, TIMEOUT_SECONDS, "the host's chat message in the view");
 
-  /* Volume and mute work without an audio device (CANOPY_NO_AUDIO). */
+  /* Volume and mute work without an audio device (CANOPY_NO_AUDIO): the controls reach the
+   * node's playback, whatever sink it ends in. */
   gtk_range_set_value (GTK_RANGE (child (view, "volume_scale")), 0.5);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (view, "mute_button")), TRUE);
+  g_assert_cmpfloat (canopy_node_get_volume (viewer), ==, 0.5);
+  g_assert_true (canopy_node_get_muted (viewer));
+  {
+    GstElement *video_sink = canopy_video_paintable_get_sink (
+      canopy_audience_view_get_paintable (CANOPY_AUDIENCE_VIEW (view)));
+    g_autoptr (GstObject) pipeline = gst_object_get_parent (GST_OBJECT (video_sink));
+    VolumeCheck check = { NULL, 0.5, TRUE };
+
+    g_assert_true (GST_IS_BIN (pipeline));
+    check.pipeline = GST_BIN (pipeline);
+    canopy_test_wait_for (volume_element_has, &check, TIMEOUT_SECONDS,
+                          "the playback volume at 0.5, muted");
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (view, "mute_button")), FALSE);
+    gtk_range_set_value (GTK_RANGE (child (view, "volume_scale")), 0.8);
+    check.volume = 0.8;
+    check.mute = FALSE;
+    canopy_test_wait_for (volume_element_has, &check, TIMEOUT_SECONDS,
+                          "the playback volume at 0.8, unmuted");
+  }
 
   canopy_node_leave (host);
   canopy_test_wait_for (shows_ended, view, TIMEOUT_SECONDS, "the host ended the room page");
@@ -219,6 +338,7 @@ main (int   argc,
 
   g_test_add_func ("/audience-view/accessible", test_accessible);
   g_test_add_func ("/audience-view/unknown-room", test_unknown_room);
+  g_test_add_func ("/audience-view/volume-mute", test_volume_mute);
   g_test_add_func ("/audience-view/watch-room", test_watch_room);
   return canopy_test_run_with_server (&server_url);
 }

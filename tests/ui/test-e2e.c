@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The desktop app end to end: a real canopy-signal and two real `canopy` processes on one
- * display and 127.0.0.1. A hosts a room from the command line, B joins it; B's audience view
- * paints the video, chat typed into either window's entry (stdin, through the test hook) shows
- * in both, both tree views count two nodes, and both quit cleanly on SIGTERM.
- * CANOPY_TEST_EVENTS=1 makes the apps report what they show (src/ui/canopy-test-hook.c).
+ * The desktop app end to end: a real canopy-signal and two real app processes on one display
+ * and 127.0.0.1. A hosts a room from the command line, B joins it; B's audience view paints the
+ * video, chat typed into either window's entry (stdin, through the test hook) shows in both,
+ * both tree views count two nodes, and both quit cleanly on SIGTERM. The apps are
+ * canopy-test-app (CANOPY_APP): the shipped application plus the hook that reports what the
+ * windows show (tests/ui/canopy-test-hook.c).
  */
 #include <signal.h>
 #include <string.h>

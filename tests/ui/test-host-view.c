@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "canopy-error.h"
 #include "canopy-host-view.h"
 #include "canopy-room-side.h"
 #include "canopy-video-paintable.h"
 #include "canopy-shell-test.h"
 
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TIMEOUT_SECONDS 30
 
@@ -65,6 +68,19 @@ child (GtkWidget  *view,
   return canopy_test_template_child (view, CANOPY_TYPE_HOST_VIEW, name);
 }
 
+static gboolean
+shows_error (gpointer data)
+{
+  return gtk_revealer_get_reveal_child (GTK_REVEALER (child (data, "error_revealer")));
+}
+
+static const char *
+label_text (GtkWidget  *view,
+            const char *name)
+{
+  return gtk_label_get_text (GTK_LABEL (child (view, name)));
+}
+
 static CanopyNode *
 make_host (void)
 {
@@ -106,6 +122,10 @@ test_accessible (void)
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Copy Room ID");
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (child (view, "source_button")),
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Stream Source");
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (child (view, "error_close_button")),
+                                   GTK_ACCESSIBLE_ROLE_BUTTON);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (child (view, "error_close_button")),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Dismiss the message");
   g_assert_finalize_object (view);
 }
 
@@ -222,6 +242,100 @@ test_live_room (void)
   g_assert_finalize_object (view);
 }
 
+/* A source that cannot start at all: the room fails, and the view says why, not just a toast. */
+static void
+test_source_error_at_start (void)
+{
+  g_autoptr (CanopyNode) node = make_host ();
+  g_autoptr (GError) error = NULL;
+  GtkWidget *view;
+  const GError *last;
+
+  /* Before the start the spec is only stored. */
+  g_assert_true (canopy_node_set_source (node, "file:/nonexistent/canopy-missing.webm", &error));
+  g_assert_no_error (error);
+  view = g_object_ref_sink (canopy_host_view_new (node));
+
+  g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_FAILED);
+  last = canopy_node_get_last_error (node);
+  g_assert_error (last, CANOPY_ERROR, CANOPY_ERROR_MEDIA);
+  g_assert_true (shows_error (view));
+  g_assert_cmpstr (label_text (view, "error_label"), ==, last->message);
+  g_assert_nonnull (strstr (label_text (view, "error_label"), "/nonexistent/canopy-missing.webm"));
+  g_assert_cmpstr (label_text (view, "error_title"), ==, "The room could not start");
+  g_assert_false (gtk_widget_get_visible (child (view, "error_hint")));
+  g_assert_cmpstr (label_text (view, "status_label"), ==, "The room could not start");
+  g_assert_false (gtk_widget_get_sensitive (child (view, "source_button")));
+  g_assert_finalize_object (view);
+}
+
+/* A file that exists but is no media fails after it was accepted, while the room is live: the
+ * host view shows it (as plain text) until another source starts; viewers stay connected. */
+static void
+test_source_error_live (void)
+{
+  g_autoptr (CanopyNode) node = make_host ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *spec = NULL;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = canopy_host_view_new (node);
+  Watch watch = { node, NULL, 0 };
+  int fd;
+
+  /* A name with markup characters: the banner must show them, not interpret them. */
+  fd = g_file_open_tmp ("canopy-<i>&broken-XXXXXX.webm", &path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (write (fd, "not a media file\n", 17), ==, 17);
+  close (fd);
+  spec = g_strconcat ("file:", path, NULL);
+
+  g_object_ref (view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  canopy_test_wait_for (is_live, &watch, TIMEOUT_SECONDS, "the room to go live");
+  g_assert_false (shows_error (view));
+  g_assert_null (canopy_node_get_last_error (node));
+
+  g_assert_true (gtk_widget_activate_action (view, "host.source", "s", spec));
+  canopy_test_wait_for (shows_error, view, TIMEOUT_SECONDS,
+                        "the host view to show the failed source");
+  g_assert_error (canopy_node_get_last_error (node), CANOPY_ERROR, CANOPY_ERROR_MEDIA);
+  g_assert_cmpstr (label_text (view, "error_label"), ==,
+                   canopy_node_get_last_error (node)->message);
+  g_assert_nonnull (strstr (label_text (view, "error_label"), "<i>&broken-"));
+  g_assert_cmpstr (label_text (view, "error_title"), ==, "The stream source stopped");
+  g_assert_true (gtk_widget_get_visible (child (view, "error_hint")));
+  g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_LIVE);
+
+  /* It stays: nothing but another source (or Dismiss) takes it away. */
+  canopy_test_spin (1000);
+  g_assert_true (shows_error (view));
+
+  /* Another source that starts clears it, and the preview moves again. */
+  g_assert_true (gtk_widget_activate_action (view, "host.source", "s", "test:smpte"));
+  g_assert_false (shows_error (view));
+  g_assert_cmpstr (label_text (view, "error_label"), ==, "");
+  watch.paintable = canopy_host_view_get_paintable (CANOPY_HOST_VIEW (view));
+  watch.frames = canopy_video_paintable_get_frames (watch.paintable) + 10;
+  canopy_test_wait_for (has_more_frames, &watch, TIMEOUT_SECONDS,
+                        "10 more frames after the new source");
+  g_assert_false (shows_error (view));
+  g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_LIVE);
+
+  /* It fails again; Dismiss hides it. */
+  g_assert_true (gtk_widget_activate_action (view, "host.source", "s", spec));
+  canopy_test_wait_for (shows_error, view, TIMEOUT_SECONDS, "the failed source again");
+  g_signal_emit_by_name (child (view, "error_close_button"), "clicked");
+  g_assert_false (shows_error (view));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  canopy_node_leave (node);
+  g_unlink (path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -234,5 +348,7 @@ main (int   argc,
   g_test_add_func ("/host-view/accessible", test_accessible);
   g_test_add_func ("/host-view/url-dialog", test_url_dialog);
   g_test_add_func ("/host-view/live-room", test_live_room);
+  g_test_add_func ("/host-view/source-error-at-start", test_source_error_at_start);
+  g_test_add_func ("/host-view/source-error-live", test_source_error_live);
   return canopy_test_run_with_server (&server_url);
 }

@@ -21,7 +21,8 @@
  *   {"event":"tree","nodes":N}                  the tree view's node count changed
  *   {"event":"index","rooms":N}                 each second without a room: rooms listed
  * and types each line read on stdin into the room's chat entry and activates it, so the text
- * takes the path a person's would. The application attaches it only when CANOPY_TEST_EVENTS=1. */
+ * takes the path a person's would. Only canopy-test-app (tests/ui/canopy-test-app.c) links it:
+ * the installed `canopy` has no such hook. */
 
 typedef struct {
   CanopyWindow *window;      /* weak */

@@ -5,8 +5,8 @@
 
 G_BEGIN_DECLS
 
-/* For end-to-end tests and screenshots only: the application attaches it when
- * CANOPY_TEST_EVENTS=1, never otherwise. */
+/* For end-to-end tests and screenshots only: canopy-test-app attaches it to each window the
+ * application opens. It is never part of the installed app. */
 void canopy_test_hook_attach (CanopyWindow *window);
 
 G_END_DECLS

@@ -18,6 +18,9 @@ G_BEGIN_DECLS
 #define CANOPY_PEER_ID_CHARS 32
 #define CANOPY_SECRET_CHARS 64
 #define CANOPY_TYPE_CHARS 32           /* a message's "type" */
+#define CANOPY_SECRET_HEX_CHARS 32     /* a host secret as the server makes it: 128 bits in hex */
+#define CANOPY_TOKEN_CHARS 32          /* a connection's resume token: 128 bits in lower-case hex */
+#define CANOPY_REPORT_REASON_CHARS 32  /* a member's report on a peer ("silent") */
 
 /* What people write. */
 #define CANOPY_NAME_CHARS 64           /* display names */

@@ -20,7 +20,13 @@ struct _CanopyLink {
 
   CanopyLinkKind kind;
   CanopyEdge *edge;
+  CanopyMedia *media;
   char *peer_id;
+
+  /* liveness, monotonic µs */
+  gint64 created_at;
+  gint64 opened_at;            /* the ctrl channel opened; 0 before */
+  gint64 heard_at;             /* the neighbour's last message of any kind */
 
   /* a child's */
   char *name;
@@ -31,10 +37,16 @@ struct _CanopyLink {
 
   /* a parent's */
   double rtt_ms;
+  guint64 parent_rx;           /* RTP packets the parent said it received, from its pongs */
+  gint64 parent_rx_at;         /* when that last grew */
+  guint64 rx;                  /* RTP packets our tees got, as of the last check */
+  gint64 rx_at;                /* when that last grew */
+  gboolean media_seen;         /* media arrived on this link */
 
   /* messages this second, for the flood limits */
   guint ctrl_count;
   guint chat_count;
+  guint chat_allowance;        /* one burst per link: the neighbour's chat history */
 };
 
 G_DEFINE_FINAL_TYPE (CanopyLink, canopy_link, G_TYPE_OBJECT)
@@ -81,7 +93,11 @@ on_edge_channel_open (CanopyEdge *edge,
                       const char *label,
                       gpointer    user_data)
 {
-  g_signal_emit (user_data, signals[SIGNAL_OPEN], 0, label);
+  CanopyLink *self = user_data;
+
+  if (g_str_equal (label, CANOPY_EDGE_CTRL) && self->opened_at == 0)
+    self->opened_at = self->heard_at = g_get_monotonic_time ();
+  g_signal_emit (self, signals[SIGNAL_OPEN], 0, label);
 }
 
 static void
@@ -169,14 +185,25 @@ handle_ping (CanopyLink *self,
     return;
   if (pong) {
     gint64 now = g_get_monotonic_time ();
+    gint64 rx = 0;
 
-    if (t <= now && self->kind == CANOPY_LINK_TO_PARENT)
+    if (self->kind != CANOPY_LINK_TO_PARENT)
+      return;
+    if (t <= now)
       self->rtt_ms = (now - t) / 1000.0;
+    /* How much media the parent itself gets: tells a parent that swallows it from a room
+     * whose media stalled upstream. */
+    if (canopy_json_get_int (message, "rx", 0, G_MAXINT64, FALSE, &rx, NULL) &&
+        (guint64) rx > self->parent_rx) {
+      self->parent_rx = (guint64) rx;
+      self->parent_rx_at = now;
+    }
   } else {
     g_autoptr (JsonObject) reply = json_object_new ();
 
     json_object_set_string_member (reply, "type", "pong");
     json_object_set_int_member (reply, "t", t);
+    json_object_set_int_member (reply, "rx", (gint64) canopy_media_get_packets (self->media));
     send_ctrl (self, reply);
   }
 }
@@ -233,8 +260,11 @@ handle_chat (CanopyLink *self,
   g_autoptr (JsonObject) json = NULL;
   g_autoptr (CanopyChatMessage) message = NULL;
 
-  if (over_limit (self, &self->chat_count, CANOPY_CHAT_PER_SECOND, "chat"))
+  if (self->chat_count >= CANOPY_CHAT_PER_SECOND && self->chat_allowance > 0) {
+    self->chat_allowance--;
+  } else if (over_limit (self, &self->chat_count, CANOPY_CHAT_PER_SECOND, "chat")) {
     return;
+  }
   json = canopy_json_parse_object (text, -1, CANOPY_CHAT_BYTES, &error);
   if (json == NULL || (message = canopy_chat_message_new_from_json (json, &error)) == NULL) {
     g_message ("Bad chat from %s: %s", self->peer_id, error->message);
@@ -251,6 +281,7 @@ on_edge_message (CanopyEdge *edge,
 {
   CanopyLink *self = g_object_ref (user_data);
 
+  self->heard_at = g_get_monotonic_time ();
   /* A bye may make the node drop this link while it is handled. */
   if (g_str_equal (label, CANOPY_EDGE_CTRL))
     handle_ctrl (self, text);
@@ -271,6 +302,7 @@ canopy_link_dispose (GObject *object)
     g_clear_object (&self->edge);
   }
   g_clear_object (&self->subtree);
+  g_clear_object (&self->media);
   G_OBJECT_CLASS (canopy_link_parent_class)->dispose (object);
 }
 
@@ -358,12 +390,17 @@ canopy_link_init (CanopyLink *self)
 
 static CanopyLink *
 link_new (CanopyLinkKind kind,
+          CanopyMedia   *media,
           const char    *peer_id,
           CanopyEdge    *edge)
 {
   CanopyLink *self = g_object_new (CANOPY_TYPE_LINK, NULL);
 
   self->kind = kind;
+  self->media = g_object_ref (media);
+  self->created_at = self->rx_at = self->parent_rx_at = g_get_monotonic_time ();
+  self->rx = canopy_media_get_packets (media);
+  self->chat_allowance = CANOPY_CHAT_HISTORY;
   self->peer_id = g_strdup (peer_id);
   self->edge = edge;
   g_signal_connect (edge, "signal", G_CALLBACK (on_edge_signal), self);
@@ -397,7 +434,7 @@ canopy_link_new_to_child (CanopyMedia           *media,
 
   g_return_val_if_fail (CANOPY_IS_MEDIA (media), NULL);
 
-  self = link_new (CANOPY_LINK_TO_CHILD, peer_id,
+  self = link_new (CANOPY_LINK_TO_CHILD, media, peer_id,
                    canopy_edge_new_to_child (canopy_media_get_bin (media), peer_id,
                                              canopy_media_get_video_tee (media),
                                              canopy_media_get_audio_tee (media), ice));
@@ -423,7 +460,7 @@ canopy_link_new_to_parent (CanopyMedia           *media,
 {
   g_return_val_if_fail (CANOPY_IS_MEDIA (media), NULL);
 
-  return link_new (CANOPY_LINK_TO_PARENT, peer_id,
+  return link_new (CANOPY_LINK_TO_PARENT, media, peer_id,
                    canopy_edge_new_to_parent (canopy_media_get_bin (media), peer_id,
                                               canopy_media_get_video_tee (media),
                                               canopy_media_get_audio_tee (media), ice,
@@ -615,7 +652,7 @@ canopy_link_send_bye (CanopyLink *self,
  * canopy_link_tick:
  * @self: a link
  *
- * Once a second: starts a new flood-limit window and, toward the parent, sends a ping.
+ * Once a second: starts a new flood-limit window.
  */
 void
 canopy_link_tick (CanopyLink *self)
@@ -624,13 +661,75 @@ canopy_link_tick (CanopyLink *self)
 
   self->ctrl_count = 0;
   self->chat_count = 0;
-  if (self->kind == CANOPY_LINK_TO_PARENT && canopy_link_is_open (self)) {
-    g_autoptr (JsonObject) ping = json_object_new ();
+}
 
-    json_object_set_string_member (ping, "type", "ping");
-    json_object_set_int_member (ping, "t", g_get_monotonic_time ());
-    send_ctrl (self, ping);
+/**
+ * canopy_link_heartbeat:
+ * @self: a link
+ *
+ * Every %CANOPY_HEARTBEAT_MS: a child pings its parent, whose pong says how much media the
+ * parent gets; the pings tell the parent its child is alive.
+ */
+void
+canopy_link_heartbeat (CanopyLink *self)
+{
+  g_autoptr (JsonObject) ping = NULL;
+
+  g_return_if_fail (CANOPY_IS_LINK (self));
+
+  if (self->kind != CANOPY_LINK_TO_PARENT || !canopy_link_is_open (self))
+    return;
+  ping = json_object_new ();
+  json_object_set_string_member (ping, "type", "ping");
+  json_object_set_int_member (ping, "t", g_get_monotonic_time ());
+  send_ctrl (self, ping);
+}
+
+/**
+ * canopy_link_check:
+ * @self: a link
+ * @now: the monotonic time
+ *
+ * Judges the neighbour. A child's parent must connect within %CANOPY_CONNECT_TIMEOUT_MS,
+ * answer within %CANOPY_PARENT_SILENCE_MS, and pass on media: when ours stops for
+ * %CANOPY_MEDIA_SILENCE_MS while the parent says it still gets its own, it swallows it. A
+ * parent's child must connect in time and say something (its pings) every
+ * %CANOPY_CHILD_SILENCE_MS.
+ *
+ * Returns: the verdict
+ */
+CanopyLinkHealth
+canopy_link_check (CanopyLink *self,
+                   gint64      now)
+{
+  gboolean parent;
+  guint64 rx;
+
+  g_return_val_if_fail (CANOPY_IS_LINK (self), CANOPY_LINK_OK);
+
+  parent = self->kind == CANOPY_LINK_TO_PARENT;
+  if (self->opened_at == 0)
+    return now - self->created_at > CANOPY_CONNECT_TIMEOUT_MS * 1000 ? CANOPY_LINK_UNCONNECTED
+                                                                    : CANOPY_LINK_OK;
+  if (now - self->heard_at >
+      (parent ? CANOPY_PARENT_SILENCE_MS : CANOPY_CHILD_SILENCE_MS) * (gint64) 1000)
+    return CANOPY_LINK_SILENT;
+  if (!parent)
+    return CANOPY_LINK_OK;
+
+  rx = canopy_media_get_packets (self->media);
+  if (rx != self->rx) {
+    self->rx = rx;
+    self->rx_at = now;
+    self->media_seen = TRUE;
   }
+  /* Before our first packet the edge may still be in DTLS: give it time. */
+  if (!self->media_seen && now - self->opened_at < CANOPY_MEDIA_START_MS * 1000)
+    return CANOPY_LINK_OK;
+  if (now - self->rx_at > CANOPY_MEDIA_SILENCE_MS * 1000 &&
+      now - self->parent_rx_at < CANOPY_MEDIA_SILENCE_MS * 1000)
+    return CANOPY_LINK_NO_MEDIA;
+  return CANOPY_LINK_OK;
 }
 
 /**

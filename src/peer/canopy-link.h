@@ -15,6 +15,20 @@ typedef enum {
   CANOPY_LINK_TO_CHILD,
 } CanopyLinkKind;
 
+/**
+ * CanopyLinkHealth:
+ * @CANOPY_LINK_OK: nothing to say against the neighbour
+ * @CANOPY_LINK_UNCONNECTED: the link did not open in time
+ * @CANOPY_LINK_SILENT: the neighbour stopped answering (crashed, hung or cut off)
+ * @CANOPY_LINK_NO_MEDIA: the parent answers but passes on no media while it gets some
+ */
+typedef enum {
+  CANOPY_LINK_OK,
+  CANOPY_LINK_UNCONNECTED,
+  CANOPY_LINK_SILENT,
+  CANOPY_LINK_NO_MEDIA,
+} CanopyLinkHealth;
+
 #define CANOPY_TYPE_LINK (canopy_link_get_type ())
 G_DECLARE_FINAL_TYPE (CanopyLink, canopy_link, CANOPY, LINK, GObject)
 
@@ -53,6 +67,9 @@ void            canopy_link_send_request   (CanopyLink  *self,
 void            canopy_link_send_bye       (CanopyLink  *self,
                                             const char  *reason);
 void            canopy_link_tick           (CanopyLink  *self);
+void            canopy_link_heartbeat      (CanopyLink  *self);
+CanopyLinkHealth canopy_link_check         (CanopyLink  *self,
+                                            gint64       now);
 void            canopy_link_close          (CanopyLink  *self);
 
 G_END_DECLS

@@ -41,6 +41,7 @@ struct _CanopyMedia {
   atomic_uint_least64_t frames;      /* decoded */
   atomic_uint_least64_t rtp_frames;  /* whole frames received or sent (RTP marker bits) */
   atomic_uint_least64_t bytes;
+  atomic_uint_least64_t packets;     /* video and audio RTP packets through the tees */
   atomic_int_least64_t latency_sum_us;
   atomic_uint latency_n;
   atomic_int_least64_t first_frame_us;
@@ -92,6 +93,7 @@ count_rtp_buffer (CanopyMedia *self,
    * and the marker, nothing more, and no lock. The payloaders set the marker on each frame's
    * last packet. */
   atomic_fetch_add_explicit (&self->bytes, gst_buffer_get_size (buffer), memory_order_relaxed);
+  atomic_fetch_add_explicit (&self->packets, 1, memory_order_relaxed);
   if (gst_buffer_extract (buffer, 0, header, 2) == 2 && (header[0] >> 6) == 2 &&
       (header[1] & 0x80) != 0) {
     atomic_fetch_add_explicit (&self->rtp_frames, 1, memory_order_relaxed);
@@ -118,6 +120,20 @@ on_video_rtp (GstPad          *pad,
     count_rtp_buffer (user_data, GST_PAD_PROBE_INFO_BUFFER (info));
   else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
     gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), count_rtp_in_list, user_data);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+on_audio_rtp (GstPad          *pad,
+              GstPadProbeInfo *info,
+              gpointer         user_data)
+{
+  CanopyMedia *self = user_data;
+  guint n = 1;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    n = gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+  atomic_fetch_add_explicit (&self->packets, n, memory_order_relaxed);
   return GST_PAD_PROBE_OK;
 }
 
@@ -391,6 +407,7 @@ canopy_media_init (CanopyMedia *self)
 {
   g_autoptr (GstBus) bus = NULL;
   g_autoptr (GstPad) tee_sink = NULL;
+  g_autoptr (GstPad) audio_sink = NULL;
 
   self->context = g_main_context_ref_thread_default ();
   self->volume_level = 1.0;
@@ -407,6 +424,9 @@ canopy_media_init (CanopyMedia *self)
                      on_video_rtp, self, NULL);
   /* Joins and losses below us all ask for keyframes: let one through per interval. */
   canopy_webrtc_coalesce_keyframe_requests (tee_sink);
+  audio_sink = gst_element_get_static_pad (self->audio_tee, "sink");
+  gst_pad_add_probe (audio_sink, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     on_audio_rtp, self, NULL);
 }
 
 /**
@@ -640,6 +660,19 @@ canopy_media_get_frames (CanopyMedia *self)
 {
   g_return_val_if_fail (CANOPY_IS_MEDIA (self), 0);
   return self->decode ? atomic_load (&self->frames) : atomic_load (&self->rtp_frames);
+}
+
+/**
+ * canopy_media_get_packets:
+ * @self: media
+ *
+ * Returns: the video and audio RTP packets that entered the tees so far (any thread)
+ */
+guint64
+canopy_media_get_packets (CanopyMedia *self)
+{
+  g_return_val_if_fail (CANOPY_IS_MEDIA (self), 0);
+  return atomic_load (&self->packets);
 }
 
 guint64

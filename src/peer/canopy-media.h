@@ -36,6 +36,7 @@ GstElement  *canopy_media_get_audio_tee     (CanopyMedia  *self);
 
 void         canopy_media_tick              (CanopyMedia  *self);
 guint64      canopy_media_get_frames        (CanopyMedia  *self);
+guint64      canopy_media_get_packets       (CanopyMedia  *self);
 guint64      canopy_media_get_bytes         (CanopyMedia  *self);
 double       canopy_media_get_latency_ms    (CanopyMedia  *self);
 double       canopy_media_get_bitrate_kbps  (CanopyMedia  *self);

@@ -53,6 +53,7 @@ struct _CanopyNode {
   char *peer_id;
   char *room_id;
   char *secret;
+  char *token;                 /* proves our peer id to the server when we resume */
   char *parent_id;
   int depth;
   gboolean joined_emitted;
@@ -61,6 +62,12 @@ struct _CanopyNode {
   CanopyIceConfig ice;
   CanopySignalClient *client;
   GCancellable *cancellable;
+  gboolean connected;          /* to the signalling server, welcomed (and resumed) */
+  gboolean resuming;           /* reconnected: taking our id and place back */
+  guint reconnect_attempts;
+  GPtrArray *avoid;            /* parents we left for silence, refused in our next joins */
+  guint connect_failures;      /* parents in a row that never connected */
+  gint64 join_deadline;        /* when a join that found no place fails; 0 when placed */
 
   /* what it coordinates */
   CanopyMedia *media;
@@ -71,6 +78,9 @@ struct _CanopyNode {
 
   /* timers */
   guint stats_id;
+  guint heartbeat_id;
+  gint64 last_beat;
+  guint reconnect_id;
   guint retry_id;
   guint room_update_id;
   guint leave_id;
@@ -98,6 +108,11 @@ void         canopy_node_emit_map_changed (CanopyNode      *self);
 void         canopy_node_emit_chat        (CanopyNode      *self,
                                            const CanopyChatMessage *message);
 void         canopy_node_notify_tree      (CanopyNode      *self);
+void         canopy_node_set_connected    (CanopyNode      *self,
+                                           gboolean         connected);
+void         canopy_node_fail             (CanopyNode      *self,
+                                           CanopyError      code,
+                                           const char      *message);
 
 /* canopy-node-signalling.c */
 void         canopy_node_connect_server   (CanopyNode      *self);
@@ -106,6 +121,7 @@ void         canopy_node_server_send      (CanopyNode      *self,
 void         canopy_node_server_say       (CanopyNode      *self,
                                            const char      *type);
 void         canopy_node_ask_to_join      (CanopyNode      *self);
+void         canopy_node_start_joining    (CanopyNode      *self);
 void         canopy_node_finish           (CanopyNode      *self,
                                            CanopyEndReason  reason);
 
@@ -130,5 +146,6 @@ void         canopy_node_broadcast_chat   (CanopyNode      *self,
                                            const CanopyChatMessage *message);
 gboolean     canopy_node_request_keyframe (gpointer         self);
 void         canopy_node_tick_links       (CanopyNode      *self);
+void         canopy_node_heartbeat        (CanopyNode      *self);
 
 G_END_DECLS

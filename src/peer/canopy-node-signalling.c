@@ -70,17 +70,47 @@ schedule_join (CanopyNode *self)
 void
 canopy_node_ask_to_join (CanopyNode *self)
 {
-  g_autoptr (JsonObject) message = json_object_new ();
+  g_autoptr (JsonObject) message = NULL;
 
-  self->join_attempts++;
-  g_debug ("asking to join %s", self->room_id);
   if (self->join_started == 0)
     self->join_started = g_get_monotonic_time ();
+  /* Without the server the request waits for the resume, which asks again. */
+  if (!self->connected)
+    return;
+  self->join_attempts++;
+  g_debug ("asking to join %s", self->room_id);
+  message = json_object_new ();
   json_object_set_string_member (message, "type", "join");
   json_object_set_string_member (message, "room", self->room_id);
   json_object_set_string_member (message, "name", self->name);
   json_object_set_int_member (message, "capacity", self->capacity);
+  if (self->avoid->len > 0) {
+    JsonArray *avoid = json_array_new ();
+
+    for (guint i = 0; i < self->avoid->len; i++)
+      json_array_add_string_element (avoid, g_ptr_array_index (self->avoid, i));
+    json_object_set_array_member (message, "avoid", avoid);
+  }
   canopy_node_server_send (self, message);
+}
+
+/**
+ * canopy_node_start_joining:
+ * @self: a viewer without a parent
+ *
+ * Asks for a place, and again after refusals, until %CANOPY_JOIN_TIMEOUT_MS have passed
+ * without one (then the node fails with a clear error).
+ */
+void
+canopy_node_start_joining (CanopyNode *self)
+{
+  canopy_node_set_state (self, self->state == CANOPY_NODE_STATE_CONNECTING ||
+                                   self->state == CANOPY_NODE_STATE_JOINING
+                                 ? CANOPY_NODE_STATE_JOINING
+                                 : CANOPY_NODE_STATE_REJOINING);
+  if (self->join_deadline == 0)
+    self->join_deadline = g_get_monotonic_time () + CANOPY_JOIN_TIMEOUT_MS * G_GINT64_CONSTANT (1000);
+  canopy_node_ask_to_join (self);
 }
 
 static void
@@ -108,6 +138,8 @@ canopy_node_finish (CanopyNode      *self,
   canopy_node_set_state (self, CANOPY_NODE_STATE_ENDED);
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->room_update_id, g_source_remove);
+  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  g_clear_handle_id (&self->heartbeat_id, g_source_remove);
   canopy_node_close_links (self);
   if (self->media != NULL)
     canopy_media_stop (self->media);
@@ -119,11 +151,66 @@ canopy_node_finish (CanopyNode      *self,
 }
 
 static void
+send_resume (CanopyNode *self)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  self->resuming = TRUE;
+  json_object_set_string_member (message, "type", "resume");
+  json_object_set_string_member (message, "peer", self->peer_id);
+  json_object_set_string_member (message, "token", self->token ? self->token : "");
+  json_object_set_string_member (message, "room", self->room_id);
+  json_object_set_string_member (message, "name", self->name);
+  if (self->role == CANOPY_NODE_ROLE_HOST) {
+    json_object_set_string_member (message, "secret", self->secret);
+    json_object_set_string_member (message, "title", self->title ? self->title : self->name);
+    json_object_set_string_member (message, "summary", self->summary ? self->summary : "");
+    if (self->cover != NULL && *self->cover != '\0')
+      json_object_set_string_member (message, "cover", self->cover);
+    json_object_set_boolean_member (message, "listed", self->listed);
+    json_object_set_int_member (message, "k1", self->k1);
+  } else {
+    json_object_set_int_member (message, "capacity", self->capacity);
+    if (self->parent_id != NULL)
+      json_object_set_string_member (message, "parent", self->parent_id);
+  }
+  /* Sent on the client directly: the node is not "connected" until the server took it. */
+  canopy_signal_client_send (self->client, message);
+}
+
+static gboolean
+retry_resume (gpointer user_data)
+{
+  CanopyNode *self = user_data;
+
+  self->retry_id = 0;
+  if (self->client != NULL && self->resuming)
+    send_resume (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_resumed (CanopyNode *self)
+{
+  if (!self->resuming)
+    return;
+  self->resuming = FALSE;
+  self->reconnect_attempts = 0;
+  g_message ("Back on the signalling server as %s in room %s", self->peer_id, self->room_id);
+  canopy_node_set_connected (self, TRUE);
+  if (self->role == CANOPY_NODE_ROLE_HOST)
+    canopy_node_emit_map_changed (self); /* the directory hears the viewer count again */
+  else if (self->parent == NULL)
+    canopy_node_ask_to_join (self);
+}
+
+static void
 on_welcome (CanopyNode *self,
             JsonObject *message)
 {
   g_autoptr (GError) error = NULL;
   const char *peer = NULL;
+  const char *token = NULL;
   JsonArray *servers = NULL;
 
   if (!canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, &error) ||
@@ -132,18 +219,31 @@ on_welcome (CanopyNode *self,
     canopy_node_emit_error (self, CANOPY_ERROR_BAD_MESSAGE, "The server sent a bad welcome");
     return;
   }
-  canopy_node_set_peer_id (self, peer);
+  if (!canopy_json_get_string (message, "token", 32, FALSE, &token, &error) ||
+      (token != NULL && !canopy_text_is_id (token, 32))) {
+    canopy_node_emit_error (self, CANOPY_ERROR_BAD_MESSAGE, "The server sent a bad welcome");
+    return;
+  }
   g_clear_pointer (&self->ice_servers, json_array_unref);
   self->ice_servers = servers ? json_array_ref (servers) : NULL;
   self->ice.servers = self->ice_servers;
-  g_clear_object (&self->room);
+  /* Back after losing the server: take our id and place back, keep everything else. */
+  if (self->room != NULL) {
+    send_resume (self);
+    return;
+  }
+  g_free (self->token);
+  self->token = g_strdup (token);
+  canopy_node_set_peer_id (self, peer);
+  canopy_node_set_connected (self, TRUE);
   self->room = canopy_room_new (self->role == CANOPY_NODE_ROLE_HOST, peer, self->name,
                                 self->role == CANOPY_NODE_ROLE_HOST ? self->k1 : self->capacity);
-  canopy_node_set_state (self, CANOPY_NODE_STATE_JOINING);
-  if (self->role == CANOPY_NODE_ROLE_HOST)
+  if (self->role == CANOPY_NODE_ROLE_HOST) {
+    canopy_node_set_state (self, CANOPY_NODE_STATE_JOINING);
     create_room (self);
-  else
-    canopy_node_ask_to_join (self);
+  } else {
+    canopy_node_start_joining (self);
+  }
 }
 
 static void
@@ -172,14 +272,34 @@ on_join_request (CanopyNode *self,
   const char *peer = NULL;
   g_autofree char *parent = NULL;
   g_autoptr (JsonObject) place = NULL;
+  g_autoptr (GPtrArray) avoid = g_ptr_array_new ();
+  JsonArray *avoid_json = NULL;
 
   if (self->role != CANOPY_NODE_ROLE_HOST ||
       !canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL) ||
       !canopy_text_is_id (peer, CANOPY_PEER_ID_CHARS))
     return;
-  parent = canopy_room_place (self->room, peer, self->k1, self->k);
+  if (!canopy_json_get_array (message, "avoid", CANOPY_AVOID_MAX, FALSE, &avoid_json, NULL))
+    return;
+  for (guint i = 0; avoid_json != NULL && i < json_array_get_length (avoid_json); i++) {
+    JsonNode *node = json_array_get_element (avoid_json, i);
+
+    if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+      g_ptr_array_add (avoid, (gpointer) json_node_get_string (node));
+  }
+  g_ptr_array_add (avoid, NULL);
+  parent = canopy_room_place (self->room, peer, self->k1, self->k,
+                              (const char * const *) avoid->pdata);
   if (parent == NULL) {
-    g_message ("No free place for %s: the tree is full", peer);
+    g_autoptr (JsonObject) reject = json_object_new ();
+    /* Places promised to joiners still connecting may come free: ask again later. */
+    gboolean retry = canopy_room_has_pending (self->room);
+
+    g_message ("No free place for %s: %s", peer, retry ? "asking it to retry" : "the room is full");
+    json_object_set_string_member (reject, "type", "reject");
+    json_object_set_string_member (reject, "peer", peer);
+    json_object_set_string_member (reject, "reason", retry ? "retry" : "full");
+    canopy_node_server_send (self, reject);
     return;
   }
   place = json_object_new ();
@@ -203,7 +323,6 @@ on_placed (CanopyNode *self,
   if (canopy_room_in_own_subtree (self->room, parent) ||
       canopy_node_find_child (self, parent) != NULL) {
     g_message ("Placed under %s, which is in our own subtree: asking again", parent);
-    canopy_node_server_say (self, "leave");
     schedule_join (self);
     return;
   }
@@ -276,6 +395,17 @@ on_server_error (CanopyNode *self,
   canopy_json_get_string (message, "message", CANOPY_ERROR_MESSAGE_CHARS, FALSE, &text, NULL);
   canopy_json_get_string (message, "ref", CANOPY_TYPE_CHARS, FALSE, &ref, NULL);
   error_code = canopy_error_code_from_string (code);
+  if (g_strcmp0 (ref, "resume") == 0 && self->resuming) {
+    /* The host has not taken its room back yet: ask again soon. */
+    if (error_code == CANOPY_ERROR_UNKNOWN_ROOM && self->role == CANOPY_NODE_ROLE_VIEWER) {
+      g_clear_handle_id (&self->retry_id, g_source_remove);
+      self->retry_id = g_timeout_add (CANOPY_RESUME_RETRY_MS, retry_resume, self);
+      return;
+    }
+    canopy_node_emit_error (self, error_code, text ? text : "The server refused our return");
+    canopy_node_finish (self, CANOPY_END_REASON_SERVER_LOST);
+    return;
+  }
   canopy_node_emit_error (self, error_code, text ? text : "The server reported an error");
   /* A room that is gone by the time we ask for a new parent has ended. */
   if (g_strcmp0 (ref, "join") == 0 && self->state == CANOPY_NODE_STATE_REJOINING &&
@@ -290,6 +420,63 @@ on_server_error (CanopyNode *self,
     canopy_node_set_state (self, CANOPY_NODE_STATE_FAILED);
     canopy_node_finish (self, CANOPY_END_REASON_FAILED);
   }
+}
+
+/* A member's connection closed or it left: the host frees its promised place, its parent drops
+ * it at once (not after the child-silence timeout). */
+static void
+on_peer_left (CanopyNode *self,
+              JsonObject *message)
+{
+  const char *peer = NULL;
+
+  if (self->room == NULL ||
+      !canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL))
+    return;
+  canopy_room_forget_place (self->room, peer);
+  canopy_node_drop_child (self, peer);
+}
+
+/* Our parent's connection to the server closed: it crashed or lost the network. */
+static void
+on_parent_left (CanopyNode *self,
+                JsonObject *message)
+{
+  const char *peer = NULL;
+
+  if (canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL) &&
+      self->parent != NULL && g_strcmp0 (peer, self->parent_id) == 0)
+    canopy_node_lose_parent (self, "the parent left the server");
+}
+
+static void
+on_join_rejected (CanopyNode *self,
+                  JsonObject *message)
+{
+  const char *reason = NULL;
+
+  if (!canopy_json_get_string (message, "reason", CANOPY_TYPE_CHARS, TRUE, &reason, NULL))
+    return;
+  if (g_str_equal (reason, "full"))
+    canopy_node_fail (self, CANOPY_ERROR_ROOM_FULL, "The room is full");
+  else
+    schedule_join (self);
+}
+
+/* A child says its parent went silent: no newcomers under it for a while. */
+static void
+on_peer_report (CanopyNode *self,
+                JsonObject *message)
+{
+  const char *peer = NULL;
+  const char *from = NULL;
+
+  if (self->role != CANOPY_NODE_ROLE_HOST || self->room == NULL ||
+      !canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL) ||
+      !canopy_json_get_string (message, "from", CANOPY_PEER_ID_CHARS, TRUE, &from, NULL))
+    return;
+  g_message ("%s reports %s silent", from, peer);
+  canopy_room_avoid (self->room, peer);
 }
 
 static void
@@ -314,16 +501,48 @@ on_client_message (CanopySignalClient *client,
     on_attach (self, message);
   else if (g_str_equal (type, "signal"))
     on_signal (self, message);
-  else if (g_str_equal (type, "peer-left")) {
-    const char *peer = NULL;
-
-    if (canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL) &&
-        self->room != NULL)
-      canopy_room_forget_place (self->room, peer);
-  } else if (g_str_equal (type, "room-closed"))
+  else if (g_str_equal (type, "peer-left"))
+    on_peer_left (self, message);
+  else if (g_str_equal (type, "parent-left"))
+    on_parent_left (self, message);
+  else if (g_str_equal (type, "join-rejected"))
+    on_join_rejected (self, message);
+  else if (g_str_equal (type, "peer-report"))
+    on_peer_report (self, message);
+  else if (g_str_equal (type, "resumed"))
+    on_resumed (self);
+  else if (g_str_equal (type, "room-closed"))
     canopy_node_finish (self, CANOPY_END_REASON_ROOM_CLOSED);
   else if (g_str_equal (type, "error"))
     on_server_error (self, message);
+}
+
+static void connect_client (CanopyNode *self);
+
+static gboolean
+reconnect (gpointer user_data)
+{
+  CanopyNode *self = user_data;
+
+  self->reconnect_id = 0;
+  connect_client (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reconnect (CanopyNode *self)
+{
+  guint delay = MIN (CANOPY_RECONNECT_MIN_MS << MIN (self->reconnect_attempts, 5),
+                     CANOPY_RECONNECT_MAX_MS);
+
+  self->reconnect_attempts++;
+  if (self->client != NULL) {
+    g_signal_handlers_disconnect_by_data (self->client, self);
+    canopy_signal_client_close (self->client);
+    g_clear_object (&self->client);
+  }
+  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  self->reconnect_id = g_timeout_add (delay, reconnect, self);
 }
 
 static void
@@ -332,11 +551,23 @@ on_client_closed (CanopySignalClient *client,
 {
   CanopyNode *self = user_data;
 
-  canopy_node_emit_error (self, CANOPY_ERROR_CONNECTION,
-                          "The connection to the signalling server was lost");
-  /* Without the server a host's room is gone; a viewer keeps playing until its parent goes. */
-  if (self->role == CANOPY_NODE_ROLE_HOST || self->state != CANOPY_NODE_STATE_LIVE)
+  if (self->state == CANOPY_NODE_STATE_ENDED)
+    return;
+  /* Never in the room: nothing to keep. */
+  if (self->room == NULL || self->room_id == NULL) {
+    canopy_node_emit_error (self, CANOPY_ERROR_CONNECTION,
+                            "The connection to the signalling server was lost");
+    canopy_node_set_state (self, CANOPY_NODE_STATE_FAILED);
     canopy_node_finish (self, CANOPY_END_REASON_SERVER_LOST);
+    return;
+  }
+  /* The tree streams on without the server; we come back and take our place again. */
+  if (self->connected)
+    canopy_node_emit_error (self, CANOPY_ERROR_CONNECTION,
+                            "Lost the signalling server; reconnecting");
+  canopy_node_set_connected (self, FALSE);
+  self->resuming = FALSE;
+  schedule_reconnect (self);
 }
 
 static void
@@ -348,8 +579,14 @@ on_client_connected (GObject      *source,
   g_autoptr (GError) error = NULL;
 
   if (!canopy_signal_client_connect_finish (CANOPY_SIGNAL_CLIENT (source), result, &error)) {
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+        CANOPY_SIGNAL_CLIENT (source) != self->client)
       return;
+    /* Already in a room: keep trying, the room goes on meanwhile. */
+    if (self->room != NULL && self->room_id != NULL) {
+      schedule_reconnect (self);
+      return;
+    }
     canopy_node_emit_error (self, CANOPY_ERROR_CONNECTION, error->message);
     canopy_node_set_state (self, CANOPY_NODE_STATE_FAILED);
     canopy_node_finish (self, CANOPY_END_REASON_FAILED);
@@ -362,13 +599,19 @@ on_client_connected (GObject      *source,
  *
  * Opens the signalling connection; the welcome sets everything else going.
  */
-void
-canopy_node_connect_server (CanopyNode *self)
+static void
+connect_client (CanopyNode *self)
 {
-  self->cancellable = g_cancellable_new ();
   self->client = canopy_signal_client_new (self->server_url);
   g_signal_connect (self->client, "message", G_CALLBACK (on_client_message), self);
   g_signal_connect (self->client, "closed", G_CALLBACK (on_client_closed), self);
   canopy_signal_client_connect_async (self->client, self->cancellable, on_client_connected, self);
+}
+
+void
+canopy_node_connect_server (CanopyNode *self)
+{
+  self->cancellable = g_cancellable_new ();
+  connect_client (self);
 }
 

@@ -5,6 +5,8 @@
 
 #include "canopy-json.h"
 
+#include <string.h>
+
 /*
  * The node's links: making and dropping the parent and child links, and what the node does
  * with what they report. Maps go up as subtree reports and down as versioned maps (CanopyRoom
@@ -165,9 +167,11 @@ on_link_chat (CanopyLink              *link,
     canopy_node_emit_chat (self, g_ptr_array_index (deliver, i));
 }
 
-/* A late joiner gets the last messages from its parent. Queued on the new link before any live
- * message can be, so the history always arrives first and per-origin order never drops it as
- * a repeat. */
+/* A new link starts with each side's last messages, queued before any live message can be:
+ * a late joiner gets what was said before it came, a node that re-attached gets what it
+ * missed meanwhile and its new parent what its subtree said. The history always arrives
+ * before live messages, so per-origin order never drops it as a repeat; what each side has
+ * already seen is dropped as a duplicate. */
 static void
 send_chat_history (CanopyNode *self,
                    CanopyLink *child)
@@ -234,9 +238,10 @@ on_link_open (CanopyLink *link,
   if (link == self->parent) {
     /* A new parent hears our whole subtree once, then changes. */
     if (ctrl) {
+      self->connect_failures = 0;
       canopy_room_forget_report (self->room);
       canopy_node_recompose (self);
-      canopy_link_tick (link);
+      canopy_link_heartbeat (link);
     }
   } else if (ctrl) {
     send_full_map (self, link);
@@ -390,6 +395,7 @@ canopy_node_set_parent (CanopyNode *self,
   canopy_node_set_parent_id (self, id);
   self->parent = canopy_link_new_to_parent (self->media, id, &self->ice, self->latency_ms);
   watch_link (self, self->parent);
+  send_chat_history (self, self->parent);
 }
 
 void
@@ -406,10 +412,103 @@ canopy_node_lose_parent (CanopyNode *self,
   self->joined_emitted = FALSE;
   if (self->state == CANOPY_NODE_STATE_ENDED)
     return;
-  canopy_node_set_state (self, CANOPY_NODE_STATE_REJOINING);
-  /* Our children stay: the whole subtree moves with us. The server forgets our old place. */
-  canopy_node_server_say (self, "leave");
-  canopy_node_ask_to_join (self);
+  /* Our children stay: the whole subtree moves with us. */
+  canopy_node_start_joining (self);
+}
+
+/* Leaves a parent that failed us; one that went silent or swallows the media is refused in
+ * the next joins and reported to the host, which then places nobody under it for a while. */
+static void
+leave_parent (CanopyNode *self,
+              const char *report,
+              const char *why)
+{
+  g_autofree char *parent = g_strdup (self->parent_id);
+
+  if (report != NULL && parent != NULL) {
+    g_autoptr (JsonObject) message = json_object_new ();
+
+    if (self->avoid->len >= CANOPY_AVOID_MAX)
+      g_ptr_array_remove_index (self->avoid, 0);
+    g_ptr_array_add (self->avoid, g_strdup (parent));
+    json_object_set_string_member (message, "type", "report");
+    json_object_set_string_member (message, "peer", parent);
+    json_object_set_string_member (message, "reason", report);
+    canopy_node_server_send (self, message);
+  }
+  canopy_node_lose_parent (self, why);
+}
+
+static const char *
+why_unconnected (CanopyNode *self)
+{
+  for (guint i = 0; self->ice.servers != NULL && i < json_array_get_length (self->ice.servers);
+       i++) {
+    JsonObject *server = json_array_get_object_element (self->ice.servers, i);
+    JsonNode *urls = server ? json_object_get_member (server, "urls") : NULL;
+    g_autofree char *text = urls ? json_to_string (urls, FALSE) : NULL;
+
+    if (text != NULL && strstr (text, "turn") != NULL)
+      return "Could not connect to any parent";
+  }
+  return "Could not connect to any parent: this network needs a TURN server";
+}
+
+/**
+ * canopy_node_heartbeat:
+ * @self: a node
+ *
+ * Every %CANOPY_HEARTBEAT_MS: pings the parent and judges every link. A parent that does not
+ * connect, answer or pass on media is left (the subtree moves with us); a child that stops
+ * answering is dropped; a join that finds no place in time fails.
+ */
+void
+canopy_node_heartbeat (CanopyNode *self)
+{
+  g_autoptr (GPtrArray) silent = g_ptr_array_new_with_free_func (g_free);
+  gint64 now = g_get_monotonic_time ();
+  gboolean late = self->last_beat != 0 && now - self->last_beat > 3 * CANOPY_HEARTBEAT_MS * 1000;
+
+  self->last_beat = now;
+  if (self->parent != NULL)
+    canopy_link_heartbeat (self->parent);
+  /* Our own main loop was held up: the silence we would see is ours. Judge next time. */
+  if (late)
+    return;
+
+  if (self->join_deadline != 0 && now > self->join_deadline) {
+    canopy_node_fail (self, CANOPY_ERROR_CONNECTION, "Could not get a place in the room in time");
+    return;
+  }
+  if (self->parent != NULL) {
+    switch (canopy_link_check (self->parent, now)) {
+    case CANOPY_LINK_UNCONNECTED:
+      if (++self->connect_failures >= CANOPY_CONNECT_ATTEMPTS) {
+        canopy_node_fail (self, CANOPY_ERROR_CONNECTION, why_unconnected (self));
+        return;
+      }
+      leave_parent (self, NULL, "the parent could not be reached");
+      break;
+    case CANOPY_LINK_SILENT:
+      leave_parent (self, "silent", "the parent stopped answering");
+      break;
+    case CANOPY_LINK_NO_MEDIA:
+      leave_parent (self, "no-media", "the parent passes on no media");
+      break;
+    case CANOPY_LINK_OK:
+      break;
+    }
+  }
+  for (guint i = 0; i < self->children->len; i++) {
+    CanopyLink *child = g_ptr_array_index (self->children, i);
+
+    if (canopy_link_check (child, now) != CANOPY_LINK_OK)
+      g_ptr_array_add (silent, g_strdup (canopy_link_get_peer_id (child)));
+  }
+  for (guint i = 0; i < silent->len; i++) {
+    g_message ("Child %s stopped answering: dropping it", (char *) g_ptr_array_index (silent, i));
+    canopy_node_drop_child (self, g_ptr_array_index (silent, i));
+  }
 }
 
 /**

@@ -50,6 +50,7 @@ enum {
   PROP_VOLUME,
   PROP_MUTED,
   PROP_LAST_ERROR,
+  PROP_CONNECTED,
   N_PROPS
 };
 
@@ -149,9 +150,36 @@ canopy_node_notify_tree (CanopyNode *self)
 }
 
 void
+canopy_node_set_connected (CanopyNode *self,
+                           gboolean    connected)
+{
+  if (self->connected == connected)
+    return;
+  self->connected = connected;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+}
+
+/* Ends a node that cannot get (back) into the room, saying why. */
+void
+canopy_node_fail (CanopyNode  *self,
+                  CanopyError  code,
+                  const char  *message)
+{
+  if (self->state == CANOPY_NODE_STATE_ENDED)
+    return;
+  canopy_node_emit_error (self, code, message);
+  canopy_node_say_goodbye (self);
+  canopy_node_server_say (self, "leave");
+  canopy_node_set_state (self, CANOPY_NODE_STATE_FAILED);
+  canopy_node_finish (self, CANOPY_END_REASON_FAILED);
+}
+
+void
 canopy_node_emit_joined (CanopyNode *self)
 {
   self->joined_emitted = TRUE;
+  self->join_deadline = 0;
+  g_ptr_array_set_size (self->avoid, 0);
   canopy_node_set_state (self, CANOPY_NODE_STATE_LIVE);
   g_signal_emit (self, signals[SIGNAL_JOINED], 0, self->parent_id, self->depth);
 }
@@ -205,6 +233,13 @@ on_stats_tick (gpointer user_data)
   canopy_media_tick (self->media);
   canopy_node_tick_links (self);
   g_signal_emit (self, signals[SIGNAL_STATS], 0);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_heartbeat (gpointer user_data)
+{
+  canopy_node_heartbeat (user_data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -334,6 +369,9 @@ canopy_node_get_property (GObject    *object,
   case PROP_LAST_ERROR:
     g_value_set_boxed (value, self->last_error);
     break;
+  case PROP_CONNECTED:
+    g_value_set_boolean (value, self->connected);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -449,6 +487,8 @@ canopy_node_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->stats_id, g_source_remove);
+  g_clear_handle_id (&self->heartbeat_id, g_source_remove);
+  g_clear_handle_id (&self->reconnect_id, g_source_remove);
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->room_update_id, g_source_remove);
   g_clear_handle_id (&self->leave_id, g_source_remove);
@@ -477,6 +517,8 @@ canopy_node_finalize (GObject *object)
   CanopyNode *self = CANOPY_NODE (object);
 
   g_clear_pointer (&self->children, g_ptr_array_unref);
+  g_clear_pointer (&self->avoid, g_ptr_array_unref);
+  g_free (self->token);
   g_clear_pointer (&self->ice_servers, json_array_unref);
   g_strfreev (self->ice_addresses);
   g_free (self->server_url);
@@ -588,6 +630,12 @@ canopy_node_class_init (CanopyNodeClass *klass)
    * The last #CanopyNode::error, for a person to see (a source that stopped, a lost server).
    */
   properties[PROP_LAST_ERROR] = g_param_spec_boxed ("last-error", NULL, NULL, G_TYPE_ERROR, ro);
+  /**
+   * CanopyNode:connected:
+   * Whether the node is on the signalling server now. A room goes on without it (the tree
+   * streams, chat flows) while the node reconnects; only new joins and moves wait.
+   */
+  properties[PROP_CONNECTED] = g_param_spec_boolean ("connected", NULL, NULL, FALSE, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -647,6 +695,7 @@ canopy_node_init (CanopyNode *self)
   self->depth = -1;
   self->volume = 1.0;
   self->children = g_ptr_array_new_with_free_func (g_object_unref);
+  self->avoid = g_ptr_array_new_with_free_func (g_free);
   self->keyframe_throttle = canopy_throttle_new (CANOPY_KEYFRAME_MIN_INTERVAL_MS,
                                                  canopy_node_request_keyframe, self, NULL);
 }
@@ -721,6 +770,7 @@ canopy_node_start (CanopyNode *self)
   canopy_node_set_state (self, CANOPY_NODE_STATE_CONNECTING);
   canopy_node_connect_server (self);
   self->stats_id = g_timeout_add_seconds (1, on_stats_tick, self);
+  self->heartbeat_id = g_timeout_add (CANOPY_HEARTBEAT_MS, on_heartbeat, self);
 }
 
 static gboolean

@@ -12,9 +12,11 @@
  * on the host the places promised to joiners. No I/O: the node sends what this returns.
  */
 
-/* A place the host promised but that never attached is given back after this. */
-#define PENDING_TIMEOUT_US (20 * G_USEC_PER_SEC)
-#define CHAT_HISTORY 50
+/* A place the host promised but that never attached is given back after this: longer than a
+ * joiner waits for its parent to connect (CANOPY_CONNECT_TIMEOUT_MS). */
+#define PENDING_TIMEOUT_US (10 * G_USEC_PER_SEC)
+/* A node reported silent gets no newcomers for this long. */
+#define AVOID_US (10 * G_USEC_PER_SEC)
 #define CHAT_ORIGINS 4096
 
 typedef struct {
@@ -35,6 +37,7 @@ struct _CanopyRoom {
   CanopyNodeMap *reported;     /* what the parent last heard about our subtree */
   guint64 report_seq;
   GHashTable *pending;         /* host: joiner id -> Pending */
+  GHashTable *avoided;         /* host: id -> GINT64 deadline (boxed), nodes reported silent */
   CanopyChat *chat;
 };
 
@@ -66,6 +69,7 @@ canopy_room_finalize (GObject *object)
   CanopyRoom *self = CANOPY_ROOM (object);
 
   g_hash_table_unref (self->pending);
+  g_hash_table_unref (self->avoided);
   g_free (self->peer_id);
   g_free (self->name);
   G_OBJECT_CLASS (canopy_room_parent_class)->finalize (object);
@@ -84,6 +88,7 @@ static void
 canopy_room_init (CanopyRoom *self)
 {
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, pending_free);
+  self->avoided = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /**
@@ -107,7 +112,7 @@ canopy_room_new (gboolean    host,
   self->peer_id = g_strdup (peer_id);
   self->name = g_strdup (name);
   self->capacity = capacity;
-  self->chat = canopy_chat_new (peer_id, CHAT_ORIGINS, CHAT_HISTORY);
+  self->chat = canopy_chat_new (peer_id, CHAT_ORIGINS, CANOPY_CHAT_HISTORY);
   if (host) {
     self->map = canopy_node_map_new (peer_id, name, capacity);
     self->map_synced = TRUE;
@@ -448,17 +453,21 @@ canopy_room_lose_map (CanopyRoom *self)
  * @joiner: the peer asking to join
  * @k1: children the host takes
  * @k: the most children any viewer takes
+ * @avoid: (nullable) (array zero-terminated=1): parents the joiner refuses (they went silent)
  *
  * Returns: (transfer full) (nullable): the parent for @joiner: the shallowest node with a
- *   free slot, counting places promised but not attached yet; %NULL when the tree is full
+ *   free slot, counting places promised but not attached yet, outside the joiner's own
+ *   subtree and the subtrees of nodes reported silent; %NULL when there is none
  */
 char *
-canopy_room_place (CanopyRoom *self,
-                   const char *joiner,
-                   guint       k1,
-                   guint       k)
+canopy_room_place (CanopyRoom         *self,
+                   const char         *joiner,
+                   guint               k1,
+                   guint               k,
+                   const char * const *avoid)
 {
   g_autoptr (GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) exclude = g_hash_table_new (g_str_hash, g_str_equal);
   GHashTableIter iter;
   gpointer key, value;
   gint64 now = g_get_monotonic_time ();
@@ -479,7 +488,17 @@ canopy_room_place (CanopyRoom *self,
                                                                                   p->parent)) +
                                            1));
   }
-  parent = canopy_node_map_place (self->map, counts, k1, k, joiner);
+  g_hash_table_add (exclude, (gpointer) joiner);
+  for (guint i = 0; avoid != NULL && avoid[i] != NULL; i++)
+    g_hash_table_add (exclude, (gpointer) avoid[i]);
+  g_hash_table_iter_init (&iter, self->avoided);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    if (*(gint64 *) value < now)
+      g_hash_table_iter_remove (&iter);
+    else
+      g_hash_table_add (exclude, key);
+  }
+  parent = canopy_node_map_place_excluding (self->map, counts, k1, k, exclude);
   if (parent != NULL) {
     Pending *p = g_new0 (Pending, 1);
 
@@ -488,6 +507,39 @@ canopy_room_place (CanopyRoom *self,
     g_hash_table_replace (self->pending, g_strdup (joiner), p);
   }
   return parent;
+}
+
+/**
+ * canopy_room_has_pending:
+ * @self: the host's room
+ *
+ * Returns: whether places are promised to joiners still connecting (a full room may have a
+ *   place again soon)
+ */
+gboolean
+canopy_room_has_pending (CanopyRoom *self)
+{
+  g_return_val_if_fail (CANOPY_IS_ROOM (self), FALSE);
+  return g_hash_table_size (self->pending) > 0;
+}
+
+/**
+ * canopy_room_avoid:
+ * @self: the host's room
+ * @id: a node reported silent by one of its children
+ *
+ * Places no newcomer under @id or its subtree for a while.
+ */
+void
+canopy_room_avoid (CanopyRoom *self,
+                   const char *id)
+{
+  gint64 *deadline = g_new (gint64, 1);
+
+  g_return_if_fail (CANOPY_IS_ROOM (self));
+
+  *deadline = g_get_monotonic_time () + AVOID_US;
+  g_hash_table_replace (self->avoided, g_strdup (id), deadline);
 }
 
 /**

@@ -44,7 +44,11 @@ void           canopy_room_lose_map           (CanopyRoom   *self);
 char          *canopy_room_place              (CanopyRoom   *self,
                                                const char   *joiner,
                                                guint         k1,
-                                               guint         k);
+                                               guint         k,
+                                               const char * const *avoid);
+gboolean       canopy_room_has_pending        (CanopyRoom   *self);
+void           canopy_room_avoid              (CanopyRoom   *self,
+                                               const char   *id);
 void           canopy_room_forget_place       (CanopyRoom   *self,
                                                const char   *joiner);
 

@@ -22,6 +22,7 @@ static const char *const error_codes[] = {
   [CANOPY_ERROR_ROOM_CLOSED] = "room-closed",
   [CANOPY_ERROR_CONNECTION] = "connection",
   [CANOPY_ERROR_MEDIA] = "media",
+  [CANOPY_ERROR_ROOM_FULL] = "room-full",
 };
 
 G_DEFINE_QUARK (canopy-error-quark, canopy_error)

@@ -29,6 +29,7 @@ typedef enum {
   CANOPY_ERROR_ROOM_CLOSED,     /* "room-closed" */
   CANOPY_ERROR_CONNECTION,      /* "connection": cannot reach a server or peer */
   CANOPY_ERROR_MEDIA,           /* "media": a GStreamer element or pipeline failed */
+  CANOPY_ERROR_ROOM_FULL,       /* "room-full": no place in the tree for a joiner */
 } CanopyError;
 
 GQuark       canopy_error_quark          (void);

@@ -44,15 +44,35 @@ G_BEGIN_DECLS
 /* Chat as it travels. */
 #define CANOPY_CHAT_HOPS_MAX 1000
 #define CANOPY_CHAT_BUFFERED_MAX 64    /* out-of-order messages kept per origin */
+/* The last messages each node keeps and sends to every new neighbour, so a late joiner and a
+ * node that re-attached miss nothing younger; a neighbour may send this many beyond
+ * CANOPY_CHAT_PER_SECOND once per link. */
+#define CANOPY_CHAT_HISTORY 100
 
 /* Data channels between peers. */
 #define CANOPY_CTRL_BYTES (256 * 1024)
 /* 2000 characters of up to 4 bytes, a 64-character name and the envelope. */
 #define CANOPY_CHAT_BYTES (16 * 1024)
 #define CANOPY_CTRL_PER_SECOND 200     /* per neighbour, counted before parsing */
-/* Chat floods the whole room, so a flooder must not get far; this still lets a parent's chat
- * history (50 messages) through. */
+/* Chat floods the whole room, so a flooder must not get far (a new link's history comes on
+ * top, once: CANOPY_CHAT_HISTORY). */
 #define CANOPY_CHAT_PER_SECOND 60
+
+/* Liveness on the tree (see CanopyLink). A child pings its parent every heartbeat; a parent
+ * that does not answer, or answers but passes on no media while it gets some, is left; a child
+ * that stops pinging is dropped. Times in milliseconds. */
+#define CANOPY_HEARTBEAT_MS 100
+#define CANOPY_PARENT_SILENCE_MS 500
+#define CANOPY_MEDIA_SILENCE_MS 500
+#define CANOPY_MEDIA_START_MS 3000       /* from the link's opening to its first media */
+#define CANOPY_CHILD_SILENCE_MS 1500
+#define CANOPY_CONNECT_TIMEOUT_MS 8000   /* from placement to an open link */
+#define CANOPY_CONNECT_ATTEMPTS 3        /* parents that never connected before a join fails */
+#define CANOPY_JOIN_TIMEOUT_MS 30000     /* from the first join request to a place */
+#define CANOPY_AVOID_MAX 8               /* parents a joiner refuses ("avoid") */
+#define CANOPY_RECONNECT_MIN_MS 250      /* back to the signalling server: backoff from... */
+#define CANOPY_RECONNECT_MAX_MS 2000     /* ...up to this, for as long as the room lives */
+#define CANOPY_RESUME_RETRY_MS 500       /* a member waiting for its host to resume the room */
 
 /* Signalling relayed between peers. */
 #define CANOPY_SDP_BYTES (64 * 1024)

@@ -83,5 +83,10 @@ char          *canopy_node_map_place          (CanopyNodeMap  *self,
                                                guint           k1,
                                                guint           k,
                                                const char     *exclude);
+char          *canopy_node_map_place_excluding (CanopyNodeMap *self,
+                                               GHashTable     *pending,
+                                               guint           k1,
+                                               guint           k,
+                                               GHashTable     *exclude);
 
 G_END_DECLS

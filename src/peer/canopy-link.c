@@ -34,6 +34,7 @@ struct _CanopyLink {
   CanopyNodeMap *subtree;
   guint64 subtree_seq;
   gboolean map_sent;
+  GPtrArray *held_chat;        /* chat that came before the first subtree report */
 
   /* a parent's */
   double rtt_ms;
@@ -166,6 +167,13 @@ handle_subtree (CanopyLink *self,
   }
   self->subtree_seq = (guint64) seq;
   g_signal_emit (self, signals[SIGNAL_SUBTREE_CHANGED], 0);
+  /* Now the node can tell which origins the child speaks for. */
+  if (self->held_chat != NULL) {
+    g_autoptr (GPtrArray) held = g_steal_pointer (&self->held_chat);
+
+    for (guint i = 0; i < held->len && self->edge != NULL; i++)
+      g_signal_emit (self, signals[SIGNAL_CHAT], 0, g_ptr_array_index (held, i));
+  }
   return;
 
 bad:
@@ -270,6 +278,15 @@ handle_chat (CanopyLink *self,
     g_message ("Bad chat from %s: %s", self->peer_id, error->message);
     return;
   }
+  /* Whose chat a child may pass on depends on its subtree: hold what comes before the first
+   * report (the history a re-attached child sends), in order. */
+  if (self->kind == CANOPY_LINK_TO_CHILD && self->subtree == NULL) {
+    if (self->held_chat == NULL)
+      self->held_chat = g_ptr_array_new_with_free_func ((GDestroyNotify) canopy_chat_message_free);
+    if (self->held_chat->len < CANOPY_CHAT_HISTORY + CANOPY_CHAT_PER_SECOND)
+      g_ptr_array_add (self->held_chat, g_steal_pointer (&message));
+    return;
+  }
   g_signal_emit (self, signals[SIGNAL_CHAT], 0, message);
 }
 
@@ -303,6 +320,7 @@ canopy_link_dispose (GObject *object)
   }
   g_clear_object (&self->subtree);
   g_clear_object (&self->media);
+  g_clear_pointer (&self->held_chat, g_ptr_array_unref);
   G_OBJECT_CLASS (canopy_link_parent_class)->dispose (object);
 }
 

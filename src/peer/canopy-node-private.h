@@ -13,8 +13,9 @@
 G_BEGIN_DECLS
 
 /*
- * CanopyNode's own fields, shared by its three files: canopy-node.c (the object, its
- * properties and public API), canopy-node-signalling.c (the conversation with the server) and
+ * CanopyNode's own fields, shared by its four files: canopy-node.c (the object, its
+ * properties, signals and getters), canopy-node-life.c (starting, timers, chat and source,
+ * leaving and failing), canopy-node-signalling.c (the conversation with the server) and
  * canopy-node-tree.c (the links to the parent and the children). What the node coordinates
  * keeps its fields to itself: CanopyMedia (the pipeline), CanopyLink (one tree link and its
  * protocol), CanopyRoom (map, chat, placement).
@@ -90,6 +91,12 @@ struct _CanopyNode {
 };
 
 /* canopy-node.c */
+void         canopy_node_set_source_spec  (CanopyNode      *self,
+                                           const char      *spec);
+void         canopy_node_apply_volume     (CanopyNode      *self);
+void         canopy_node_emit_stats       (CanopyNode      *self);
+void         canopy_node_emit_first_frame (CanopyNode      *self,
+                                           double           ms);
 void         canopy_node_set_state        (CanopyNode      *self,
                                            CanopyNodeState  state);
 void         canopy_node_set_peer_id      (CanopyNode      *self,
@@ -110,6 +117,8 @@ void         canopy_node_emit_chat        (CanopyNode      *self,
 void         canopy_node_notify_tree      (CanopyNode      *self);
 void         canopy_node_set_connected    (CanopyNode      *self,
                                            gboolean         connected);
+
+/* canopy-node-life.c */
 void         canopy_node_fail             (CanopyNode      *self,
                                            CanopyError      code,
                                            const char      *message);
@@ -124,6 +133,7 @@ void         canopy_node_ask_to_join      (CanopyNode      *self);
 void         canopy_node_start_joining    (CanopyNode      *self);
 void         canopy_node_finish           (CanopyNode      *self,
                                            CanopyEndReason  reason);
+void         canopy_node_update_directory (CanopyNode      *self);
 
 /* canopy-node-tree.c */
 CanopyLink  *canopy_node_find_child       (CanopyNode      *self,

@@ -615,3 +615,38 @@ canopy_node_connect_server (CanopyNode *self)
   connect_client (self);
 }
 
+
+static gboolean
+send_room_update (gpointer user_data)
+{
+  CanopyNode *self = user_data;
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  self->room_update_id = 0;
+  self->last_room_update = g_get_monotonic_time ();
+  json_object_set_string_member (message, "type", "update-room");
+  json_object_set_string_member (message, "room", self->room_id);
+  json_object_set_string_member (message, "secret", self->secret);
+  json_object_set_int_member (message, "viewers", canopy_node_get_viewers (self));
+  json_object_set_int_member (message, "depth",
+                              canopy_node_map_get_height (canopy_room_get_map (self->room)));
+  canopy_node_server_send (self, message);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * canopy_node_update_directory:
+ * @self: the host
+ *
+ * The directory hears about the tree (viewers, depth) at most once a second.
+ */
+void
+canopy_node_update_directory (CanopyNode *self)
+{
+  gint64 wait_ms;
+
+  if (self->room_id == NULL || self->room_update_id != 0)
+    return;
+  wait_ms = 1000 - (g_get_monotonic_time () - self->last_room_update) / 1000;
+  self->room_update_id = g_timeout_add (CLAMP (wait_ms, 0, 1000), send_room_update, self);
+}

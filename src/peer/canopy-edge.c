@@ -1,51 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "CanopyEdge"
 
-#include "canopy-edge.h"
+#include "canopy-edge-private.h"
 
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #include <string.h>
 
-#include "canopy-error.h"
-#include "canopy-json.h"
-#include "canopy-post.h"
-
-/* Messages written before a channel opens wait here, up to this many. */
-#define PENDING_MAX 512
-#define SDP_MAX (64 * 1024)
-#define CANDIDATE_MAX 1024
-
-struct _CanopyEdge {
-  GObject parent_instance;
-
-  GMainContext *context;
-  GstBin *pipeline;
-  GstElement *webrtcbin;
-  char *peer_id;
-  gboolean to_child;
-  gint closed;                 /* atomic: read on webrtcbin's threads */
-  gboolean have_remote;
-  gboolean gone_emitted;
-
-  /* to a child: the branches tee -> queue -> webrtcbin */
-  GstElement *video_tee;
-  GstElement *audio_tee;
-  GstElement *queues[2];
-  GstPad *tee_pads[2];
-
-  /* to the parent: what the webrtcbin's src pads feed */
-  GstPad *linked_sinks[2];
-
-  GstWebRTCDataChannel *ctrl;
-  GstWebRTCDataChannel *chat;
-  /* lock guards watched and linked_sinks: pad-added and on-data-channel fill them on
-   * webrtcbin's threads, close() empties them on the main context. */
-  GMutex lock;
-  GPtrArray *watched;          /* every channel whose signals point at us */
-  GQueue pending_ctrl;
-  GQueue pending_chat;
-};
 
 G_DEFINE_FINAL_TYPE (CanopyEdge, canopy_edge, G_TYPE_OBJECT)
 
@@ -63,28 +24,42 @@ static guint signals[N_SIGNALS];
 /* Everything webrtcbin reports arrives on its own threads; the edge's state and signals
  * live on the main context it was made on, reached with canopy_post(). Every posted function
  * first checks the edge is still open. */
-typedef void (*EdgeFunc) (CanopyEdge *self, gpointer data);
 
-static gboolean
-is_closed (CanopyEdge *self)
+gboolean
+canopy_edge_is_closed (CanopyEdge *self)
 {
   return g_atomic_int_get (&self->closed) != 0;
 }
 
-static void
-hop_to_main (CanopyEdge    *self,
-             EdgeFunc       func,
-             gpointer       data,
-             GDestroyNotify destroy)
+void
+canopy_edge_post (CanopyEdge     *self,
+                  CanopyEdgeFunc  func,
+                  gpointer        data,
+                  GDestroyNotify  destroy)
 {
   canopy_post (self->context, self, (CanopyPostFunc) func, data, destroy);
 }
 
-static void
-emit_gone (CanopyEdge *self,
-           gpointer    data)
+void
+canopy_edge_emit_message (CanopyEdge *self,
+                          const char *label,
+                          const char *text)
 {
-  if (is_closed (self) || self->gone_emitted)
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, label, text);
+}
+
+void
+canopy_edge_emit_channel_open (CanopyEdge *self,
+                               const char *label)
+{
+  g_signal_emit (self, signals[SIGNAL_CHANNEL_OPEN], 0, label);
+}
+
+void
+canopy_edge_emit_gone (CanopyEdge *self,
+                       gpointer    data)
+{
+  if (canopy_edge_is_closed (self) || self->gone_emitted)
     return;
   self->gone_emitted = TRUE;
   g_debug ("edge to %s gone: %s", self->peer_id, (const char *) data);
@@ -95,7 +70,7 @@ static void
 emit_signal_object (CanopyEdge *self,
                     gpointer    data)
 {
-  if (is_closed (self))
+  if (canopy_edge_is_closed (self))
     return;
   g_signal_emit (self, signals[SIGNAL_SIGNAL], 0, (JsonObject *) data);
 }
@@ -112,7 +87,7 @@ send_description (CanopyEdge                  *self,
   json_object_set_string_member (data, "sdp", text);
   json_object_set_string_member (data, "sdp_type",
                                  desc->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer");
-  hop_to_main (self, emit_signal_object, data, (GDestroyNotify) json_object_unref);
+  canopy_edge_post (self, emit_signal_object, data, (GDestroyNotify) json_object_unref);
 }
 
 static GstWebRTCSessionDescription *
@@ -148,7 +123,7 @@ on_offer_created (GstPromise *promise,
   GstWebRTCSessionDescription *offer = take_reply (promise, "offer", self->peer_id);
 
   gst_promise_unref (promise);
-  if (offer == NULL || is_closed (self)) {
+  if (offer == NULL || canopy_edge_is_closed (self)) {
     if (offer != NULL)
       gst_webrtc_session_description_free (offer);
     return;
@@ -164,7 +139,7 @@ start_offer (CanopyEdge *self,
 {
   GstPromise *promise;
 
-  if (is_closed (self))
+  if (canopy_edge_is_closed (self))
     return;
   g_debug ("edge to %s: negotiation needed", self->peer_id);
   promise = gst_promise_new_with_change_func (on_offer_created, g_object_ref (self),
@@ -179,7 +154,7 @@ on_negotiation_needed (GstElement *webrtcbin,
   CanopyEdge *self = user_data;
 
   if (self->to_child)
-    hop_to_main (self, start_offer, NULL, NULL);
+    canopy_edge_post (self, start_offer, NULL, NULL);
 }
 
 static void
@@ -190,7 +165,7 @@ on_answer_created (GstPromise *promise,
   GstWebRTCSessionDescription *answer = take_reply (promise, "answer", self->peer_id);
 
   gst_promise_unref (promise);
-  if (answer == NULL || is_closed (self)) {
+  if (answer == NULL || canopy_edge_is_closed (self)) {
     if (answer != NULL)
       gst_webrtc_session_description_free (answer);
     return;
@@ -207,7 +182,7 @@ on_remote_offer_set (GstPromise *promise,
   CanopyEdge *self = user_data;
 
   gst_promise_unref (promise);
-  if (is_closed (self))
+  if (canopy_edge_is_closed (self))
     return;
   g_signal_emit_by_name (self->webrtcbin, "create-answer", NULL,
                          gst_promise_new_with_change_func (on_answer_created, g_object_ref (self),
@@ -228,7 +203,7 @@ on_ice_candidate (GstElement *webrtcbin,
   data = json_object_new ();
   json_object_set_string_member (data, "candidate", candidate);
   json_object_set_int_member (data, "mline", mline);
-  hop_to_main (self, emit_signal_object, data, (GDestroyNotify) json_object_unref);
+  canopy_edge_post (self, emit_signal_object, data, (GDestroyNotify) json_object_unref);
 }
 
 static void
@@ -246,202 +221,14 @@ on_connection_state (GstElement *webrtcbin,
     break;
   case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
     /* 1.22 has no ICE restart: the node replaces the whole edge. */
-    hop_to_main (self, emit_gone, (gpointer) "ICE failed", NULL);
+    canopy_edge_post (self, canopy_edge_emit_gone, (gpointer) "ICE failed", NULL);
     break;
   case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED:
-    hop_to_main (self, emit_gone, (gpointer) "connection closed", NULL);
+    canopy_edge_post (self, canopy_edge_emit_gone, (gpointer) "connection closed", NULL);
     break;
   default:
     break;
   }
-}
-
-/* --- data channels --- */
-
-typedef struct {
-  char *label;
-  char *text;
-} ChannelMessage;
-
-static void
-channel_message_free (gpointer data)
-{
-  ChannelMessage *m = data;
-
-  g_free (m->label);
-  g_free (m->text);
-  g_free (m);
-}
-
-static void
-deliver_message (CanopyEdge *self,
-                 gpointer    data)
-{
-  ChannelMessage *m = data;
-
-  if (is_closed (self))
-    return;
-  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, m->label, m->text);
-}
-
-/* The label a channel was watched with; set before any of its signals can fire, so a message
- * arriving on a streaming thread before the main context has stored the channel is not lost
- * or mislabelled. */
-static const char *
-label_of (GstWebRTCDataChannel *channel)
-{
-  return g_object_get_data (G_OBJECT (channel), "canopy-label");
-}
-
-static gboolean
-is_ctrl (CanopyEdge           *self,
-         GstWebRTCDataChannel *channel)
-{
-  return g_strcmp0 (label_of (channel), CANOPY_EDGE_CTRL) == 0;
-}
-
-static void
-on_message_string (GstWebRTCDataChannel *channel,
-                   const char           *text,
-                   gpointer              user_data)
-{
-  CanopyEdge *self = user_data;
-  gboolean ctrl = is_ctrl (self, channel);
-  gsize max = ctrl ? CANOPY_CTRL_BYTES : CANOPY_CHAT_BYTES;
-  ChannelMessage *m;
-
-  if (text == NULL || strlen (text) > max) {
-    g_message ("Dropping an oversized message from %s", self->peer_id);
-    return;
-  }
-  m = g_new0 (ChannelMessage, 1);
-  m->label = g_strdup (ctrl ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT);
-  m->text = g_strdup (text);
-  hop_to_main (self, deliver_message, m, channel_message_free);
-}
-
-static GQueue *
-pending_for (CanopyEdge *self,
-             const char *label)
-{
-  return g_str_equal (label, CANOPY_EDGE_CTRL) ? &self->pending_ctrl : &self->pending_chat;
-}
-
-static GstWebRTCDataChannel *
-channel_for (CanopyEdge *self,
-             const char *label)
-{
-  return g_str_equal (label, CANOPY_EDGE_CTRL) ? self->ctrl : self->chat;
-}
-
-static gboolean
-channel_is_open (GstWebRTCDataChannel *channel)
-{
-  GstWebRTCDataChannelState state;
-
-  if (channel == NULL)
-    return FALSE;
-  g_object_get (channel, "ready-state", &state, NULL);
-  return state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
-}
-
-static void
-channel_opened (CanopyEdge *self,
-                gpointer    data)
-{
-  const char *label = data;
-  GstWebRTCDataChannel *channel = channel_for (self, label);
-  GQueue *pending = pending_for (self, label);
-  char *text;
-
-  if (is_closed (self))
-    return;
-  while ((text = g_queue_pop_head (pending)) != NULL) {
-    g_signal_emit_by_name (channel, "send-string", text);
-    g_free (text);
-  }
-  g_signal_emit (self, signals[SIGNAL_CHANNEL_OPEN], 0, label);
-}
-
-static void
-on_channel_open (GstWebRTCDataChannel *channel,
-                 gpointer              user_data)
-{
-  CanopyEdge *self = user_data;
-
-  hop_to_main (self, channel_opened,
-               (gpointer) (is_ctrl (self, channel) ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT), NULL);
-}
-
-static void
-on_channel_close (GstWebRTCDataChannel *channel,
-                  gpointer              user_data)
-{
-  hop_to_main (user_data, emit_gone, (gpointer) "data channel closed", NULL);
-}
-
-static void
-on_channel_error (GstWebRTCDataChannel *channel,
-                  GError               *error,
-                  gpointer              user_data)
-{
-  CanopyEdge *self = user_data;
-
-  g_message ("Data channel error with %s: %s", self->peer_id, error ? error->message : "?");
-}
-
-static void
-watch_channel (CanopyEdge           *self,
-               GstWebRTCDataChannel *channel,
-               const char           *label)
-{
-  g_object_set_data (G_OBJECT (channel), "canopy-label", (gpointer) label);
-  g_mutex_lock (&self->lock);
-  g_ptr_array_add (self->watched, g_object_ref (channel));
-  g_mutex_unlock (&self->lock);
-  g_signal_connect (channel, "on-message-string", G_CALLBACK (on_message_string), self);
-  g_signal_connect (channel, "on-open", G_CALLBACK (on_channel_open), self);
-  g_signal_connect (channel, "on-close", G_CALLBACK (on_channel_close), self);
-  g_signal_connect (channel, "on-error", G_CALLBACK (on_channel_error), self);
-}
-
-static void
-adopt_channel (CanopyEdge *self,
-               gpointer    data)
-{
-  GstWebRTCDataChannel *channel = data;
-  gboolean ctrl = is_ctrl (self, channel);
-  GstWebRTCDataChannel **slot = ctrl ? &self->ctrl : &self->chat;
-
-  if (is_closed (self))
-    return;
-  if (*slot != NULL)
-    return;
-  *slot = g_object_ref (channel);
-  /* The answerer's channels usually open before they are announced. */
-  if (channel_is_open (channel))
-    channel_opened (self, (gpointer) (ctrl ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT));
-}
-
-static void
-on_data_channel (GstElement           *webrtcbin,
-                 GstWebRTCDataChannel *channel,
-                 gpointer              user_data)
-{
-  CanopyEdge *self = user_data;
-  g_autofree char *label = NULL;
-
-  g_object_get (channel, "label", &label, NULL);
-  /* Watched right here, on webrtcbin's thread: the parent may already be sending. */
-  if (g_strcmp0 (label, CANOPY_EDGE_CTRL) == 0)
-    watch_channel (self, channel, CANOPY_EDGE_CTRL);
-  else if (g_strcmp0 (label, CANOPY_EDGE_CHAT) == 0)
-    watch_channel (self, channel, CANOPY_EDGE_CHAT);
-  else {
-    g_message ("Ignoring data channel \"%s\" from %s", label ? label : "", self->peer_id);
-    return;
-  }
-  hop_to_main (self, adopt_channel, g_object_ref (channel), g_object_unref);
 }
 
 /* --- media --- */
@@ -450,7 +237,7 @@ static void
 request_keyframe (CanopyEdge *self,
                   gpointer    data)
 {
-  if (is_closed (self))
+  if (canopy_edge_is_closed (self))
     return;
   /* H.264 children never ask for a keyframe at start-up; VP8's depayloader does. One
    * request either way: the relays above coalesce it. */
@@ -497,7 +284,7 @@ on_pad_added (GstElement *webrtcbin,
   /* Not from inside pad-added: the event would travel up into the very elements that are
    * emitting it, on their own streaming thread. */
   if (video)
-    hop_to_main (self, request_keyframe, gst_object_ref (pad), gst_object_unref);
+    canopy_edge_post (self, request_keyframe, gst_object_ref (pad), gst_object_unref);
 }
 
 static GstElement *
@@ -563,9 +350,9 @@ setup_to_child (CanopyEdge *self)
   g_signal_emit_by_name (self->webrtcbin, "create-data-channel", CANOPY_EDGE_CHAT, NULL,
                          &self->chat);
   if (self->ctrl != NULL)
-    watch_channel (self, self->ctrl, CANOPY_EDGE_CTRL);
+    canopy_edge_watch_channel (self, self->ctrl, CANOPY_EDGE_CTRL);
   if (self->chat != NULL)
-    watch_channel (self, self->chat, CANOPY_EDGE_CHAT);
+    canopy_edge_watch_channel (self, self->chat, CANOPY_EDGE_CHAT);
   gst_element_sync_state_with_parent (self->webrtcbin);
   connect_branch (self, 0, self->video_tee);
   connect_branch (self, 1, self->audio_tee);
@@ -596,7 +383,8 @@ edge_new (GstBin                *pipeline,
   g_signal_connect (self->webrtcbin, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (self->webrtcbin, "notify::connection-state",
                     G_CALLBACK (on_connection_state), self);
-  g_signal_connect (self->webrtcbin, "on-data-channel", G_CALLBACK (on_data_channel), self);
+  g_signal_connect (self->webrtcbin, "on-data-channel",
+                    G_CALLBACK (canopy_edge_on_data_channel), self);
   g_signal_connect (self->webrtcbin, "pad-added", G_CALLBACK (on_pad_added), self);
   gst_bin_add (pipeline, self->webrtcbin);
   if (to_child)
@@ -716,10 +504,10 @@ canopy_edge_handle_signal (CanopyEdge *self,
 
   g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
 
-  if (is_closed (self))
+  if (canopy_edge_is_closed (self))
     return TRUE;
-  if (!canopy_json_get_string (data, "sdp", SDP_MAX, FALSE, &sdp, error) ||
-      !canopy_json_get_string (data, "candidate", CANDIDATE_MAX, FALSE, &candidate, error))
+  if (!canopy_json_get_string (data, "sdp", CANOPY_SDP_BYTES, FALSE, &sdp, error) ||
+      !canopy_json_get_string (data, "candidate", CANOPY_CANDIDATE_BYTES, FALSE, &candidate, error))
     return FALSE;
   if (sdp != NULL) {
     if (!canopy_json_get_string (data, "sdp_type", 16, TRUE, &sdp_type, error))
@@ -741,72 +529,11 @@ canopy_edge_handle_signal (CanopyEdge *self,
   return FALSE;
 }
 
-/**
- * canopy_edge_send:
- * @self: an edge
- * @label: %CANOPY_EDGE_CTRL or %CANOPY_EDGE_CHAT
- * @text: the message
- *
- * Sends @text on a data channel, or keeps it until the channel opens.
- */
-void
-canopy_edge_send (CanopyEdge *self,
-                  const char *label,
-                  const char *text)
-{
-  GstWebRTCDataChannel *channel;
-  GQueue *pending;
-
-  g_return_if_fail (CANOPY_IS_EDGE (self));
-
-  if (is_closed (self))
-    return;
-  channel = channel_for (self, label);
-  pending = pending_for (self, label);
-  if (channel_is_open (channel) && g_queue_is_empty (pending)) {
-    g_signal_emit_by_name (channel, "send-string", text);
-    return;
-  }
-  if (g_queue_get_length (pending) >= PENDING_MAX)
-    g_free (g_queue_pop_head (pending));
-  g_queue_push_tail (pending, g_strdup (text));
-}
-
-/**
- * canopy_edge_is_open:
- * @self: an edge
- * @label: a channel label
- *
- * Returns: whether that data channel is open
- */
-gboolean
-canopy_edge_is_open (CanopyEdge *self,
-                     const char *label)
-{
-  g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
-  return !is_closed (self) && channel_is_open (channel_for (self, label));
-}
-
 const char *
 canopy_edge_get_peer_id (CanopyEdge *self)
 {
   g_return_val_if_fail (CANOPY_IS_EDGE (self), NULL);
   return self->peer_id;
-}
-
-static void
-release_channels (CanopyEdge *self)
-{
-  g_autoptr (GPtrArray) watched = NULL;
-
-  g_mutex_lock (&self->lock);
-  watched = g_steal_pointer (&self->watched);
-  self->watched = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_unlock (&self->lock);
-  for (guint i = 0; i < watched->len; i++)
-    g_signal_handlers_disconnect_by_data (g_ptr_array_index (watched, i), self);
-  g_clear_object (&self->ctrl);
-  g_clear_object (&self->chat);
 }
 
 /**
@@ -823,7 +550,7 @@ canopy_edge_close (CanopyEdge *self)
 
   g_return_if_fail (CANOPY_IS_EDGE (self));
 
-  if (is_closed (self))
+  if (canopy_edge_is_closed (self))
     return;
   g_atomic_int_set (&self->closed, 1);
   g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
@@ -862,7 +589,7 @@ canopy_edge_close (CanopyEdge *self)
       gst_clear_object (&self->queues[i]);
     }
   }
-  release_channels (self);
+  canopy_edge_release_channels (self);
   gst_bin_remove (self->pipeline, self->webrtcbin);
   g_queue_clear_full (&self->pending_ctrl, g_free);
   g_queue_clear_full (&self->pending_chat, g_free);

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopyEdge"
+
+#include "canopy-edge-private.h"
+
+#include <string.h>
+
+/*
+ * An edge's two data channels, `ctrl` and `chat`: made by the offerer, announced to the
+ * answerer; messages come in on webrtcbin's threads and are posted to the main context, size
+ * checked first; what is sent before a channel opens waits in order.
+ */
+
+/* Messages written before a channel opens wait here, up to this many. */
+#define PENDING_MAX 512
+
+typedef struct {
+  char *label;
+  char *text;
+} ChannelMessage;
+
+static void
+channel_message_free (gpointer data)
+{
+  ChannelMessage *m = data;
+
+  g_free (m->label);
+  g_free (m->text);
+  g_free (m);
+}
+
+static void
+deliver_message (CanopyEdge *self,
+                 gpointer    data)
+{
+  ChannelMessage *m = data;
+
+  if (canopy_edge_is_closed (self))
+    return;
+  canopy_edge_emit_message (self, m->label, m->text);
+}
+
+/* The label a channel was watched with; set before any of its signals can fire, so a message
+ * arriving on a streaming thread before the main context has stored the channel is not lost
+ * or mislabelled. */
+static const char *
+label_of (GstWebRTCDataChannel *channel)
+{
+  return g_object_get_data (G_OBJECT (channel), "canopy-label");
+}
+
+static gboolean
+is_ctrl (CanopyEdge           *self,
+         GstWebRTCDataChannel *channel)
+{
+  return g_strcmp0 (label_of (channel), CANOPY_EDGE_CTRL) == 0;
+}
+
+static void
+on_message_string (GstWebRTCDataChannel *channel,
+                   const char           *text,
+                   gpointer              user_data)
+{
+  CanopyEdge *self = user_data;
+  gboolean ctrl = is_ctrl (self, channel);
+  gsize max = ctrl ? CANOPY_CTRL_BYTES : CANOPY_CHAT_BYTES;
+  ChannelMessage *m;
+
+  if (text == NULL || strlen (text) > max) {
+    g_message ("Dropping an oversized message from %s", self->peer_id);
+    return;
+  }
+  m = g_new0 (ChannelMessage, 1);
+  m->label = g_strdup (ctrl ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT);
+  m->text = g_strdup (text);
+  canopy_edge_post (self, deliver_message, m, channel_message_free);
+}
+
+static GQueue *
+pending_for (CanopyEdge *self,
+             const char *label)
+{
+  return g_str_equal (label, CANOPY_EDGE_CTRL) ? &self->pending_ctrl : &self->pending_chat;
+}
+
+static GstWebRTCDataChannel *
+channel_for (CanopyEdge *self,
+             const char *label)
+{
+  return g_str_equal (label, CANOPY_EDGE_CTRL) ? self->ctrl : self->chat;
+}
+
+static gboolean
+channel_is_open (GstWebRTCDataChannel *channel)
+{
+  GstWebRTCDataChannelState state;
+
+  if (channel == NULL)
+    return FALSE;
+  g_object_get (channel, "ready-state", &state, NULL);
+  return state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+}
+
+static void
+channel_opened (CanopyEdge *self,
+                gpointer    data)
+{
+  const char *label = data;
+  GstWebRTCDataChannel *channel = channel_for (self, label);
+  GQueue *pending = pending_for (self, label);
+  char *text;
+
+  if (canopy_edge_is_closed (self))
+    return;
+  while ((text = g_queue_pop_head (pending)) != NULL) {
+    g_signal_emit_by_name (channel, "send-string", text);
+    g_free (text);
+  }
+  canopy_edge_emit_channel_open (self, label);
+}
+
+static void
+on_channel_open (GstWebRTCDataChannel *channel,
+                 gpointer              user_data)
+{
+  CanopyEdge *self = user_data;
+
+  canopy_edge_post (self, channel_opened,
+               (gpointer) (is_ctrl (self, channel) ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT), NULL);
+}
+
+static void
+on_channel_close (GstWebRTCDataChannel *channel,
+                  gpointer              user_data)
+{
+  canopy_edge_post (user_data, canopy_edge_emit_gone, (gpointer) "data channel closed", NULL);
+}
+
+static void
+on_channel_error (GstWebRTCDataChannel *channel,
+                  GError               *error,
+                  gpointer              user_data)
+{
+  CanopyEdge *self = user_data;
+
+  g_message ("Data channel error with %s: %s", self->peer_id, error ? error->message : "?");
+}
+
+void
+canopy_edge_watch_channel (CanopyEdge           *self,
+               GstWebRTCDataChannel *channel,
+               const char           *label)
+{
+  g_object_set_data (G_OBJECT (channel), "canopy-label", (gpointer) label);
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->watched, g_object_ref (channel));
+  g_mutex_unlock (&self->lock);
+  g_signal_connect (channel, "on-message-string", G_CALLBACK (on_message_string), self);
+  g_signal_connect (channel, "on-open", G_CALLBACK (on_channel_open), self);
+  g_signal_connect (channel, "on-close", G_CALLBACK (on_channel_close), self);
+  g_signal_connect (channel, "on-error", G_CALLBACK (on_channel_error), self);
+}
+
+static void
+adopt_channel (CanopyEdge *self,
+               gpointer    data)
+{
+  GstWebRTCDataChannel *channel = data;
+  gboolean ctrl = is_ctrl (self, channel);
+  GstWebRTCDataChannel **slot = ctrl ? &self->ctrl : &self->chat;
+
+  if (canopy_edge_is_closed (self))
+    return;
+  if (*slot != NULL)
+    return;
+  *slot = g_object_ref (channel);
+  /* The answerer's channels usually open before they are announced. */
+  if (channel_is_open (channel))
+    channel_opened (self, (gpointer) (ctrl ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT));
+}
+
+void
+canopy_edge_on_data_channel (GstElement           *webrtcbin,
+                 GstWebRTCDataChannel *channel,
+                 gpointer              user_data)
+{
+  CanopyEdge *self = user_data;
+  g_autofree char *label = NULL;
+
+  g_object_get (channel, "label", &label, NULL);
+  /* Watched right here, on webrtcbin's thread: the parent may already be sending. */
+  if (g_strcmp0 (label, CANOPY_EDGE_CTRL) == 0)
+    canopy_edge_watch_channel (self, channel, CANOPY_EDGE_CTRL);
+  else if (g_strcmp0 (label, CANOPY_EDGE_CHAT) == 0)
+    canopy_edge_watch_channel (self, channel, CANOPY_EDGE_CHAT);
+  else {
+    g_message ("Ignoring data channel \"%s\" from %s", label ? label : "", self->peer_id);
+    return;
+  }
+  canopy_edge_post (self, adopt_channel, g_object_ref (channel), g_object_unref);
+}
+
+/**
+ * canopy_edge_send:
+ * @self: an edge
+ * @label: %CANOPY_EDGE_CTRL or %CANOPY_EDGE_CHAT
+ * @text: the message
+ *
+ * Sends @text on a data channel, or keeps it until the channel opens.
+ */
+void
+canopy_edge_send (CanopyEdge *self,
+                  const char *label,
+                  const char *text)
+{
+  GstWebRTCDataChannel *channel;
+  GQueue *pending;
+
+  g_return_if_fail (CANOPY_IS_EDGE (self));
+
+  if (canopy_edge_is_closed (self))
+    return;
+  channel = channel_for (self, label);
+  pending = pending_for (self, label);
+  if (channel_is_open (channel) && g_queue_is_empty (pending)) {
+    g_signal_emit_by_name (channel, "send-string", text);
+    return;
+  }
+  if (g_queue_get_length (pending) >= PENDING_MAX)
+    g_free (g_queue_pop_head (pending));
+  g_queue_push_tail (pending, g_strdup (text));
+}
+
+/**
+ * canopy_edge_is_open:
+ * @self: an edge
+ * @label: a channel label
+ *
+ * Returns: whether that data channel is open
+ */
+gboolean
+canopy_edge_is_open (CanopyEdge *self,
+                     const char *label)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
+  return !canopy_edge_is_closed (self) && channel_is_open (channel_for (self, label));
+}
+
+void
+canopy_edge_release_channels (CanopyEdge *self)
+{
+  g_autoptr (GPtrArray) watched = NULL;
+
+  g_mutex_lock (&self->lock);
+  watched = g_steal_pointer (&self->watched);
+  self->watched = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < watched->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (watched, i), self);
+  g_clear_object (&self->ctrl);
+  g_clear_object (&self->chat);
+}
+

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "canopy-edge.h"
+
+#include "canopy-error.h"
+#include "canopy-json.h"
+#include "canopy-post.h"
+
+G_BEGIN_DECLS
+
+/*
+ * CanopyEdge's own fields, shared by its two files: canopy-edge.c (the webrtcbin, negotiation,
+ * media branches and teardown) and canopy-edge-channels.c (the data channels).
+ */
+struct _CanopyEdge {
+  GObject parent_instance;
+
+  GMainContext *context;
+  GstBin *pipeline;
+  GstElement *webrtcbin;
+  char *peer_id;
+  gboolean to_child;
+  gint closed;                 /* atomic: read on webrtcbin's threads */
+  gboolean have_remote;
+  gboolean gone_emitted;
+
+  /* to a child: the branches tee -> queue -> webrtcbin */
+  GstElement *video_tee;
+  GstElement *audio_tee;
+  GstElement *queues[2];
+  GstPad *tee_pads[2];
+
+  /* to the parent: what the webrtcbin's src pads feed */
+  GstPad *linked_sinks[2];
+
+  GstWebRTCDataChannel *ctrl;
+  GstWebRTCDataChannel *chat;
+  /* lock guards watched and linked_sinks: pad-added and on-data-channel fill them on
+   * webrtcbin's threads, close() empties them on the main context. */
+  GMutex lock;
+  GPtrArray *watched;          /* every channel whose signals point at us */
+  GQueue pending_ctrl;
+  GQueue pending_chat;
+};
+
+
+typedef void (*CanopyEdgeFunc) (CanopyEdge *self, gpointer data);
+
+/* canopy-edge.c */
+gboolean canopy_edge_is_closed         (CanopyEdge     *self);
+void     canopy_edge_post              (CanopyEdge     *self,
+                                        CanopyEdgeFunc  func,
+                                        gpointer        data,
+                                        GDestroyNotify  destroy);
+void     canopy_edge_emit_message      (CanopyEdge     *self,
+                                        const char     *label,
+                                        const char     *text);
+void     canopy_edge_emit_channel_open (CanopyEdge     *self,
+                                        const char     *label);
+void     canopy_edge_emit_gone         (CanopyEdge     *self,
+                                        gpointer        why);
+
+/* canopy-edge-channels.c */
+void     canopy_edge_watch_channel     (CanopyEdge           *self,
+                                        GstWebRTCDataChannel *channel,
+                                        const char           *label);
+void     canopy_edge_on_data_channel   (GstElement           *webrtcbin,
+                                        GstWebRTCDataChannel *channel,
+                                        gpointer              user_data);
+void     canopy_edge_release_channels  (CanopyEdge           *self);
+
+G_END_DECLS

@@ -7,6 +7,12 @@
 #include <gst/video/video.h>
 #include <string.h>
 
+/*
+ * One tree edge: a webrtcbin toward one neighbour. Toward a child it offers and feeds the
+ * webrtcbin from the node's tees through leaky queues; toward the parent it answers and feeds
+ * the tees. Set up in the order the media-plane notes found; torn down without waiting on any
+ * streaming thread. The data channels live in canopy-edge-channels.c.
+ */
 
 G_DEFINE_FINAL_TYPE (CanopyEdge, canopy_edge, G_TYPE_OBJECT)
 

@@ -38,6 +38,7 @@ canopy_signal_peer_free (gpointer data)
   g_object_unref (peer->connection);
   g_free (peer->id);
   g_free (peer->name);
+  g_free (peer->parent);
   g_free (peer);
 }
 
@@ -147,6 +148,20 @@ on_peer_pong (SoupWebsocketConnection *connection,
   peer->active_at = g_get_monotonic_time ();
 }
 
+/* Either side began the closing handshake: the peer leaves its room now, not when (or if) the
+ * handshake ends. */
+static void
+on_peer_closing (SoupWebsocketConnection *connection,
+                 gpointer                 user_data)
+{
+  CanopySignalPeer *peer = user_data;
+
+  peer->closing = TRUE;
+  canopy_signal_server_detach_peer (peer->server, peer);
+}
+
+/* The connection is gone: closed cleanly, or its socket ended without a closing handshake (a
+ * crashed peer). */
 static void
 on_peer_closed (SoupWebsocketConnection *connection,
                 gpointer                 user_data)
@@ -212,6 +227,7 @@ send_welcome (CanopySignalServer *self,
 
   json_object_set_string_member (welcome, "type", "welcome");
   json_object_set_string_member (welcome, "peer", peer->id);
+  json_object_set_string_member (welcome, "token", peer->token);
   json_object_set_string_member (welcome, "server", "canopy-signal " CANOPY_VERSION);
   json_object_set_member (welcome, "ice_servers", json_node_copy (self->ice_servers));
   json_object_set_int_member (limits, "max_message", self->max_message);
@@ -251,10 +267,18 @@ canopy_signal_server_on_websocket (SoupServer              *server,
     g_free (peer->id);
     peer->id = g_strconcat ("p", tail, NULL);
   } while (g_hash_table_contains (self->peers, peer->id));
+  {
+    guint8 bytes[CANOPY_TOKEN_CHARS / 2];
+
+    canopy_signal_random_bytes (bytes, sizeof bytes);
+    for (guint i = 0; i < sizeof bytes; i++)
+      g_snprintf (peer->token + 2 * i, 3, "%02x", bytes[i]);
+  }
   peer->active_at = peer->refilled_at = g_get_monotonic_time ();
   peer->tokens = self->burst;
   g_signal_connect (connection, "message", G_CALLBACK (on_peer_message), peer);
   g_signal_connect (connection, "pong", G_CALLBACK (on_peer_pong), peer);
+  g_signal_connect (connection, "closing", G_CALLBACK (on_peer_closing), peer);
   g_signal_connect (connection, "closed", G_CALLBACK (on_peer_closed), peer);
   g_hash_table_insert (self->peers, peer->id, peer);
   g_debug ("%s connected from %s", peer->id, soup_server_message_get_remote_host (msg));

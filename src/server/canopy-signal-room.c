@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "CanopySignalServer"
 
-/* Rooms and their messages: create, update and close a room; join, place, refuse, signal, leave. */
+/* Rooms and their messages: create, update and close a room; join, place, refuse, signal, leave.
+ * Placements, reject and report are in canopy-signal-heal.c. */
 
 #include "canopy-signal-server-private.h"
 
 #include <string.h>
 
-#define SECRET_BYTES 16
+#define SECRET_BYTES (CANOPY_SECRET_HEX_CHARS / 2)
 #define K1_DEFAULT 4
 
 /* Everything here runs on the server's main context; every member of every message is
@@ -17,14 +18,14 @@ typedef CanopySignalRoom Room;
 typedef CanopySignalPeer Peer;
 
 /* A display string: at most @max_chars characters, then sanitized and trimmed. */
-static gboolean
-get_display_string (JsonObject *message,
-                    const char *member,
-                    gsize       max_chars,
-                    gboolean    required,
-                    gboolean    allow_empty,
-                    char      **out,
-                    GError    **error)
+gboolean
+canopy_signal_get_display_string (JsonObject *message,
+                                  const char *member,
+                                  gsize       max_chars,
+                                  gboolean    required,
+                                  gboolean    allow_empty,
+                                  char      **out,
+                                  GError    **error)
 {
   const char *raw = NULL;
   g_autofree char *clean = NULL;
@@ -45,11 +46,11 @@ get_display_string (JsonObject *message,
 }
 
 /* A peer id from a message, looked up among the host and members of @room. */
-static Peer *
-get_room_peer (Room       *room,
-               JsonObject *message,
-               const char *member,
-               GError    **error)
+CanopySignalPeer *
+canopy_signal_get_room_peer (CanopySignalRoom *room,
+                             JsonObject       *message,
+                             const char       *member,
+                             GError          **error)
 {
   const char *id = NULL;
   Peer *peer;
@@ -84,9 +85,9 @@ get_room (CanopySignalServer *self,
   return room;
 }
 
-static gboolean
-secret_equal (const char *given,
-              const char *secret)
+gboolean
+canopy_signal_secret_equal (const char *given,
+                            const char *secret)
 {
   gsize len = strlen (secret);
   guint8 diff = 0;
@@ -110,7 +111,7 @@ get_room_with_secret (CanopySignalServer *self,
   if (room == NULL ||
       !canopy_json_get_string (message, "secret", CANOPY_SECRET_CHARS, TRUE, &secret, error))
     return NULL;
-  if (!secret_equal (secret, room->secret)) {
+  if (!canopy_signal_secret_equal (secret, room->secret)) {
     canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN, "Wrong host secret for this room");
     return NULL;
   }
@@ -126,6 +127,7 @@ canopy_signal_room_free (gpointer data)
 
   canopy_signal_source_clear (&room->broadcast);
   g_hash_table_unref (room->members);
+  g_hash_table_unref (room->children);
   g_free (room->id);
   g_free (room->secret);
   g_free (room->title);
@@ -134,14 +136,6 @@ canopy_signal_room_free (gpointer data)
   g_free (room->host_name);
   g_free (room->started);
   g_free (room);
-}
-
-static void
-member_release (Peer *member)
-{
-  member->room = NULL;
-  g_clear_pointer (&member->name, g_free);
-  member->capacity = 0;
 }
 
 /* Closes @room: members are told why and released, so they may join another room. */
@@ -153,19 +147,17 @@ room_close (Room       *room,
   CanopySignalServer *self = room->server;
   g_autoptr (JsonObject) message = canopy_signal_message_new ("room-closed");
   g_autofree char *text = NULL;
-  GHashTableIter iter;
-  gpointer member;
+  GList *members = g_hash_table_get_values (room->members);
 
   g_debug ("Room %s closed: %s", room->id, reason);
   json_object_set_string_member (message, "room", room->id);
   json_object_set_string_member (message, "reason", reason);
   text = canopy_json_to_string (message);
-  g_hash_table_iter_init (&iter, room->members);
-  while (g_hash_table_iter_next (&iter, NULL, &member)) {
-    canopy_signal_peer_send_text (member, text);
-    member_release (member);
+  for (GList *l = members; l != NULL; l = l->next) {
+    canopy_signal_peer_send_text (l->data, text);
+    canopy_signal_member_remove (l->data);
   }
-  g_hash_table_remove_all (room->members);
+  g_list_free (members);
   if (tell_host)
     canopy_signal_peer_send_text (room->host, text);
   room->host->room = NULL;
@@ -178,22 +170,17 @@ room_close (Room       *room,
   canopy_signal_server_notify_rooms (self);
 }
 
-/* @peer leaves its room: a member is forgotten and its host told, a host closes the room. */
+/* @peer leaves its room: a member is forgotten and the tree around it told, a host closes the
+ * room. */
 static void
 room_leave (Peer *peer)
 {
   Room *room = peer->room;
-  g_autoptr (JsonObject) message = NULL;
 
-  if (room->host == peer) {
+  if (room->host == peer)
     room_close (room, "host-left", FALSE);
-    return;
-  }
-  g_hash_table_remove (room->members, peer->id);
-  member_release (peer);
-  message = canopy_signal_message_new ("peer-left");
-  json_object_set_string_member (message, "peer", peer->id);
-  canopy_signal_peer_send (room->host, message);
+  else
+    canopy_signal_member_left (room, peer);
 }
 
 /**
@@ -239,34 +226,131 @@ handle_ping (CanopySignalServer *self,
   return TRUE;
 }
 
+/**
+ * canopy_signal_room_settings_parse: (skip)
+ * @message: a `create-room`
+ * @settings: (out caller-allocates): where to put what @message asks for
+ * @error: return location for a #CanopyError
+ *
+ * Returns: whether @message's title, summary, cover, listed and k1 are all right
+ */
+gboolean
+canopy_signal_room_settings_parse (JsonObject               *message,
+                                   CanopySignalRoomSettings *settings,
+                                   GError                  **error)
+{
+  const char *cover = NULL;
+  gint64 k1 = K1_DEFAULT;
+
+  settings->listed = TRUE;
+  if (!canopy_signal_get_display_string (message, "title", CANOPY_TITLE_CHARS, TRUE, FALSE,
+                                         &settings->title, error) ||
+      !canopy_signal_get_display_string (message, "summary", CANOPY_SUMMARY_CHARS, FALSE, TRUE,
+                                         &settings->summary, error) ||
+      !canopy_signal_get_cover (message, &cover, error) ||
+      !canopy_json_get_bool (message, "listed", FALSE, &settings->listed, error) ||
+      !canopy_json_get_int (message, "k1", 1, CANOPY_CAPACITY_MAX, FALSE, &k1, error))
+    return FALSE;
+  settings->cover = cover && *cover ? g_strdup (cover) : NULL;
+  settings->k1 = (guint) k1;
+  return TRUE;
+}
+
+void
+canopy_signal_room_settings_clear (CanopySignalRoomSettings *settings)
+{
+  g_clear_pointer (&settings->title, g_free);
+  g_clear_pointer (&settings->summary, g_free);
+  g_clear_pointer (&settings->cover, g_free);
+}
+
+/**
+ * canopy_signal_room_open: (skip)
+ * @self: a server with room for one more room
+ * @host: a connection in no room
+ * @id: (nullable): the room ID, unused; %NULL for a new random one
+ * @secret: (nullable): the host secret; %NULL for a new random one
+ * @host_name: (transfer full): the host's display name
+ * @settings: the room's settings, taken
+ *
+ * Opens a room hosted by @host. The caller announces it (canopy_signal_room_announce()) once
+ * it has answered @host.
+ *
+ * Returns: (transfer none): the room
+ */
+CanopySignalRoom *
+canopy_signal_room_open (CanopySignalServer       *self,
+                         CanopySignalPeer         *host,
+                         const char               *id,
+                         const char               *secret,
+                         char                     *host_name,
+                         CanopySignalRoomSettings *settings)
+{
+  g_autoptr (GDateTime) now = NULL;
+  Room *room = g_new0 (Room, 1);
+
+  g_assert (host->room == NULL);
+  g_assert (id == NULL || !g_hash_table_contains (self->rooms, id));
+  room->server = self;
+  room->id = g_strdup (id);
+  while (room->id == NULL || g_hash_table_contains (self->rooms, room->id)) {
+    g_free (room->id);
+    room->id = canopy_signal_random_id (CANOPY_ROOM_ID_CHARS);
+  }
+  if (secret != NULL) {
+    room->secret = g_strdup (secret);
+  } else {
+    guint8 bytes[SECRET_BYTES];
+
+    canopy_signal_random_bytes (bytes, sizeof bytes);
+    room->secret = g_malloc (SECRET_BYTES * 2 + 1);
+    for (guint i = 0; i < SECRET_BYTES; i++)
+      g_snprintf (room->secret + 2 * i, 3, "%02x", bytes[i]);
+  }
+  room->title = g_steal_pointer (&settings->title);
+  room->summary = settings->summary ? g_steal_pointer (&settings->summary) : g_strdup ("");
+  room->cover = g_steal_pointer (&settings->cover);
+  room->host_name = host_name;
+  room->host = host;
+  room->members = g_hash_table_new (g_str_hash, g_str_equal);
+  room->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_hash_table_unref);
+  room->listed = settings->listed;
+  room->k1 = settings->k1;
+  room->started_usec = g_get_real_time ();
+  now = g_date_time_new_from_unix_utc (room->started_usec / G_USEC_PER_SEC);
+  room->started = g_date_time_format_iso8601 (now);
+  g_hash_table_insert (self->rooms, room->id, room);
+  host->room = room;
+  g_debug ("%s opened room %s", host->id, room->id);
+  return room;
+}
+
+/* Tells the n-rooms property and the directory about a room just opened. */
+void
+canopy_signal_room_announce (CanopySignalRoom *room)
+{
+  canopy_signal_server_notify_rooms (room->server);
+  if (room->listed)
+    canopy_signal_room_changed (room, FALSE);
+}
+
 static gboolean
 handle_create_room (CanopySignalServer *self,
                     Peer               *peer,
                     JsonObject         *message,
                     GError            **error)
 {
-  g_autofree char *title = NULL;
-  g_autofree char *summary = NULL;
+  g_auto (CanopySignalRoomSettings) settings = { 0 };
   g_autofree char *name = NULL;
   g_autoptr (JsonObject) reply = NULL;
-  g_autoptr (GDateTime) now = NULL;
-  const char *cover = NULL;
-  gboolean listed = TRUE;
-  gint64 k1 = K1_DEFAULT;
-  guint8 secret[SECRET_BYTES];
   Room *room;
 
   if (peer->room != NULL)
     return already_in_room (error);
-  if (!get_display_string (message, "title", CANOPY_TITLE_CHARS, TRUE, FALSE, &title,
-                           error) ||
-      !get_display_string (message, "summary", CANOPY_SUMMARY_CHARS, FALSE, TRUE,
-                           &summary, error) ||
-      !canopy_signal_get_cover (message, &cover, error) ||
-      !get_display_string (message, "name", CANOPY_NAME_CHARS, TRUE, FALSE, &name,
-                           error) ||
-      !canopy_json_get_bool (message, "listed", FALSE, &listed, error) ||
-      !canopy_json_get_int (message, "k1", 1, CANOPY_CAPACITY_MAX, FALSE, &k1, error))
+  if (!canopy_signal_room_settings_parse (message, &settings, error) ||
+      !canopy_signal_get_display_string (message, "name", CANOPY_NAME_CHARS, TRUE, FALSE, &name,
+                                         error))
     return FALSE;
   if (g_hash_table_size (self->rooms) >= self->max_rooms) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_SERVER_FULL,
@@ -274,38 +358,12 @@ handle_create_room (CanopySignalServer *self,
     return FALSE;
   }
 
-  room = g_new0 (Room, 1);
-  room->server = self;
-  do {
-    g_free (room->id);
-    room->id = canopy_signal_random_id (CANOPY_ROOM_ID_CHARS);
-  } while (g_hash_table_contains (self->rooms, room->id));
-  canopy_signal_random_bytes (secret, sizeof secret);
-  room->secret = g_malloc (SECRET_BYTES * 2 + 1);
-  for (guint i = 0; i < SECRET_BYTES; i++)
-    g_snprintf (room->secret + 2 * i, 3, "%02x", secret[i]);
-  room->title = g_steal_pointer (&title);
-  room->summary = summary ? g_steal_pointer (&summary) : g_strdup ("");
-  room->cover = cover && *cover ? g_strdup (cover) : NULL;
-  room->host_name = g_steal_pointer (&name);
-  room->host = peer;
-  room->members = g_hash_table_new (g_str_hash, g_str_equal);
-  room->listed = listed;
-  room->k1 = (guint) k1;
-  room->started_usec = g_get_real_time ();
-  now = g_date_time_new_from_unix_utc (room->started_usec / G_USEC_PER_SEC);
-  room->started = g_date_time_format_iso8601 (now);
-  g_hash_table_insert (self->rooms, room->id, room);
-  peer->room = room;
-  g_debug ("%s created room %s", peer->id, room->id);
-
+  room = canopy_signal_room_open (self, peer, NULL, NULL, g_steal_pointer (&name), &settings);
   reply = canopy_signal_message_new ("room-created");
   json_object_set_string_member (reply, "room", room->id);
   json_object_set_string_member (reply, "secret", room->secret);
   canopy_signal_peer_send (peer, reply);
-  canopy_signal_server_notify_rooms (self);
-  if (room->listed)
-    canopy_signal_room_changed (room, FALSE);
+  canopy_signal_room_announce (room);
   return TRUE;
 }
 
@@ -329,10 +387,10 @@ handle_update_room (CanopySignalServer *self,
   if (room == NULL)
     return FALSE;
   listed = room->listed;
-  if (!get_display_string (message, "title", CANOPY_TITLE_CHARS, FALSE, FALSE, &title,
-                           error) ||
-      !get_display_string (message, "summary", CANOPY_SUMMARY_CHARS, FALSE, TRUE,
-                           &summary, error) ||
+  if (!canopy_signal_get_display_string (message, "title", CANOPY_TITLE_CHARS, FALSE, FALSE,
+                                         &title, error) ||
+      !canopy_signal_get_display_string (message, "summary", CANOPY_SUMMARY_CHARS, FALSE, TRUE,
+                                         &summary, error) ||
       !canopy_signal_get_cover (message, &cover, error) ||
       !canopy_json_get_bool (message, "listed", FALSE, &listed, error) ||
       !canopy_json_get_int (message, "viewers", 0, CANOPY_VIEWERS_MAX, FALSE, &viewers, error) ||
@@ -423,6 +481,34 @@ handle_unsubscribe (CanopySignalServer *self,
   return TRUE;
 }
 
+/* `avoid`: the parents a joiner refuses, each a well-formed peer id. Sets @out to a copy, or
+ * to NULL when there are none. */
+static gboolean
+get_avoid (JsonObject *message,
+           JsonArray **out,
+           GError    **error)
+{
+  g_autoptr (JsonArray) avoid = NULL;
+  JsonArray *given = NULL;
+
+  if (!canopy_json_get_array (message, "avoid", CANOPY_AVOID_MAX, FALSE, &given, error))
+    return FALSE;
+  for (guint i = 0; given != NULL && i < json_array_get_length (given); i++) {
+    JsonNode *node = json_array_get_element (given, i);
+    const char *id;
+
+    if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+        !canopy_text_is_id ((id = json_node_get_string (node)), CANOPY_PEER_ID_CHARS))
+      return canopy_signal_set_error (error, CANOPY_ERROR_BAD_MESSAGE,
+                                      "Member \"avoid\" must hold peer ids only");
+    if (avoid == NULL)
+      avoid = json_array_new ();
+    json_array_add_string_element (avoid, id);
+  }
+  *out = g_steal_pointer (&avoid);
+  return TRUE;
+}
+
 static gboolean
 handle_join (CanopySignalServer *self,
              Peer               *peer,
@@ -431,16 +517,20 @@ handle_join (CanopySignalServer *self,
 {
   g_autofree char *name = NULL;
   g_autoptr (JsonObject) request = NULL;
+  g_autoptr (JsonArray) avoid = NULL;
   gint64 capacity = 0;
   Room *room = get_room (self, message, error);
 
   if (room == NULL)
     return FALSE;
-  /* A member may ask again for a place in its own room (after `refused`); nothing else. */
+  /* A member may ask again for a place in its own room (after `refused`, or when its parent
+   * left or went silent); nothing else. */
   if (peer->room != NULL && (peer->room != room || room->host == peer))
     return already_in_room (error);
-  if (!get_display_string (message, "name", CANOPY_NAME_CHARS, TRUE, FALSE, &name, error) ||
-      !canopy_json_get_int (message, "capacity", 0, CANOPY_CAPACITY_MAX, TRUE, &capacity, error))
+  if (!canopy_signal_get_display_string (message, "name", CANOPY_NAME_CHARS, TRUE, FALSE, &name,
+                                         error) ||
+      !canopy_json_get_int (message, "capacity", 0, CANOPY_CAPACITY_MAX, TRUE, &capacity, error) ||
+      !get_avoid (message, &avoid, error))
     return FALSE;
 
   g_free (peer->name);
@@ -450,11 +540,16 @@ handle_join (CanopySignalServer *self,
     peer->room = room;
     g_hash_table_insert (room->members, peer->id, peer);
     g_debug ("%s joins room %s", peer->id, room->id);
+  } else {
+    /* Placed again: until the host answers, it is under nobody (its children stay with it). */
+    canopy_signal_member_set_parent (room, peer, NULL);
   }
   request = canopy_signal_message_new ("join-request");
   json_object_set_string_member (request, "peer", peer->id);
   json_object_set_string_member (request, "name", peer->name);
   json_object_set_int_member (request, "capacity", peer->capacity);
+  if (avoid != NULL)
+    json_object_set_array_member (request, "avoid", g_steal_pointer (&avoid));
   canopy_signal_peer_send (room->host, request);
   return TRUE;
 }
@@ -476,8 +571,8 @@ handle_place (CanopySignalServer *self,
   if (room->host != peer)
     return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
                                     "Only the room's host places peers");
-  if ((child = get_room_peer (room, message, "peer", error)) == NULL ||
-      (parent = get_room_peer (room, message, "parent", error)) == NULL)
+  if ((child = canopy_signal_get_room_peer (room, message, "peer", error)) == NULL ||
+      (parent = canopy_signal_get_room_peer (room, message, "parent", error)) == NULL)
     return FALSE;
   if (child == room->host)
     return canopy_signal_set_error (error, CANOPY_ERROR_BAD_MESSAGE, "The host cannot be placed");
@@ -485,6 +580,7 @@ handle_place (CanopySignalServer *self,
     return canopy_signal_set_error (error, CANOPY_ERROR_BAD_MESSAGE,
                                     "A peer cannot be its own parent");
 
+  canopy_signal_member_set_parent (room, child, parent->id);
   placed = canopy_signal_message_new ("placed");
   json_object_set_string_member (placed, "room", room->id);
   json_object_set_string_member (placed, "parent", parent->id);
@@ -509,11 +605,14 @@ handle_refuse (CanopySignalServer *self,
 
   if (room == NULL)
     return not_in_room (error);
-  if ((child = get_room_peer (room, message, "child", error)) == NULL)
+  if ((child = canopy_signal_get_room_peer (room, message, "child", error)) == NULL)
     return FALSE;
   if (child == peer || child == room->host)
     return canopy_signal_set_error (error, CANOPY_ERROR_BAD_MESSAGE,
                                     "Member \"child\" cannot be refused");
+  /* The placement did not happen: the refuser's leaving is no news to the child. */
+  if (g_strcmp0 (child->parent, peer->id) == 0)
+    canopy_signal_member_set_parent (room, child, NULL);
   refused = canopy_signal_message_new ("refused");
   json_object_set_string_member (refused, "parent", peer->id);
   canopy_signal_peer_send (child, refused);
@@ -534,7 +633,7 @@ handle_signal (CanopySignalServer *self,
   if (room == NULL)
     return not_in_room (error);
   if (!canopy_json_get_object (message, "data", TRUE, &data, error) ||
-      (to = get_room_peer (room, message, "to", error)) == NULL)
+      (to = canopy_signal_get_room_peer (room, message, "to", error)) == NULL)
     return FALSE;
   /* Only `data` is passed on; `from` is always the sender's connection. */
   relayed = canopy_signal_message_new ("signal");
@@ -576,6 +675,8 @@ static const struct {
   { "refuse", handle_refuse },
   { "signal", handle_signal },
   { "leave", handle_leave },
+  { "reject", canopy_signal_handle_reject },
+  { "report", canopy_signal_handle_report },
 };
 
 /**

@@ -10,15 +10,18 @@ G_BEGIN_DECLS
 
 typedef struct _CanopySignalRoom CanopySignalRoom;
 
-/* One WebSocket connection. Its id is bound to it: whatever it sends, the server names it. */
+/* One WebSocket connection. Its id is bound to it: whatever it sends, the server names it. Its
+ * token will let a later connection take the id back. */
 typedef struct {
   CanopySignalServer *server;
   SoupWebsocketConnection *connection;
   char *id;
+  char token[CANOPY_TOKEN_CHARS + 1];
 
   CanopySignalRoom *room;  /* hosted or joined, at most one */
   char *name;              /* as a member: sanitized display name */
   guint capacity;          /* as a member: children it relays to */
+  char *parent;            /* as a member: the peer id the host placed it under, or NULL */
 
   gboolean closing;        /* closed by the server: its messages are ignored */
   gint64 active_at;        /* last message or pong */
@@ -66,6 +69,7 @@ struct _CanopySignalRoom {
   char *host_name;
   CanopySignalPeer *host;
   GHashTable *members;      /* peer id -> CanopySignalPeer, not owned */
+  GHashTable *children;     /* parent id -> set of the members placed under it, not owned */
   gboolean listed;
   guint k1;
   guint viewers;
@@ -75,6 +79,15 @@ struct _CanopySignalRoom {
   GSource *broadcast;       /* a delayed room-updated */
   gint64 broadcast_at;
 };
+
+/* What a host chooses for its room in `create-room`, checked. */
+typedef struct {
+  char *title;
+  char *summary;
+  char *cover;              /* NULL when the room has none */
+  gboolean listed;
+  guint k1;
+} CanopySignalRoomSettings;
 
 /* canopy-signal-server.c: helpers for all the files */
 void        canopy_signal_random_bytes             (guint8                  *buffer,
@@ -120,6 +133,30 @@ gboolean    canopy_signal_get_cover                (JsonObject              *mes
                                                     GError                 **error);
 
 /* canopy-signal-room.c: rooms and their messages */
+gboolean    canopy_signal_get_display_string       (JsonObject              *message,
+                                                    const char              *member,
+                                                    gsize                    max_chars,
+                                                    gboolean                 required,
+                                                    gboolean                 allow_empty,
+                                                    char                   **out,
+                                                    GError                 **error);
+CanopySignalPeer *canopy_signal_get_room_peer      (CanopySignalRoom        *room,
+                                                    JsonObject              *message,
+                                                    const char              *member,
+                                                    GError                 **error);
+gboolean    canopy_signal_secret_equal             (const char              *given,
+                                                    const char              *secret);
+gboolean    canopy_signal_room_settings_parse      (JsonObject              *message,
+                                                    CanopySignalRoomSettings *settings,
+                                                    GError                 **error);
+void        canopy_signal_room_settings_clear      (CanopySignalRoomSettings *settings);
+CanopySignalRoom *canopy_signal_room_open          (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *host,
+                                                    const char              *id,
+                                                    const char              *secret,
+                                                    char                    *host_name,
+                                                    CanopySignalRoomSettings *settings);
+void        canopy_signal_room_announce            (CanopySignalRoom        *room);
 gboolean    canopy_signal_server_dispatch          (CanopySignalServer      *self,
                                                     CanopySignalPeer        *peer,
                                                     const char              *type,
@@ -128,5 +165,23 @@ gboolean    canopy_signal_server_dispatch          (CanopySignalServer      *sel
 void        canopy_signal_server_detach_peer       (CanopySignalServer      *self,
                                                     CanopySignalPeer        *peer);
 void        canopy_signal_room_free                (gpointer                 room);
+
+/* canopy-signal-heal.c: placements, what a leave tells the tree, reject, report */
+void        canopy_signal_member_set_parent        (CanopySignalRoom        *room,
+                                                    CanopySignalPeer        *member,
+                                                    const char              *parent);
+void        canopy_signal_member_remove            (CanopySignalPeer        *member);
+void        canopy_signal_member_left              (CanopySignalRoom        *room,
+                                                    CanopySignalPeer        *member);
+gboolean    canopy_signal_handle_reject            (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *peer,
+                                                    JsonObject              *message,
+                                                    GError                 **error);
+gboolean    canopy_signal_handle_report            (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *peer,
+                                                    JsonObject              *message,
+                                                    GError                 **error);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CanopySignalRoomSettings, canopy_signal_room_settings_clear)
 
 G_END_DECLS

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "CanopySignalServer"
 
-/* WebSocket connections: accept or turn away, welcome, rate limit, parse, dispatch, keepalive. */
+/* WebSocket connections: accept or turn away, welcome, rate limit, parse, dispatch, keepalive;
+ * rebinding an id to the connection that resumed it. */
 
 #include "canopy-signal-server-private.h"
 
@@ -14,6 +15,8 @@
 #define MAX_DROPPED 1000
 /* Dropped messages are forgotten after a quiet minute: only a sustained flood closes. */
 #define DROPPED_FORGET_USEC (60 * G_USEC_PER_SEC)
+/* WebSocket close code (private range) for a connection whose id another one resumed. */
+#define CLOSE_RESUMED 4000
 
 static void
 peer_send_error (CanopySignalPeer *peer,
@@ -172,9 +175,14 @@ on_peer_closed (SoupWebsocketConnection *connection,
   g_debug ("%s disconnected (code %u)", peer->id,
            soup_websocket_connection_get_close_code (connection));
   canopy_signal_server_detach_peer (self, peer);
-  /* libsoup holds its own reference while it emits ::closed. */
-  g_hash_table_remove (self->peers, peer->id);
-  canopy_signal_server_notify_peers (self);
+  /* libsoup holds its own reference while it emits ::closed. A retired connection's id is
+   * bound to the connection that resumed it. */
+  if (g_hash_table_lookup (self->peers, peer->id) == peer) {
+    g_hash_table_remove (self->peers, peer->id);
+    canopy_signal_server_notify_peers (self);
+  } else {
+    g_hash_table_remove (self->retired, peer);
+  }
 }
 
 static void
@@ -284,6 +292,52 @@ canopy_signal_server_on_websocket (SoupServer              *server,
   g_debug ("%s connected from %s", peer->id, soup_server_message_get_remote_host (msg));
   canopy_signal_server_notify_peers (self);
   send_welcome (self, peer);
+}
+
+/**
+ * canopy_signal_peer_rebind: (skip)
+ * @self: a server
+ * @peer: a connection in no room
+ * @id: the id it takes, bound to no other connection
+ *
+ * Binds @id to @peer instead of its current id (`resume`).
+ */
+void
+canopy_signal_peer_rebind (CanopySignalServer *self,
+                           CanopySignalPeer   *peer,
+                           const char         *id)
+{
+  g_assert (peer->room == NULL);
+  if (g_str_equal (peer->id, id))
+    return;
+  g_assert (!g_hash_table_contains (self->peers, id));
+  g_debug ("%s resumes as %s", peer->id, id);
+  g_hash_table_steal (self->peers, peer->id);
+  g_free (peer->id);
+  peer->id = g_strdup (id);
+  g_hash_table_insert (self->peers, peer->id, peer);
+}
+
+/**
+ * canopy_signal_peer_retire: (skip)
+ * @self: a server
+ * @peer: a connection in no room, whose id another connection resumed
+ *
+ * Unbinds @peer's id and closes @peer (code 4000, "resumed"); it is freed once closed.
+ */
+void
+canopy_signal_peer_retire (CanopySignalServer *self,
+                           CanopySignalPeer   *peer)
+{
+  g_assert (peer->room == NULL);
+  g_debug ("%s is taken over", peer->id);
+  g_hash_table_steal (self->peers, peer->id);
+  g_hash_table_add (self->retired, peer);
+  g_hash_table_remove (self->subscribers, peer);
+  peer->closing = TRUE;
+  if (soup_websocket_connection_get_state (peer->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (peer->connection, CLOSE_RESUMED, "resumed");
+  canopy_signal_server_notify_peers (self);
 }
 
 /* After a change of max-message. */

@@ -2,7 +2,7 @@
 #define G_LOG_DOMAIN "CanopySignalServer"
 
 /* Rooms and their messages: create, update and close a room; join, place, refuse, signal, leave.
- * Placements, reject and report are in canopy-signal-heal.c. */
+ * Placements, reject and report are in canopy-signal-heal.c, resume in canopy-signal-resume.c. */
 
 #include "canopy-signal-server-private.h"
 
@@ -228,7 +228,7 @@ handle_ping (CanopySignalServer *self,
 
 /**
  * canopy_signal_room_settings_parse: (skip)
- * @message: a `create-room`
+ * @message: a `create-room` or a host's `resume`
  * @settings: (out caller-allocates): where to put what @message asks for
  * @error: return location for a #CanopyError
  *
@@ -677,6 +677,7 @@ static const struct {
   { "leave", handle_leave },
   { "reject", canopy_signal_handle_reject },
   { "report", canopy_signal_handle_report },
+  { "resume", canopy_signal_handle_resume },
 };
 
 /**

@@ -10,8 +10,8 @@ G_BEGIN_DECLS
 
 typedef struct _CanopySignalRoom CanopySignalRoom;
 
-/* One WebSocket connection. Its id is bound to it: whatever it sends, the server names it. Its
- * token will let a later connection take the id back. */
+/* One WebSocket connection. Its id is bound to it: whatever it sends, the server names it. A
+ * connection that shows the id's token may take the id over (`resume`). */
 typedef struct {
   CanopySignalServer *server;
   SoupWebsocketConnection *connection;
@@ -52,6 +52,7 @@ struct _CanopySignalServer {
   GSource *keepalive;
 
   GHashTable *peers;       /* id -> CanopySignalPeer, owned */
+  GHashTable *retired;     /* CanopySignalPeer set, owned: taken over by `resume`, closing */
   GHashTable *turned_away; /* SoupWebsocketConnection set: told server-full, closing */
   GHashTable *rooms;       /* id -> CanopySignalRoom, owned */
   GHashTable *subscribers; /* CanopySignalPeer set, not owned */
@@ -80,7 +81,7 @@ struct _CanopySignalRoom {
   gint64 broadcast_at;
 };
 
-/* What a host chooses for its room in `create-room`, checked. */
+/* What a host chooses for its room in `create-room` (and `resume`), checked. */
 typedef struct {
   char *title;
   char *summary;
@@ -118,6 +119,11 @@ void        canopy_signal_server_on_websocket      (SoupServer              *ser
 void        canopy_signal_server_limit_frames      (CanopySignalServer      *self);
 void        canopy_signal_server_start_keepalive   (CanopySignalServer      *self);
 void        canopy_signal_peer_free                (gpointer                 peer);
+void        canopy_signal_peer_rebind              (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *peer,
+                                                    const char              *id);
+void        canopy_signal_peer_retire              (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *peer);
 void        canopy_signal_turned_away_free         (gpointer                 connection);
 
 /* canopy-signal-directory.c: the room directory */
@@ -178,6 +184,14 @@ gboolean    canopy_signal_handle_reject            (CanopySignalServer      *sel
                                                     JsonObject              *message,
                                                     GError                 **error);
 gboolean    canopy_signal_handle_report            (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *peer,
+                                                    JsonObject              *message,
+                                                    GError                 **error);
+
+/* canopy-signal-resume.c: taking an id and its place back */
+gboolean    canopy_signal_is_lower_hex             (const char              *text,
+                                                    gsize                    len);
+gboolean    canopy_signal_handle_resume            (CanopySignalServer      *self,
                                                     CanopySignalPeer        *peer,
                                                     JsonObject              *message,
                                                     GError                 **error);

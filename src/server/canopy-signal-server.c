@@ -208,6 +208,7 @@ stop (CanopySignalServer *self,
     ((CanopySignalPeer *) value)->room = NULL;
   g_hash_table_remove_all (self->rooms);
   g_hash_table_remove_all (self->peers);
+  g_hash_table_remove_all (self->retired);
   g_hash_table_remove_all (self->turned_away);
   g_clear_pointer (&self->directory, g_free);
   g_clear_pointer (&self->address, g_free);
@@ -315,6 +316,7 @@ canopy_signal_server_finalize (GObject *object)
   g_hash_table_unref (self->subscribers);
   g_hash_table_unref (self->rooms);
   g_hash_table_unref (self->peers);
+  g_hash_table_unref (self->retired);
   g_hash_table_unref (self->turned_away);
   json_node_unref (self->ice_servers);
   g_main_context_unref (self->context);
@@ -370,6 +372,7 @@ canopy_signal_server_init (CanopySignalServer *self)
     self->ice_servers = json_node_init_array (json_node_alloc (), none);
   }
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, canopy_signal_peer_free);
+  self->retired = g_hash_table_new_full (NULL, NULL, canopy_signal_peer_free, NULL);
   self->turned_away = g_hash_table_new_full (NULL, NULL, canopy_signal_turned_away_free, NULL);
   self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, canopy_signal_room_free);
   self->subscribers = g_hash_table_new (NULL, NULL);

@@ -179,6 +179,74 @@ canopy_test_client_wait_closed (CanopyTestClient *client)
   canopy_test_signal_wait (client_is_closed, client, "the connection to close");
 }
 
+/* Ends the connection the way a crashed peer does: its TCP connection ends without a closing
+ * handshake. */
+void
+canopy_test_client_crash (CanopyTestClient *client)
+{
+  GIOStream *stream = soup_websocket_connection_get_io_stream (client->connection);
+  g_autoptr (GIOStream) base = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* libsoup wraps the socket's stream in its own, which names it "base-iostream". */
+  if (G_IS_SOCKET_CONNECTION (stream))
+    base = g_object_ref (stream);
+  else
+    g_object_get (stream, "base-iostream", &base, NULL);
+  g_assert_true (G_IS_SOCKET_CONNECTION (base));
+  g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (base)), TRUE, TRUE,
+                     &error);
+  g_assert_no_error (error);
+  canopy_test_client_wait_closed (client);
+}
+
+/* Asserts that @client has received nothing of @type: the server answers a ping after
+ * everything it sent before. */
+void
+canopy_test_client_assert_none (CanopyTestClient *client,
+                                const char       *type)
+{
+  g_autoptr (JsonObject) pong = NULL;
+
+  canopy_test_client_send (client, "{\"type\":\"ping\"}");
+  pong = canopy_test_client_next (client, "pong");
+  g_assert_false (canopy_test_client_has (client, type));
+}
+
+/* @client joins @room and @host gets its join-request. */
+void
+canopy_test_client_join (CanopyTestClient *client,
+                         CanopyTestClient *host,
+                         const char       *room,
+                         const char       *name,
+                         guint             capacity)
+{
+  g_autoptr (JsonObject) request = NULL;
+
+  canopy_test_client_sendf (client,
+                            "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"%s\","
+                            "\"capacity\":%u}", room, name, capacity);
+  request = canopy_test_client_next (host, "join-request");
+  g_assert_cmpstr (json_object_get_string_member (request, "peer"), ==, client->peer);
+}
+
+/* @host places @child under @parent (@host itself or a member); both hear of it. */
+void
+canopy_test_client_place (CanopyTestClient *host,
+                          CanopyTestClient *child,
+                          CanopyTestClient *parent)
+{
+  g_autoptr (JsonObject) placed = NULL;
+  g_autoptr (JsonObject) attach = NULL;
+
+  canopy_test_client_sendf (host, "{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}",
+                            child->peer, parent->peer);
+  placed = canopy_test_client_next (child, "placed");
+  g_assert_cmpstr (json_object_get_string_member (placed, "parent"), ==, parent->peer);
+  attach = canopy_test_client_next (parent, "attach");
+  g_assert_cmpstr (json_object_get_string_member (attach, "child"), ==, child->peer);
+}
+
 /* @len characters of the server's id alphabet. */
 static gboolean
 is_id (const char *text,
@@ -209,6 +277,10 @@ canopy_test_client_connect_full (SoupSession *session,
 
   client->peer = g_strdup (json_object_get_string_member_with_default (welcome, "peer", NULL));
   g_assert_true (is_peer_id (client->peer));
+  client->token = g_strdup (json_object_get_string_member_with_default (welcome, "token", ""));
+  g_assert_cmpuint (strlen (client->token), ==, 32);
+  for (const char *p = client->token; *p; p++)
+    g_assert_true (g_ascii_isxdigit (*p) && !g_ascii_isupper (*p));
   if (welcome_out != NULL)
     *welcome_out = g_steal_pointer (&welcome);
   return client;
@@ -223,6 +295,7 @@ canopy_test_client_free (CanopyTestClient *client)
   g_object_unref (client->connection);
   g_queue_clear_full (&client->messages, (GDestroyNotify) json_object_unref);
   g_free (client->peer);
+  g_free (client->token);
   g_free (client);
 }
 
@@ -298,6 +371,23 @@ CanopyTestClient *
 canopy_test_signal_connect (CanopyTestSignal *f)
 {
   return canopy_test_client_connect_full (f->session, f->url, NULL);
+}
+
+/* Stops the server, as a crash or a restart would, and starts a new one on the same port. */
+void
+canopy_test_signal_restart (CanopyTestSignal *f)
+{
+  guint port = canopy_signal_server_get_port (f->server);
+  g_autoptr (GError) error = NULL;
+
+  canopy_signal_server_stop (f->server);
+  g_assert_finalize_object (f->server);
+  /* No pooled HTTP connection to the old server. */
+  soup_session_abort (f->session);
+  f->server = canopy_signal_server_new ();
+  g_assert_true (canopy_signal_server_listen (f->server, "127.0.0.1", port, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (canopy_signal_server_get_port (f->server), ==, port);
 }
 
 typedef struct {

@@ -20,6 +20,7 @@ typedef struct {
   GQueue messages; /* JsonObject */
   gboolean closed;
   char *peer;
+  char *token;
 } CanopyTestClient;
 
 typedef struct {
@@ -55,6 +56,17 @@ void              canopy_test_client_expect_error    (CanopyTestClient     *clie
                                                       const char           *code,
                                                       const char           *ref);
 void              canopy_test_client_wait_closed     (CanopyTestClient     *client);
+void              canopy_test_client_crash           (CanopyTestClient     *client);
+void              canopy_test_client_assert_none     (CanopyTestClient     *client,
+                                                      const char           *type);
+void              canopy_test_client_join            (CanopyTestClient     *client,
+                                                      CanopyTestClient     *host,
+                                                      const char           *room,
+                                                      const char           *name,
+                                                      guint                 capacity);
+void              canopy_test_client_place           (CanopyTestClient     *host,
+                                                      CanopyTestClient     *child,
+                                                      CanopyTestClient     *parent);
 char             *canopy_test_client_create_room     (CanopyTestClient     *host,
                                                       const char           *title,
                                                       gboolean              listed,
@@ -67,6 +79,7 @@ void              canopy_test_signal_setup           (CanopyTestSignal     *f,
 void              canopy_test_signal_teardown        (CanopyTestSignal     *f,
                                                       gconstpointer         data);
 CanopyTestClient *canopy_test_signal_connect         (CanopyTestSignal     *f);
+void              canopy_test_signal_restart         (CanopyTestSignal     *f);
 guint             canopy_test_signal_n_peers         (CanopyTestSignal     *f);
 guint             canopy_test_signal_n_rooms         (CanopyTestSignal     *f);
 JsonObject       *canopy_test_signal_http_get        (CanopyTestSignal     *f,

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "canopy-error.h"
 #include "canopy-room-side.h"
 
 struct _CanopyAudienceView
@@ -16,6 +17,7 @@ struct _CanopyAudienceView
   GBinding *volume_binding; /* node "volume" <-> the scale; unbound in detach_node() */
   GBinding *muted_binding;  /* node "muted" <-> the mute button; likewise */
   gboolean joined;
+  gboolean was_connected; /* "connected" was TRUE once: FALSE now means reconnecting */
   gboolean leaving;
   gboolean closed;
 
@@ -98,6 +100,16 @@ static void
 update_status (CanopyAudienceView *self)
 {
   CanopyNodeState state = canopy_node_get_state (self->node);
+  gboolean ended = state == CANOPY_NODE_STATE_ENDED || state == CANOPY_NODE_STATE_FAILED;
+  gboolean connected = FALSE;
+
+  /* The room goes on without the server; only a move to a new parent waits for it, so this
+   * says more than "moving you" would while both hold. */
+  g_object_get (self->node, "connected", &connected, NULL);
+  if (self->was_connected && !ended && !connected) {
+    gtk_label_set_text (self->status_label, _("Reconnecting to the server…"));
+    return;
+  }
 
   switch (state) {
   case CANOPY_NODE_STATE_LIVE: {
@@ -117,7 +129,8 @@ update_status (CanopyAudienceView *self)
     break;
   }
   case CANOPY_NODE_STATE_REJOINING:
-    gtk_label_set_text (self->status_label, _("Reconnecting…"));
+    /* The node moves with its subtree on its own; the video resumes when it is placed. */
+    gtk_label_set_text (self->status_label, _("Your relay left — moving you…"));
     break;
   case CANOPY_NODE_STATE_ENDED:
   case CANOPY_NODE_STATE_FAILED:
@@ -152,6 +165,17 @@ on_node_changed (CanopyAudienceView *self)
 }
 
 static void
+on_node_connected_notify (CanopyAudienceView *self)
+{
+  gboolean connected = FALSE;
+
+  g_object_get (self->node, "connected", &connected, NULL);
+  if (connected)
+    self->was_connected = TRUE;
+  update_status (self);
+}
+
+static void
 on_node_joined (CanopyNode         *node,
                 const char         *parent,
                 int                 depth,
@@ -166,8 +190,20 @@ on_node_error (CanopyNode         *node,
                const GError       *error,
                CanopyAudienceView *self)
 {
+  CanopyNodeState state = canopy_node_get_state (node);
+
   if (self->leaving)
     return;
+  /* A lost server or parent the node heals itself: the status line says so while it lasts
+   * (one lost server is one error, but no toast is needed beside the line). The ones that end
+   * the node (no parent reachable, no place in time, a full room) are followed by "left",
+   * which shows them on the lost page. */
+  if ((g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_CONNECTION) ||
+       g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_ROOM_FULL)) &&
+      state != CANOPY_NODE_STATE_ENDED && state != CANOPY_NODE_STATE_FAILED) {
+    update_status (self);
+    return;
+  }
   /* Before joining there is nothing to watch: say so. Later errors are passing news. */
   if (!self->joined)
     show_lost (self, error->message);
@@ -180,11 +216,17 @@ on_node_left (CanopyNode         *node,
               CanopyEndReason     reason,
               CanopyAudienceView *self)
 {
+  const GError *last = canopy_node_get_last_error (node);
+
   update_status (self);
   if (self->leaving || reason == CANOPY_END_REASON_LEFT)
     emit_closed (self);
   else if (reason == CANOPY_END_REASON_ROOM_CLOSED)
     gtk_stack_set_visible_child_name (self->stack, "ended");
+  /* A failure says why in the node's own words ("The room is full", "... needs a TURN
+   * server"); the generic line is for a node that gave none. */
+  else if (reason == CANOPY_END_REASON_FAILED && last != NULL && last->message[0] != '\0')
+    show_lost (self, last->message);
   else if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "lost") != 0)
     show_lost (self, reason == CANOPY_END_REASON_SERVER_LOST
                        ? _("The connection to the server was lost.")
@@ -202,6 +244,7 @@ attach_node (CanopyAudienceView *self,
     self->node = g_object_ref (node);
   }
   self->joined = FALSE;
+  self->was_connected = FALSE;
   self->leaving = FALSE;
 
   g_clear_object (&self->paintable);
@@ -222,12 +265,14 @@ attach_node (CanopyAudienceView *self,
   g_signal_connect_swapped (node, "notify::parent-id", G_CALLBACK (on_node_changed), self);
   g_signal_connect_swapped (node, "notify::n-children", G_CALLBACK (on_node_changed), self);
   g_signal_connect_swapped (node, "map-changed", G_CALLBACK (on_node_changed), self);
+  g_signal_connect_swapped (node, "notify::connected", G_CALLBACK (on_node_connected_notify),
+                            self);
   g_signal_connect (node, "joined", G_CALLBACK (on_node_joined), self);
   g_signal_connect (node, "error", G_CALLBACK (on_node_error), self);
   g_signal_connect (node, "left", G_CALLBACK (on_node_left), self);
   canopy_room_side_set_node (self->side, node);
   gtk_stack_set_visible_child_name (self->stack, "room");
-  update_status (self);
+  on_node_connected_notify (self);
   if (canopy_node_get_state (node) == CANOPY_NODE_STATE_IDLE)
     canopy_node_start (node);
 }

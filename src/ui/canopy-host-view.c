@@ -20,6 +20,7 @@ struct _CanopyHostView
   AdwMessageDialog *dialog;
   gboolean ending;
   gboolean closed;
+  gboolean was_connected; /* "connected" was TRUE once: FALSE now means reconnecting */
 
   AdwToastOverlay *toast_overlay;
   AdwSplitButton *source_button;
@@ -125,14 +126,38 @@ use_source (CanopyHostView *self,
 
 /* --- node --- */
 
+/* Lost the signalling server after being on it: the room goes on (viewers keep watching),
+ * only new viewers wait until the node is back. */
+static gboolean
+is_reconnecting (CanopyHostView *self)
+{
+  CanopyNodeState state = canopy_node_get_state (self->node);
+  gboolean connected = FALSE;
+
+  if (!self->was_connected || state == CANOPY_NODE_STATE_ENDED ||
+      state == CANOPY_NODE_STATE_FAILED)
+    return FALSE;
+  g_object_get (self->node, "connected", &connected, NULL);
+  return !connected;
+}
+
 static void
 update_state (CanopyHostView *self)
 {
   CanopyNodeState state = canopy_node_get_state (self->node);
   gboolean live = state == CANOPY_NODE_STATE_LIVE;
+  gboolean reconnecting = is_reconnecting (self);
 
   gtk_widget_set_visible (GTK_WIDGET (self->live_label), live);
-  gtk_widget_set_visible (GTK_WIDGET (self->status_label), !live);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), !live || reconnecting);
+  /* Not dimmed while reconnecting: it is news beside LIVE, not a passing state. */
+  if (reconnecting) {
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "dim-label");
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "warning");
+  } else {
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "warning");
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "dim-label");
+  }
   gtk_widget_set_visible (GTK_WIDGET (self->viewers_label), live);
   gtk_widget_set_visible (GTK_WIDGET (self->bitrate_label), live);
   gtk_widget_set_sensitive (GTK_WIDGET (self->source_button),
@@ -157,6 +182,8 @@ update_state (CanopyHostView *self)
   default:
     break;
   }
+  if (reconnecting)
+    gtk_label_set_text (self->status_label, _("Reconnecting to the server…"));
   update_error (self);
 }
 
@@ -166,6 +193,22 @@ on_node_state_notify (CanopyNode     *node,
                       CanopyHostView *self)
 {
   update_state (self);
+}
+
+static void
+on_node_connected_notify (CanopyNode     *node,
+                          GParamSpec     *pspec,
+                          CanopyHostView *self)
+{
+  CanopyNodeState state = canopy_node_get_state (node);
+  gboolean connected = FALSE;
+
+  g_object_get (node, "connected", &connected, NULL);
+  if (connected)
+    self->was_connected = TRUE;
+  /* An ended room's line says why it ended ("left" set it): leave it. */
+  if (state != CANOPY_NODE_STATE_ENDED && state != CANOPY_NODE_STATE_FAILED)
+    update_state (self);
 }
 
 static void
@@ -205,8 +248,15 @@ on_node_error (CanopyNode     *node,
                const GError   *error,
                CanopyHostView *self)
 {
+  CanopyNodeState state = canopy_node_get_state (node);
+
   if (g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_MEDIA))
     show_error (self, error);
+  /* A live room that lost the server reconnects by itself: the line beside LIVE says so as
+   * long as it lasts, a toast would only repeat it. */
+  else if (g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_CONNECTION) &&
+           state == CANOPY_NODE_STATE_LIVE)
+    update_state (self);
   else
     show_toast (self, error->message);
 }
@@ -518,6 +568,8 @@ canopy_host_view_constructed (GObject *object)
   g_object_set (self->node, "preview-sink", canopy_video_paintable_get_sink (self->paintable),
                 NULL);
   g_signal_connect (self->node, "notify::state", G_CALLBACK (on_node_state_notify), self);
+  g_signal_connect (self->node, "notify::connected", G_CALLBACK (on_node_connected_notify),
+                    self);
   g_signal_connect (self->node, "notify::viewers", G_CALLBACK (on_node_viewers_notify), self);
   g_signal_connect (self->node, "notify::room-id", G_CALLBACK (on_node_room_id_notify), self);
   g_signal_connect (self->node, "stats", G_CALLBACK (on_node_stats), self);
@@ -527,6 +579,7 @@ canopy_host_view_constructed (GObject *object)
   on_node_viewers_notify (self->node, NULL, self);
   on_node_room_id_notify (self->node, NULL, self);
   on_node_stats (self->node, self);
+  on_node_connected_notify (self->node, NULL, self);
   update_state (self);
   if (g_error_matches (canopy_node_get_last_error (self->node), CANOPY_ERROR, CANOPY_ERROR_MEDIA))
     show_error (self, canopy_node_get_last_error (self->node));

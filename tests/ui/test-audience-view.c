@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "canopy-audience-view.h"
+#include "canopy-error.h"
 #include "canopy-chat-view.h"
 #include "canopy-room-side.h"
 #include "canopy-tree-view.h"
@@ -87,13 +88,15 @@ shows_lost (gpointer data)
                     "lost") == 0;
 }
 
+/* A host taking @k1 viewers itself, live on @url. */
 static CanopyNode *
-start_host (void)
+start_host_on (const char *url,
+               guint       k1)
 {
-  CanopyNode *host = canopy_node_new (CANOPY_NODE_ROLE_HOST, server_url);
+  CanopyNode *host = canopy_node_new (CANOPY_NODE_ROLE_HOST, url);
 
   g_object_set (host, "name", "The Host", "title", "Audience view test", "width", 320,
-                "height", 240, "listed", FALSE, NULL);
+                "height", 240, "listed", FALSE, "k1", k1, NULL);
   canopy_node_start (host);
   canopy_test_wait_for (node_is_live, host, TIMEOUT_SECONDS, "the host to go live");
   g_assert_nonnull (canopy_node_get_room_id (host));
@@ -101,12 +104,163 @@ start_host (void)
 }
 
 static CanopyNode *
-make_viewer (const char *room_id)
+start_host (void)
 {
-  CanopyNode *viewer = canopy_node_new (CANOPY_NODE_ROLE_VIEWER, server_url);
+  return start_host_on (server_url, 4);
+}
+
+static CanopyNode *
+make_viewer_on (const char *url,
+                const char *room_id)
+{
+  CanopyNode *viewer = canopy_node_new (CANOPY_NODE_ROLE_VIEWER, url);
 
   g_object_set (viewer, "name", "Viewer <b>One</b>", "room-id", room_id, NULL);
   return viewer;
+}
+
+static CanopyNode *
+make_viewer (const char *room_id)
+{
+  return make_viewer_on (server_url, room_id);
+}
+
+/* A viewer that is no view's, attached in the room (and taking @capacity children). */
+static CanopyNode *
+start_relay (CanopyNode *host,
+             guint       capacity)
+{
+  CanopyNode *relay = make_viewer (canopy_node_get_room_id (host));
+
+  g_object_set (relay, "name", "The Relay", "capacity", capacity, NULL);
+  canopy_node_start (relay);
+  canopy_test_wait_for (node_is_live, relay, TIMEOUT_SECONDS, "the relay to join");
+  return relay;
+}
+
+/* A signalling server of the test's own, which it may stop and start again. */
+static CanopySignalServer *
+start_server (guint port)
+{
+  CanopySignalServer *server = canopy_signal_server_new ();
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
+
+  /* The port of a server just stopped: its sockets may take a moment to go. */
+  while (!canopy_signal_server_listen (server, "127.0.0.1", port, &error)) {
+    if (port == 0 || g_get_monotonic_time () > deadline)
+      g_error ("Cannot start a signalling server on port %u: %s", port, error->message);
+    g_clear_error (&error);
+    canopy_test_spin (100);
+  }
+  return server;
+}
+
+static GtkWidget *
+show_in_window (GtkWidget *view)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  g_object_ref (view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static const char *
+status_text (GtkWidget *view)
+{
+  return gtk_label_get_text (GTK_LABEL (child (view, "status_label")));
+}
+
+static gboolean
+status_is_reconnecting (gpointer data)
+{
+  return g_strcmp0 (status_text (data), "Reconnecting to the server…") == 0;
+}
+
+static gboolean
+node_is_connected (gpointer data)
+{
+  gboolean connected = FALSE;
+
+  g_object_get (data, "connected", &connected, NULL);
+  return connected;
+}
+
+typedef struct {
+  GtkWidget *view;
+  guint64 frames;
+} Frames;
+
+static gboolean
+has_more_frames (gpointer data)
+{
+  Frames *frames = data;
+
+  return canopy_video_paintable_get_frames (
+           canopy_audience_view_get_paintable (CANOPY_AUDIENCE_VIEW (frames->view))) >
+         frames->frames;
+}
+
+static void
+wait_for_more_frames (GtkWidget  *view,
+                      guint       more,
+                      const char *what)
+{
+  Frames frames = { view, 0 };
+
+  frames.frames = canopy_video_paintable_get_frames (
+                    canopy_audience_view_get_paintable (CANOPY_AUDIENCE_VIEW (view))) + more;
+  canopy_test_wait_for (has_more_frames, &frames, TIMEOUT_SECONDS, what);
+}
+
+/* Toasts are AdwToastWidgets inside the overlay while shown (and while queued, one of them). */
+static gboolean
+is_toast (GtkWidget    *widget,
+          gconstpointer data)
+{
+  return g_strcmp0 (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget") == 0;
+}
+
+static gboolean
+shows_toast (GtkWidget *view)
+{
+  return canopy_test_find (child (view, "toast_overlay"), is_toast, NULL) != NULL;
+}
+
+/* Every text the status line and the stack showed, in order, for what passes too fast to wait
+ * for. */
+typedef struct {
+  GPtrArray *statuses;
+  GPtrArray *pages;
+} Seen;
+
+static void
+on_status_label_notify (GtkLabel   *label,
+                        GParamSpec *pspec,
+                        Seen       *seen)
+{
+  g_ptr_array_add (seen->statuses, g_strdup (gtk_label_get_text (label)));
+}
+
+static void
+on_stack_notify (GtkStack   *stack,
+                 GParamSpec *pspec,
+                 Seen       *seen)
+{
+  g_ptr_array_add (seen->pages, g_strdup (gtk_stack_get_visible_child_name (stack)));
+}
+
+static gboolean
+seen_has (GPtrArray  *texts,
+          const char *text)
+{
+  for (guint i = 0; i < texts->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (texts, i), text) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -328,6 +482,125 @@ test_watch_room (void)
   canopy_test_wait_for (node_has_ended, host, TIMEOUT_SECONDS, "the host to end");
 }
 
+/* The server goes away while the viewer watches: the status line says the node is
+ * reconnecting, with no lost page and no toast, and a server on the same address brings the
+ * normal status and the video back by themselves. */
+static void
+test_server_lost (void)
+{
+  CanopySignalServer *server = start_server (0);
+  guint port = canopy_signal_server_get_port (server);
+  g_autofree char *url = canopy_signal_server_get_url (server);
+  g_autoptr (CanopyNode) host = start_host_on (url, 4);
+  g_autoptr (CanopyNode) viewer = make_viewer_on (url, canopy_node_get_room_id (host));
+  GtkWidget *view = canopy_audience_view_new (viewer);
+  GtkWidget *window = show_in_window (view);
+
+  canopy_test_wait_for (has_frames, view, TIMEOUT_SECONDS, "the video in the audience view");
+  canopy_test_wait_for (status_has_depth, view, TIMEOUT_SECONDS, "the status line to show depth 1");
+  g_assert_true (node_is_connected (viewer));
+  g_assert_false (shows_toast (view));
+
+  canopy_signal_server_stop (server);
+  g_clear_object (&server);
+  canopy_test_wait_for (status_is_reconnecting, view, TIMEOUT_SECONDS,
+                        "the status line to say the node is reconnecting");
+  g_assert_false (node_is_connected (viewer));
+  /* That the video keeps coming meanwhile is the node's to test: on a loaded machine a parent
+   * may be judged silent, and the move then waits for the server. Either way the view shows
+   * the room and says it is reconnecting. */
+  g_assert_true (canopy_node_get_state (viewer) == CANOPY_NODE_STATE_LIVE ||
+                 canopy_node_get_state (viewer) == CANOPY_NODE_STATE_REJOINING);
+  /* Several failed attempts later (the backoff starts at 250 ms) it still only says so. */
+  canopy_test_spin (1500);
+  g_assert_true (status_is_reconnecting (view));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (view, "stack"))), ==,
+                   "room");
+  g_assert_false (shows_toast (view));
+
+  server = start_server (port);
+  canopy_test_wait_for (node_is_connected, viewer, TIMEOUT_SECONDS,
+                        "the viewer back on the server");
+  canopy_test_wait_for (status_has_depth, view, TIMEOUT_SECONDS,
+                        "the normal status line again");
+  g_assert_false (status_is_reconnecting (view));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (child (view, "stack"))), ==,
+                   "room");
+  wait_for_more_frames (view, 10, "10 more frames after the server came back");
+
+  canopy_node_leave (host);
+  canopy_test_wait_for (shows_ended, view, TIMEOUT_SECONDS, "the host ended the room page");
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  canopy_test_wait_for (node_has_ended, host, TIMEOUT_SECONDS, "the host to end");
+  canopy_signal_server_stop (server);
+  g_object_unref (server);
+}
+
+/* The viewer's relay leaves: the status line says it is being moved, never the lost page, and
+ * once placed again it shows where it watches from and the video goes on. */
+static void
+test_relay_left (void)
+{
+  g_autoptr (CanopyNode) host = start_host_on (server_url, 1);
+  g_autoptr (CanopyNode) relay = start_relay (host, 1);
+  g_autoptr (CanopyNode) viewer = make_viewer (canopy_node_get_room_id (host));
+  g_autoptr (GPtrArray) statuses = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) pages = g_ptr_array_new_with_free_func (g_free);
+  Seen seen = { statuses, pages };
+  GtkWidget *view = canopy_audience_view_new (viewer);
+  GtkWidget *window = show_in_window (view);
+
+  canopy_test_wait_for (has_frames, view, TIMEOUT_SECONDS, "the video through the relay");
+  g_assert_cmpint (canopy_node_get_depth (viewer), ==, 2);
+  g_assert_cmpstr (canopy_node_get_parent_id (viewer), ==, canopy_node_get_peer_id (relay));
+
+  g_signal_connect (child (view, "status_label"), "notify::label",
+                    G_CALLBACK (on_status_label_notify), &seen);
+  g_signal_connect (child (view, "stack"), "notify::visible-child-name",
+                    G_CALLBACK (on_stack_notify), &seen);
+  canopy_node_leave (relay);
+  canopy_test_wait_for (status_has_depth, view, TIMEOUT_SECONDS,
+                        "the viewer placed under the host");
+  g_assert_true (seen_has (statuses, "Your relay left — moving you…"));
+  g_assert_cmpuint (pages->len, ==, 0);
+  g_assert_nonnull (strstr (status_text (view), "watching via The Host"));
+  wait_for_more_frames (view, 10, "10 more frames after the move");
+  g_signal_handlers_disconnect_by_data (child (view, "status_label"), &seen);
+  g_signal_handlers_disconnect_by_data (child (view, "stack"), &seen);
+
+  canopy_node_leave (host);
+  canopy_test_wait_for (shows_ended, view, TIMEOUT_SECONDS, "the host ended the room page");
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  canopy_test_wait_for (node_has_ended, host, TIMEOUT_SECONDS, "the host to end");
+  canopy_test_wait_for (node_has_ended, relay, TIMEOUT_SECONDS, "the relay to end");
+}
+
+/* No place left in the tree: the lost page says so in the node's words, as plain text. */
+static void
+test_room_full (void)
+{
+  g_autoptr (CanopyNode) host = start_host_on (server_url, 1);
+  g_autoptr (CanopyNode) first = start_relay (host, 0);
+  g_autoptr (CanopyNode) viewer = make_viewer (canopy_node_get_room_id (host));
+  GtkWidget *view = g_object_ref_sink (canopy_audience_view_new (viewer));
+  const GError *last;
+
+  canopy_test_wait_for (shows_lost, view, TIMEOUT_SECONDS, "the Connection lost page");
+  last = canopy_node_get_last_error (viewer);
+  g_assert_error (last, CANOPY_ERROR, CANOPY_ERROR_ROOM_FULL);
+  g_assert_cmpstr (last->message, ==, "The room is full");
+  g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (child (view, "lost_page"))),
+                   ==, "The room is full");
+  g_assert_false (shows_toast (view));
+  g_assert_finalize_object (view);
+
+  canopy_node_leave (host);
+  canopy_test_wait_for (node_has_ended, host, TIMEOUT_SECONDS, "the host to end");
+  canopy_test_wait_for (node_has_ended, first, TIMEOUT_SECONDS, "the first viewer to end");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -340,5 +613,8 @@ main (int   argc,
   g_test_add_func ("/audience-view/unknown-room", test_unknown_room);
   g_test_add_func ("/audience-view/volume-mute", test_volume_mute);
   g_test_add_func ("/audience-view/watch-room", test_watch_room);
+  g_test_add_func ("/audience-view/server-lost", test_server_lost);
+  g_test_add_func ("/audience-view/relay-left", test_relay_left);
+  g_test_add_func ("/audience-view/room-full", test_room_full);
   return canopy_test_run_with_server (&server_url);
 }

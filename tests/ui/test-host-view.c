@@ -27,6 +27,12 @@ is_live (gpointer data)
 }
 
 static gboolean
+is_ended (gpointer data)
+{
+  return canopy_node_get_state (((Watch *) data)->node) == CANOPY_NODE_STATE_ENDED;
+}
+
+static gboolean
 has_more_frames (gpointer data)
 {
   Watch *watch = data;
@@ -82,13 +88,75 @@ label_text (GtkWidget  *view,
 }
 
 static CanopyNode *
-make_host (void)
+make_host_on (const char *url)
 {
-  CanopyNode *node = canopy_node_new (CANOPY_NODE_ROLE_HOST, server_url);
+  CanopyNode *node = canopy_node_new (CANOPY_NODE_ROLE_HOST, url);
 
   g_object_set (node, "name", "Test Host", "title", "Host view test", "width", 320, "height", 240,
                 "listed", FALSE, NULL);
   return node;
+}
+
+static CanopyNode *
+make_host (void)
+{
+  return make_host_on (server_url);
+}
+
+/* A signalling server of the test's own, which it may stop and start again. */
+static CanopySignalServer *
+start_server (guint port)
+{
+  CanopySignalServer *server = canopy_signal_server_new ();
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
+
+  /* The port of a server just stopped: its sockets may take a moment to go. */
+  while (!canopy_signal_server_listen (server, "127.0.0.1", port, &error)) {
+    if (port == 0 || g_get_monotonic_time () > deadline)
+      g_error ("Cannot start a signalling server on port %u: %s", port, error->message);
+    g_clear_error (&error);
+    canopy_test_spin (100);
+  }
+  return server;
+}
+
+static gboolean
+node_is_connected (gpointer data)
+{
+  gboolean connected = FALSE;
+
+  g_object_get (data, "connected", &connected, NULL);
+  return connected;
+}
+
+static gboolean
+shows_reconnecting (gpointer data)
+{
+  GtkWidget *status = child (data, "status_label");
+
+  return gtk_widget_get_visible (status) &&
+         g_strcmp0 (gtk_label_get_text (GTK_LABEL (status)), "Reconnecting to the server…") == 0;
+}
+
+static gboolean
+shows_only_live (gpointer data)
+{
+  return gtk_widget_get_visible (child (data, "live_label")) &&
+         !gtk_widget_get_visible (child (data, "status_label"));
+}
+
+static gboolean
+is_toast (GtkWidget    *widget,
+          gconstpointer data)
+{
+  return g_strcmp0 (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget") == 0;
+}
+
+static gboolean
+shows_toast (GtkWidget *view)
+{
+  return canopy_test_find (child (view, "toast_overlay"), is_toast, NULL) != NULL;
 }
 
 static void
@@ -336,6 +404,56 @@ test_source_error_live (void)
   g_unlink (path);
 }
 
+/* The server goes away: the room stays live (the preview moves, LIVE stays), the line beside
+ * LIVE says the host is reconnecting, without a toast, and goes when a server is back. */
+static void
+test_server_lost (void)
+{
+  CanopySignalServer *server = start_server (0);
+  guint port = canopy_signal_server_get_port (server);
+  g_autofree char *url = canopy_signal_server_get_url (server);
+  g_autoptr (CanopyNode) node = make_host_on (url);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = canopy_host_view_new (node);
+  Watch watch = { node, NULL, 0 };
+
+  g_object_ref (view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  canopy_test_wait_for (is_live, &watch, TIMEOUT_SECONDS, "the room to go live");
+  g_assert_true (shows_only_live (view));
+  watch.paintable = canopy_host_view_get_paintable (CANOPY_HOST_VIEW (view));
+
+  canopy_signal_server_stop (server);
+  g_clear_object (&server);
+  canopy_test_wait_for (shows_reconnecting, view, TIMEOUT_SECONDS,
+                        "the host view to say it is reconnecting");
+  g_assert_false (node_is_connected (node));
+  g_assert_true (gtk_widget_get_visible (child (view, "live_label")));
+  g_assert_true (gtk_widget_has_css_class (child (view, "status_label"), "warning"));
+  g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_LIVE);
+  watch.frames = canopy_video_paintable_get_frames (watch.paintable) + 10;
+  canopy_test_wait_for (has_more_frames, &watch, TIMEOUT_SECONDS,
+                        "10 more preview frames without the server");
+  canopy_test_spin (1500);
+  g_assert_true (shows_reconnecting (view));
+  g_assert_false (shows_toast (view));
+
+  server = start_server (port);
+  canopy_test_wait_for (node_is_connected, node, TIMEOUT_SECONDS, "the host back on the server");
+  canopy_test_wait_for (shows_only_live, view, TIMEOUT_SECONDS, "LIVE without the reconnecting line");
+  g_assert_false (gtk_widget_has_css_class (child (view, "status_label"), "warning"));
+  g_assert_cmpint (canopy_node_get_state (node), ==, CANOPY_NODE_STATE_LIVE);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  canopy_node_leave (node);
+  canopy_test_wait_for (is_ended, &watch, TIMEOUT_SECONDS, "the room to end");
+  canopy_signal_server_stop (server);
+  g_object_unref (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -350,5 +468,6 @@ main (int   argc,
   g_test_add_func ("/host-view/live-room", test_live_room);
   g_test_add_func ("/host-view/source-error-at-start", test_source_error_at_start);
   g_test_add_func ("/host-view/source-error-live", test_source_error_live);
+  g_test_add_func ("/host-view/server-lost", test_server_lost);
   return canopy_test_run_with_server (&server_url);
 }

@@ -248,10 +248,19 @@ canopy_test_proc_wait_events (CanopyTestProc *proc,
 
   canopy_test_wait (has_events, &c, timeout_s);
   seen = canopy_test_proc_count_matching (proc, event, member, value);
-  if (seen < n)
-    g_error ("%s: %u of %u \"%s\" events%s%s%s%s after %u s (exited: %d)", proc->name, seen, n,
-             event, member ? " with " : "", member ? member : "", member ? " = " : "",
-             member ? value : "", timeout_s, proc->exited);
+  if (seen < n) {
+    JsonObject *error = canopy_test_proc_last_event (proc, "error");
+    g_autofree char *why = NULL;
+
+    if (proc->exited)
+      why = g_strdup_printf ("it exited with status %d", proc->exit_status);
+    else
+      why = g_strdup_printf ("%u s passed", timeout_s);
+    g_error ("%s: %u of %u \"%s\" events%s%s%s%s when %s (last error event: %s)", proc->name,
+             seen, n, event, member ? " with " : "", member ? member : "", member ? " = " : "",
+             member ? value : "", why,
+             error ? json_object_get_string_member_with_default (error, "message", "?") : "none");
+  }
 }
 
 static gboolean

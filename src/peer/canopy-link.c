@@ -27,6 +27,7 @@ struct _CanopyLink {
   gint64 created_at;
   gint64 opened_at;            /* the ctrl channel opened; 0 before */
   gint64 heard_at;             /* the neighbour's last message of any kind */
+  double gap_ms;               /* the longest recent wait between two of its messages */
 
   /* a child's */
   char *name;
@@ -42,7 +43,7 @@ struct _CanopyLink {
   gint64 parent_rx_at;         /* when that last grew */
   guint64 rx;                  /* RTP packets our tees got, as of the last check */
   gint64 rx_at;                /* when that last grew */
-  gboolean media_seen;         /* media arrived on this link */
+  gint64 media_at;             /* when media first arrived on this link; 0 before */
 
   /* messages this second, for the flood limits */
   guint ctrl_count;
@@ -297,8 +298,13 @@ on_edge_message (CanopyEdge *edge,
                  gpointer    user_data)
 {
   CanopyLink *self = g_object_ref (user_data);
+  gint64 now = g_get_monotonic_time ();
 
-  self->heard_at = g_get_monotonic_time ();
+  /* A loaded machine answers late now and then: the silence we wait for stretches with the
+   * longest recent gap, which fades by half in about a second and a half. */
+  if (self->heard_at != 0)
+    self->gap_ms = MAX ((now - self->heard_at) / 1000.0, self->gap_ms * 0.95);
+  self->heard_at = now;
   /* A bye may make the node drop this link while it is handled. */
   if (g_str_equal (label, CANOPY_EDGE_CTRL))
     handle_ctrl (self, text);
@@ -703,6 +709,17 @@ canopy_link_heartbeat (CanopyLink *self)
   send_ctrl (self, ping);
 }
 
+/* How long the neighbour may be silent: the base limit, or more on a link whose messages have
+ * lately come with long gaps, up to CANOPY_SILENCE_MAX_MS. */
+static gint64
+silence_ms (CanopyLink *self)
+{
+  gint64 base = self->kind == CANOPY_LINK_TO_PARENT ? CANOPY_PARENT_SILENCE_MS
+                                                    : CANOPY_CHILD_SILENCE_MS;
+
+  return CLAMP ((gint64) (3 * self->gap_ms), base, MAX (base, CANOPY_SILENCE_MAX_MS));
+}
+
 /**
  * canopy_link_check:
  * @self: a link
@@ -729,8 +746,7 @@ canopy_link_check (CanopyLink *self,
   if (self->opened_at == 0)
     return now - self->created_at > CANOPY_CONNECT_TIMEOUT_MS * 1000 ? CANOPY_LINK_UNCONNECTED
                                                                     : CANOPY_LINK_OK;
-  if (now - self->heard_at >
-      (parent ? CANOPY_PARENT_SILENCE_MS : CANOPY_CHILD_SILENCE_MS) * (gint64) 1000)
+  if (now - self->heard_at > silence_ms (self) * 1000)
     return CANOPY_LINK_SILENT;
   if (!parent)
     return CANOPY_LINK_OK;
@@ -739,14 +755,20 @@ canopy_link_check (CanopyLink *self,
   if (rx != self->rx) {
     self->rx = rx;
     self->rx_at = now;
-    self->media_seen = TRUE;
+    if (self->media_at == 0)
+      self->media_at = now;
   }
-  /* Before our first packet the edge may still be in DTLS: give it time. */
-  if (!self->media_seen && now - self->opened_at < CANOPY_MEDIA_START_MS * 1000)
+  /* Media starts in fits (DTLS, then a pad per stream, then the decoder is linked while the
+   * video waits): judge it once it has had time to flow. */
+  if (now - (self->media_at != 0 ? self->media_at : self->opened_at) <
+      CANOPY_MEDIA_START_MS * 1000)
     return CANOPY_LINK_OK;
   if (now - self->rx_at > CANOPY_MEDIA_SILENCE_MS * 1000 &&
-      now - self->parent_rx_at < CANOPY_MEDIA_SILENCE_MS * 1000)
+      now - self->parent_rx_at < CANOPY_MEDIA_SILENCE_MS * 1000) {
+    g_message ("No media from %s for %" G_GINT64_FORMAT " ms while it gets its own",
+               self->peer_id, (now - self->rx_at) / 1000);
     return CANOPY_LINK_NO_MEDIA;
+  }
   return CANOPY_LINK_OK;
 }
 

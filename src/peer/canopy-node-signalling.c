@@ -292,8 +292,10 @@ on_join_request (CanopyNode *self,
                               (const char * const *) avoid->pdata);
   if (parent == NULL) {
     g_autoptr (JsonObject) reject = json_object_new ();
-    /* Places promised to joiners still connecting may come free: ask again later. */
-    gboolean retry = canopy_room_has_pending (self->room);
+    /* Places promised to joiners still connecting may come free, and a node moving with its
+     * subtree gets its old place back as soon as the map catches up: ask again later. */
+    gboolean retry = canopy_room_has_pending (self->room) ||
+                     canopy_node_map_contains (canopy_room_get_map (self->room), peer);
 
     g_message ("No free place for %s: %s", peer, retry ? "asking it to retry" : "the room is full");
     json_object_set_string_member (reject, "type", "reject");
@@ -395,6 +397,10 @@ on_server_error (CanopyNode *self,
   canopy_json_get_string (message, "message", CANOPY_ERROR_MESSAGE_CHARS, FALSE, &text, NULL);
   canopy_json_get_string (message, "ref", CANOPY_TYPE_CHARS, FALSE, &ref, NULL);
   error_code = canopy_error_code_from_string (code);
+  /* A report or a rejection about a peer that left meanwhile: nothing to do. */
+  if (error_code == CANOPY_ERROR_UNKNOWN_PEER &&
+      (g_strcmp0 (ref, "report") == 0 || g_strcmp0 (ref, "reject") == 0))
+    return;
   if (g_strcmp0 (ref, "resume") == 0 && self->resuming) {
     /* The host has not taken its room back yet: ask again soon. */
     if (error_code == CANOPY_ERROR_UNKNOWN_ROOM && self->role == CANOPY_NODE_ROLE_VIEWER) {
@@ -457,7 +463,8 @@ on_join_rejected (CanopyNode *self,
 
   if (!canopy_json_get_string (message, "reason", CANOPY_TYPE_CHARS, TRUE, &reason, NULL))
     return;
-  if (g_str_equal (reason, "full"))
+  /* A node moving with its subtree waits for a place (until the join deadline). */
+  if (g_str_equal (reason, "full") && self->state != CANOPY_NODE_STATE_REJOINING)
     canopy_node_fail (self, CANOPY_ERROR_ROOM_FULL, "The room is full");
   else
     schedule_join (self);

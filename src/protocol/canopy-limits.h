@@ -63,9 +63,10 @@ G_BEGIN_DECLS
  * that stops pinging is dropped. Times in milliseconds. */
 #define CANOPY_HEARTBEAT_MS 100
 #define CANOPY_PARENT_SILENCE_MS 500
-#define CANOPY_MEDIA_SILENCE_MS 500
-#define CANOPY_MEDIA_START_MS 3000       /* from the link's opening to its first media */
+#define CANOPY_MEDIA_SILENCE_MS 1000
+#define CANOPY_MEDIA_START_MS 3000       /* media judged this long after it starts */
 #define CANOPY_CHILD_SILENCE_MS 1500
+#define CANOPY_SILENCE_MAX_MS 2000       /* silences stretch up to this on a link that lags */
 #define CANOPY_CONNECT_TIMEOUT_MS 8000   /* from placement to an open link */
 #define CANOPY_CONNECT_ATTEMPTS 3        /* parents that never connected before a join fails */
 #define CANOPY_JOIN_TIMEOUT_MS 30000     /* from the first join request to a place */

@@ -355,3 +355,67 @@ canopy_test_start_server (CanopyTestProc **server)
   }
   g_assert_not_reached ();
 }
+
+/* Starts canopy-signal on 127.0.0.1 @port (0: any free port), e.g. again on the port a killed
+ * one used; returns its WebSocket URL. */
+char *
+canopy_test_start_server_at (CanopyTestProc **server,
+                             guint            port)
+{
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  const char *argv[] = { canopy_test_binary ("CANOPY_SIGNAL"), "--port", port_text, NULL };
+
+  *server = canopy_test_proc_spawn ("signal", argv);
+  g_assert_true (canopy_test_wait (server_listening, *server, 30));
+  g_assert_false ((*server)->exited);
+  for (guint i = 0; i < (*server)->lines->len; i++) {
+    const char *line = g_ptr_array_index ((*server)->lines, i);
+
+    if (g_str_has_prefix (line, "listening on "))
+      return g_strdup (line + strlen ("listening on "));
+  }
+  g_assert_not_reached ();
+}
+
+/* The port of a ws://HOST:PORT/... URL, 0 if it has none. */
+guint
+canopy_test_url_port (const char *url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  return uri != NULL && g_uri_get_port (uri) > 0 ? (guint) g_uri_get_port (uri) : 0;
+}
+
+/* GET @path (HTTP/1.0: no chunks) from 127.0.0.1 @port: the body of a 200 answer, or NULL (no
+ * server, another status). Blocking, for a test's short requests to a local server. */
+char *
+canopy_test_http_get (guint       port,
+                      const char *path)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autofree char *request = NULL;
+  g_autoptr (GByteArray) answer = g_byte_array_new ();
+  g_autofree char *text = NULL;
+  const char *body;
+  guint8 buffer[4096];
+  gssize n;
+
+  g_socket_client_set_timeout (client, 10);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  if (connection == NULL)
+    return NULL;
+  request = g_strdup_printf ("GET %s HTTP/1.0\r\nHost: 127.0.0.1:%u\r\n\r\n",
+                             path, port);
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                  request, strlen (request), NULL, NULL, NULL))
+    return NULL;
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                   buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_byte_array_append (answer, buffer, n);
+  text = g_strndup ((const char *) answer->data, answer->len);
+  if (!g_str_has_prefix (text, "HTTP/1.1 200") && !g_str_has_prefix (text, "HTTP/1.0 200"))
+    return NULL;
+  body = strstr (text, "\r\n\r\n");
+  return body != NULL ? g_strdup (body + 4) : NULL;
+}

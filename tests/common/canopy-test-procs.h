@@ -68,6 +68,11 @@ void            canopy_test_wait_exit           (CanopyTestProc  *proc,
                                                  guint            timeout_s);
 char           *canopy_test_start_server        (CanopyTestProc **server);
 const char     *canopy_test_binary              (const char      *env_name);
+char           *canopy_test_start_server_at     (CanopyTestProc **server,
+                                                 guint            port);
+guint           canopy_test_url_port            (const char      *url);
+char           *canopy_test_http_get            (guint            port,
+                                                 const char      *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CanopyTestProc, canopy_test_proc_free)
 

@@ -23,17 +23,44 @@ canopy_test_init_ui (int    *argc,
   g_assert_nonnull (canopy_get_resource ());
 }
 
+typedef struct {
+  CanopySignalServer *server;
+  guint port;
+  GError *error;
+} CanopyTestListen;
+
+static inline gboolean
+canopy_test_try_listen (gpointer data)
+{
+  CanopyTestListen *l = data;
+
+  g_clear_error (&l->error);
+  /* Any free port that fails will not do better later. */
+  return canopy_signal_server_listen (l->server, "127.0.0.1", l->port, &l->error) || l->port == 0;
+}
+
+/* A signalling server in this process on 127.0.0.1 @port (0: any free port). The port of a
+ * server just stopped may take a moment to be free again: it tries until @timeout_s passed. */
+static inline CanopySignalServer *
+canopy_test_start_local_server (guint port,
+                                guint timeout_s)
+{
+  CanopyTestListen l = { canopy_signal_server_new (), port, NULL };
+
+  if (!canopy_test_wait (canopy_test_try_listen, &l, timeout_s) || l.error != NULL)
+    g_error ("Cannot start a signalling server on port %u: %s", port,
+             l.error != NULL ? l.error->message : "timed out");
+  return l.server;
+}
+
 /* Runs the tests added so far with a signalling server in this process on 127.0.0.1 (any free
  * port), whose URL is in @url while they run. */
 static inline int
 canopy_test_run_with_server (char **url)
 {
-  g_autoptr (CanopySignalServer) server = canopy_signal_server_new ();
-  g_autoptr (GError) error = NULL;
+  g_autoptr (CanopySignalServer) server = canopy_test_start_local_server (0, CANOPY_TEST_WAIT_S);
   int status;
 
-  if (!canopy_signal_server_listen (server, "127.0.0.1", 0, &error))
-    g_error ("Cannot start the signalling server: %s", error->message);
   *url = canopy_signal_server_get_url (server);
   status = g_test_run ();
   canopy_signal_server_stop (server);
@@ -104,6 +131,14 @@ canopy_test_is_row_with_title (GtkWidget    *widget,
 {
   return ADW_IS_PREFERENCES_ROW (widget) &&
          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
+/* A toast on screen (or queued: AdwToastOverlay keeps one AdwToastWidget for it). */
+static inline gboolean
+canopy_test_is_toast (GtkWidget    *widget,
+                      gconstpointer data)
+{
+  return g_strcmp0 (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget") == 0;
 }
 
 static inline gboolean

@@ -270,6 +270,12 @@ on_deadline (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 /* The one wait loop of every test: iterates the default main context until @check holds or
  * @timeout_ms passed. @check runs once per iteration, never again after it holds: it may
  * consume what it waits for. */
@@ -281,11 +287,15 @@ wait_ms (CanopyTestCheck check,
   gboolean expired = FALSE;
   gboolean done;
   guint id = g_timeout_add (timeout_ms, on_deadline, &expired);
+  /* Wakes the loop every 50 ms, so that a check on what sends no event to the main context (a
+   * port free again, a GStreamer bus) runs too. */
+  guint tick = g_timeout_add (50, on_tick, NULL);
 
   while (!(done = check (user_data)) && !expired)
     g_main_context_iteration (NULL, TRUE);
   if (!expired)
     g_source_remove (id);
+  g_source_remove (tick);
   return done;
 }
 
@@ -339,23 +349,6 @@ server_listening (gpointer user_data)
   return proc->exited;
 }
 
-char *
-canopy_test_start_server (CanopyTestProc **server)
-{
-  const char *argv[] = { canopy_test_binary ("CANOPY_SIGNAL"), "--port", "0", NULL };
-
-  *server = canopy_test_proc_spawn ("signal", argv);
-  g_assert_true (canopy_test_wait (server_listening, *server, 30));
-  g_assert_false ((*server)->exited);
-  for (guint i = 0; i < (*server)->lines->len; i++) {
-    const char *line = g_ptr_array_index ((*server)->lines, i);
-
-    if (g_str_has_prefix (line, "listening on "))
-      return g_strdup (line + strlen ("listening on "));
-  }
-  g_assert_not_reached ();
-}
-
 /* Starts canopy-signal on 127.0.0.1 @port (0: any free port), e.g. again on the port a killed
  * one used; returns its WebSocket URL. */
 char *
@@ -375,6 +368,13 @@ canopy_test_start_server_at (CanopyTestProc **server,
       return g_strdup (line + strlen ("listening on "));
   }
   g_assert_not_reached ();
+}
+
+/* Starts canopy-signal on 127.0.0.1, any free port; returns its WebSocket URL. */
+char *
+canopy_test_start_server (CanopyTestProc **server)
+{
+  return canopy_test_start_server_at (server, 0);
 }
 
 /* The port of a ws://HOST:PORT/... URL, 0 if it has none. */

@@ -138,24 +138,6 @@ start_relay (CanopyNode *host,
   return relay;
 }
 
-/* A signalling server of the test's own, which it may stop and start again. */
-static CanopySignalServer *
-start_server (guint port)
-{
-  CanopySignalServer *server = canopy_signal_server_new ();
-  g_autoptr (GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  /* The port of a server just stopped: its sockets may take a moment to go. */
-  while (!canopy_signal_server_listen (server, "127.0.0.1", port, &error)) {
-    if (port == 0 || g_get_monotonic_time () > deadline)
-      g_error ("Cannot start a signalling server on port %u: %s", port, error->message);
-    g_clear_error (&error);
-    canopy_test_spin (100);
-  }
-  return server;
-}
-
 static GtkWidget *
 show_in_window (GtkWidget *view)
 {
@@ -216,18 +198,10 @@ wait_for_more_frames (GtkWidget  *view,
   canopy_test_wait_for (has_more_frames, &frames, TIMEOUT_SECONDS, what);
 }
 
-/* Toasts are AdwToastWidgets inside the overlay while shown (and while queued, one of them). */
-static gboolean
-is_toast (GtkWidget    *widget,
-          gconstpointer data)
-{
-  return g_strcmp0 (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget") == 0;
-}
-
 static gboolean
 shows_toast (GtkWidget *view)
 {
-  return canopy_test_find (child (view, "toast_overlay"), is_toast, NULL) != NULL;
+  return canopy_test_find (child (view, "toast_overlay"), canopy_test_is_toast, NULL) != NULL;
 }
 
 /* Every text the status line and the stack showed, in order, for what passes too fast to wait
@@ -488,7 +462,7 @@ test_watch_room (void)
 static void
 test_server_lost (void)
 {
-  CanopySignalServer *server = start_server (0);
+  CanopySignalServer *server = canopy_test_start_local_server (0, TIMEOUT_SECONDS);
   guint port = canopy_signal_server_get_port (server);
   g_autofree char *url = canopy_signal_server_get_url (server);
   g_autoptr (CanopyNode) host = start_host_on (url, 4);
@@ -518,7 +492,7 @@ test_server_lost (void)
                    "room");
   g_assert_false (shows_toast (view));
 
-  server = start_server (port);
+  server = canopy_test_start_local_server (port, TIMEOUT_SECONDS);
   canopy_test_wait_for (node_is_connected, viewer, TIMEOUT_SECONDS,
                         "the viewer back on the server");
   canopy_test_wait_for (status_has_depth, view, TIMEOUT_SECONDS,

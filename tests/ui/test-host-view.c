@@ -103,24 +103,6 @@ make_host (void)
   return make_host_on (server_url);
 }
 
-/* A signalling server of the test's own, which it may stop and start again. */
-static CanopySignalServer *
-start_server (guint port)
-{
-  CanopySignalServer *server = canopy_signal_server_new ();
-  g_autoptr (GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  /* The port of a server just stopped: its sockets may take a moment to go. */
-  while (!canopy_signal_server_listen (server, "127.0.0.1", port, &error)) {
-    if (port == 0 || g_get_monotonic_time () > deadline)
-      g_error ("Cannot start a signalling server on port %u: %s", port, error->message);
-    g_clear_error (&error);
-    canopy_test_spin (100);
-  }
-  return server;
-}
-
 static gboolean
 node_is_connected (gpointer data)
 {
@@ -147,16 +129,9 @@ shows_only_live (gpointer data)
 }
 
 static gboolean
-is_toast (GtkWidget    *widget,
-          gconstpointer data)
-{
-  return g_strcmp0 (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget") == 0;
-}
-
-static gboolean
 shows_toast (GtkWidget *view)
 {
-  return canopy_test_find (child (view, "toast_overlay"), is_toast, NULL) != NULL;
+  return canopy_test_find (child (view, "toast_overlay"), canopy_test_is_toast, NULL) != NULL;
 }
 
 static void
@@ -409,7 +384,7 @@ test_source_error_live (void)
 static void
 test_server_lost (void)
 {
-  CanopySignalServer *server = start_server (0);
+  CanopySignalServer *server = canopy_test_start_local_server (0, TIMEOUT_SECONDS);
   guint port = canopy_signal_server_get_port (server);
   g_autofree char *url = canopy_signal_server_get_url (server);
   g_autoptr (CanopyNode) node = make_host_on (url);
@@ -440,7 +415,7 @@ test_server_lost (void)
   g_assert_true (shows_reconnecting (view));
   g_assert_false (shows_toast (view));
 
-  server = start_server (port);
+  server = canopy_test_start_local_server (port, TIMEOUT_SECONDS);
   canopy_test_wait_for (node_is_connected, node, TIMEOUT_SECONDS, "the host back on the server");
   canopy_test_wait_for (shows_only_live, view, TIMEOUT_SECONDS, "LIVE without the reconnecting line");
   g_assert_false (gtk_widget_has_css_class (child (view, "status_label"), "warning"));

@@ -687,7 +687,8 @@ test_relay_killed (void)
   wait_all (&host, 1, map_is_right, &expect, killed, &map_ms, WAIT_S,
             "the host's map without the dead relay");
   g_test_message ("host's map right %.0f ms after the kill", map_ms);
-  g_assert_cmpfloat (map_ms, <, 10000);
+  /* ~1.5 s measured on an idle machine (stats once a second); 10 times that. */
+  g_assert_cmpfloat (map_ms, <, 15000);
 
   /* Chat after the heal, then every live node has every message once, in order. */
   for (guint i = 1; i <= 3; i++) {

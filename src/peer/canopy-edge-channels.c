@@ -57,6 +57,53 @@ is_ctrl (CanopyEdge           *self,
 }
 
 static void
+note_heard (CanopyEdge *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 last = atomic_exchange (&self->heard_at, now);
+  gint64 gap = atomic_load (&self->gap_us);
+
+  if (last != 0)
+    atomic_store (&self->gap_us, MAX (now - last, gap - gap / 20));
+}
+
+/* A ping answered right here, on the data channel's thread: whether a node answers must
+ * depend on it being alive and reachable, not on how busy its main loop is (making an edge
+ * holds it for a few hundred milliseconds). Only the form this project sends, at most one
+ * every 20 ms; anything else goes the normal way, through the flood limits. */
+static gboolean
+answer_ping (CanopyEdge           *self,
+             GstWebRTCDataChannel *channel,
+             const char           *text)
+{
+  g_autoptr (JsonObject) ping = NULL;
+  g_autoptr (JsonObject) pong = NULL;
+  g_autofree char *reply = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gint64 t = 0;
+  guint64 rx = 0;
+
+  if (!g_str_has_prefix (text, "{\"type\":\"ping\"") || strlen (text) > 64 ||
+      now - self->pong_at < 20000)
+    return FALSE;
+  ping = canopy_json_parse_object (text, -1, 64, NULL);
+  if (ping == NULL || !canopy_json_get_int (ping, "t", 0, G_MAXINT64, TRUE, &t, NULL))
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  if (self->pong_count != NULL)
+    rx = self->pong_count (self->pong_source);
+  g_mutex_unlock (&self->lock);
+  self->pong_at = now;
+  pong = json_object_new ();
+  json_object_set_string_member (pong, "type", "pong");
+  json_object_set_int_member (pong, "t", t);
+  json_object_set_int_member (pong, "rx", (gint64) rx);
+  reply = canopy_json_to_string (pong);
+  g_signal_emit_by_name (channel, "send-string", reply);
+  return TRUE;
+}
+
+static void
 on_message_string (GstWebRTCDataChannel *channel,
                    const char           *text,
                    gpointer              user_data)
@@ -70,6 +117,9 @@ on_message_string (GstWebRTCDataChannel *channel,
     g_message ("Dropping an oversized message from %s", self->peer_id);
     return;
   }
+  note_heard (self);
+  if (ctrl && answer_ping (self, channel, text))
+    return;
   m = g_new0 (ChannelMessage, 1);
   m->label = g_strdup (ctrl ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT);
   m->text = g_strdup (text);
@@ -261,3 +311,42 @@ canopy_edge_release_channels (CanopyEdge *self)
   g_clear_object (&self->chat);
 }
 
+
+/**
+ * canopy_edge_answer_pings:
+ * @self: an edge toward a child
+ * @count: what a pong reports as "rx"; called on the data channel's thread
+ * @source: (transfer none): passed to @count; the edge keeps a reference
+ *
+ * From now on the edge answers the child's pings itself, on the data channel's thread.
+ */
+void
+canopy_edge_answer_pings (CanopyEdge          *self,
+                          CanopyEdgeCountFunc  count,
+                          GObject             *source)
+{
+  g_return_if_fail (CANOPY_IS_EDGE (self));
+
+  g_mutex_lock (&self->lock);
+  self->pong_count = count;
+  g_set_object (&self->pong_source, source);
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * canopy_edge_get_heard:
+ * @self: an edge
+ * @gap_us: (out) (optional): the longest recent wait between two messages, fading
+ *
+ * Returns: when the neighbour last sent anything on a data channel (monotonic µs), or 0
+ */
+gint64
+canopy_edge_get_heard (CanopyEdge *self,
+                       gint64     *gap_us)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), 0);
+
+  if (gap_us != NULL)
+    *gap_us = atomic_load (&self->gap_us);
+  return atomic_load (&self->heard_at);
+}

@@ -3,6 +3,9 @@
 
 #include "canopy-edge.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
+
 #include "canopy-error.h"
 #include "canopy-json.h"
 #include "canopy-post.h"
@@ -42,6 +45,18 @@ struct _CanopyEdge {
   GPtrArray *watched;          /* every channel whose signals point at us */
   GQueue pending_ctrl;
   GQueue pending_chat;
+
+  /* Pings are answered on the data channel's own thread (see canopy_edge_answer_pings()):
+   * read there, set once under lock. */
+  CanopyEdgeCountFunc pong_count;
+  GObject *pong_source;
+  gint64 pong_at;              /* when one was last answered: that thread's alone */
+
+  /* When the neighbour last sent anything on a data channel, and the longest recent wait
+   * between two messages (fading by 5 % a message): written on the channel's thread, read on
+   * the main context. */
+  atomic_int_least64_t heard_at;
+  atomic_int_least64_t gap_us;
 };
 
 

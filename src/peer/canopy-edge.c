@@ -622,6 +622,7 @@ canopy_edge_finalize (GObject *object)
 
   g_free (self->peer_id);
   g_ptr_array_unref (self->watched);
+  g_clear_object (&self->pong_source);
   g_mutex_clear (&self->lock);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (canopy_edge_parent_class)->finalize (object);

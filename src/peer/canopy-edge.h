@@ -13,6 +13,9 @@ G_BEGIN_DECLS
 #define CANOPY_EDGE_CTRL "ctrl"
 #define CANOPY_EDGE_CHAT "chat"
 
+/* Counts something that may be read from any thread (a node's received packets). */
+typedef guint64 (*CanopyEdgeCountFunc) (gpointer source);
+
 #define CANOPY_TYPE_EDGE (canopy_edge_get_type ())
 G_DECLARE_FINAL_TYPE (CanopyEdge, canopy_edge, CANOPY, EDGE, GObject)
 
@@ -36,6 +39,11 @@ gboolean    canopy_edge_handle_signal (CanopyEdge            *self,
 void        canopy_edge_send          (CanopyEdge            *self,
                                        const char            *label,
                                        const char            *text);
+void        canopy_edge_answer_pings  (CanopyEdge            *self,
+                                       CanopyEdgeCountFunc    count,
+                                       GObject               *source);
+gint64      canopy_edge_get_heard     (CanopyEdge            *self,
+                                       gint64                *gap_us);
 void        canopy_edge_close         (CanopyEdge            *self);
 
 G_END_DECLS

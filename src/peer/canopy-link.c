@@ -26,8 +26,6 @@ struct _CanopyLink {
   /* liveness, monotonic µs */
   gint64 created_at;
   gint64 opened_at;            /* the ctrl channel opened; 0 before */
-  gint64 heard_at;             /* the neighbour's last message of any kind */
-  double gap_ms;               /* the longest recent wait between two of its messages */
 
   /* a child's */
   char *name;
@@ -98,7 +96,7 @@ on_edge_channel_open (CanopyEdge *edge,
   CanopyLink *self = user_data;
 
   if (g_str_equal (label, CANOPY_EDGE_CTRL) && self->opened_at == 0)
-    self->opened_at = self->heard_at = g_get_monotonic_time ();
+    self->opened_at = g_get_monotonic_time ();
   g_signal_emit (self, signals[SIGNAL_OPEN], 0, label);
 }
 
@@ -298,13 +296,7 @@ on_edge_message (CanopyEdge *edge,
                  gpointer    user_data)
 {
   CanopyLink *self = g_object_ref (user_data);
-  gint64 now = g_get_monotonic_time ();
 
-  /* A loaded machine answers late now and then: the silence we wait for stretches with the
-   * longest recent gap, which fades by half in about a second and a half. */
-  if (self->heard_at != 0)
-    self->gap_ms = MAX ((now - self->heard_at) / 1000.0, self->gap_ms * 0.95);
-  self->heard_at = now;
   /* A bye may make the node drop this link while it is handled. */
   if (g_str_equal (label, CANOPY_EDGE_CTRL))
     handle_ctrl (self, text);
@@ -464,6 +456,8 @@ canopy_link_new_to_child (CanopyMedia           *media,
                                              canopy_media_get_audio_tee (media), ice));
   self->name = g_strdup (name);
   self->capacity = capacity;
+  canopy_edge_answer_pings (self->edge, (CanopyEdgeCountFunc) canopy_media_get_packets,
+                            G_OBJECT (media));
   return self;
 }
 
@@ -710,14 +704,20 @@ canopy_link_heartbeat (CanopyLink *self)
 }
 
 /* How long the neighbour may be silent: the base limit, or more on a link whose messages have
- * lately come with long gaps, up to CANOPY_SILENCE_MAX_MS. */
-static gint64
-silence_ms (CanopyLink *self)
+ * lately come with long gaps (a loaded machine answers late now and then), up to
+ * CANOPY_SILENCE_MAX_MS. Silence is measured where messages arrive, on the data channel's
+ * thread, so a busy main loop here does not count against the neighbour. */
+static gboolean
+is_silent (CanopyLink *self,
+           gint64      now)
 {
   gint64 base = self->kind == CANOPY_LINK_TO_PARENT ? CANOPY_PARENT_SILENCE_MS
                                                     : CANOPY_CHILD_SILENCE_MS;
+  gint64 gap_us = 0;
+  gint64 heard = MAX (canopy_edge_get_heard (self->edge, &gap_us), self->opened_at);
+  gint64 limit_ms = CLAMP (3 * gap_us / 1000, base, MAX (base, CANOPY_SILENCE_MAX_MS));
 
-  return CLAMP ((gint64) (3 * self->gap_ms), base, MAX (base, CANOPY_SILENCE_MAX_MS));
+  return now - heard > limit_ms * 1000;
 }
 
 /**
@@ -746,7 +746,7 @@ canopy_link_check (CanopyLink *self,
   if (self->opened_at == 0)
     return now - self->created_at > CANOPY_CONNECT_TIMEOUT_MS * 1000 ? CANOPY_LINK_UNCONNECTED
                                                                     : CANOPY_LINK_OK;
-  if (now - self->heard_at > silence_ms (self) * 1000)
+  if (is_silent (self, now))
     return CANOPY_LINK_SILENT;
   if (!parent)
     return CANOPY_LINK_OK;

@@ -69,6 +69,7 @@ struct _CanopyNode {
   GPtrArray *avoid;            /* parents we left for silence, refused in our next joins */
   guint connect_failures;      /* parents in a row that never connected */
   gint64 join_deadline;        /* when a join that found no place fails; 0 when placed */
+  gint64 full_since;           /* the host first said the room is full */
 
   /* what it coordinates */
   CanopyMedia *media;

@@ -463,11 +463,19 @@ on_join_rejected (CanopyNode *self,
 
   if (!canopy_json_get_string (message, "reason", CANOPY_TYPE_CHARS, TRUE, &reason, NULL))
     return;
-  /* A node moving with its subtree waits for a place (until the join deadline). */
-  if (g_str_equal (reason, "full") && self->state != CANOPY_NODE_STATE_REJOINING)
-    canopy_node_fail (self, CANOPY_ERROR_ROOM_FULL, "The room is full");
-  else
-    schedule_join (self);
+  /* A node moving with its subtree waits for a place (until the join deadline); a newcomer
+   * asks again for a moment, as the host's map may lag a node that just left. */
+  if (g_str_equal (reason, "full") && self->state != CANOPY_NODE_STATE_REJOINING) {
+    gint64 now = g_get_monotonic_time ();
+
+    if (self->full_since == 0)
+      self->full_since = now;
+    if (now - self->full_since > CANOPY_FULL_RETRY_MS * 1000) {
+      canopy_node_fail (self, CANOPY_ERROR_ROOM_FULL, "The room is full");
+      return;
+    }
+  }
+  schedule_join (self);
 }
 
 /* A child says its parent went silent: no newcomers under it for a while. */
@@ -481,6 +489,8 @@ on_peer_report (CanopyNode *self,
   if (self->role != CANOPY_NODE_ROLE_HOST || self->room == NULL ||
       !canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL) ||
       !canopy_json_get_string (message, "from", CANOPY_PEER_ID_CHARS, TRUE, &from, NULL))
+    return;
+  if (g_strcmp0 (peer, self->peer_id) == 0)
     return;
   g_message ("%s reports %s silent", from, peer);
   canopy_room_avoid (self->room, peer);

@@ -481,7 +481,15 @@ canopy_node_heartbeat (CanopyNode *self)
     return;
   }
   if (self->parent != NULL) {
-    switch (canopy_link_check (self->parent, now)) {
+    CanopyLinkHealth health = canopy_link_check (self->parent, now);
+    CanopyNodeMap *map = canopy_room_get_map (self->room);
+
+    /* The host is the room's only source: a silent host is waited for, not left (its crash
+     * ends the room through the server). */
+    if (health != CANOPY_LINK_UNCONNECTED && map != NULL &&
+        g_strcmp0 (self->parent_id, canopy_node_map_get_root (map)) == 0)
+      health = CANOPY_LINK_OK;
+    switch (health) {
     case CANOPY_LINK_UNCONNECTED:
       if (++self->connect_failures >= CANOPY_CONNECT_ATTEMPTS) {
         canopy_node_fail (self, CANOPY_ERROR_CONNECTION, why_unconnected (self));

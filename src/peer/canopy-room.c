@@ -498,6 +498,8 @@ canopy_room_place (CanopyRoom         *self,
     else
       g_hash_table_add (exclude, key);
   }
+  /* The host never is: a joiner cannot refuse the room's source. */
+  g_hash_table_remove (exclude, self->peer_id);
   parent = canopy_node_map_place_excluding (self->map, counts, k1, k, exclude);
   if (parent != NULL) {
     Pending *p = g_new0 (Pending, 1);

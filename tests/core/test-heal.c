@@ -676,7 +676,8 @@ test_relay_killed (void)
   for (guint i = 0; i < orphans->len; i++) {
     CanopyTestProc *orphan = g_ptr_array_index (orphans, i);
 
-    g_assert_cmpuint (canopy_test_proc_count_events (orphan, "joined"), >=, 2);
+    /* Media can come back a moment before the map shows the new place ("joined"). */
+    canopy_test_proc_wait_events (orphan, "joined", NULL, NULL, 2, WAIT_S);
     g_assert_cmpstr (parent_of (orphan), !=, victim_id);
   }
   canopy_test_wait_exit (victim, WAIT_S);
@@ -789,7 +790,8 @@ test_relay_stopped (void)
   for (guint i = 0; i < orphans->len; i++) {
     CanopyTestProc *orphan = g_ptr_array_index (orphans, i);
 
-    g_assert_cmpuint (canopy_test_proc_count_events (orphan, "joined"), >=, 2);
+    /* Media can come back a moment before the map shows the new place ("joined"). */
+    canopy_test_proc_wait_events (orphan, "joined", NULL, NULL, 2, WAIT_S);
     g_assert_cmpstr (parent_of (orphan), !=, stopped_id);
   }
   /* Its parent dropped it (silent child): the host's map has everyone else and not it. */

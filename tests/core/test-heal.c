@@ -719,6 +719,72 @@ test_relay_killed (void)
   free_all (viewers, N_TREE);
 }
 
+/* --- 1b. an orphan's join racing its dead parent's removal from the host's map ------------- */
+
+/* host (k1 = 1) -> p (capacity 1) -> v (capacity 2) -> o: v is killed. The server tells o
+ * (parent-left) and p (peer-left) at once; o asks the host for a place while p's report that v
+ * is gone is still on its way up, so the host's map may still show v, with a free slot, as
+ * the shallowest place. Whatever the host answers first, o must end up placed and playing, in
+ * about the time a move takes, not after the 30 s join limit. With @hold_report, p is
+ * stopped (SIGSTOP) for 800 ms around the kill, so that the host surely hears o's join before
+ * p's report (and still well within the 1.5 s after which the host drops a silent child). */
+static void
+orphan_race_once (const char *url,
+                  guint       round,
+                  gboolean    hold_report)
+{
+  g_autoptr (CanopyTestProc) host = spawn_host (url, 1, 2, FALSE);
+  CanopyTestProc *viewers[3] = { NULL };
+  const char *room = room_of (host);
+  g_autofree char *victim_id = NULL;
+  g_autofree guint *marks = NULL;
+  double again;
+  double placed_ms;
+  gint64 t0;
+
+  viewers[0] = join_viewer (url, room, "p", 1, FALSE);
+  viewers[1] = join_viewer (url, room, "v", 2, FALSE);
+  viewers[2] = join_viewer (url, room, "o", 0, FALSE);
+  g_assert_cmpint (depth_of (viewers[2]), ==, 3);
+  wait_playing (viewers, 3);
+  victim_id = g_strdup (peer_of (viewers[1]));
+
+  marks = mark_events (&viewers[2], 1);
+  t0 = g_get_monotonic_time ();
+  if (hold_report)
+    canopy_test_proc_signal (viewers[0], SIGSTOP);
+  canopy_test_proc_signal (viewers[1], SIGKILL);
+  if (hold_report) {
+    canopy_test_spin (800);
+    canopy_test_proc_signal (viewers[0], SIGCONT);
+  }
+  canopy_test_proc_wait_events (viewers[2], "joined", NULL, NULL, 2, WAIT_S);
+  placed_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  wait_frames_again (&viewers[2], 1, marks, t0, &again, "the orphan's frames");
+  g_test_message ("round %u%s: the orphan re-joined under %s after %.0f ms, frames again by "
+                  "%.0f ms", round, hold_report ? " (p stopped 800 ms)" : "",
+                  g_strcmp0 (parent_of (viewers[2]), peer_of (viewers[0])) == 0 ? "p" : "the host",
+                  placed_ms, again);
+  g_assert_cmpstr (parent_of (viewers[2]), !=, victim_id);
+  /* ~0.3 s measured; far below the 30 s after which a join that got no answer fails. */
+  g_assert_cmpfloat (placed_ms, <, 10000);
+  assert_still_in (&viewers[2], 1);
+  canopy_test_wait_exit (viewers[1], WAIT_S);
+  g_clear_pointer (&viewers[1], canopy_test_proc_free);
+  end_room (host, viewers, 3);
+  free_all (viewers, 3);
+}
+
+static void
+test_orphan_race (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autofree char *url = canopy_test_start_server (&server);
+
+  for (guint round = 0; round < 5; round++)
+    orphan_race_once (url, round, round >= 3);
+}
+
 /* --- 2. a relay stopped (SIGSTOP): alive to the server, silent to the tree ---------------- */
 
 #define N_STOP 5
@@ -1218,6 +1284,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/heal/relay-killed", test_relay_killed);
+  g_test_add_func ("/heal/orphan-races-map", test_orphan_race);
   g_test_add_func ("/heal/relay-stopped", test_relay_stopped);
   g_test_add_func ("/heal/host-killed", test_host_killed);
   g_test_add_func ("/heal/host-stalled", test_host_stalled);

@@ -83,6 +83,7 @@ struct _CanopyNode {
   guint heartbeat_id;
   gint64 last_beat;
   guint reconnect_id;
+  guint answer_id;             /* a join request the host has not answered yet */
   guint retry_id;
   guint room_update_id;
   guint leave_id;

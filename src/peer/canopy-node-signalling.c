@@ -55,10 +55,22 @@ retry_join (gpointer user_data)
 static void
 schedule_join (CanopyNode *self)
 {
+  g_clear_handle_id (&self->answer_id, g_source_remove);
   guint delay = MIN (100 * (1u << MIN (self->join_attempts, 5)), 3000);
 
   g_clear_handle_id (&self->retry_id, g_source_remove);
   self->retry_id = g_timeout_add (delay, retry_join, self);
+}
+
+static gboolean
+on_no_answer (gpointer user_data)
+{
+  CanopyNode *self = user_data;
+
+  self->answer_id = 0;
+  g_message ("No place for us after %u ms: asking again", CANOPY_JOIN_ANSWER_MS);
+  canopy_node_ask_to_join (self);
+  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -92,6 +104,10 @@ canopy_node_ask_to_join (CanopyNode *self)
     json_object_set_array_member (message, "avoid", avoid);
   }
   canopy_node_server_send (self, message);
+  /* The host may never answer (it crashed, or placed us under a node that just left): ask
+   * again if no place comes. */
+  g_clear_handle_id (&self->answer_id, g_source_remove);
+  self->answer_id = g_timeout_add (CANOPY_JOIN_ANSWER_MS, on_no_answer, self);
 }
 
 /**
@@ -140,6 +156,7 @@ canopy_node_finish (CanopyNode      *self,
   g_clear_handle_id (&self->room_update_id, g_source_remove);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
   g_clear_handle_id (&self->heartbeat_id, g_source_remove);
+  g_clear_handle_id (&self->answer_id, g_source_remove);
   canopy_node_close_links (self);
   if (self->media != NULL)
     canopy_media_stop (self->media);
@@ -328,6 +345,7 @@ on_placed (CanopyNode *self,
     schedule_join (self);
     return;
   }
+  g_clear_handle_id (&self->answer_id, g_source_remove);
   canopy_node_set_parent (self, parent);
 }
 
@@ -440,6 +458,9 @@ on_peer_left (CanopyNode *self,
       !canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL))
     return;
   canopy_room_forget_place (self->room, peer);
+  /* Until the map catches up (its parent's report may lag), nobody is placed under it. */
+  if (self->role == CANOPY_NODE_ROLE_HOST)
+    canopy_room_avoid (self->room, peer);
   canopy_node_drop_child (self, peer);
 }
 

@@ -174,19 +174,27 @@ on_link_chat (CanopyLink              *link,
  * already seen is dropped as a duplicate. */
 static void
 send_chat_history (CanopyNode *self,
-                   CanopyLink *child)
+                   CanopyLink *link)
 {
   g_autoptr (GPtrArray) history = canopy_chat_get_history (canopy_room_get_chat (self->room));
+  g_autoptr (CanopyNodeMap) subtree = NULL;
 
+  /* Up, only what our subtree said: the parent would take the rest for forgeries. */
+  if (canopy_link_get_kind (link) == CANOPY_LINK_TO_PARENT)
+    subtree = canopy_room_compose (self->room, self->children);
   for (guint i = 0; i < history->len; i++) {
-    g_autoptr (CanopyChatMessage) m = canopy_chat_message_copy (g_ptr_array_index (history, i));
+    CanopyChatMessage *said = g_ptr_array_index (history, i);
+    g_autoptr (CanopyChatMessage) m = NULL;
     g_autoptr (JsonObject) json = NULL;
     g_autofree char *text = NULL;
 
+    if (subtree != NULL && !canopy_node_map_contains (subtree, said->origin))
+      continue;
+    m = canopy_chat_message_copy (said);
     m->hops = MIN (m->hops + 1, CANOPY_CHAT_HOPS_MAX);
     json = canopy_chat_message_to_json (m);
     text = canopy_json_to_string (json);
-    canopy_link_send_chat (child, text);
+    canopy_link_send_chat (link, text);
   }
 }
 

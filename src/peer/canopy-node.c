@@ -433,6 +433,7 @@ canopy_node_dispose (GObject *object)
   g_clear_handle_id (&self->stats_id, g_source_remove);
   g_clear_handle_id (&self->heartbeat_id, g_source_remove);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  g_clear_handle_id (&self->answer_id, g_source_remove);
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->room_update_id, g_source_remove);
   g_clear_handle_id (&self->leave_id, g_source_remove);

@@ -71,6 +71,7 @@ G_BEGIN_DECLS
 #define CANOPY_CONNECT_ATTEMPTS 3        /* parents that never connected before a join fails */
 #define CANOPY_JOIN_TIMEOUT_MS 30000     /* from the first join request to a place */
 #define CANOPY_AVOID_MAX 8               /* parents a joiner refuses ("avoid") */
+#define CANOPY_JOIN_ANSWER_MS 3000       /* a join request unanswered this long is sent again */
 #define CANOPY_FULL_RETRY_MS 10000       /* a newcomer told "full" asks again this long */
 #define CANOPY_RECONNECT_MIN_MS 250      /* back to the signalling server: backoff from... */
 #define CANOPY_RECONNECT_MAX_MS 2000     /* ...up to this, for as long as the room lives */

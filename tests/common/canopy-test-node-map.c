@@ -25,6 +25,45 @@ canopy_test_map_add (CanopyNodeMap *map,
   g_assert_no_error (error);
 }
 
+/* Adds @prefix1 under @parent, @prefix2 under it, and so on down to @prefix@length; each takes
+ * one child. */
+void
+canopy_test_map_add_chain (CanopyNodeMap *map,
+                           const char    *parent,
+                           const char    *prefix,
+                           guint          length)
+{
+  g_autofree char *above = g_strdup (parent);
+
+  for (guint i = 1; i <= length; i++) {
+    g_autofree char *id = g_strdup_printf ("%s%u", prefix, i);
+
+    canopy_test_map_add (map, above, id, 1);
+    g_free (above);
+    above = g_steal_pointer (&id);
+  }
+}
+
+/* @map, as canopy_test_map_string() writes it, is @expected. */
+void
+canopy_test_map_assert_text (CanopyNodeMap *map,
+                             const char    *expected)
+{
+  g_autofree char *text = canopy_test_map_string (map);
+
+  g_assert_cmpstr (text, ==, expected);
+}
+
+/* @map is @expected, as text. */
+void
+canopy_test_map_assert_equal (CanopyNodeMap *map,
+                              CanopyNodeMap *expected)
+{
+  g_autofree char *text = canopy_test_map_string (expected);
+
+  canopy_test_map_assert_text (map, text);
+}
+
 /* Checks every structural invariant the accessors promise. */
 void
 canopy_test_map_assert_consistent (CanopyNodeMap *map)

@@ -47,6 +47,21 @@ full_map (guint n,
   return map;
 }
 
+/* The diff from @from to @to, which must be one op of @kind; returns (transfer full) the op. */
+static JsonObject *
+diff_one_op (CanopyNodeMap *from,
+             CanopyNodeMap *to,
+             const char    *kind)
+{
+  g_autoptr (JsonArray) ops = canopy_node_map_diff (from, to);
+  JsonObject *op;
+
+  g_assert_cmpuint (json_array_get_length (ops), ==, 1);
+  op = json_array_get_object_element (ops, 0);
+  g_assert_cmpstr (json_object_get_string_member (op, "op"), ==, kind);
+  return json_object_ref (op);
+}
+
 /* --- tests --- */
 
 /* A random tree over a random part of a small pool of ids, so that two of them share some
@@ -144,22 +159,21 @@ test_diff_small (void)
   g_autoptr (CanopyNodeMap) moved = canopy_node_map_copy (big);
   g_autoptr (CanopyNodeMap) renamed = canopy_node_map_copy (big);
   g_autoptr (JsonArray) ops = NULL;
+  g_autoptr (JsonObject) op = NULL;
   g_autofree char *parent = canopy_node_map_place (big, NULL, 4, 4, NULL);
   g_autofree char *full = canopy_test_map_string (big);
   g_autofree char *text = NULL;
   g_autoptr (GPtrArray) children = NULL;
-  JsonObject *op;
 
   g_assert_cmpuint (canopy_node_map_get_size (big), ==, 1000);
   g_assert_cmpuint (canopy_node_map_get_height (big), ==, 5);
 
   /* One join: one add op, a few hundred bytes at most, where the map is tens of KiB. */
   g_assert_true (canopy_node_map_add (joined, parent, "pnewcomer00", "Newcomer", 4, NULL));
-  ops = canopy_node_map_diff (big, joined);
-  g_assert_cmpuint (json_array_get_length (ops), ==, 1);
-  op = json_array_get_object_element (ops, 0);
-  g_assert_cmpstr (json_object_get_string_member (op, "op"), ==, "add");
+  op = diff_one_op (big, joined, "add");
   g_assert_cmpstr (json_object_get_string_member (op, "parent"), ==, parent);
+  g_clear_pointer (&op, json_object_unref);
+  ops = canopy_node_map_diff (big, joined);
   text = ops_string (ops);
   g_test_message ("join: %" G_GSIZE_FORMAT " bytes of ops, full map %" G_GSIZE_FORMAT " bytes",
                   strlen (text), strlen (full));
@@ -172,33 +186,23 @@ test_diff_small (void)
   g_assert_cmpuint (canopy_node_map_get_n_children (left, "p0000000001"), ==, 4);
   g_assert_true (canopy_node_map_remove (left, "p0000000001", NULL));
   g_assert_cmpuint (canopy_node_map_get_size (left), <, 800);
-  ops = canopy_node_map_diff (big, left);
-  g_assert_cmpuint (json_array_get_length (ops), ==, 1);
-  op = json_array_get_object_element (ops, 0);
-  g_assert_cmpstr (json_object_get_string_member (op, "op"), ==, "remove");
+  op = diff_one_op (big, left, "remove");
   g_assert_cmpstr (json_object_get_string_member (op, "id"), ==, "p0000000001");
-  g_clear_pointer (&ops, json_array_unref);
+  g_clear_pointer (&op, json_object_unref);
 
   /* A subtree moves: one move op. */
   children = canopy_node_map_get_children (moved, "p0000000002");
   g_assert_true (canopy_node_map_move (moved, g_ptr_array_index (children, 1), "p0000000999",
                                        NULL));
-  ops = canopy_node_map_diff (big, moved);
-  g_assert_cmpuint (json_array_get_length (ops), ==, 1);
-  op = json_array_get_object_element (ops, 0);
-  g_assert_cmpstr (json_object_get_string_member (op, "op"), ==, "move");
+  op = diff_one_op (big, moved, "move");
   g_assert_cmpstr (json_object_get_string_member (op, "parent"), ==, "p0000000999");
-  g_clear_pointer (&ops, json_array_unref);
+  g_clear_pointer (&op, json_object_unref);
 
   /* A rename: one set op. */
   g_assert_true (canopy_node_map_set (renamed, "p0000000500", "Renamed", 2, NULL));
-  ops = canopy_node_map_diff (big, renamed);
-  g_assert_cmpuint (json_array_get_length (ops), ==, 1);
-  op = json_array_get_object_element (ops, 0);
-  g_assert_cmpstr (json_object_get_string_member (op, "op"), ==, "set");
+  op = diff_one_op (big, renamed, "set");
   g_assert_cmpstr (json_object_get_string_member (op, "name"), ==, "Renamed");
   g_assert_cmpint (json_object_get_int_member (op, "capacity"), ==, 2);
-  g_clear_pointer (&ops, json_array_unref);
 
   /* No change: no ops. */
   ops = canopy_node_map_diff (big, big);
@@ -213,8 +217,6 @@ test_diff_new_subtree (void)
   g_autoptr (CanopyNodeMap) result = NULL;
   g_autoptr (JsonArray) ops = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *got = NULL;
   JsonObject *node;
 
   canopy_test_map_add (from, "h", "x", 2);
@@ -234,9 +236,7 @@ test_diff_new_subtree (void)
                     ==, 2);
   g_assert_true (canopy_node_map_apply (result, ops, 100, &error));
   g_assert_no_error (error);
-  expected = canopy_test_map_string (to);
-  got = canopy_test_map_string (result);
-  g_assert_cmpstr (expected, ==, got);
+  canopy_test_map_assert_equal (result, to);
 }
 
 static void
@@ -284,7 +284,6 @@ test_apply_atomic (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (GError) error = NULL;
     g_autoptr (JsonParser) parser = json_parser_new ();
-    g_autofree char *after = NULL;
 
     g_assert_true (json_parser_load_from_data (parser, cases[i].ops, -1, NULL));
     g_assert_false (canopy_node_map_apply (map, json_node_get_array (json_parser_get_root (parser)),
@@ -292,8 +291,7 @@ test_apply_atomic (void)
     if (!g_error_matches (error, CANOPY_ERROR, (gint) cases[i].code))
       g_test_message ("case %u: %s", i, cases[i].ops);
     g_assert_error (error, CANOPY_ERROR, (gint) cases[i].code);
-    after = canopy_test_map_string (map);
-    g_assert_cmpstr (before, ==, after);
+    canopy_test_map_assert_text (map, before);
     g_assert_cmpuint (canopy_node_map_get_version (map), ==, 7);
   }
 
@@ -330,24 +328,11 @@ test_apply_depth (void)
   g_autoptr (JsonArray) ops = json_array_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
   JsonObject *op = json_object_new ();
 
   /* Two chains of 200 and 100: each fine, one under the other too deep. */
-  canopy_test_map_add (map, "h", "a1", 1);
-  canopy_test_map_add (map, "h", "b1", 1);
-  for (guint i = 2; i <= 200; i++) {
-    g_autofree char *parent = g_strdup_printf ("a%u", i - 1);
-    g_autofree char *id = g_strdup_printf ("a%u", i);
-
-    canopy_test_map_add (map, parent, id, 1);
-  }
-  for (guint i = 2; i <= 100; i++) {
-    g_autofree char *parent = g_strdup_printf ("b%u", i - 1);
-    g_autofree char *id = g_strdup_printf ("b%u", i);
-
-    canopy_test_map_add (map, parent, id, 1);
-  }
+  canopy_test_map_add_chain (map, "h", "a", 200);
+  canopy_test_map_add_chain (map, "h", "b", 100);
   before = canopy_test_map_string (map);
   json_object_set_string_member (op, "op", "move");
   json_object_set_string_member (op, "id", "b1");
@@ -355,8 +340,7 @@ test_apply_depth (void)
   json_array_add_object_element (ops, op);
   g_assert_false (canopy_node_map_apply (map, ops, 100000, &error));
   g_assert_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE);
-  after = canopy_test_map_string (map);
-  g_assert_cmpstr (before, ==, after);
+  canopy_test_map_assert_text (map, before);
 }
 
 int

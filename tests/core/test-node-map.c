@@ -137,7 +137,6 @@ test_errors (void)
   g_autoptr (CanopyNodeMap) map = canopy_node_map_new ("h", "Host", 2);
   g_autoptr (GError) error = NULL;
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
   g_autofree char *long_name = g_strnfill (65, 'x');
   g_autofree char *long_id = g_strnfill (33, 'x');
 
@@ -202,8 +201,7 @@ test_errors (void)
   g_clear_error (&error);
 
   /* None of it changed anything. */
-  after = canopy_test_map_string (map);
-  g_assert_cmpstr (before, ==, after);
+  canopy_test_map_assert_text (map, before);
   canopy_test_map_assert_consistent (map);
 }
 
@@ -218,7 +216,6 @@ test_json_round_trip (void)
   g_autoptr (JsonObject) reparsed = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *again = NULL;
   g_autofree char *sub_text = NULL;
   JsonArray *children;
   JsonObject *first;
@@ -247,8 +244,7 @@ test_json_round_trip (void)
   reparsed = parse (text);
   back = canopy_node_map_new_from_json (reparsed, 100, &error);
   g_assert_no_error (error);
-  again = canopy_test_map_string (back);
-  g_assert_cmpstr (text, ==, again);
+  canopy_test_map_assert_text (back, text);
   g_assert_cmpuint (canopy_node_map_get_size (back), ==, 4);
   g_assert_cmpuint (canopy_node_map_get_version (back), ==, 0);
   canopy_test_map_assert_consistent (back);
@@ -379,12 +375,7 @@ test_json_depth (void)
     g_autoptr (JsonArray) ops = NULL;
     g_autoptr (GPtrArray) ids = NULL;
 
-    for (guint i = 1; i <= 20000; i++) {
-      g_autofree char *parent = g_strdup_printf ("c%u", i - 1);
-      g_autofree char *id = g_strdup_printf ("c%u", i);
-
-      canopy_test_map_add (chain, parent, id, 1);
-    }
+    canopy_test_map_add_chain (chain, "c0", "c", 20000);
     g_assert_cmpuint (canopy_node_map_get_height (chain), ==, 20000);
     copy = canopy_node_map_copy (chain);
     g_assert_cmpint (canopy_node_map_get_depth (copy, "c20000"), ==, 20000);
@@ -407,20 +398,16 @@ test_copy (void)
   g_autoptr (CanopyNodeMap) map = canopy_test_map_random (50, &counter);
   g_autoptr (CanopyNodeMap) copy = NULL;
   g_autofree char *a = NULL;
-  g_autofree char *b = NULL;
-  g_autofree char *c = NULL;
 
   canopy_node_map_set_version (map, 42);
   copy = canopy_node_map_copy (map);
   a = canopy_test_map_string (map);
-  b = canopy_test_map_string (copy);
-  g_assert_cmpstr (a, ==, b);
+  canopy_test_map_assert_text (copy, a);
   g_assert_cmpuint (canopy_node_map_get_version (copy), ==, 42);
   canopy_test_map_assert_consistent (copy);
 
   canopy_test_map_add (copy, "root", "extra", 1);
-  c = canopy_test_map_string (map);
-  g_assert_cmpstr (a, ==, c);
+  canopy_test_map_assert_text (map, a);
   g_assert_false (canopy_node_map_contains (map, "extra"));
 }
 
@@ -444,7 +431,6 @@ test_graft (void)
   g_autoptr (GPtrArray) children = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
 
   canopy_test_map_add (map, "h", "b", 1);
   g_assert_true (canopy_node_map_graft (map, "h", sub, 100, &error));
@@ -484,8 +470,7 @@ test_graft (void)
   g_assert_false (canopy_node_map_graft (map, "nobody", big, 100, &error));
   g_assert_error (error, CANOPY_ERROR, CANOPY_ERROR_UNKNOWN_PEER);
   g_clear_error (&error);
-  after = canopy_test_map_string (map);
-  g_assert_cmpstr (before, ==, after);
+  canopy_test_map_assert_text (map, before);
 
   /* Replacing counts what goes as well as what comes: 6 - 3 + 2 nodes. */
   g_assert_true (canopy_node_map_graft (map, "h", sub, 5, &error));

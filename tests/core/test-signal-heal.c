@@ -8,26 +8,34 @@
 
 #include <string.h>
 
-/* The next message of @type to @client, whose member @member is @value. */
-static void
-expect_member (CanopyTestClient *client,
-               const char       *type,
-               const char       *member,
-               const char       *value)
-{
-  g_autoptr (JsonObject) message = canopy_test_client_next (client, type);
+/* Messages the tests send, completed by printf. */
+#define REJECT "{\"type\":\"reject\",\"peer\":\"%s\",\"reason\":\"%s\"}"
+#define REPORT "{\"type\":\"report\",\"peer\":\"%s\",\"reason\":\"%s\"}"
+#define SIGNAL_TO "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}"
+#define JOIN_AVOIDING \
+  "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"V\",\"capacity\":0,\"avoid\":%s}"
 
-  g_assert_cmpstr (json_object_get_string_member_with_default (message, member, NULL), ==,
-                   value);
+/* @gone left: the host and @parent (NULL: the host is its parent) hear that it did, and @child
+ * that its parent did. */
+static void
+expect_left (CanopyTestClient *host,
+             CanopyTestClient *parent,
+             CanopyTestClient *child,
+             const char       *gone)
+{
+  canopy_test_client_expect (host, "peer-left", "peer", gone, NULL);
+  if (parent != NULL)
+    canopy_test_client_expect (parent, "peer-left", "peer", gone, NULL);
+  canopy_test_client_expect (child, "parent-left", "peer", gone, NULL);
 }
 
 static void
 test_welcome_token (CanopyTestSignal *f,
                     gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) a = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) b = canopy_test_signal_connect (f);
+  CanopyTestClient *a, *b;
 
+  canopy_test_signal_connect_all (f, &a, &b, NULL);
   /* The fixture checked the form: 32 lower-case hex digits. */
   g_assert_cmpstr (a->token, !=, b->token);
 }
@@ -37,30 +45,21 @@ static void
 test_placement_close (CanopyTestSignal *f,
                       gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) a = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) b = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) c = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) d = canopy_test_signal_connect (f);
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, NULL);
+  CanopyTestClient *host, *a, *b, *c, *d;
+  g_autofree char *room = NULL;
   g_autofree char *a_id = NULL;
   gint64 crashed_at;
 
-  canopy_test_client_join (a, host, room, "A", 2);
-  canopy_test_client_place (host, a, host);
-  canopy_test_client_join (b, host, room, "B", 1);
-  canopy_test_client_place (host, b, a);
-  canopy_test_client_join (c, host, room, "C", 0);
-  canopy_test_client_place (host, c, b);
-  canopy_test_client_join (d, host, room, "D", 0);
-  canopy_test_client_place (host, d, a);
+  room = canopy_test_signal_open_room (f, "Jam", NULL, &host, &a, &b, &c, &d, NULL);
+  canopy_test_client_join_place (a, host, room, "A", 2, host);
+  canopy_test_client_join_place (b, host, room, "B", 1, a);
+  canopy_test_client_join_place (c, host, room, "C", 0, b);
+  canopy_test_client_join_place (d, host, room, "D", 0, a);
 
   /* b crashes: no closing handshake, and the keepalive (45 s) is far away. */
   crashed_at = g_get_monotonic_time ();
   canopy_test_client_crash (b);
-  expect_member (host, "peer-left", "peer", b->peer);
-  expect_member (a, "peer-left", "peer", b->peer);
-  expect_member (c, "parent-left", "peer", b->peer);
+  expect_left (host, a, c, b->peer);
   /* Well before the first keepalive ping (15 s), with room for a slow sanitizer build. */
   g_assert_cmpint (g_get_monotonic_time () - crashed_at, <, 3 * G_USEC_PER_SEC);
   canopy_test_client_assert_none (host, "peer-left");
@@ -70,14 +69,13 @@ test_placement_close (CanopyTestSignal *f,
 
   /* c's placement went with b: when c goes only the host hears. */
   canopy_test_client_send (c, "{\"type\":\"leave\"}");
-  expect_member (host, "peer-left", "peer", c->peer);
+  canopy_test_client_expect (host, "peer-left", "peer", c->peer, NULL);
   canopy_test_client_assert_none (a, "peer-left");
 
   /* a closes cleanly: its parent is the host, which hears once; d is orphaned. */
   a_id = g_strdup (a->peer);
-  canopy_test_client_free (g_steal_pointer (&a));
-  expect_member (host, "peer-left", "peer", a_id);
-  expect_member (d, "parent-left", "peer", a_id);
+  canopy_test_signal_disconnect (f, a);
+  expect_left (host, NULL, d, a_id);
   canopy_test_client_assert_none (host, "peer-left");
 }
 
@@ -85,38 +83,30 @@ static void
 test_leave_tells_tree (CanopyTestSignal *f,
                        gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) a = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) b = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) c = canopy_test_signal_connect (f);
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, NULL);
+  CanopyTestClient *host, *a, *b, *c;
+  g_autofree char *room = NULL;
 
-  canopy_test_client_join (a, host, room, "A", 2);
-  canopy_test_client_place (host, a, host);
-  canopy_test_client_join (b, host, room, "B", 1);
-  canopy_test_client_place (host, b, a);
-  canopy_test_client_join (c, host, room, "C", 0);
-  canopy_test_client_place (host, c, b);
+  room = canopy_test_signal_open_room (f, "Jam", NULL, &host, &a, &b, &c, NULL);
+  canopy_test_client_join_place (a, host, room, "A", 2, host);
+  canopy_test_client_join_place (b, host, room, "B", 1, a);
+  canopy_test_client_join_place (c, host, room, "C", 0, b);
 
   /* A `leave` tells the same peers as a close. */
   canopy_test_client_send (b, "{\"type\":\"leave\"}");
-  expect_member (host, "peer-left", "peer", b->peer);
-  expect_member (a, "peer-left", "peer", b->peer);
-  expect_member (c, "parent-left", "peer", b->peer);
+  expect_left (host, a, c, b->peer);
 
   /* b comes back; a refuses it, so a's leaving is no news to b. */
-  canopy_test_client_join (b, host, room, "B", 1);
-  canopy_test_client_place (host, b, a);
+  canopy_test_client_join_place (b, host, room, "B", 1, a);
   canopy_test_client_sendf (a, "{\"type\":\"refuse\",\"child\":\"%s\"}", b->peer);
-  expect_member (b, "refused", "parent", a->peer);
+  canopy_test_client_expect (b, "refused", "parent", a->peer, NULL);
   canopy_test_client_send (a, "{\"type\":\"leave\"}");
-  expect_member (host, "peer-left", "peer", a->peer);
+  canopy_test_client_expect (host, "peer-left", "peer", a->peer, NULL);
   canopy_test_client_assert_none (b, "parent-left");
 
   /* The host leaving closes the room: everyone hears room-closed, nobody parent-left. */
   canopy_test_client_send (host, "{\"type\":\"leave\"}");
-  expect_member (b, "room-closed", "reason", "host-left");
-  expect_member (c, "room-closed", "reason", "host-left");
+  canopy_test_client_expect (b, "room-closed", "reason", "host-left", NULL);
+  canopy_test_client_expect (c, "room-closed", "reason", "host-left", NULL);
   canopy_test_client_assert_none (b, "parent-left");
   g_assert_cmpuint (canopy_test_signal_n_rooms (f), ==, 0);
 }
@@ -125,24 +115,24 @@ static void
 test_rejoin_avoid (CanopyTestSignal *f,
                    gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) relay = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) viewer = canopy_test_signal_connect (f);
+  CanopyTestClient *host, *relay, *viewer;
   g_autoptr (JsonObject) request = NULL;
   g_autoptr (JsonObject) plain = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, NULL);
-  g_autofree char *nine = NULL;
+  g_autofree char *room = NULL;
+  g_autofree char *relay_and_gone = NULL;
+  g_autofree char *relay_alone = NULL;
+  g_autofree char *nine = g_strjoin (",", "\"p1\"", "\"p2\"", "\"p3\"", "\"p4\"", "\"p5\"",
+                                     "\"p6\"", "\"p7\"", "\"p8\"", "\"p9\"", NULL);
+  g_autofree char *nine_ids = g_strdup_printf ("[%s]", nine);
   JsonArray *avoid;
 
-  canopy_test_client_join (relay, host, room, "R", 2);
-  canopy_test_client_place (host, relay, host);
-  canopy_test_client_join (viewer, host, room, "V", 0);
-  canopy_test_client_place (host, viewer, relay);
+  room = canopy_test_signal_open_room (f, "Jam", NULL, &host, &relay, &viewer, NULL);
+  canopy_test_client_join_place (relay, host, room, "R", 2, host);
+  canopy_test_client_join_place (viewer, host, room, "V", 0, relay);
 
   /* The relay went silent: the viewer asks again, avoiding it, and stays a member. */
-  canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"V\","
-                            "\"capacity\":0,\"avoid\":[\"%s\",\"pgonegonegone\"]}",
-                            room, relay->peer);
+  relay_and_gone = g_strdup_printf ("[\"%s\",\"pgonegonegone\"]", relay->peer);
+  canopy_test_client_sendf (viewer, JOIN_AVOIDING, room, relay_and_gone);
   request = canopy_test_client_next (host, "join-request");
   g_assert_cmpstr (json_object_get_string_member (request, "peer"), ==, viewer->peer);
   avoid = json_object_get_array_member (request, "avoid");
@@ -154,32 +144,21 @@ test_rejoin_avoid (CanopyTestSignal *f,
 
   /* Its placement under the relay is gone: the relay's leaving is no news to it. */
   canopy_test_client_send (relay, "{\"type\":\"leave\"}");
-  expect_member (host, "peer-left", "peer", relay->peer);
+  canopy_test_client_expect (host, "peer-left", "peer", relay->peer, NULL);
   canopy_test_client_assert_none (viewer, "parent-left");
   canopy_test_client_place (host, viewer, host);
 
   /* An empty avoid is left out; a bad one is refused. */
-  canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"V\","
-                            "\"capacity\":0,\"avoid\":[]}", room);
+  canopy_test_client_sendf (viewer, JOIN_AVOIDING, room, "[]");
   plain = canopy_test_client_next (host, "join-request");
   g_assert_false (json_object_has_member (plain, "avoid"));
-  canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"V\","
-                            "\"capacity\":0,\"avoid\":[5]}", room);
-  canopy_test_client_expect_error (viewer, "bad-message", "join");
-  canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"V\","
-                            "\"capacity\":0,\"avoid\":[\"p<script>\"]}", room);
-  canopy_test_client_expect_error (viewer, "bad-message", "join");
-  canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"V\","
-                            "\"capacity\":0,\"avoid\":[\"\"]}", room);
-  canopy_test_client_expect_error (viewer, "bad-message", "join");
-  canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"V\","
-                            "\"capacity\":0,\"avoid\":\"%s\"}", room, relay->peer);
-  canopy_test_client_expect_error (viewer, "bad-message", "join");
-  nine = g_strjoin (",", "\"p1\"", "\"p2\"", "\"p3\"", "\"p4\"", "\"p5\"", "\"p6\"", "\"p7\"",
-                    "\"p8\"", "\"p9\"", NULL);
-  canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"V\","
-                            "\"capacity\":0,\"avoid\":[%s]}", room, nine);
-  canopy_test_client_expect_error (viewer, "too-large", "join");
+  relay_alone = g_strdup_printf ("\"%s\"", relay->peer);
+  canopy_test_client_sendf_error (viewer, "bad-message", "join", JOIN_AVOIDING, room, "[5]");
+  canopy_test_client_sendf_error (viewer, "bad-message", "join", JOIN_AVOIDING, room,
+                                  "[\"p<script>\"]");
+  canopy_test_client_sendf_error (viewer, "bad-message", "join", JOIN_AVOIDING, room, "[\"\"]");
+  canopy_test_client_sendf_error (viewer, "bad-message", "join", JOIN_AVOIDING, room, relay_alone);
+  canopy_test_client_sendf_error (viewer, "too-large", "join", JOIN_AVOIDING, room, nine_ids);
   canopy_test_client_assert_none (host, "join-request");
 }
 
@@ -187,41 +166,27 @@ static void
 test_reject (CanopyTestSignal *f,
              gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) a = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) b = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) outsider = canopy_test_signal_connect (f);
-  g_autofree char *room = canopy_test_client_create_room (host, "Full", TRUE, NULL);
+  CanopyTestClient *host, *a, *b, *outsider;
+  g_autofree char *room = NULL;
 
+  room = canopy_test_signal_open_room (f, "Full", NULL, &host, &a, &b, &outsider, NULL);
   canopy_test_client_join (a, host, room, "A", 1);
   canopy_test_client_join (b, host, room, "B", 1);
-  canopy_test_client_sendf (host, "{\"type\":\"reject\",\"peer\":\"%s\",\"reason\":\"full\"}",
-                            a->peer);
-  expect_member (a, "join-rejected", "reason", "full");
-  canopy_test_client_sendf (host, "{\"type\":\"reject\",\"peer\":\"%s\",\"reason\":\"retry\"}",
-                            b->peer);
-  expect_member (b, "join-rejected", "reason", "retry");
+  canopy_test_client_sendf (host, REJECT, a->peer, "full");
+  canopy_test_client_expect (a, "join-rejected", "reason", "full", NULL);
+  canopy_test_client_sendf (host, REJECT, b->peer, "retry");
+  canopy_test_client_expect (b, "join-rejected", "reason", "retry", NULL);
 
   /* Only the host, only its members, only the two reasons. */
-  canopy_test_client_sendf (a, "{\"type\":\"reject\",\"peer\":\"%s\",\"reason\":\"full\"}",
-                            b->peer);
-  canopy_test_client_expect_error (a, "forbidden", "reject");
-  canopy_test_client_sendf (outsider, "{\"type\":\"reject\",\"peer\":\"%s\",\"reason\":\"full\"}",
-                            b->peer);
-  canopy_test_client_expect_error (outsider, "not-in-room", "reject");
-  canopy_test_client_sendf (host, "{\"type\":\"reject\",\"peer\":\"%s\",\"reason\":\"full\"}",
-                            outsider->peer);
-  canopy_test_client_expect_error (host, "unknown-peer", "reject");
-  canopy_test_client_sendf (host, "{\"type\":\"reject\",\"peer\":\"%s\",\"reason\":\"full\"}",
-                            host->peer);
-  canopy_test_client_expect_error (host, "unknown-peer", "reject");
-  canopy_test_client_sendf (host, "{\"type\":\"reject\",\"peer\":\"%s\",\"reason\":\"later\"}",
-                            a->peer);
-  canopy_test_client_expect_error (host, "bad-message", "reject");
-  canopy_test_client_sendf (host, "{\"type\":\"reject\",\"peer\":\"%s\",\"reason\":3}", a->peer);
-  canopy_test_client_expect_error (host, "bad-message", "reject");
-  canopy_test_client_sendf (host, "{\"type\":\"reject\",\"reason\":\"full\"}");
-  canopy_test_client_expect_error (host, "bad-message", "reject");
+  canopy_test_client_sendf_error (a, "forbidden", "reject", REJECT, b->peer, "full");
+  canopy_test_client_sendf_error (outsider, "not-in-room", "reject", REJECT, b->peer, "full");
+  canopy_test_client_sendf_error (host, "unknown-peer", "reject", REJECT, outsider->peer, "full");
+  canopy_test_client_sendf_error (host, "unknown-peer", "reject", REJECT, host->peer, "full");
+  canopy_test_client_sendf_error (host, "bad-message", "reject", REJECT, a->peer, "later");
+  canopy_test_client_sendf_error (host, "bad-message", "reject",
+                                  "{\"type\":\"reject\",\"peer\":\"%s\",\"reason\":3}", a->peer);
+  canopy_test_client_sendf_error (host, "bad-message", "reject",
+                                  "{\"type\":\"reject\",\"reason\":\"full\"}");
   canopy_test_client_assert_none (a, "join-rejected");
   canopy_test_client_assert_none (b, "join-rejected");
 
@@ -233,53 +198,31 @@ static void
 test_report (CanopyTestSignal *f,
              gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) a = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) b = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) outsider = canopy_test_signal_connect (f);
-  g_autoptr (JsonObject) report = NULL;
-  g_autoptr (JsonObject) about_host = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, NULL);
+  CanopyTestClient *host, *a, *b, *outsider;
+  g_autofree char *room = NULL;
   g_autofree char *long_reason = g_strnfill (33, 's');
 
-  canopy_test_client_join (a, host, room, "A", 1);
-  canopy_test_client_place (host, a, host);
-  canopy_test_client_join (b, host, room, "B", 1);
-  canopy_test_client_place (host, b, a);
+  room = canopy_test_signal_open_room (f, "Jam", NULL, &host, &a, &b, &outsider, NULL);
+  canopy_test_client_join_place (a, host, room, "A", 1, host);
+  canopy_test_client_join_place (b, host, room, "B", 1, a);
 
   canopy_test_client_sendf (b, "{\"type\":\"report\",\"peer\":\"%s\",\"reason\":\"silent\","
                             "\"from\":\"%s\"}", a->peer, host->peer);
-  report = canopy_test_client_next (host, "peer-report");
-  g_assert_cmpstr (json_object_get_string_member (report, "from"), ==, b->peer);
-  g_assert_cmpstr (json_object_get_string_member (report, "peer"), ==, a->peer);
-  g_assert_cmpstr (json_object_get_string_member (report, "reason"), ==, "silent");
-  canopy_test_client_sendf (a, "{\"type\":\"report\",\"peer\":\"%s\",\"reason\":\"silent\"}",
-                            host->peer);
-  about_host = canopy_test_client_next (host, "peer-report");
-  g_assert_cmpstr (json_object_get_string_member (about_host, "peer"), ==, host->peer);
+  canopy_test_client_expect (host, "peer-report", "from", b->peer, "peer", a->peer, "reason",
+                             "silent", NULL);
+  canopy_test_client_sendf (a, REPORT, host->peer, "silent");
+  canopy_test_client_expect (host, "peer-report", "peer", host->peer, NULL);
 
-  canopy_test_client_sendf (outsider, "{\"type\":\"report\",\"peer\":\"%s\","
-                            "\"reason\":\"silent\"}", a->peer);
-  canopy_test_client_expect_error (outsider, "not-in-room", "report");
-  canopy_test_client_sendf (host, "{\"type\":\"report\",\"peer\":\"%s\",\"reason\":\"silent\"}",
-                            a->peer);
-  canopy_test_client_expect_error (host, "forbidden", "report");
-  canopy_test_client_sendf (b, "{\"type\":\"report\",\"peer\":\"%s\",\"reason\":\"silent\"}",
-                            outsider->peer);
-  canopy_test_client_expect_error (b, "unknown-peer", "report");
-  canopy_test_client_sendf (b, "{\"type\":\"report\",\"peer\":\"%s\",\"reason\":\"silent\"}",
-                            b->peer);
-  canopy_test_client_expect_error (b, "bad-message", "report");
-  canopy_test_client_sendf (b, "{\"type\":\"report\",\"peer\":\"%s\",\"reason\":\"%s\"}", a->peer,
-                            long_reason);
-  canopy_test_client_expect_error (b, "too-large", "report");
-  canopy_test_client_sendf (b, "{\"type\":\"report\",\"peer\":\"%s\",\"reason\":\"\\u0007\"}",
-                            a->peer);
-  canopy_test_client_expect_error (b, "bad-message", "report");
-  canopy_test_client_sendf (b, "{\"type\":\"report\",\"peer\":\"%s\"}", a->peer);
-  canopy_test_client_expect_error (b, "bad-message", "report");
-  canopy_test_client_sendf (b, "{\"type\":\"report\",\"peer\":[],\"reason\":\"silent\"}");
-  canopy_test_client_expect_error (b, "bad-message", "report");
+  canopy_test_client_sendf_error (outsider, "not-in-room", "report", REPORT, a->peer, "silent");
+  canopy_test_client_sendf_error (host, "forbidden", "report", REPORT, a->peer, "silent");
+  canopy_test_client_sendf_error (b, "unknown-peer", "report", REPORT, outsider->peer, "silent");
+  canopy_test_client_sendf_error (b, "bad-message", "report", REPORT, b->peer, "silent");
+  canopy_test_client_sendf_error (b, "too-large", "report", REPORT, a->peer, long_reason);
+  canopy_test_client_sendf_error (b, "bad-message", "report", REPORT, a->peer, "\\u0007");
+  canopy_test_client_sendf_error (b, "bad-message", "report",
+                                  "{\"type\":\"report\",\"peer\":\"%s\"}", a->peer);
+  canopy_test_client_sendf_error (b, "bad-message", "report",
+                                  "{\"type\":\"report\",\"peer\":[],\"reason\":\"silent\"}");
   canopy_test_client_assert_none (host, "peer-report");
 }
 
@@ -316,50 +259,39 @@ expect_resumed (CanopyTestClient *client,
                 const char       *peer,
                 const char       *room)
 {
-  g_autoptr (JsonObject) resumed = canopy_test_client_next (client, "resumed");
-
-  g_assert_cmpstr (json_object_get_string_member (resumed, "peer"), ==, peer);
-  g_assert_cmpstr (json_object_get_string_member (resumed, "room"), ==, room);
+  canopy_test_client_expect (client, "resumed", "peer", peer, "room", room, NULL);
   if (peer != client->peer) {
     g_free (client->peer);
     client->peer = g_strdup (peer);
   }
 }
 
+/* @client takes @old's id and place in @room back, under @parent; @host hears of it. */
 static void
-expect_peer_resumed (CanopyTestClient *host,
-                     const char       *peer,
-                     const char       *parent)
+resume_place (CanopyTestClient *client,
+              CanopyTestClient *old,
+              const char       *room,
+              const char       *parent,
+              CanopyTestClient *host)
 {
-  g_autoptr (JsonObject) resumed = canopy_test_client_next (host, "peer-resumed");
-
-  g_assert_cmpstr (json_object_get_string_member (resumed, "peer"), ==, peer);
-  g_assert_cmpstr (json_object_get_string_member_with_default (resumed, "parent", NULL), ==,
-                   parent);
+  send_resume (client, old, room, parent);
+  expect_resumed (client, old->peer, room);
+  canopy_test_client_expect (host, "peer-resumed", "peer", old->peer, "parent", parent, NULL);
 }
 
 static void
 test_resume_restart (CanopyTestSignal *f,
                      gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) a = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) b = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) host2 = NULL;
-  g_autoptr (CanopyTestClient) a2 = NULL;
-  g_autoptr (CanopyTestClient) b2 = NULL;
-  g_autoptr (CanopyTestClient) early = NULL;
-  g_autoptr (CanopyTestClient) watcher = NULL;
+  CanopyTestClient *host, *a, *b, *host2, *a2, *b2, *early, *watcher;
   g_autoptr (JsonObject) entry = NULL;
-  g_autoptr (JsonObject) rooms = NULL;
   g_autofree char *secret = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, &secret);
+  g_autofree char *room = NULL;
   g_autofree char *a_welcome = NULL;
 
-  canopy_test_client_join (a, host, room, "A", 2);
-  canopy_test_client_place (host, a, host);
-  canopy_test_client_join (b, host, room, "B", 0);
-  canopy_test_client_place (host, b, a);
+  room = canopy_test_signal_open_room (f, "Jam", &secret, &host, &a, &b, NULL);
+  canopy_test_client_join_place (a, host, room, "A", 2, host);
+  canopy_test_client_join_place (b, host, room, "B", 0, a);
 
   canopy_test_signal_restart (f);
   canopy_test_client_wait_closed (host);
@@ -373,8 +305,7 @@ test_resume_restart (CanopyTestSignal *f,
   canopy_test_client_expect_error (early, "unknown-room", "resume");
 
   /* The host opens the room again with its ID and secret; the directory shows it. */
-  watcher = canopy_test_signal_connect (f);
-  host2 = canopy_test_signal_connect (f);
+  canopy_test_signal_connect_all (f, &watcher, &host2, NULL);
   send_host_resume (host2, host, room, secret);
   expect_resumed (host2, host->peer, room);
   g_assert_cmpuint (canopy_test_signal_n_rooms (f), ==, 1);
@@ -382,47 +313,36 @@ test_resume_restart (CanopyTestSignal *f,
   g_assert_nonnull (entry);
   g_assert_cmpstr (json_object_get_string_member (entry, "title"), ==, "Jam again");
   g_assert_cmpstr (json_object_get_string_member (entry, "host"), ==, "Host");
-  canopy_test_client_send (watcher, "{\"type\":\"subscribe\"}");
-  rooms = canopy_test_client_next (watcher, "rooms");
-  g_assert_nonnull (canopy_test_signal_find_entry (json_object_get_array_member (rooms, "rooms"),
-                                                   room));
+  g_assert_true (canopy_test_client_subscribe (watcher, room));
 
   /* The members come back under their parents, the host hears of each. */
   a2 = canopy_test_signal_connect (f);
   a_welcome = g_strdup (a2->peer);
-  send_resume (a2, a, room, host->peer);
-  expect_resumed (a2, a->peer, room);
-  expect_peer_resumed (host2, a->peer, host->peer);
+  resume_place (a2, a, room, host->peer, host2);
   b2 = canopy_test_signal_connect (f);
-  send_resume (b2, b, room, a->peer);
-  expect_resumed (b2, b->peer, room);
-  expect_peer_resumed (host2, b->peer, a->peer);
+  resume_place (b2, b, room, a->peer, host2);
 
   /* The ids work as before; the welcome id a2 got is nobody's. */
-  canopy_test_client_sendf (b2, "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}", a->peer);
-  expect_member (a2, "signal", "from", b->peer);
-  canopy_test_client_sendf (host2, "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}", a_welcome);
-  canopy_test_client_expect_error (host2, "unknown-peer", "signal");
+  canopy_test_client_sendf (b2, SIGNAL_TO, a->peer);
+  canopy_test_client_expect (a2, "signal", "from", b->peer, NULL);
+  canopy_test_client_sendf_error (host2, "unknown-peer", "signal", SIGNAL_TO, a_welcome);
 
   /* The placements are known again: a's crash reaches its parent and its child at once. */
   canopy_test_client_crash (a2);
-  expect_member (host2, "peer-left", "peer", a->peer);
-  expect_member (b2, "parent-left", "peer", a->peer);
+  expect_left (host2, NULL, b2, a->peer);
 }
 
 static void
 test_resume_wrong_token (CanopyTestSignal *f,
                          gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) a = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) thief = canopy_test_signal_connect (f);
+  CanopyTestClient *host, *a, *thief;
   g_autofree char *secret = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, &secret);
+  g_autofree char *room = NULL;
   g_autofree char *real_token = NULL;
 
-  canopy_test_client_join (a, host, room, "A", 1);
-  canopy_test_client_place (host, a, host);
+  room = canopy_test_signal_open_room (f, "Jam", &secret, &host, &a, &thief, NULL);
+  canopy_test_client_join_place (a, host, room, "A", 1, host);
 
   /* The thief knows the ids, not the tokens (its own token is a real one, of another id). */
   real_token = g_steal_pointer (&a->token);
@@ -440,10 +360,9 @@ test_resume_wrong_token (CanopyTestSignal *f,
   g_assert_false (a->closed);
   g_assert_false (host->closed);
   canopy_test_client_assert_none (host, "peer-resumed");
-  canopy_test_client_sendf (host, "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}", a->peer);
-  expect_member (a, "signal", "from", host->peer);
-  canopy_test_client_sendf (thief, "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}", a->peer);
-  canopy_test_client_expect_error (thief, "not-in-room", "signal");
+  canopy_test_client_sendf (host, SIGNAL_TO, a->peer);
+  canopy_test_client_expect (a, "signal", "from", host->peer, NULL);
+  canopy_test_client_sendf_error (thief, "not-in-room", "signal", SIGNAL_TO, a->peer);
 }
 
 static void
@@ -458,30 +377,22 @@ static void
 test_resume_takeover (CanopyTestSignal *f,
                       gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) a = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) b = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) a2 = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) host2 = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) late = canopy_test_signal_connect (f);
+  CanopyTestClient *host, *a, *b, *a2, *host2, *late;
   g_autoptr (JsonObject) entry = NULL;
   g_autofree char *secret = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, &secret);
+  g_autofree char *room = NULL;
 
-  canopy_test_client_join (a, host, room, "A", 2);
-  canopy_test_client_place (host, a, host);
-  canopy_test_client_join (b, host, room, "B", 0);
-  canopy_test_client_place (host, b, a);
+  room = canopy_test_signal_open_room (f, "Jam", &secret, &host, &a, &b, &a2, &host2, &late, NULL);
+  canopy_test_client_join_place (a, host, room, "A", 2, host);
+  canopy_test_client_join_place (b, host, room, "B", 0, a);
 
   /* a reconnected before the server saw its old connection go: it takes that one over. */
-  send_resume (a2, a, room, host->peer);
-  expect_resumed (a2, a->peer, room);
-  expect_peer_resumed (host, a->peer, host->peer);
+  resume_place (a2, a, room, host->peer, host);
   expect_taken_over (a);
   canopy_test_client_assert_none (host, "peer-left");
   canopy_test_client_assert_none (b, "parent-left");
-  canopy_test_client_sendf (b, "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}", a->peer);
-  expect_member (a2, "signal", "from", b->peer);
+  canopy_test_client_sendf (b, SIGNAL_TO, a->peer);
+  canopy_test_client_expect (a2, "signal", "from", b->peer, NULL);
 
   /* So does the host: the room is handed over, not closed. */
   send_host_resume (host2, host, room, secret);
@@ -493,13 +404,11 @@ test_resume_takeover (CanopyTestSignal *f,
   entry = canopy_test_signal_directory_entry (f, room);
   g_assert_nonnull (entry);
   g_assert_cmpstr (json_object_get_string_member (entry, "title"), ==, "Jam");
-  canopy_test_client_join (late, host2, room, "L", 0);
-  canopy_test_client_place (host2, late, b);
+  canopy_test_client_join_place (late, host2, room, "L", 0, b);
 
   /* b still knows a2 as its parent: a2 leaving tells b, and the new host. */
   canopy_test_client_send (a2, "{\"type\":\"leave\"}");
-  expect_member (host2, "peer-left", "peer", a->peer);
-  expect_member (b, "parent-left", "peer", a->peer);
+  expect_left (host2, NULL, b, a->peer);
   g_assert_cmpuint (canopy_test_signal_n_peers (f), ==, 4);
 }
 
@@ -511,23 +420,16 @@ typedef struct {
   const char *code;
 } ResumeCase;
 
+/* @c sends `resume`s, each wrong in one way, for the room @room whose secret is @secret. */
 static void
-test_resume_hostile (CanopyTestSignal *f,
-                     gconstpointer     data)
+send_hostile_resumes (CanopyTestClient *c,
+                      const char       *room,
+                      const char       *secret)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) other_host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) member = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) c = canopy_test_signal_connect (f);
-  g_autofree char *secret = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, &secret);
-  g_autofree char *other = canopy_test_client_create_room (other_host, "Other", TRUE, NULL);
   g_autofree char *long_id = g_strnfill (33, 'p');
   g_autofree char *member_secret = g_strdup_printf (",\"secret\":\"%s\",\"title\":\"T\"", secret);
   const char *token = "0123456789abcdef0123456789abcdef";
-  const char *secret_ok = "00112233445566778899aabbccddeeff";
-  g_autofree char *secret_member = g_strdup_printf (",\"secret\":\"%s\",\"title\":\"T\"",
-                                                    secret_ok);
+  const char *secret_member = ",\"secret\":\"00112233445566778899aabbccddeeff\",\"title\":\"T\"";
   ResumeCase cases[] = {
     { "p!!", token, room, "", "bad-message" },
     { "", token, room, "", "bad-message" },
@@ -548,51 +450,63 @@ test_resume_hostile (CanopyTestSignal *f,
     { "pfreshfresh", token, "k7m2q9xa", ",\"secret\":\"00\"", "bad-message" },
     { "pfreshfresh", token, "k7m2q9xa", ",\"secret\":7,\"title\":\"T\"", "bad-message" },
   };
-  g_autoptr (JsonObject) r = NULL;
 
-  canopy_test_client_join (member, host, room, "M", 1);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_test_message ("case %u: %s %s", i, cases[i].peer, cases[i].extra);
-    canopy_test_client_sendf (c, "{\"type\":\"resume\",\"peer\":\"%s\",\"token\":\"%s\","
-                              "\"room\":\"%s\",\"name\":\"N\"%s}", cases[i].peer,
-                              cases[i].token, cases[i].room, cases[i].extra);
-    canopy_test_client_expect_error (c, cases[i].code, "resume");
+    canopy_test_client_sendf_error (c, cases[i].code, "resume",
+                                    "{\"type\":\"resume\",\"peer\":\"%s\",\"token\":\"%s\","
+                                    "\"room\":\"%s\",\"name\":\"N\"%s}", cases[i].peer,
+                                    cases[i].token, cases[i].room, cases[i].extra);
   }
-  canopy_test_client_sendf (c, "{\"type\":\"resume\",\"peer\":\"pfreshfresh\",\"token\":\"%s\","
-                            "\"room\":\"%s\"}", token, room);
-  canopy_test_client_expect_error (c, "bad-message", "resume");
-  canopy_test_client_sendf (c, "{\"type\":\"resume\",\"peer\":\"pfreshfresh\",\"token\":\"%s\","
-                            "\"room\":\"%s\",\"name\":\"N\",\"secret\":\"%s\"}", token, room,
-                            secret);
-  canopy_test_client_expect_error (c, "bad-message", "resume");
+  canopy_test_client_sendf_error (c, "bad-message", "resume",
+                                  "{\"type\":\"resume\",\"peer\":\"pfreshfresh\","
+                                  "\"token\":\"%s\",\"room\":\"%s\"}", token, room);
+  canopy_test_client_sendf_error (c, "bad-message", "resume",
+                                  "{\"type\":\"resume\",\"peer\":\"pfreshfresh\","
+                                  "\"token\":\"%s\",\"room\":\"%s\",\"name\":\"N\","
+                                  "\"secret\":\"%s\"}", token, room, secret);
+}
+
+static void
+test_resume_hostile (CanopyTestSignal *f,
+                     gconstpointer     data)
+{
+  CanopyTestClient *host, *other_host, *member, *c;
+  g_autofree char *secret = NULL;
+  g_autofree char *room = NULL;
+  g_autofree char *other = NULL;
+
+  room = canopy_test_signal_open_room (f, "Jam", &secret, &host, &other_host, &member, &c, NULL);
+  other = canopy_test_client_create_room (other_host, "Other", TRUE, NULL);
+  canopy_test_client_join (member, host, room, "M", 1);
+  send_hostile_resumes (c, room, secret);
 
   /* The right token, but the member's place is in this room: not in another, not as a host. */
   send_resume (c, member, other, NULL);
   canopy_test_client_expect_error (c, "forbidden", "resume");
-  canopy_test_client_sendf (c, "{\"type\":\"resume\",\"peer\":\"%s\",\"token\":\"%s\","
-                            "\"room\":\"%s\",\"name\":\"N\",\"secret\":\"%s\",\"title\":\"T\"}",
-                            member->peer, member->token, room, secret);
-  canopy_test_client_expect_error (c, "forbidden", "resume");
+  canopy_test_client_sendf_error (c, "forbidden", "resume",
+                                  "{\"type\":\"resume\",\"peer\":\"%s\",\"token\":\"%s\","
+                                  "\"room\":\"%s\",\"name\":\"N\",\"secret\":\"%s\","
+                                  "\"title\":\"T\"}", member->peer, member->token, room, secret);
   canopy_test_client_assert_none (host, "peer-resumed");
   g_assert_false (member->closed);
 
   /* While in a room, and twice. */
   send_resume (host, member, room, NULL);
   canopy_test_client_expect_error (host, "already-in-room", "resume");
-  send_resume (c, c, room, NULL);
-  expect_resumed (c, c->peer, room);
-  expect_peer_resumed (host, c->peer, NULL);
+  resume_place (c, c, room, NULL, host);
   send_resume (c, c, room, NULL);
   canopy_test_client_expect_error (c, "already-in-room", "resume");
 
   /* No room for one more room. */
   g_object_set (f->server, "max-rooms", 2, NULL);
   canopy_test_client_send (c, "{\"type\":\"leave\"}");
-  canopy_test_client_sendf (c, "{\"type\":\"resume\",\"peer\":\"%s\",\"token\":\"%s\","
-                            "\"room\":\"k7m2q9xa\",\"name\":\"N\"%s}", c->peer, c->token,
-                            secret_member);
-  canopy_test_client_expect_error (c, "server-full", "resume");
-  r = canopy_test_client_next (host, "peer-left");
+  canopy_test_client_sendf_error (c, "server-full", "resume",
+                                  "{\"type\":\"resume\",\"peer\":\"%s\",\"token\":\"%s\","
+                                  "\"room\":\"k7m2q9xa\",\"name\":\"N\",\"secret\":"
+                                  "\"00112233445566778899aabbccddeeff\",\"title\":\"T\"}",
+                                  c->peer, c->token);
+  canopy_test_client_expect (host, "peer-left", NULL);
   canopy_test_signal_assert_healthy (f, room);
 }
 

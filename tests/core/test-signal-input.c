@@ -24,7 +24,7 @@ static void
 test_cover (CanopyTestSignal *f,
             gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
+  CanopyTestClient *host = canopy_test_signal_connect (f);
   g_autofree char *png = cover_data_url ("png", "\x89PNG\r\n\x1a\n", 8, 65536);
   g_autoptr (JsonObject) created = NULL;
   g_autoptr (JsonObject) entry = NULL;
@@ -50,9 +50,8 @@ static void
 test_bad_input (CanopyTestSignal *f,
                 gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
   g_autofree char *secret = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Steady", TRUE, &secret);
+  g_autofree char *room = canopy_test_signal_open_room (f, "Steady", &secret, NULL);
   g_autofree char *long_title = g_strnfill (121, 't');
   g_autofree char *max_title = g_strnfill (120, 't');
   g_autofree char *long_summary = g_strnfill (1001, 's');
@@ -153,17 +152,16 @@ test_bad_input (CanopyTestSignal *f,
   cases[G_N_ELEMENTS (cases) - 1].text = g_strdup (deep->str);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (CanopyTestClient) bad = canopy_test_signal_connect (f);
-    g_autoptr (JsonObject) pong = NULL;
+    CanopyTestClient *bad = canopy_test_signal_connect (f);
 
     g_test_message ("bad input %u: %.80s", i, cases[i].text);
     canopy_test_client_send (bad, cases[i].text);
     canopy_test_client_expect_error (bad, cases[i].code, cases[i].ref);
     /* The sender itself is still served, and so is everybody else. */
-    canopy_test_client_send (bad, "{\"type\":\"ping\"}");
-    pong = canopy_test_client_next (bad, "pong");
+    canopy_test_client_ping (bad);
     canopy_test_signal_assert_healthy (f, room);
     g_free (cases[i].text);
+    canopy_test_signal_disconnect (f, bad);
   }
 
   /* Nothing of a rejected update was applied. */
@@ -177,33 +175,25 @@ static void
 test_binary_frame (CanopyTestSignal *f,
                    gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) bad = canopy_test_signal_connect (f);
-  g_autoptr (JsonObject) pong = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Steady", TRUE, NULL);
+  CanopyTestClient *bad = canopy_test_signal_connect (f);
   const char bytes[] = "{\"type\":\"ping\"}";
 
   soup_websocket_connection_send_binary (bad->connection, bytes, sizeof bytes - 1);
   canopy_test_client_expect_error (bad, "bad-message", NULL);
-  canopy_test_client_send (bad, "{\"type\":\"ping\"}");
-  pong = canopy_test_client_next (bad, "pong");
-  canopy_test_signal_assert_healthy (f, room);
+  canopy_test_client_ping (bad);
 }
 
 static void
 test_oversized_frame (CanopyTestSignal *f,
                       gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) bad = canopy_test_signal_connect (f);
-  g_autofree char *room = canopy_test_client_create_room (host, "Steady", TRUE, NULL);
+  CanopyTestClient *bad = canopy_test_signal_connect (f);
   g_autofree char *padding = g_strnfill (1024 * 1024, 'x');
 
   /* Far over max-message: libsoup itself refuses the frame and drops the connection. */
   canopy_test_client_sendf (bad, "{\"type\":\"ping\",\"pad\":\"%s\"}", padding);
   canopy_test_client_wait_closed (bad);
   g_assert_false (canopy_test_client_has (bad, "pong"));
-  canopy_test_signal_assert_healthy (f, room);
 }
 
 /* --- a raw WebSocket client, for frames libsoup will not send --- */
@@ -215,21 +205,7 @@ typedef struct {
   guint8 buffer[4096];
   gboolean reading;
   gboolean eof;
-  gboolean done;
-  GError *error;
 } Raw;
-
-static void
-on_raw_connected (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  Raw *raw = user_data;
-
-  raw->connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result,
-                                                            &raw->error);
-  raw->done = TRUE;
-}
 
 static void
 on_raw_read (GObject      *source,
@@ -268,17 +244,6 @@ raw_has_headers (gpointer data)
                                     "\r\n\r\n") != NULL);
 }
 
-static void
-on_raw_written (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  Raw *raw = user_data;
-
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &raw->error);
-  raw->done = TRUE;
-}
-
 /* Writes asynchronously: the server reads on this same main context. */
 static void
 raw_write (Raw          *raw,
@@ -286,11 +251,14 @@ raw_write (Raw          *raw,
            gsize         len)
 {
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (raw->connection));
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
 
-  raw->done = FALSE;
-  g_output_stream_write_all_async (out, data, len, G_PRIORITY_DEFAULT, NULL, on_raw_written, raw);
-  canopy_test_signal_wait (canopy_test_is_true, &raw->done, "a raw write");
-  g_assert_no_error (raw->error);
+  g_output_stream_write_all_async (out, data, len, G_PRIORITY_DEFAULT, NULL,
+                                   canopy_test_signal_ready, &result);
+  g_output_stream_write_all_finish (out, canopy_test_signal_await (&result, "a raw write"), NULL,
+                                    &error);
+  g_assert_no_error (error);
 }
 
 /* Sends one masked client frame. */
@@ -383,11 +351,27 @@ raw_has_frame (gpointer data)
   return wait->raw->eof || raw_find_frame (wait->raw, wait->opcode, &payload, &len);
 }
 
+/* Waits for a server frame of @opcode and points @payload at the first one. */
+static void
+raw_wait_frame (Raw           *raw,
+                guint8         opcode,
+                const guint8 **payload,
+                gsize         *len,
+                const char    *what)
+{
+  RawWait wait = { raw, opcode };
+
+  canopy_test_signal_wait (raw_has_frame, &wait, what);
+  g_assert_true (raw_find_frame (raw, opcode, payload, len));
+}
+
 /* Opens a WebSocket by hand and waits for `welcome`, then forgets what was received. */
 static Raw *
 raw_connect (CanopyTestSignal *f)
 {
   g_autoptr (GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *request = NULL;
   Raw *raw = g_new0 (Raw, 1);
   RawWait welcome = { raw, 0x1 };
@@ -397,9 +381,10 @@ raw_connect (CanopyTestSignal *f)
   raw->cancellable = g_cancellable_new ();
   g_socket_client_connect_to_host_async (socket_client, "127.0.0.1",
                                          (guint16) canopy_signal_server_get_port (f->server),
-                                         NULL, on_raw_connected, raw);
-  canopy_test_signal_wait (canopy_test_is_true, &raw->done, "a TCP connection");
-  g_assert_no_error (raw->error);
+                                         NULL, canopy_test_signal_ready, &result);
+  raw->connection = g_socket_client_connect_to_host_finish (
+    socket_client, canopy_test_signal_await (&result, "a TCP connection"), &error);
+  g_assert_no_error (error);
   request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
                              "Connection: Upgrade\r\n"
                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -443,35 +428,27 @@ static void
 test_invalid_utf8_frame (CanopyTestSignal *f,
                          gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autofree char *room = canopy_test_client_create_room (host, "Steady", TRUE, NULL);
   Raw *raw = raw_connect (f);
   const char text[] = "{\"type\":\"ping\",\"x\":\"\xff\xfe\"}";
-  RawWait closing = { raw, 0x8 };
   const guint8 *payload = NULL;
   gsize len = 0;
 
   /* libsoup validates text frames before the server sees them: it closes with 1007. */
   raw_send_frame (raw, 0x81, (const guint8 *) text, sizeof text - 1);
-  canopy_test_signal_wait (raw_has_frame, &closing, "a close frame");
-  g_assert_true (raw_find_frame (raw, 0x8, &payload, &len));
+  raw_wait_frame (raw, 0x8, &payload, &len, "a close frame");
   g_assert_cmpuint (len, >=, 2);
   g_assert_cmpuint (((guint) payload[0] << 8) | payload[1], ==, SOUP_WEBSOCKET_CLOSE_BAD_DATA);
   raw_free (raw);
-  canopy_test_signal_assert_healthy (f, room);
 }
 
 static void
 test_fragmented_message (CanopyTestSignal *f,
                          gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autofree char *room = canopy_test_client_create_room (host, "Steady", TRUE, NULL);
   Raw *raw = raw_connect (f);
   const char head[] = "{\"type\":\"ping\",\"pad\":\"";
   g_autofree char *middle = g_strnfill (100000, 'x');
   const char tail[] = "\"}";
-  RawWait error_frame = { raw, 0x1 };
   const guint8 *payload = NULL;
   gsize len = 0;
   g_autoptr (GByteArray) seen = g_byte_array_new ();
@@ -481,13 +458,11 @@ test_fragmented_message (CanopyTestSignal *f,
   raw_send_frame (raw, 0x00, (const guint8 *) middle, strlen (middle));
   raw_send_frame (raw, 0x00, (const guint8 *) middle, strlen (middle));
   raw_send_frame (raw, 0x80, (const guint8 *) tail, sizeof tail - 1);
-  canopy_test_signal_wait (raw_has_frame, &error_frame, "an error");
-  g_assert_true (raw_find_frame (raw, 0x1, &payload, &len));
+  raw_wait_frame (raw, 0x1, &payload, &len, "an error");
   g_byte_array_append (seen, payload, (guint) len);
   g_byte_array_append (seen, (const guint8 *) "", 1);
   g_assert_nonnull (strstr ((char *) seen->data, "\"too-large\""));
   raw_free (raw);
-  canopy_test_signal_assert_healthy (f, room);
 }
 
 int
@@ -498,10 +473,10 @@ main (int    argc,
 
   canopy_test_signal_add ("cover", test_cover);
   canopy_test_signal_add ("bad-input", test_bad_input);
-  canopy_test_signal_add ("binary-frame", test_binary_frame);
-  canopy_test_signal_add ("oversized-frame", test_oversized_frame);
-  canopy_test_signal_add ("invalid-utf8-frame", test_invalid_utf8_frame);
-  canopy_test_signal_add ("fragmented-message", test_fragmented_message);
+  canopy_test_signal_add_steady ("binary-frame", test_binary_frame);
+  canopy_test_signal_add_steady ("oversized-frame", test_oversized_frame);
+  canopy_test_signal_add_steady ("invalid-utf8-frame", test_invalid_utf8_frame);
+  canopy_test_signal_add_steady ("fragmented-message", test_fragmented_message);
 
   return g_test_run ();
 }

@@ -4,6 +4,13 @@
 
 #include "canopy-test-signal.h"
 
+/* Messages the tests send, completed by printf; UPDATE is the start of one, which the members it
+ * changes and "}" complete. */
+#define UPDATE "{\"type\":\"update-room\",\"room\":\"%s\",\"secret\":\"%s\","
+#define CLOSE "{\"type\":\"close-room\",\"room\":\"%s\",\"secret\":\"%s\"}"
+#define PLACE "{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}"
+#define REFUSE "{\"type\":\"refuse\",\"child\":\"%s\"}"
+
 static void
 test_room_id_normalize (void)
 {
@@ -36,27 +43,20 @@ static void
 test_directory (CanopyTestSignal *f,
                 gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) watcher = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (JsonObject) rooms = NULL;
+  CanopyTestClient *watcher, *host;
   g_autoptr (JsonObject) added = NULL;
   g_autoptr (JsonObject) updated = NULL;
   g_autoptr (JsonObject) answer = NULL;
-  g_autoptr (JsonObject) removed = NULL;
   g_autoptr (JsonObject) health = NULL;
   g_autoptr (JsonObject) entry = NULL;
-  g_autoptr (JsonObject) closed = NULL;
   g_autoptr (JsonObject) missing = NULL;
-  g_autoptr (JsonObject) pong = NULL;
   g_autoptr (GDateTime) started = NULL;
   g_autofree char *secret = NULL;
   g_autofree char *room = NULL;
   JsonObject *e;
 
-  canopy_test_client_send (watcher, "{\"type\":\"subscribe\"}");
-  rooms = canopy_test_client_next (watcher, "rooms");
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (rooms, "rooms")), ==,
-                    0);
+  canopy_test_signal_connect_all (f, &watcher, &host, NULL);
+  g_assert_false (canopy_test_client_subscribe (watcher, NULL));
 
   room = canopy_test_client_create_room (host, "Friday jam", TRUE, &secret);
   g_assert_cmpuint (canopy_test_signal_n_rooms (f), ==, 1);
@@ -74,8 +74,7 @@ test_directory (CanopyTestSignal *f,
   g_assert_true (g_str_has_suffix (json_object_get_string_member (e, "started"), "Z"));
 
   canopy_test_client_sendf (host,
-                            "{\"type\":\"update-room\",\"room\":\"%s\",\"secret\":\"%s\","
-                            "\"viewers\":6,\"depth\":3,\"title\":\"Friday\\tjam \\u202e2\","
+                            UPDATE "\"viewers\":6,\"depth\":3,\"title\":\"Friday\\tjam \\u202e2\","
                             "\"cover\":\"https://example.com/c.png\"}",
                             room, secret);
   answer = canopy_test_client_next (host, "room-updated");
@@ -98,28 +97,22 @@ test_directory (CanopyTestSignal *f,
   missing = canopy_test_signal_http_get (f, "/nothing-here", SOUP_STATUS_NOT_FOUND);
 
   /* Unlisting removes it from the directory; listing again adds it back. */
-  canopy_test_client_sendf (host, "{\"type\":\"update-room\",\"room\":\"%s\",\"secret\":\"%s\","
-                            "\"listed\":false}", room, secret);
-  removed = canopy_test_client_next (watcher, "room-removed");
-  g_assert_cmpstr (json_object_get_string_member (removed, "room"), ==, room);
+  canopy_test_client_sendf (host, UPDATE "\"listed\":false}", room, secret);
+  canopy_test_client_expect (watcher, "room-removed", "room", room, NULL);
   g_clear_pointer (&entry, json_object_unref);
   entry = canopy_test_signal_directory_entry (f, room);
   g_assert_null (entry);
   g_clear_pointer (&added, json_object_unref);
-  canopy_test_client_sendf (host, "{\"type\":\"update-room\",\"room\":\"%s\",\"secret\":\"%s\","
-                            "\"listed\":true}", room, secret);
+  canopy_test_client_sendf (host, UPDATE "\"listed\":true}", room, secret);
   added = canopy_test_client_next (watcher, "room-added");
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (added, "room"),
                                                   "room"), ==, room);
 
   /* After unsubscribe, nothing more arrives; a room closed by its host is removed. */
   canopy_test_client_send (watcher, "{\"type\":\"unsubscribe\"}");
-  canopy_test_client_send (watcher, "{\"type\":\"ping\"}");
-  pong = canopy_test_client_next (watcher, "pong");
-  canopy_test_client_sendf (host, "{\"type\":\"close-room\",\"room\":\"%s\",\"secret\":\"%s\"}",
-                            room, secret);
-  closed = canopy_test_client_next (host, "room-closed");
-  g_assert_cmpstr (json_object_get_string_member (closed, "reason"), ==, "host-ended");
+  canopy_test_client_ping (watcher);
+  canopy_test_client_sendf (host, CLOSE, room, secret);
+  canopy_test_client_expect (host, "room-closed", "reason", "host-ended", NULL);
   g_assert_cmpuint (canopy_test_signal_n_rooms (f), ==, 0);
   canopy_test_signal_assert_healthy (f, NULL);
   g_assert_false (canopy_test_client_has (watcher, "room-removed"));
@@ -129,110 +122,86 @@ static void
 test_unlisted (CanopyTestSignal *f,
                gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) watcher = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) viewer = canopy_test_signal_connect (f);
-  g_autoptr (JsonObject) rooms = NULL;
+  CanopyTestClient *host, *watcher, *viewer;
   g_autoptr (JsonObject) entry = NULL;
-  g_autoptr (JsonObject) request = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Private", FALSE, NULL);
-  g_autofree char *typed = g_ascii_strup (room, -1);
+  g_autofree char *room = NULL;
+  g_autofree char *typed = NULL;
 
-  canopy_test_client_send (watcher, "{\"type\":\"subscribe\"}");
-  rooms = canopy_test_client_next (watcher, "rooms");
-  g_assert_null (canopy_test_signal_find_entry (json_object_get_array_member (rooms, "rooms"),
-                                                room));
+  canopy_test_signal_connect_all (f, &host, &watcher, &viewer, NULL);
+  room = canopy_test_client_create_room (host, "Private", FALSE, NULL);
+  typed = g_ascii_strup (room, -1);
+  g_assert_false (canopy_test_client_subscribe (watcher, room));
   entry = canopy_test_signal_directory_entry (f, room);
   g_assert_null (entry);
 
   /* Joinable by its ID, typed in upper case with a dash. */
   canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%.4s-%s\",\"name\":\"Bo\","
                             "\"capacity\":2}", typed, typed + 4);
-  request = canopy_test_client_next (host, "join-request");
-  g_assert_cmpstr (json_object_get_string_member (request, "peer"), ==, viewer->peer);
+  canopy_test_client_expect (host, "join-request", "peer", viewer->peer, NULL);
   g_assert_false (canopy_test_client_has (watcher, "room-added"));
+}
+
+/* The next @type message to @to is about @peer (in its member @peer_member), called @name,
+ * which takes @capacity children: a join-request to the host or an attach to a parent. */
+static void
+expect_newcomer (CanopyTestClient *to,
+                 const char       *type,
+                 const char       *peer_member,
+                 CanopyTestClient *peer,
+                 const char       *name,
+                 gint64            capacity)
+{
+  g_autoptr (JsonObject) message = canopy_test_client_next (to, type);
+
+  g_assert_cmpstr (json_object_get_string_member (message, peer_member), ==, peer->peer);
+  g_assert_cmpstr (json_object_get_string_member (message, "name"), ==, name);
+  g_assert_cmpint (json_object_get_int_member (message, "capacity"), ==, capacity);
 }
 
 static void
 test_join_place (CanopyTestSignal *f,
                  gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) a = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) b = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) other_host = canopy_test_signal_connect (f);
-  g_autoptr (JsonObject) request = NULL;
-  g_autoptr (JsonObject) request_b = NULL;
-  g_autoptr (JsonObject) placed = NULL;
-  g_autoptr (JsonObject) attach = NULL;
-  g_autoptr (JsonObject) placed_b = NULL;
-  g_autoptr (JsonObject) attach_b = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, NULL);
-  g_autofree char *other = canopy_test_client_create_room (other_host, "Other", TRUE, NULL);
+  CanopyTestClient *host, *a, *b, *other_host;
+  g_autofree char *room = NULL;
+  g_autofree char *other = NULL;
 
+  room = canopy_test_signal_open_room (f, "Jam", NULL, &host, &a, &b, &other_host, NULL);
+  other = canopy_test_client_create_room (other_host, "Other", TRUE, NULL);
   canopy_test_client_sendf (a, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"An\\u0007a\\n\","
                             "\"capacity\":2,\"from\":\"pforgedforge\"}", room);
-  request = canopy_test_client_next (host, "join-request");
-  g_assert_cmpstr (json_object_get_string_member (request, "peer"), ==, a->peer);
-  g_assert_cmpstr (json_object_get_string_member (request, "name"), ==, "Ana");
-  g_assert_cmpint (json_object_get_int_member (request, "capacity"), ==, 2);
+  expect_newcomer (host, "join-request", "peer", a, "Ana", 2);
 
   /* Only the host places, and only peers of its room. */
-  canopy_test_client_sendf (a, "{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}", a->peer,
-                            host->peer);
-  canopy_test_client_expect_error (a, "forbidden", "place");
-  canopy_test_client_sendf (host, "{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}", b->peer,
-                            host->peer);
-  canopy_test_client_expect_error (host, "unknown-peer", "place");
-  canopy_test_client_sendf (host, "{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}", a->peer,
-                            other_host->peer);
-  canopy_test_client_expect_error (host, "unknown-peer", "place");
-  canopy_test_client_sendf (host, "{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}", a->peer,
-                            a->peer);
-  canopy_test_client_expect_error (host, "bad-message", "place");
-  canopy_test_client_sendf (host, "{\"type\":\"place\",\"peer\":\"%s\"}", a->peer);
-  canopy_test_client_expect_error (host, "bad-message", "place");
-  canopy_test_client_sendf (b, "{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}", a->peer,
-                            host->peer);
-  canopy_test_client_expect_error (b, "not-in-room", "place");
+  canopy_test_client_sendf_error (a, "forbidden", "place", PLACE, a->peer, host->peer);
+  canopy_test_client_sendf_error (host, "unknown-peer", "place", PLACE, b->peer, host->peer);
+  canopy_test_client_sendf_error (host, "unknown-peer", "place", PLACE, a->peer,
+                                  other_host->peer);
+  canopy_test_client_sendf_error (host, "bad-message", "place", PLACE, a->peer, a->peer);
+  canopy_test_client_sendf_error (host, "bad-message", "place",
+                                  "{\"type\":\"place\",\"peer\":\"%s\"}", a->peer);
+  canopy_test_client_sendf_error (b, "not-in-room", "place", PLACE, a->peer, host->peer);
 
-  canopy_test_client_sendf (host, "{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}", a->peer,
-                            host->peer);
-  placed = canopy_test_client_next (a, "placed");
-  g_assert_cmpstr (json_object_get_string_member (placed, "room"), ==, room);
-  g_assert_cmpstr (json_object_get_string_member (placed, "parent"), ==, host->peer);
-  attach = canopy_test_client_next (host, "attach");
-  g_assert_cmpstr (json_object_get_string_member (attach, "child"), ==, a->peer);
-  g_assert_cmpstr (json_object_get_string_member (attach, "name"), ==, "Ana");
-  g_assert_cmpint (json_object_get_int_member (attach, "capacity"), ==, 2);
+  canopy_test_client_sendf (host, PLACE, a->peer, host->peer);
+  canopy_test_client_expect (a, "placed", "room", room, "parent", host->peer, NULL);
+  expect_newcomer (host, "attach", "child", a, "Ana", 2);
 
   /* A second viewer goes under the first: the first one gets attach. */
-  canopy_test_client_sendf (b, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"Bo\",\"capacity\":0}",
-                            room);
-  request_b = canopy_test_client_next (host, "join-request");
-  g_assert_cmpstr (json_object_get_string_member (request_b, "peer"), ==, b->peer);
-  canopy_test_client_sendf (host, "{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}", b->peer,
-                            a->peer);
-  placed_b = canopy_test_client_next (b, "placed");
-  g_assert_cmpstr (json_object_get_string_member (placed_b, "parent"), ==, a->peer);
-  attach_b = canopy_test_client_next (a, "attach");
-  g_assert_cmpstr (json_object_get_string_member (attach_b, "child"), ==, b->peer);
-  g_assert_cmpstr (json_object_get_string_member (attach_b, "name"), ==, "Bo");
-  g_assert_cmpint (json_object_get_int_member (attach_b, "capacity"), ==, 0);
+  canopy_test_client_join (b, host, room, "Bo", 0);
+  canopy_test_client_sendf (host, PLACE, b->peer, a->peer);
+  canopy_test_client_expect (b, "placed", "parent", a->peer, NULL);
+  expect_newcomer (a, "attach", "child", b, "Bo", 0);
 
   /* One room per connection. */
-  canopy_test_client_sendf (a,
-                            "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"Ana\","
-                            "\"capacity\":2}", other);
+  canopy_test_client_send_join (a, other, "Ana", 2);
   canopy_test_client_expect_error (a, "already-in-room", "join");
-  canopy_test_client_sendf (host, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"Host\","
-                            "\"capacity\":2}", room);
+  canopy_test_client_send_join (host, room, "Host", 2);
   canopy_test_client_expect_error (host, "already-in-room", "join");
-  canopy_test_client_send (host,
-                           "{\"type\":\"create-room\",\"title\":\"Again\",\"name\":\"Host\"}");
-  canopy_test_client_expect_error (host, "already-in-room", "create-room");
-  canopy_test_client_send (a, "{\"type\":\"create-room\",\"title\":\"Mine\",\"name\":\"Ana\"}");
-  canopy_test_client_expect_error (a, "already-in-room", "create-room");
+  canopy_test_client_sendf_error (host, "already-in-room", "create-room",
+                                  "{\"type\":\"create-room\",\"title\":\"Again\","
+                                  "\"name\":\"Host\"}");
+  canopy_test_client_sendf_error (a, "already-in-room", "create-room",
+                                  "{\"type\":\"create-room\",\"title\":\"Mine\",\"name\":\"Ana\"}");
   canopy_test_signal_assert_healthy (f, room);
 }
 
@@ -240,21 +209,17 @@ static void
 test_signal_relay (CanopyTestSignal *f,
                    gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) viewer = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) stranger = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) outsider = canopy_test_signal_connect (f);
-  g_autoptr (JsonObject) request = NULL;
-  g_autoptr (JsonObject) request2 = NULL;
+  CanopyTestClient *host, *viewer, *stranger, *outsider;
   g_autoptr (JsonObject) to_viewer = NULL;
   g_autoptr (JsonObject) to_host = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, NULL);
-  g_autofree char *other = canopy_test_client_create_room (stranger, "Elsewhere", TRUE, NULL);
+  g_autofree char *room = NULL;
+  g_autofree char *other = NULL;
   JsonObject *data_member;
 
-  canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"Vi\","
-                            "\"capacity\":1}", room);
-  request = canopy_test_client_next (host, "join-request");
+  room = canopy_test_signal_open_room (f, "Jam", NULL, &host, &viewer, &stranger, &outsider, NULL);
+  other = canopy_test_client_create_room (stranger, "Elsewhere", TRUE, NULL);
+  canopy_test_client_send_join (viewer, room, "Vi", 1);
+  canopy_test_client_expect (host, "join-request", NULL);
 
   /* `from` is the sender's connection whatever the sender claims. */
   canopy_test_client_sendf (host, "{\"type\":\"signal\",\"to\":\"%s\",\"from\":\"%s\","
@@ -277,29 +242,33 @@ test_signal_relay (CanopyTestSignal *f,
                                                "mline"), ==, 0);
 
   /* Nobody signals across rooms, or without a room. */
-  canopy_test_client_sendf (viewer, "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}",
-                            stranger->peer);
-  canopy_test_client_expect_error (viewer, "unknown-peer", "signal");
-  canopy_test_client_sendf (stranger, "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}",
-                            host->peer);
-  canopy_test_client_expect_error (stranger, "unknown-peer", "signal");
-  canopy_test_client_sendf (outsider, "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}",
-                            host->peer);
-  canopy_test_client_expect_error (outsider, "not-in-room", "signal");
-  canopy_test_client_sendf (viewer, "{\"type\":\"signal\",\"to\":\"%s\",\"data\":\"offer\"}",
-                            host->peer);
-  canopy_test_client_expect_error (viewer, "bad-message", "signal");
-  canopy_test_client_sendf (viewer, "{\"type\":\"signal\",\"to\":7,\"data\":{}}");
-  canopy_test_client_expect_error (viewer, "bad-message", "signal");
+  {
+    struct {
+      CanopyTestClient *from;
+      const char *to;
+      const char *data;
+      const char *code;
+    } cases[] = {
+      { viewer, stranger->peer, "{}", "unknown-peer" },
+      { stranger, host->peer, "{}", "unknown-peer" },
+      { outsider, host->peer, "{}", "not-in-room" },
+      { viewer, host->peer, "\"offer\"", "bad-message" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      canopy_test_client_sendf_error (cases[i].from, cases[i].code, "signal",
+                                      "{\"type\":\"signal\",\"to\":\"%s\",\"data\":%s}",
+                                      cases[i].to, cases[i].data);
+  }
+  canopy_test_client_sendf_error (viewer, "bad-message", "signal",
+                                  "{\"type\":\"signal\",\"to\":7,\"data\":{}}");
   g_assert_false (canopy_test_client_has (stranger, "signal"));
 
   /* The outsider is welcome in another room, and still cannot reach this one. */
-  canopy_test_client_sendf (outsider, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"Out\","
-                            "\"capacity\":1}", other);
-  request2 = canopy_test_client_next (stranger, "join-request");
-  canopy_test_client_sendf (outsider, "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}",
-                            viewer->peer);
-  canopy_test_client_expect_error (outsider, "unknown-peer", "signal");
+  canopy_test_client_send_join (outsider, other, "Out", 1);
+  canopy_test_client_expect (stranger, "join-request", NULL);
+  canopy_test_client_sendf_error (outsider, "unknown-peer", "signal",
+                                  "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}", viewer->peer);
   canopy_test_signal_assert_healthy (f, room);
 }
 
@@ -307,103 +276,63 @@ static void
 test_refuse (CanopyTestSignal *f,
              gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) viewer = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) outsider = canopy_test_signal_connect (f);
-  g_autoptr (JsonObject) request = NULL;
-  g_autoptr (JsonObject) refused = NULL;
-  g_autoptr (JsonObject) again = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, NULL);
+  CanopyTestClient *host, *viewer, *outsider;
+  g_autofree char *room = NULL;
 
-  canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"Vi\","
-                            "\"capacity\":1}", room);
-  request = canopy_test_client_next (host, "join-request");
-  canopy_test_client_sendf (host, "{\"type\":\"refuse\",\"child\":\"%s\"}", viewer->peer);
-  refused = canopy_test_client_next (viewer, "refused");
-  g_assert_cmpstr (json_object_get_string_member (refused, "parent"), ==, host->peer);
+  room = canopy_test_signal_open_room (f, "Jam", NULL, &host, &viewer, &outsider, NULL);
+  canopy_test_client_send_join (viewer, room, "Vi", 1);
+  canopy_test_client_expect (host, "join-request", NULL);
+  canopy_test_client_sendf (host, REFUSE, viewer->peer);
+  canopy_test_client_expect (viewer, "refused", "parent", host->peer, NULL);
 
   /* A refused child asks again in the same room. */
-  canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"Vi 2\","
-                            "\"capacity\":3}", room);
-  again = canopy_test_client_next (host, "join-request");
-  g_assert_cmpstr (json_object_get_string_member (again, "peer"), ==, viewer->peer);
-  g_assert_cmpstr (json_object_get_string_member (again, "name"), ==, "Vi 2");
-  g_assert_cmpint (json_object_get_int_member (again, "capacity"), ==, 3);
+  canopy_test_client_send_join (viewer, room, "Vi 2", 3);
+  expect_newcomer (host, "join-request", "peer", viewer, "Vi 2", 3);
 
-  canopy_test_client_sendf (host, "{\"type\":\"refuse\",\"child\":\"%s\"}", outsider->peer);
-  canopy_test_client_expect_error (host, "unknown-peer", "refuse");
-  canopy_test_client_sendf (outsider, "{\"type\":\"refuse\",\"child\":\"%s\"}", viewer->peer);
-  canopy_test_client_expect_error (outsider, "not-in-room", "refuse");
-  canopy_test_client_sendf (viewer, "{\"type\":\"refuse\",\"child\":\"%s\"}", viewer->peer);
-  canopy_test_client_expect_error (viewer, "bad-message", "refuse");
+  canopy_test_client_sendf_error (host, "unknown-peer", "refuse", REFUSE, outsider->peer);
+  canopy_test_client_sendf_error (outsider, "not-in-room", "refuse", REFUSE, viewer->peer);
+  canopy_test_client_sendf_error (viewer, "bad-message", "refuse", REFUSE, viewer->peer);
 }
 
 static void
 test_close_room (CanopyTestSignal *f,
                  gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) a = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) b = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) watcher = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) other_host = canopy_test_signal_connect (f);
-  g_autoptr (JsonObject) rooms = NULL;
-  g_autoptr (JsonObject) r1 = NULL;
-  g_autoptr (JsonObject) r2 = NULL;
-  g_autoptr (JsonObject) closed_a = NULL;
-  g_autoptr (JsonObject) closed_b = NULL;
-  g_autoptr (JsonObject) closed_host = NULL;
-  g_autoptr (JsonObject) removed = NULL;
-  g_autoptr (JsonObject) again = NULL;
+  CanopyTestClient *host, *a, *b, *watcher, *other_host;
   g_autofree char *secret = NULL;
   g_autofree char *other_secret = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, &secret);
-  g_autofree char *other = canopy_test_client_create_room (other_host, "Other", TRUE,
-                                                           &other_secret);
+  g_autofree char *room = NULL;
+  g_autofree char *other = NULL;
 
-  canopy_test_client_send (watcher, "{\"type\":\"subscribe\"}");
-  rooms = canopy_test_client_next (watcher, "rooms");
-  canopy_test_client_sendf (a, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"A\",\"capacity\":1}",
-                            room);
-  r1 = canopy_test_client_next (host, "join-request");
-  canopy_test_client_sendf (b, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"B\",\"capacity\":1}",
-                            room);
-  r2 = canopy_test_client_next (host, "join-request");
+  room = canopy_test_signal_open_room (f, "Jam", &secret, &host, &a, &b, &watcher, &other_host,
+                                       NULL);
+  other = canopy_test_client_create_room (other_host, "Other", TRUE, &other_secret);
+  canopy_test_client_subscribe (watcher, NULL);
+  canopy_test_client_send_join (a, room, "A", 1);
+  canopy_test_client_expect (host, "join-request", NULL);
+  canopy_test_client_send_join (b, room, "B", 1);
+  canopy_test_client_expect (host, "join-request", NULL);
 
-  canopy_test_client_sendf (a, "{\"type\":\"close-room\",\"room\":\"%s\",\"secret\":\"%s\"}", room,
-                            other_secret);
-  canopy_test_client_expect_error (a, "forbidden", "close-room");
-  canopy_test_client_sendf (a, "{\"type\":\"close-room\",\"room\":\"%s\",\"secret\":\"\"}", room);
-  canopy_test_client_expect_error (a, "forbidden", "close-room");
-  canopy_test_client_sendf (host, "{\"type\":\"update-room\",\"room\":\"%s\",\"secret\":\"%s\","
-                            "\"viewers\":1}", room, other_secret);
-  canopy_test_client_expect_error (host, "forbidden", "update-room");
-  canopy_test_client_sendf (host, "{\"type\":\"close-room\",\"room\":\"%s\"}", room);
-  canopy_test_client_expect_error (host, "bad-message", "close-room");
+  canopy_test_client_sendf_error (a, "forbidden", "close-room", CLOSE, room, other_secret);
+  canopy_test_client_sendf_error (a, "forbidden", "close-room", CLOSE, room, "");
+  canopy_test_client_sendf_error (host, "forbidden", "update-room", UPDATE "\"viewers\":1}", room,
+                                  other_secret);
+  canopy_test_client_sendf_error (host, "bad-message", "close-room",
+                                  "{\"type\":\"close-room\",\"room\":\"%s\"}", room);
   g_assert_cmpuint (canopy_test_signal_n_rooms (f), ==, 2);
 
-  canopy_test_client_sendf (host, "{\"type\":\"close-room\",\"room\":\"%s\",\"secret\":\"%s\"}",
-                            room, secret);
-  closed_a = canopy_test_client_next (a, "room-closed");
-  g_assert_cmpstr (json_object_get_string_member (closed_a, "room"), ==, room);
-  g_assert_cmpstr (json_object_get_string_member (closed_a, "reason"), ==, "host-ended");
-  closed_b = canopy_test_client_next (b, "room-closed");
-  g_assert_cmpstr (json_object_get_string_member (closed_b, "reason"), ==, "host-ended");
-  closed_host = canopy_test_client_next (host, "room-closed");
-  removed = canopy_test_client_next (watcher, "room-removed");
-  g_assert_cmpstr (json_object_get_string_member (removed, "room"), ==, room);
+  canopy_test_client_sendf (host, CLOSE, room, secret);
+  canopy_test_client_expect (a, "room-closed", "room", room, "reason", "host-ended", NULL);
+  canopy_test_client_expect (b, "room-closed", "reason", "host-ended", NULL);
+  canopy_test_client_expect (host, "room-closed", NULL);
+  canopy_test_client_expect (watcher, "room-removed", "room", room, NULL);
   g_assert_cmpuint (canopy_test_signal_n_rooms (f), ==, 1);
 
   /* Released members may join another room; the closed room is gone. */
-  canopy_test_client_sendf (a, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"A\",\"capacity\":1}",
-                            other);
-  again = canopy_test_client_next (other_host, "join-request");
-  g_assert_cmpstr (json_object_get_string_member (again, "peer"), ==, a->peer);
-  canopy_test_client_sendf (b, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"B\",\"capacity\":1}",
-                            room);
+  canopy_test_client_join (a, other_host, other, "A", 1);
+  canopy_test_client_send_join (b, room, "B", 1);
   canopy_test_client_expect_error (b, "unknown-room", "join");
-  canopy_test_client_send (b, "{\"type\":\"leave\"}");
-  canopy_test_client_expect_error (b, "not-in-room", "leave");
+  canopy_test_client_sendf_error (b, "not-in-room", "leave", "{\"type\":\"leave\"}");
   canopy_test_signal_assert_healthy (f, other);
 }
 
@@ -411,30 +340,18 @@ static void
 test_host_disconnect (CanopyTestSignal *f,
                       gconstpointer     data)
 {
-  CanopyTestClient *host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) viewer = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) watcher = canopy_test_signal_connect (f);
-  g_autoptr (JsonObject) rooms = NULL;
-  g_autoptr (JsonObject) request = NULL;
-  g_autoptr (JsonObject) closed = NULL;
-  g_autoptr (JsonObject) removed = NULL;
+  CanopyTestClient *host, *viewer, *watcher;
   g_autoptr (JsonObject) entry = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, NULL);
+  g_autofree char *room = NULL;
 
-  canopy_test_client_send (watcher, "{\"type\":\"subscribe\"}");
-  rooms = canopy_test_client_next (watcher, "rooms");
-  g_assert_nonnull (canopy_test_signal_find_entry (json_object_get_array_member (rooms, "rooms"),
-                                                   room));
-  canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"Vi\","
-                            "\"capacity\":1}", room);
-  request = canopy_test_client_next (host, "join-request");
+  room = canopy_test_signal_open_room (f, "Jam", NULL, &host, &viewer, &watcher, NULL);
+  g_assert_true (canopy_test_client_subscribe (watcher, room));
+  canopy_test_client_send_join (viewer, room, "Vi", 1);
+  canopy_test_client_expect (host, "join-request", NULL);
 
-  canopy_test_client_free (host);
-  closed = canopy_test_client_next (viewer, "room-closed");
-  g_assert_cmpstr (json_object_get_string_member (closed, "room"), ==, room);
-  g_assert_cmpstr (json_object_get_string_member (closed, "reason"), ==, "host-left");
-  removed = canopy_test_client_next (watcher, "room-removed");
-  g_assert_cmpstr (json_object_get_string_member (removed, "room"), ==, room);
+  canopy_test_signal_disconnect (f, host);
+  canopy_test_client_expect (viewer, "room-closed", "room", room, "reason", "host-left", NULL);
+  canopy_test_client_expect (watcher, "room-removed", "room", room, NULL);
   g_assert_cmpuint (canopy_test_signal_n_rooms (f), ==, 0);
   entry = canopy_test_signal_directory_entry (f, room);
   g_assert_null (entry);
@@ -444,45 +361,28 @@ static void
 test_viewer_leaves (CanopyTestSignal *f,
                     gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) stays = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) quits = canopy_test_signal_connect (f);
-  CanopyTestClient *drops = canopy_test_signal_connect (f);
-  g_autoptr (JsonObject) r1 = NULL;
-  g_autoptr (JsonObject) r2 = NULL;
-  g_autoptr (JsonObject) r3 = NULL;
-  g_autoptr (JsonObject) left1 = NULL;
-  g_autoptr (JsonObject) left2 = NULL;
-  g_autoptr (JsonObject) rejoin = NULL;
-  g_autofree char *room = canopy_test_client_create_room (host, "Jam", TRUE, NULL);
-  g_autofree char *dropped = g_strdup (drops->peer);
+  CanopyTestClient *host, *stays, *quits, *drops;
+  g_autofree char *room = NULL;
+  g_autofree char *dropped = NULL;
 
-  canopy_test_client_sendf (stays, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"S\","
-                            "\"capacity\":1}", room);
-  r1 = canopy_test_client_next (host, "join-request");
-  canopy_test_client_sendf (quits, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"Q\","
-                            "\"capacity\":1}", room);
-  r2 = canopy_test_client_next (host, "join-request");
-  canopy_test_client_sendf (drops, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"D\","
-                            "\"capacity\":1}", room);
-  r3 = canopy_test_client_next (host, "join-request");
+  room = canopy_test_signal_open_room (f, "Jam", NULL, &host, &stays, &quits, &drops, NULL);
+  dropped = g_strdup (drops->peer);
+  canopy_test_client_send_join (stays, room, "S", 1);
+  canopy_test_client_expect (host, "join-request", NULL);
+  canopy_test_client_send_join (quits, room, "Q", 1);
+  canopy_test_client_expect (host, "join-request", NULL);
+  canopy_test_client_send_join (drops, room, "D", 1);
+  canopy_test_client_expect (host, "join-request", NULL);
 
   canopy_test_client_send (quits, "{\"type\":\"leave\"}");
-  left1 = canopy_test_client_next (host, "peer-left");
-  g_assert_cmpstr (json_object_get_string_member (left1, "peer"), ==, quits->peer);
-  canopy_test_client_free (drops);
-  left2 = canopy_test_client_next (host, "peer-left");
-  g_assert_cmpstr (json_object_get_string_member (left2, "peer"), ==, dropped);
+  canopy_test_client_expect (host, "peer-left", "peer", quits->peer, NULL);
+  canopy_test_signal_disconnect (f, drops);
+  canopy_test_client_expect (host, "peer-left", "peer", dropped, NULL);
 
   /* The room lives on; whoever left may come back. */
   g_assert_cmpuint (canopy_test_signal_n_rooms (f), ==, 1);
-  canopy_test_client_sendf (quits, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"Q\","
-                            "\"capacity\":1}", room);
-  rejoin = canopy_test_client_next (host, "join-request");
-  g_assert_cmpstr (json_object_get_string_member (rejoin, "peer"), ==, quits->peer);
-  canopy_test_client_sendf (host, "{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}", dropped,
-                            host->peer);
-  canopy_test_client_expect_error (host, "unknown-peer", "place");
+  canopy_test_client_join (quits, host, room, "Q", 1);
+  canopy_test_client_sendf_error (host, "unknown-peer", "place", PLACE, dropped, host->peer);
   g_assert_false (canopy_test_client_has (stays, "room-closed"));
 }
 

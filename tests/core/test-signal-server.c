@@ -8,7 +8,6 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 static void
@@ -89,7 +88,7 @@ test_welcome (CanopyTestSignal *f,
 {
   g_autoptr (JsonObject) welcome = NULL;
   g_autoptr (CanopyTestClient) a = canopy_test_client_connect_full (f->session, f->url, &welcome);
-  g_autoptr (CanopyTestClient) b = canopy_test_signal_connect (f);
+  CanopyTestClient *b = canopy_test_signal_connect (f);
   JsonObject *limits;
 
   g_assert_cmpstr (a->peer, !=, b->peer);
@@ -192,9 +191,7 @@ static void
 test_rate_limit (CanopyTestSignal *f,
                  gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) host = NULL;
-  g_autoptr (CanopyTestClient) flooder = NULL;
-  g_autoptr (JsonObject) updated = NULL;
+  CanopyTestClient *host, *flooder;
   g_autoptr (JsonObject) entry = NULL;
   g_autofree char *secret = NULL;
   g_autofree char *room = NULL;
@@ -202,9 +199,7 @@ test_rate_limit (CanopyTestSignal *f,
   gint64 flood_start;
 
   g_object_set (f->server, "rate", 2, "burst", 5, NULL);
-  host = canopy_test_signal_connect (f);
-  flooder = canopy_test_signal_connect (f);
-  room = canopy_test_client_create_room (host, "Steady", TRUE, &secret);
+  room = canopy_test_signal_open_room (f, "Steady", &secret, &host, &flooder, NULL);
 
   flood_start = g_get_monotonic_time ();
   for (guint i = 0; i < 30; i++)
@@ -214,7 +209,7 @@ test_rate_limit (CanopyTestSignal *f,
   /* Another connection's room is untouched and it is served as usual. */
   canopy_test_client_sendf (host, "{\"type\":\"update-room\",\"room\":\"%s\",\"secret\":\"%s\","
                             "\"viewers\":4}", room, secret);
-  updated = canopy_test_client_next (host, "room-updated");
+  canopy_test_client_expect (host, "room-updated", NULL);
   entry = canopy_test_signal_directory_entry (f, room);
   g_assert_cmpint (json_object_get_int_member (entry, "viewers"), ==, 4);
 
@@ -238,10 +233,9 @@ static void
 test_server_full (CanopyTestSignal *f,
                   gconstpointer     data)
 {
-  g_autoptr (CanopyTestClient) a = canopy_test_signal_connect (f);
-  g_autoptr (CanopyTestClient) b = NULL;
+  CanopyTestClient *a = canopy_test_signal_connect (f);
+  CanopyTestClient *b;
   g_autoptr (CanopyTestClient) turned_away = NULL;
-  g_autoptr (JsonObject) closed = NULL;
   g_autofree char *room = NULL;
   g_autofree char *secret = NULL;
   g_autofree char *room2 = NULL;
@@ -261,9 +255,9 @@ test_server_full (CanopyTestSignal *f,
   /* Room for more once others are gone. */
   canopy_test_client_sendf (a, "{\"type\":\"close-room\",\"room\":\"%s\",\"secret\":\"%s\"}", room,
                             secret);
-  closed = canopy_test_client_next (a, "room-closed");
+  canopy_test_client_expect (a, "room-closed", NULL);
   room2 = canopy_test_client_create_room (b, "Second", TRUE, NULL);
-  g_clear_pointer (&a, canopy_test_client_free);
+  canopy_test_signal_disconnect (f, a);
   g_object_set (f->server, "max-peers", 10, NULL);
   canopy_test_signal_assert_healthy (f, room2);
 }
@@ -280,8 +274,6 @@ test_stop (void)
   g_autoptr (CanopyTestClient) viewer = NULL;
   g_autoptr (CanopyTestClient) watcher = NULL;
   g_autoptr (CanopyTestClient) turned_away = NULL;
-  g_autoptr (JsonObject) request = NULL;
-  g_autoptr (JsonObject) rooms = NULL;
   g_autofree char *url = NULL;
   g_autofree char *room = NULL;
   guint notified = 0;
@@ -293,11 +285,9 @@ test_stop (void)
   viewer = canopy_test_client_connect_full (session, url, NULL);
   watcher = canopy_test_client_connect_full (session, url, NULL);
   room = canopy_test_client_create_room (host, "Jam", TRUE, NULL);
-  canopy_test_client_sendf (viewer, "{\"type\":\"join\",\"room\":\"%s\",\"name\":\"Vi\","
-                            "\"capacity\":1}", room);
-  request = canopy_test_client_next (host, "join-request");
-  canopy_test_client_send (watcher, "{\"type\":\"subscribe\"}");
-  rooms = canopy_test_client_next (watcher, "rooms");
+  canopy_test_client_send_join (viewer, room, "Vi", 1);
+  canopy_test_client_expect (host, "join-request", NULL);
+  canopy_test_client_subscribe (watcher, NULL);
   turned_away = canopy_test_client_open (session, url);
   canopy_test_client_expect_error (turned_away, "server-full", NULL);
 
@@ -319,118 +309,60 @@ test_stop (void)
 
 /* --- the canopy-signal binary --- */
 
-static void
-die_with_parent (gpointer user_data)
+static gboolean
+has_line (gpointer data)
 {
-  /* A test that fails must not leave a server behind, holding meson's stderr pipe open. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
+  CanopyTestProc *proc = data;
 
-static GSubprocess *
-spawn (const char * const *argv,
-       GSubprocessFlags    flags)
-{
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
-  g_autoptr (GError) error = NULL;
-  GSubprocess *proc;
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  return proc;
-}
-
-typedef struct {
-  char *line;
-  GError *error;
-  gboolean done;
-} LineRead;
-
-static void
-on_line (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  LineRead *read = user_data;
-
-  read->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
-                                                          NULL, &read->error);
-  read->done = TRUE;
-}
-
-static void
-on_waited (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, &error);
-  g_assert_no_error (error);
-  *(gboolean *) user_data = TRUE;
+  return proc->lines->len > 0 || proc->exited;
 }
 
 static void
 test_binary (void)
 {
   const char *path = g_getenv ("CANOPY_SIGNAL");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocess) proc = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
+  const char *debug = g_getenv ("G_DEBUG");
+  g_autoptr (CanopyTestProc) proc = NULL;
   g_autoptr (SoupSession) session = NULL;
   g_autoptr (CanopyTestClient) client = NULL;
-  g_autofree char *url = NULL;
-  LineRead read = { NULL, NULL, FALSE };
-  gboolean exited = FALSE;
+  g_autofree char *strict = NULL;
+  const char *line;
+  const char *url;
 
   if (path == NULL) {
     g_test_skip ("CANOPY_SIGNAL is not set (the signal-server-binary test sets it)");
     return;
   }
+  /* canopy_test_proc_spawn() clears G_DEBUG, for canopy-node's media stack; env gives the server
+   * the test's own again, so that a warning of the server still fails the test. */
+  strict = g_strconcat ("G_DEBUG=", debug != NULL ? debug : "", NULL);
   {
-    const char *argv[] = { path, "--port", "0", NULL };
+    const char *argv[] = { "env", strict, path, "--port", "0", NULL };
 
-    proc = spawn (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    proc = canopy_test_proc_spawn ("signal", argv);
   }
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
-  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, on_line, &read);
-  canopy_test_signal_wait (canopy_test_is_true, &read.done, "the \"listening on\" line");
-  g_assert_no_error (read.error);
-  g_assert_nonnull (read.line);
-  g_assert_true (g_str_has_prefix (read.line, "listening on ws://127.0.0.1:"));
-  g_assert_true (g_str_has_suffix (read.line, "/ws"));
-  url = g_strdup (read.line + strlen ("listening on "));
+  canopy_test_signal_wait (has_line, proc, "the \"listening on\" line");
+  g_assert_cmpuint (proc->lines->len, >, 0);
+  line = g_ptr_array_index (proc->lines, 0);
+  g_assert_true (g_str_has_prefix (line, "listening on ws://127.0.0.1:"));
+  g_assert_true (g_str_has_suffix (line, "/ws"));
+  url = line + strlen ("listening on ");
   g_assert_cmpstr (url, !=, "ws://127.0.0.1:0/ws");
-  g_free (read.line);
 
   session = soup_session_new ();
   client = canopy_test_client_connect_full (session, url, NULL);
 
-  g_subprocess_send_signal (proc, SIGTERM);
-  g_subprocess_wait_async (proc, NULL, on_waited, &exited);
-  canopy_test_signal_wait (canopy_test_is_true, &exited, "canopy-signal to exit");
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  canopy_test_proc_signal (proc, SIGTERM);
+  canopy_test_wait_exit (proc, CANOPY_TEST_SIGNAL_TIMEOUT);
+  g_assert_true (proc->exited);
+  g_assert_cmpint (proc->exit_status, ==, 0);
   canopy_test_client_wait_closed (client);
 }
 
-typedef struct {
-  char *out;
-  char *err;
-  GError *error;
-  gboolean done;
-} Communicated;
-
-static void
-on_communicated (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+static gboolean
+is_set (gpointer data)
 {
-  Communicated *c = user_data;
-
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &c->out, &c->err,
-                                        &c->error);
-  c->done = TRUE;
+  return *(gpointer *) data != NULL;
 }
 
 /* Runs canopy-signal with @args, which must fail: exit status 1 and a message on stderr. */
@@ -440,19 +372,27 @@ assert_binary_fails (const char * const *args,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) proc = NULL;
-  Communicated c = { NULL, NULL, NULL, FALSE };
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
 
-  proc = spawn (args, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_communicated, &c);
-  canopy_test_signal_wait (canopy_test_is_true, &c.done, "canopy-signal to fail");
-  g_assert_no_error (c.error);
+  proc = g_subprocess_newv (args, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (proc, NULL, NULL, canopy_test_signal_ready, &result);
+  /* One that runs on instead is ended here, not left behind. */
+  if (!canopy_test_wait (is_set, &result, CANOPY_TEST_SIGNAL_TIMEOUT)) {
+    g_subprocess_force_exit (proc);
+    g_error ("Timed out after %u s waiting for canopy-signal to fail",
+             CANOPY_TEST_SIGNAL_TIMEOUT);
+  }
+  g_subprocess_communicate_utf8_finish (proc, result, &out, &err, &error);
+  g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (proc));
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 1);
-  g_assert_cmpstr (c.out, ==, "");
-  g_test_message ("stderr: %s", c.err);
-  g_assert_nonnull (strstr (c.err, expected));
-  g_free (c.out);
-  g_free (c.err);
+  g_assert_cmpstr (out, ==, "");
+  g_test_message ("stderr: %s", err);
+  g_assert_nonnull (strstr (err, expected));
 }
 
 static void

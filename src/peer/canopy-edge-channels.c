@@ -67,10 +67,12 @@ note_heard (CanopyEdge *self)
     atomic_store (&self->gap_us, MAX (now - last, gap - gap / 20));
 }
 
-/* A ping answered right here, on the data channel's thread: whether a node answers must
- * depend on it being alive and reachable, not on how busy its main loop is (making an edge
- * holds it for a few hundred milliseconds). Only the form this project sends, at most one
- * every 20 ms; anything else goes the normal way, through the flood limits. */
+/* A child's ping answered right here, on the data channel's thread: whether a node answers
+ * must depend on it being alive and reachable, not on how busy its main loop is (making an edge
+ * holds it for a few hundred milliseconds). This is the only place pings are answered: one in
+ * another form, one that came less than 20 ms after the last, or one on an edge that answers
+ * none (toward the parent) is passed on like any message, through the flood limits, and the
+ * link ignores it. */
 static gboolean
 answer_ping (CanopyEdge           *self,
              GstWebRTCDataChannel *channel,
@@ -82,6 +84,7 @@ answer_ping (CanopyEdge           *self,
   gint64 now = g_get_monotonic_time ();
   gint64 t = 0;
   guint64 rx = 0;
+  gboolean answers;
 
   if (!g_str_has_prefix (text, "{\"type\":\"ping\"") || strlen (text) > 64 ||
       now - self->pong_at < 20000)
@@ -92,7 +95,10 @@ answer_ping (CanopyEdge           *self,
   g_mutex_lock (&self->lock);
   if (self->pong_count != NULL)
     rx = self->pong_count (self->pong_source);
+  answers = self->pong_count != NULL;
   g_mutex_unlock (&self->lock);
+  if (!answers)
+    return FALSE;
   self->pong_at = now;
   pong = json_object_new ();
   json_object_set_string_member (pong, "type", "pong");

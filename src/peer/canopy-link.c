@@ -181,37 +181,26 @@ bad:
   canopy_link_send_request (self, "subtree-sync");
 }
 
+/* Pings are answered by the edge, on the data channel's thread (canopy_edge_answer_pings());
+ * one that reaches us is not in the form this project sends, or came too fast: ignored. */
 static void
-handle_ping (CanopyLink *self,
-             JsonObject *message,
-             gboolean    pong)
+handle_pong (CanopyLink *self,
+             JsonObject *message)
 {
+  gint64 now = g_get_monotonic_time ();
   gint64 t = 0;
+  gint64 rx = 0;
 
-  if (!canopy_json_get_int (message, "t", 0, G_MAXINT64, TRUE, &t, NULL))
+  if (self->kind != CANOPY_LINK_TO_PARENT ||
+      !canopy_json_get_int (message, "t", 0, now, TRUE, &t, NULL))
     return;
-  if (pong) {
-    gint64 now = g_get_monotonic_time ();
-    gint64 rx = 0;
-
-    if (self->kind != CANOPY_LINK_TO_PARENT)
-      return;
-    if (t <= now)
-      self->rtt_ms = (now - t) / 1000.0;
-    /* How much media the parent itself gets: tells a parent that swallows it from a room
-     * whose media stalled upstream. */
-    if (canopy_json_get_int (message, "rx", 0, G_MAXINT64, FALSE, &rx, NULL) &&
-        (guint64) rx > self->parent_rx) {
-      self->parent_rx = (guint64) rx;
-      self->parent_rx_at = now;
-    }
-  } else {
-    g_autoptr (JsonObject) reply = json_object_new ();
-
-    json_object_set_string_member (reply, "type", "pong");
-    json_object_set_int_member (reply, "t", t);
-    json_object_set_int_member (reply, "rx", (gint64) canopy_media_get_packets (self->media));
-    send_ctrl (self, reply);
+  self->rtt_ms = (now - t) / 1000.0;
+  /* How much media the parent itself gets: tells a parent that swallows it from a room whose
+   * media stalled upstream. */
+  if (canopy_json_get_int (message, "rx", 0, G_MAXINT64, FALSE, &rx, NULL) &&
+      (guint64) rx > self->parent_rx) {
+    self->parent_rx = (guint64) rx;
+    self->parent_rx_at = now;
   }
 }
 
@@ -241,8 +230,10 @@ handle_ctrl (CanopyLink *self,
     g_message ("Bad control message from %s: %s", self->peer_id, error->message);
     return;
   }
-  if (g_str_equal (type, "ping") || g_str_equal (type, "pong")) {
-    handle_ping (self, message, g_str_equal (type, "pong"));
+  if (g_str_equal (type, "pong")) {
+    handle_pong (self, message);
+  } else if (g_str_equal (type, "ping")) {
+    /* answered by the edge already, or not at all (see handle_pong) */
   } else if (g_str_equal (type, "bye")) {
     const char *reason = NULL;
 

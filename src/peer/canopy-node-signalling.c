@@ -301,7 +301,8 @@ on_join_request (CanopyNode *self,
   for (guint i = 0; avoid_json != NULL && i < json_array_get_length (avoid_json); i++) {
     JsonNode *node = json_array_get_element (avoid_json, i);
 
-    if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+        canopy_text_is_id (json_node_get_string (node), CANOPY_PEER_ID_CHARS))
       g_ptr_array_add (avoid, (gpointer) json_node_get_string (node));
   }
   g_ptr_array_add (avoid, NULL);
@@ -309,10 +310,9 @@ on_join_request (CanopyNode *self,
                               (const char * const *) avoid->pdata);
   if (parent == NULL) {
     g_autoptr (JsonObject) reject = json_object_new ();
-    /* Places promised to joiners still connecting may come free, and a node moving with its
-     * subtree gets its old place back as soon as the map catches up: ask again later. */
-    gboolean retry = canopy_room_has_pending (self->room) ||
-                     canopy_node_map_contains (canopy_room_get_map (self->room), peer);
+    /* Places promised to joiners still connecting may come free: ask again later. (A node
+     * moving with its subtree waits for a place whatever it hears.) */
+    gboolean retry = canopy_room_has_pending (self->room);
 
     g_message ("No free place for %s: %s", peer, retry ? "asking it to retry" : "the room is full");
     json_object_set_string_member (reject, "type", "reject");
@@ -455,7 +455,8 @@ on_peer_left (CanopyNode *self,
   const char *peer = NULL;
 
   if (self->room == NULL ||
-      !canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL))
+      !canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL) ||
+      !canopy_text_is_id (peer, CANOPY_PEER_ID_CHARS))
     return;
   canopy_room_forget_place (self->room, peer);
   /* Until the map catches up (its parent's report may lag), nobody is placed under it. */
@@ -509,7 +510,9 @@ on_peer_report (CanopyNode *self,
 
   if (self->role != CANOPY_NODE_ROLE_HOST || self->room == NULL ||
       !canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL) ||
-      !canopy_json_get_string (message, "from", CANOPY_PEER_ID_CHARS, TRUE, &from, NULL))
+      !canopy_text_is_id (peer, CANOPY_PEER_ID_CHARS) ||
+      !canopy_json_get_string (message, "from", CANOPY_PEER_ID_CHARS, TRUE, &from, NULL) ||
+      !canopy_text_is_id (from, CANOPY_PEER_ID_CHARS))
     return;
   if (g_strcmp0 (peer, self->peer_id) == 0)
     return;

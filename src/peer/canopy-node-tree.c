@@ -4,8 +4,7 @@
 #include "canopy-node-private.h"
 
 #include "canopy-json.h"
-
-#include <string.h>
+#include "canopy-webrtc.h"
 
 /*
  * The node's links: making and dropping the parent and child links, and what the node does
@@ -447,21 +446,6 @@ leave_parent (CanopyNode *self,
   canopy_node_lose_parent (self, why);
 }
 
-static const char *
-why_unconnected (CanopyNode *self)
-{
-  for (guint i = 0; self->ice.servers != NULL && i < json_array_get_length (self->ice.servers);
-       i++) {
-    JsonObject *server = json_array_get_object_element (self->ice.servers, i);
-    JsonNode *urls = server ? json_object_get_member (server, "urls") : NULL;
-    g_autofree char *text = urls ? json_to_string (urls, FALSE) : NULL;
-
-    if (text != NULL && strstr (text, "turn") != NULL)
-      return "Could not connect to any parent";
-  }
-  return "Could not connect to any parent: this network needs a TURN server";
-}
-
 /**
  * canopy_node_heartbeat:
  * @self: a node
@@ -500,7 +484,10 @@ canopy_node_heartbeat (CanopyNode *self)
     switch (health) {
     case CANOPY_LINK_UNCONNECTED:
       if (++self->connect_failures >= CANOPY_CONNECT_ATTEMPTS) {
-        canopy_node_fail (self, CANOPY_ERROR_CONNECTION, why_unconnected (self));
+        canopy_node_fail (self, CANOPY_ERROR_CONNECTION,
+                          canopy_webrtc_has_turn (&self->ice)
+                            ? "Could not connect to any parent"
+                            : "Could not connect to any parent: this network needs a TURN server");
         return;
       }
       leave_parent (self, NULL, "the parent could not be reached");

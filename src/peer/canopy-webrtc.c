@@ -90,14 +90,14 @@ canopy_webrtc_server_url (const char *url,
   }
 }
 
-static void
-apply_ice_servers (GstElement *webrtcbin,
-                   JsonArray  *servers)
+/* The servers handed out by the signalling server, in the form webrtcbin wants. The list is
+ * network input: every member is checked, and a server entry that is not right is skipped
+ * whole. */
+static GPtrArray *
+ice_server_urls (JsonArray *servers)
 {
-  gboolean have_stun = FALSE;
+  GPtrArray *converted = g_ptr_array_new_with_free_func (g_free);
 
-  /* The list comes from the signalling server: every member is checked like any other
-   * network input, and a server entry that is not right is skipped whole. */
   for (guint i = 0; servers != NULL && i < json_array_get_length (servers); i++) {
     JsonNode *node = json_array_get_element (servers, i);
     JsonArray *urls = NULL;
@@ -105,39 +105,71 @@ apply_ice_servers (GstElement *webrtcbin,
     const char *credential = NULL;
 
     if (!JSON_NODE_HOLDS_OBJECT (node) ||
-        !canopy_json_get_array (json_node_get_object (node), "urls", 8, TRUE, &urls, NULL) ||
-        !canopy_json_get_string (json_node_get_object (node), "username", 256, FALSE, &username,
-                                 NULL) ||
-        !canopy_json_get_string (json_node_get_object (node), "credential", 256, FALSE,
-                                 &credential, NULL)) {
+        !canopy_json_get_array (json_node_get_object (node), "urls", CANOPY_ICE_URLS_MAX, TRUE,
+                                &urls, NULL) ||
+        !canopy_json_get_string (json_node_get_object (node), "username",
+                                 CANOPY_ICE_CREDENTIAL_CHARS, FALSE, &username, NULL) ||
+        !canopy_json_get_string (json_node_get_object (node), "credential",
+                                 CANOPY_ICE_CREDENTIAL_CHARS, FALSE, &credential, NULL)) {
       g_message ("Ignoring a malformed ICE server entry");
       continue;
     }
     for (guint j = 0; j < json_array_get_length (urls); j++) {
       JsonNode *url_node = json_array_get_element (urls, j);
-      g_autofree char *converted = NULL;
-      const char *url;
-      gboolean ok = FALSE;
+      char *url;
 
       if (!JSON_NODE_HOLDS_VALUE (url_node) ||
-          json_node_get_value_type (url_node) != G_TYPE_STRING)
+          json_node_get_value_type (url_node) != G_TYPE_STRING ||
+          strlen (json_node_get_string (url_node)) > CANOPY_ICE_URL_CHARS)
         continue;
-      url = json_node_get_string (url_node);
-      if (strlen (url) > 512 ||
-          (converted = canopy_webrtc_server_url (url, username, credential)) == NULL)
-        continue;
-      if (g_str_has_prefix (converted, "stun://")) {
-        /* webrtcbin takes one STUN server; the first one configured wins. */
-        if (!have_stun)
-          g_object_set (webrtcbin, "stun-server", converted, NULL);
-        have_stun = TRUE;
-      } else {
-        g_signal_emit_by_name (webrtcbin, "add-turn-server", converted, &ok);
-        if (!ok)
-          g_message ("webrtcbin refused TURN server %s", url);
-      }
+      url = canopy_webrtc_server_url (json_node_get_string (url_node), username, credential);
+      if (url != NULL)
+        g_ptr_array_add (converted, url);
     }
   }
+  return converted;
+}
+
+static void
+apply_ice_servers (GstElement *webrtcbin,
+                   JsonArray  *servers)
+{
+  g_autoptr (GPtrArray) urls = ice_server_urls (servers);
+  gboolean have_stun = FALSE;
+
+  for (guint i = 0; i < urls->len; i++) {
+    const char *url = g_ptr_array_index (urls, i);
+    gboolean ok = FALSE;
+
+    if (g_str_has_prefix (url, "stun://")) {
+      /* webrtcbin takes one STUN server; the first one configured wins. */
+      if (!have_stun)
+        g_object_set (webrtcbin, "stun-server", url, NULL);
+      have_stun = TRUE;
+    } else {
+      g_signal_emit_by_name (webrtcbin, "add-turn-server", url, &ok);
+      if (!ok)
+        g_message ("webrtcbin refused a TURN server");
+    }
+  }
+}
+
+/**
+ * canopy_webrtc_has_turn:
+ * @ice: (nullable): a node's ICE configuration
+ *
+ * Returns: whether a usable TURN server is configured (without one, peers behind symmetric
+ *   NATs cannot reach each other)
+ */
+gboolean
+canopy_webrtc_has_turn (const CanopyIceConfig *ice)
+{
+  g_autoptr (GPtrArray) urls = ice_server_urls (ice != NULL ? ice->servers : NULL);
+
+  for (guint i = 0; i < urls->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (urls, i), "turn"))
+      return TRUE;
+  return FALSE;
 }
 
 /**

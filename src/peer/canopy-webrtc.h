@@ -41,6 +41,7 @@ void        canopy_webrtc_coalesce_keyframe_requests (GstPad         *pad);
 char       *canopy_webrtc_server_url          (const char            *url,
                                                const char            *username,
                                                const char            *credential);
+gboolean    canopy_webrtc_has_turn            (const CanopyIceConfig *ice);
 gboolean    canopy_address_is_loopback        (const char            *host);
 
 G_END_DECLS

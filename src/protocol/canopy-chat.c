@@ -4,6 +4,7 @@
 #include "canopy-chat.h"
 
 #include "canopy-json.h"
+#include "canopy-text.h"
 
 /**
  * CanopyChat:

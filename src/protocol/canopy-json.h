@@ -50,6 +50,4 @@ gboolean    canopy_json_get_array    (JsonObject  *object,
 JsonObject *canopy_json_error_new    (const GError *error,
                                       const char   *ref);
 
-char       *canopy_text_sanitize     (const char  *text);
-
 G_END_DECLS

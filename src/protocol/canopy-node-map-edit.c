@@ -7,6 +7,7 @@
 #include "canopy-node-map-private.h"
 
 #include "canopy-json.h"
+#include "canopy-text.h"
 
 /* Checks the fields of a node given through the API, and returns its sanitized name. */
 static char *

@@ -7,6 +7,7 @@
 #include "canopy-node-map-private.h"
 
 #include "canopy-json.h"
+#include "canopy-text.h"
 
 /* A node of an untrusted tree waiting to be read, breadth-first. */
 typedef struct

@@ -6,6 +6,8 @@
 
 #include "canopy-signal-server-private.h"
 
+#include "canopy-text.h"
+
 #include <string.h>
 
 #define SECRET_BYTES (CANOPY_SECRET_HEX_CHARS / 2)

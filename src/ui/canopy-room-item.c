@@ -5,6 +5,7 @@
 
 #include "canopy-json.h"
 #include "canopy-limits.h"
+#include "canopy-text.h"
 
 /* One room of the directory, as the server described it. Every member was checked on the way in:
  * the server is not trusted. */

@@ -225,7 +225,9 @@ test_parse_invalid (void)
     { "time", "1.5e12", CANOPY_ERROR_BAD_MESSAGE },
     { "text", NULL, CANOPY_ERROR_BAD_MESSAGE },
     { "text", "\"\"", CANOPY_ERROR_BAD_MESSAGE },
-    { "text", "\"\\u0007\\u001b\\u0085\"", CANOPY_ERROR_BAD_MESSAGE },
+    { "text", "\"\\u0007\\u001b\\u009b\"", CANOPY_ERROR_BAD_MESSAGE },
+    /* Nothing visible is no text either. */
+    { "text", "\"\\u200b\\u200d\\u2060\\ufeff\\u0301\"", CANOPY_ERROR_BAD_MESSAGE },
     { "text", "null", CANOPY_ERROR_BAD_MESSAGE },
     { "text", "{}", CANOPY_ERROR_BAD_MESSAGE },
     { "text", long_text, CANOPY_ERROR_TOO_LARGE },

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "canopy-json.h"
+#include "canopy-text.h"
 
 #include <string.h>
 

@@ -373,8 +373,14 @@ edge_new (GstBin                *pipeline,
           const CanopyIceConfig *ice,
           guint                  latency_ms)
 {
+  static gint serial;
   CanopyEdge *self = g_object_new (CANOPY_TYPE_EDGE, NULL);
-  g_autofree char *name = g_strdup_printf ("%s-%s", to_child ? "child" : "parent", peer_id);
+  /* Unique: the edge to a parent just left can still be in the pipeline (one left with a bye
+   * is closed a moment later) when the node is placed under the same parent again. A bin
+   * refuses a second element of the same name without a word, and the new edge would never
+   * leave NULL (its answer to the parent's offer fails: "webrtcbin is closed"). */
+  g_autofree char *name = g_strdup_printf ("%s-%s-%d", to_child ? "child" : "parent", peer_id,
+                                           g_atomic_int_add (&serial, 1));
 
   self->pipeline = gst_object_ref (pipeline);
   self->peer_id = g_strdup (peer_id);

@@ -565,6 +565,19 @@ canopy_link_is_open (CanopyLink *self)
 }
 
 /**
+ * canopy_link_has_opened:
+ * @self: a link
+ *
+ * Returns: whether its `ctrl` channel ever opened (the neighbour was reached once)
+ */
+gboolean
+canopy_link_has_opened (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), FALSE);
+  return self->opened_at != 0;
+}
+
+/**
  * canopy_link_handle_signal:
  * @self: a link
  * @data: the untrusted `data` of a `signal` message from this link's neighbour

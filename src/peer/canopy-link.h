@@ -52,6 +52,7 @@ void            canopy_link_set_map_sent   (CanopyLink  *self,
                                             gboolean     sent);
 double          canopy_link_get_rtt_ms     (CanopyLink  *self);
 gboolean        canopy_link_is_open        (CanopyLink  *self);
+gboolean        canopy_link_has_opened     (CanopyLink  *self);
 
 gboolean        canopy_link_handle_signal  (CanopyLink  *self,
                                             JsonObject  *data,

@@ -259,6 +259,12 @@ static void
 on_link_gone (CanopyLink *link,
               CanopyNode *self)
 {
+  /* ICE gave up on a parent we never reached (libnice does, ~7 s in, a moment before the
+   * connect timeout): the heartbeat judges it unconnected at that timeout and counts it, so
+   * that a node no parent can reach fails saying why, rather than coming back to the same
+   * parent until the join times out. */
+  if (link == self->parent && !canopy_link_has_opened (link))
+    return;
   if (link == self->parent)
     canopy_node_lose_parent (self, "the connection to the parent was lost");
   else

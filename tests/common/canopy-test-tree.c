@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
-/* The tree's integration tests (test-heal, test-heal-room): real canopy-node processes in a
- * room, what they print with --events, waits on many of them at once, chat said and checked,
- * maps checked, a room's end. */
+/* The tree's integration tests (test-heal, test-heal-room, test-nat): real canopy-node
+ * processes in a room (here or after a command prefix), what they print with --events, waits on
+ * many of them at once, chat said and checked, maps checked, a room's end. */
 
 #include "canopy-test-tree.h"
 
@@ -13,21 +13,55 @@
 
 /* --- the processes ------------------------------------------------------------------------ */
 
+/* Starts @argv after @prefix (NULL-terminated, or NULL for none): e.g. "ip netns exec NS" to
+ * run it in a network namespace. */
+CanopyTestProc *
+canopy_test_tree_spawn_in (const char *const *prefix,
+                           const char        *name,
+                           const char *const *argv)
+{
+  g_autoptr (GPtrArray) all = g_ptr_array_new ();
+
+  for (guint i = 0; prefix != NULL && prefix[i] != NULL; i++)
+    g_ptr_array_add (all, (gpointer) prefix[i]);
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (all, (gpointer) argv[i]);
+  g_ptr_array_add (all, NULL);
+  return canopy_test_proc_spawn (name, (const char **) all->pdata);
+}
+
+/* A host, its command line after @prefix (see canopy_test_tree_spawn_in()). */
+CanopyTestProc *
+canopy_test_tree_spawn_host_in (const char *const *prefix,
+                                const char        *url,
+                                guint              k1,
+                                guint              k,
+                                gboolean           listed)
+{
+  g_autofree char *k1_text = g_strdup_printf ("%u", k1);
+  g_autofree char *k_text = g_strdup_printf ("%u", k);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  const char *args[] = {
+    canopy_test_binary ("CANOPY_NODE"), "host", "--server", url, "--title", "Heal room",
+    "--name", "host", "--k1", k1_text, "--k", k_text, "--width", "320", "--height", "240",
+    "--bitrate", "400", "--events", "--chat-stdin"
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (args); i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  if (!listed)
+    g_ptr_array_add (argv, "--unlisted");
+  g_ptr_array_add (argv, NULL);
+  return canopy_test_tree_spawn_in (prefix, "host", (const char *const *) argv->pdata);
+}
+
 CanopyTestProc *
 canopy_test_tree_spawn_host (const char *url,
                              guint       k1,
                              guint       k,
                              gboolean    listed)
 {
-  g_autofree char *k1_text = g_strdup_printf ("%u", k1);
-  g_autofree char *k_text = g_strdup_printf ("%u", k);
-  const char *argv[] = {
-    canopy_test_binary ("CANOPY_NODE"), "host", "--server", url, "--title", "Heal room",
-    "--name", "host", "--k1", k1_text, "--k", k_text, "--width", "320", "--height", "240",
-    "--bitrate", "400", "--events", "--chat-stdin", listed ? NULL : "--unlisted", NULL
-  };
-
-  return canopy_test_proc_spawn ("host", argv);
+  return canopy_test_tree_spawn_host_in (NULL, url, k1, k, listed);
 }
 
 const char *
@@ -37,12 +71,14 @@ canopy_test_tree_room_of (CanopyTestProc *host)
   return json_object_get_string_member (canopy_test_proc_last_event (host, "room"), "room");
 }
 
+/* A viewer, its command line after @prefix (see canopy_test_tree_spawn_in()). */
 CanopyTestProc *
-canopy_test_tree_spawn_viewer (const char *url,
-                               const char *room,
-                               const char *name,
-                               guint       capacity,
-                               gboolean    decode)
+canopy_test_tree_spawn_viewer_in (const char *const *prefix,
+                                  const char        *url,
+                                  const char        *room,
+                                  const char        *name,
+                                  guint              capacity,
+                                  gboolean           decode)
 {
   g_autofree char *capacity_text = g_strdup_printf ("%u", capacity);
   const char *argv[] = {
@@ -51,7 +87,17 @@ canopy_test_tree_spawn_viewer (const char *url,
     NULL
   };
 
-  return canopy_test_proc_spawn (name, argv);
+  return canopy_test_tree_spawn_in (prefix, name, argv);
+}
+
+CanopyTestProc *
+canopy_test_tree_spawn_viewer (const char *url,
+                               const char *room,
+                               const char *name,
+                               guint       capacity,
+                               gboolean    decode)
+{
+  return canopy_test_tree_spawn_viewer_in (NULL, url, room, name, capacity, decode);
 }
 
 /* A viewer, once it joined. */

@@ -5,8 +5,9 @@
 
 G_BEGIN_DECLS
 
-/* What the tree's integration tests share (test-heal, test-heal-room): a room of real
- * canopy-node processes (a host, viewers that join it) and what they print with --events, read:
+/* What the tree's integration tests share (test-heal, test-heal-room, test-nat): a room of real
+ * canopy-node processes (a host, viewers that join it; the _in variants run them after a
+ * command prefix, such as "ip netns exec NS") and what they print with --events, read:
  * a viewer's place (peer, parent, depth), frames counted, maps and the nodes in them. Waits on
  * many processes at once that record when each got there (for frames again after a moment, 30
  * frames played, every chat message), chat said through --chat-stdin and checked to arrive
@@ -33,12 +34,26 @@ typedef struct {
 } CanopyTestTreeAgree;
 
 /* The processes, and what they printed. */
+CanopyTestProc *canopy_test_tree_spawn_in                 (const char *const  *prefix,
+                                                           const char         *name,
+                                                           const char *const  *argv);
 CanopyTestProc *canopy_test_tree_spawn_host               (const char         *url,
+                                                           guint               k1,
+                                                           guint               k,
+                                                           gboolean            listed);
+CanopyTestProc *canopy_test_tree_spawn_host_in            (const char *const  *prefix,
+                                                           const char         *url,
                                                            guint               k1,
                                                            guint               k,
                                                            gboolean            listed);
 const char     *canopy_test_tree_room_of                  (CanopyTestProc     *host);
 CanopyTestProc *canopy_test_tree_spawn_viewer             (const char         *url,
+                                                           const char         *room,
+                                                           const char         *name,
+                                                           guint               capacity,
+                                                           gboolean            decode);
+CanopyTestProc *canopy_test_tree_spawn_viewer_in          (const char *const  *prefix,
+                                                           const char         *url,
                                                            const char         *room,
                                                            const char         *name,
                                                            guint               capacity,

@@ -1,0 +1,674 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Across NATs: real canopy-signal, canopy-node and coturn processes in a closed network of
+ * namespaces that the test builds and tears down (tests/lab/canopy-netlab.sh: public hosts, a
+ * port-restricted cone NAT, a symmetric NAT, a STUN/TURN server; no link to this machine's own
+ * network). The ICE servers come only from canopy-signal's configuration file, as in a real
+ * deployment. Three cases: a viewer that no parent can reach without TURN ends, soon, saying
+ * that its network needs a TURN server, and nobody else notices; with TURN the same viewer
+ * plays through the relay; and a tree edge whose UDP is cut while both ends keep their
+ * signalling is replaced. The times measured are printed (g_test_message). Needs root, ip,
+ * nft and turnserver (build-aux/install-deps installs them); each case skips, saying why,
+ * without them.
+ */
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "canopy-test-tree.h"
+
+#define WAIT_S CANOPY_TEST_TREE_WAIT_S
+
+/* The lab's public addresses (canopy-netlab.sh). */
+#define STUN_ADDR "203.0.113.10"
+#define SIG_ADDR "203.0.113.20"
+#define PUB2_ADDR "203.0.113.31"
+#define NATA_ADDR "203.0.113.101"
+#define NATB_ADDR "203.0.113.102"
+
+/* Namespaces are named LAB_PREFIX<pid>-ROLE: two runs never meet, and a lab whose test died
+ * is recognised and removed by the next run. */
+#define LAB_PREFIX "cn"
+
+extern char **environ;
+
+typedef struct {
+  char *prefix;
+  char *dir;            /* the server's configuration, coturn's pid file, log and user db */
+  CanopyTestProc *turn;
+  CanopyTestProc *server;
+  char *url;
+  gint64 started;
+} Lab;
+
+/* --- the lab ------------------------------------------------------------------------------ */
+
+/* canopy-netlab.sh down for the lab in use, prepared beforehand: a test that aborts (a failed
+ * assertion, g_error, meson's timeout) still removes its namespaces from its signal handler,
+ * with nothing but fork, execve and waitpid. */
+static char *down_argv[5];
+
+static void
+run_down_now (void)
+{
+  pid_t pid;
+
+  if (down_argv[0] == NULL)
+    return;
+  pid = fork ();
+  if (pid == 0) {
+    execve (down_argv[0], down_argv, environ);
+    _exit (127);
+  }
+  if (pid > 0)
+    waitpid (pid, NULL, 0);
+}
+
+static void
+on_fatal_signal (int signum)
+{
+  run_down_now ();
+  /* SA_RESETHAND put the default action back: die of it. */
+  raise (signum);
+}
+
+static void
+arm_down (const char *prefix)
+{
+  g_clear_pointer (&down_argv[3], g_free);
+  down_argv[0] = "/bin/sh";
+  down_argv[1] = (char *) canopy_test_binary ("CANOPY_NETLAB");
+  down_argv[2] = "down";
+  down_argv[3] = g_strdup (prefix);
+}
+
+static void
+disarm_down (void)
+{
+  down_argv[0] = NULL;
+  g_clear_pointer (&down_argv[3], g_free);
+}
+
+static void
+catch_fatal_signals (void)
+{
+  /* SIGTRAP: g_error() breaks into the debugger that is not there. */
+  const int signals[] = { SIGABRT, SIGTRAP, SIGSEGV, SIGBUS, SIGTERM, SIGINT, SIGHUP };
+  struct sigaction action = { 0 };
+
+  action.sa_handler = on_fatal_signal;
+  action.sa_flags = SA_RESETHAND;
+  sigemptyset (&action.sa_mask);
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    sigaction (signals[i], &action, NULL);
+  atexit (run_down_now);
+}
+
+/* canopy-netlab.sh VERB PREFIX [ADDR ADDR]; its messages go to the test's log. */
+static void
+netlab (const char *verb,
+        const char *prefix,
+        const char *addr1,
+        const char *addr2)
+{
+  const char *argv[] = {
+    "/bin/sh", canopy_test_binary ("CANOPY_NETLAB"), verb, prefix, addr1, addr2, NULL
+  };
+  g_autoptr (CanopyTestProc) proc = canopy_test_proc_spawn ("netlab", argv);
+
+  canopy_test_wait_exit (proc, 60);
+  if (proc->exit_status != 0)
+    g_error ("canopy-netlab.sh %s %s failed with status %d (its message is above)", verb, prefix,
+             proc->exit_status);
+}
+
+/* Labs of earlier runs that died before they could remove theirs: their process is gone. */
+static void
+remove_stale_labs (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/run/netns", 0, NULL);
+  g_autoptr (GPtrArray) stale = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    char *end = NULL;
+    guint64 pid;
+
+    if (!g_str_has_prefix (name, LAB_PREFIX))
+      continue;
+    pid = g_ascii_strtoull (name + strlen (LAB_PREFIX), &end, 10);
+    if (g_strcmp0 (end, "-inet") != 0 || pid == 0 || pid > G_MAXINT ||
+        (pid_t) pid == getpid () || kill ((pid_t) pid, 0) == 0 || errno != ESRCH)
+      continue;
+    g_ptr_array_add (stale, g_strndup (name, end - name));
+  }
+  for (guint i = 0; i < stale->len; i++) {
+    g_test_message ("removing the lab of a run that died: %s",
+                    (char *) g_ptr_array_index (stale, i));
+    netlab ("down", g_ptr_array_index (stale, i), NULL, NULL);
+  }
+}
+
+/* Whether the lab can be built here; skips the case, saying why, if not. */
+static gboolean
+lab_can_run (void)
+{
+  const char *tools[] = { "ip", "nft", "turnserver" };
+
+  if (geteuid () != 0) {
+    g_test_skip ("needs root for network namespaces (the CI runs it as root)");
+    return FALSE;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (tools); i++) {
+    g_autofree char *path = g_find_program_in_path (tools[i]);
+
+    if (path == NULL) {
+      g_autofree char *why = g_strdup_printf ("%s is missing (build-aux/install-deps installs "
+                                              "iproute2, nftables, iptables and coturn)",
+                                              tools[i]);
+
+      g_test_skip (why);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* "ip netns exec PREFIX-ROLE": runs what follows in the lab's namespace @role. */
+typedef struct {
+  char *ns;
+  const char *argv[5];
+} InNs;
+
+static void
+in_ns_init (InNs       *in,
+            const Lab  *lab,
+            const char *role)
+{
+  in->ns = g_strdup_printf ("%s-%s", lab->prefix, role);
+  in->argv[0] = "ip";
+  in->argv[1] = "netns";
+  in->argv[2] = "exec";
+  in->argv[3] = in->ns;
+  in->argv[4] = NULL;
+}
+
+static void
+in_ns_clear (InNs *in)
+{
+  g_clear_pointer (&in->ns, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (InNs, in_ns_clear)
+
+static CanopyTestProc *
+spawn_in_ns (const Lab   *lab,
+             const char  *role,
+             const char  *name,
+             const char **argv)
+{
+  g_auto (InNs) in = { 0 };
+
+  in_ns_init (&in, lab, role);
+  return canopy_test_tree_spawn_in (in.argv, name, argv);
+}
+
+typedef struct {
+  CanopyTestProc *proc;
+  const char *path;
+} PidFile;
+
+/* coturn wrote its pid file, with the pid we will end it by. */
+static gboolean
+has_pid_file (gpointer user_data)
+{
+  PidFile *p = user_data;
+  g_autofree char *text = NULL;
+
+  if (p->proc->exited)
+    return TRUE;
+  if (!g_file_get_contents (p->path, &text, NULL, NULL))
+    return FALSE;
+  return g_strcmp0 (g_strstrip (text), g_subprocess_get_identifier (p->proc->process)) == 0;
+}
+
+static void
+start_turn (Lab *lab)
+{
+  g_autofree char *userdb = g_build_filename (lab->dir, "turndb", NULL);
+  g_autofree char *pidfile = g_build_filename (lab->dir, "turn.pid", NULL);
+  g_autofree char *log = g_build_filename (lab->dir, "turn.log", NULL);
+  const char *argv[] = {
+    "turnserver", "-n", "--listening-ip", STUN_ADDR, "--relay-ip", STUN_ADDR,
+    "--listening-port", "3478", "--min-port", "50000", "--max-port", "50100",
+    "--realm", "lab.test", "--lt-cred-mech", "--fingerprint", "--user", "canopy:canopy-lab",
+    "--no-tls", "--no-dtls", "--no-cli", "--no-stdout-log", "--userdb", userdb,
+    "--pidfile", pidfile, "--log-file", log, "--simple-log", NULL
+  };
+  PidFile p;
+
+  lab->turn = spawn_in_ns (lab, "stun", "turn", argv);
+  p = (PidFile) { lab->turn, pidfile };
+  canopy_test_wait_for (has_pid_file, &p, 30, "coturn's pid file");
+  if (lab->turn->exited)
+    g_error ("turnserver exited with status %d (its log: %s)", lab->turn->exit_status, log);
+}
+
+/* What canopy-signal printed after "listening on ": its URL, or NULL before. */
+static const char *
+url_of (CanopyTestProc *server)
+{
+  for (guint i = 0; i < server->lines->len; i++) {
+    const char *line = g_ptr_array_index (server->lines, i);
+
+    if (g_str_has_prefix (line, "listening on "))
+      return line + strlen ("listening on ");
+  }
+  return NULL;
+}
+
+static gboolean
+has_url_or_exited (gpointer user_data)
+{
+  return url_of (user_data) != NULL || ((CanopyTestProc *) user_data)->exited;
+}
+
+/* canopy-signal on the lab's signalling address, its ICE servers from a configuration file:
+ * the STUN server always, the TURN server if @turn. */
+static void
+start_server (Lab     *lab,
+              gboolean turn)
+{
+  g_autofree char *config = g_build_filename (lab->dir, "canopy-signal.conf", NULL);
+  g_autoptr (GString) text = g_string_new ("[ice-server stun]\nurls=stun:" STUN_ADDR ":3478\n");
+  g_autoptr (GError) error = NULL;
+  const char *argv[] = {
+    canopy_test_binary ("CANOPY_SIGNAL"), "--bind", SIG_ADDR, "--port", "0", "--config", config,
+    NULL
+  };
+
+  if (turn)
+    g_string_append (text, "\n[ice-server relay]\nurls=turn:" STUN_ADDR ":3478\n"
+                           "username=canopy\ncredential=canopy-lab\n");
+  g_file_set_contents (config, text->str, -1, &error);
+  g_assert_no_error (error);
+  lab->server = spawn_in_ns (lab, "sig", "signal", argv);
+  canopy_test_wait_for (has_url_or_exited, lab->server, 30, "canopy-signal listening");
+  g_assert_false (lab->server->exited);
+  lab->url = g_strdup (url_of (lab->server));
+  g_assert_true (g_str_has_prefix (lab->url, "ws://" SIG_ADDR ":"));
+}
+
+static void
+lab_free (Lab *lab)
+{
+  g_autoptr (GDir) dir = NULL;
+  const char *name;
+
+  g_clear_pointer (&lab->server, canopy_test_proc_free);
+  g_clear_pointer (&lab->turn, canopy_test_proc_free);
+  netlab ("down", lab->prefix, NULL, NULL);
+  disarm_down ();
+  g_test_message ("the case took %.1f s, its lab's set-up and removal included",
+                  (g_get_monotonic_time () - lab->started) / (double) G_USEC_PER_SEC);
+  dir = g_dir_open (lab->dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *path = g_build_filename (lab->dir, name, NULL);
+
+    g_remove (path);
+  }
+  g_rmdir (lab->dir);
+  g_free (lab->dir);
+  g_free (lab->url);
+  g_free (lab->prefix);
+  g_free (lab);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Lab, lab_free)
+
+/* A fresh lab with coturn and canopy-signal running, or NULL when the case is skipped. */
+static Lab *
+lab_new (gboolean turn)
+{
+  g_autoptr (GError) error = NULL;
+  Lab *lab;
+  gint64 t0 = g_get_monotonic_time ();
+
+  if (!lab_can_run ())
+    return NULL;
+  remove_stale_labs ();
+  lab = g_new0 (Lab, 1);
+  lab->started = t0;
+  lab->prefix = g_strdup_printf (LAB_PREFIX "%d", (int) getpid ());
+  lab->dir = g_dir_make_tmp ("canopy-nat-XXXXXX", &error);
+  g_assert_no_error (error);
+  arm_down (lab->prefix);
+  /* up first takes down whatever this prefix left. */
+  netlab ("up", lab->prefix, NULL, NULL);
+  start_turn (lab);
+  start_server (lab, turn);
+  g_test_message ("lab %s with %s up in %.0f ms; signalling at %s", lab->prefix,
+                  turn ? "STUN and TURN" : "STUN only",
+                  (g_get_monotonic_time () - t0) / 1000.0, lab->url);
+  return lab;
+}
+
+/* --- peers in the lab --------------------------------------------------------------------- */
+
+static CanopyTestProc *
+spawn_host (Lab        *lab,
+            const char *role,
+            guint       k1)
+{
+  g_auto (InNs) in = { 0 };
+
+  in_ns_init (&in, lab, role);
+  return canopy_test_tree_spawn_host_in (in.argv, lab->url, k1, 2, FALSE);
+}
+
+/* A viewer counting frames without decoding them, in namespace @role. */
+static CanopyTestProc *
+spawn_viewer (Lab        *lab,
+              const char *role,
+              const char *room,
+              const char *name,
+              guint       capacity)
+{
+  g_auto (InNs) in = { 0 };
+
+  in_ns_init (&in, lab, role);
+  return canopy_test_tree_spawn_viewer_in (in.argv, lab->url, room, name, capacity, FALSE);
+}
+
+static CanopyTestProc *
+join_viewer (Lab        *lab,
+             const char *role,
+             const char *room,
+             const char *name,
+             guint       capacity)
+{
+  CanopyTestProc *viewer = spawn_viewer (lab, role, room, name, capacity);
+
+  canopy_test_proc_wait_events (viewer, "joined", NULL, NULL, 1, WAIT_S);
+  return viewer;
+}
+
+/* The longest run of stats (one a second) after the @mark-th event in which @proc counted no
+ * new frame: 0 while the video flows. */
+static guint
+longest_stall_s (CanopyTestProc *proc,
+                 guint           mark)
+{
+  gint64 last = -1;
+  guint run = 0;
+  guint longest = 0;
+
+  for (guint i = mark; i < proc->events->len; i++) {
+    JsonObject *o = g_ptr_array_index (proc->events, i);
+    gint64 frames;
+
+    if (g_strcmp0 (json_object_get_string_member_with_default (o, "event", ""), "stats") != 0)
+      continue;
+    frames = json_object_get_int_member (o, "frames");
+    run = last >= 0 && frames == last ? run + 1 : 0;
+    longest = MAX (longest, run);
+    last = frames;
+  }
+  return longest;
+}
+
+static gboolean
+has_joined_twice (CanopyTestProc *proc,
+                  gpointer        data)
+{
+  return canopy_test_proc_count_events (proc, "joined") >= 2;
+}
+
+/* A room of a host in the public namespace that takes one child (k1 = 1) and a, behind the
+ * cone NAT, under it with room for one child, playing. */
+static CanopyTestProc *
+host_with_a (Lab             *lab,
+             CanopyTestProc **a)
+{
+  CanopyTestProc *host = spawn_host (lab, "pub", 1);
+
+  *a = join_viewer (lab, "a", canopy_test_tree_room_of (host), "a", 1);
+  canopy_test_tree_wait_playing (a, 1);
+  return host;
+}
+
+/* --- 1. no TURN: the viewer behind the symmetric NAT cannot reach its parent --------------- */
+
+/* host (public, k1 = 1) -> a (cone NAT, capacity 1) -> b (symmetric NAT): the only free place
+ * is under a, and a cone NAT and a symmetric one cannot reach each other with STUN alone. b
+ * must give up after a few parents that never connected (not at the 30 s join limit) with an
+ * error that names the cure, and end failed; a and the host see nothing of it. */
+static void
+test_needs_turn (void)
+{
+  g_autoptr (Lab) lab = lab_new (FALSE);
+  g_autoptr (CanopyTestProc) host = NULL;
+  g_autoptr (CanopyTestProc) a = NULL;
+  g_autoptr (CanopyTestProc) b = NULL;
+  g_autofree guint *marks = NULL;
+  JsonObject *error;
+  JsonObject *left;
+  CanopyTestTreeMapExpect expect;
+  const char *room;
+  const char *a_parent;
+  double ended_ms;
+  double again_ms;
+  gint64 a_frames;
+  gint64 t0;
+
+  if (lab == NULL)
+    return;
+  host = host_with_a (lab, &a);
+  room = canopy_test_tree_room_of (host);
+  a_parent = canopy_test_tree_parent_of (a);
+  a_frames = canopy_test_tree_frames_of (a);
+
+  marks = canopy_test_tree_mark_events (&a, 1);
+  t0 = g_get_monotonic_time ();
+  b = spawn_viewer (lab, "b", room, "b", 1);
+  canopy_test_tree_wait_all (&b, 1, canopy_test_tree_has_left, NULL, t0, &ended_ms, WAIT_S,
+                             "b to give up");
+  canopy_test_wait_exit (b, WAIT_S);
+  g_test_message ("b ended %.0f ms after it started; a counted %" G_GINT64_FORMAT " frames "
+                  "meanwhile", ended_ms, canopy_test_tree_frames_of (a) - a_frames);
+
+  error = canopy_test_proc_last_event (b, "error");
+  g_assert_nonnull (error);
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "connection");
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), ==,
+                   "Could not connect to any parent: this network needs a TURN server");
+  left = canopy_test_proc_last_event (b, "left");
+  g_assert_nonnull (left);
+  g_assert_cmpstr (json_object_get_string_member (left, "reason"), ==, "failed");
+  g_assert_cmpint (b->exit_status, ==, 1);
+  g_assert_cmpuint (canopy_test_proc_count_events (b, "joined"), ==, 0);
+  g_assert_cmpuint (canopy_test_proc_count_events (b, "first-frame"), ==, 0);
+  /* Three parents that never connected, 8 s each (~25 s measured); the 30 s join limit would
+   * have ended it with another message. A few seconds more for the process to start. */
+  g_assert_cmpfloat (ended_ms, <, 35000);
+
+  /* a kept its place and its video all along; the host's map never lost it. */
+  canopy_test_tree_wait_frames_again (&a, 1, marks, t0, &again_ms, "a's frames");
+  g_assert_cmpuint (longest_stall_s (a, marks[0]), <, 2);
+  g_assert_cmpuint (canopy_test_proc_count_events (a, "joined"), ==, 1);
+  g_assert_cmpstr (canopy_test_tree_parent_of (a), ==, a_parent);
+  canopy_test_tree_assert_still_in (&a, 1);
+  canopy_test_tree_assert_still_in (&host, 1);
+  expect = (CanopyTestTreeMapExpect) { &a, 1, NULL };
+  canopy_test_tree_wait_all (&host, 1, canopy_test_tree_map_is_right, &expect,
+                             g_get_monotonic_time (), NULL, WAIT_S, "the host's map of a alone");
+
+  canopy_test_tree_end_room (host, &a, 1);
+  g_assert_cmpint (a->exit_status, ==, 0);
+}
+
+/* --- 2. with TURN: the same viewer plays through the relay -------------------------------- */
+
+static void
+test_turn (void)
+{
+  g_autoptr (Lab) lab = lab_new (TRUE);
+  g_autoptr (CanopyTestProc) host = NULL;
+  g_autoptr (CanopyTestProc) a = NULL;
+  g_autoptr (CanopyTestProc) b = NULL;
+  g_autofree guint *marks = NULL;
+  CanopyTestTreeMapExpect expect;
+  CanopyTestProc *viewers[2];
+  const char *room;
+  double joined_ms;
+  double playing_ms;
+  double again_ms;
+  gint64 t0;
+
+  if (lab == NULL)
+    return;
+  host = host_with_a (lab, &a);
+  room = canopy_test_tree_room_of (host);
+
+  t0 = g_get_monotonic_time ();
+  b = spawn_viewer (lab, "b", room, "b", 1);
+  canopy_test_proc_wait_events (b, "joined", NULL, NULL, 1, WAIT_S);
+  joined_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  /* The host is full (k1 = 1): b's only place is under a, behind the other NAT. */
+  g_assert_cmpstr (canopy_test_tree_parent_of (b), ==, canopy_test_tree_peer_of (a));
+  g_assert_cmpint (canopy_test_tree_depth_of (b), ==, 2);
+  canopy_test_tree_wait_playing (&b, 1);
+  playing_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  g_test_message ("b started, joined under a %.0f ms later, had its first frame %.0f ms after "
+                  "its join request and 30 frames by %.0f ms",
+                  joined_ms,
+                  json_object_get_double_member (canopy_test_proc_last_event (b, "first-frame"),
+                                                 "ms"),
+                  playing_ms);
+
+  /* No packet goes from one NAT to the other: b's video comes through the relay. */
+  netlab ("cut", lab->prefix, NATA_ADDR, NATB_ADDR);
+  marks = canopy_test_tree_mark_events (&b, 1);
+  t0 = g_get_monotonic_time ();
+  canopy_test_tree_wait_frames_again (&b, 1, marks, t0, &again_ms, "b's frames, NATs cut");
+  canopy_test_spin (2000);
+  g_assert_cmpuint (longest_stall_s (b, marks[0]), <, 2);
+  g_assert_cmpuint (canopy_test_proc_count_events (b, "joined"), ==, 1);
+  netlab ("heal", lab->prefix, NATA_ADDR, NATB_ADDR);
+
+  viewers[0] = a;
+  viewers[1] = b;
+  canopy_test_tree_assert_still_in (viewers, 2);
+  expect = (CanopyTestTreeMapExpect) { viewers, 2, NULL };
+  canopy_test_tree_wait_all (&host, 1, canopy_test_tree_map_is_right, &expect,
+                             g_get_monotonic_time (), NULL, WAIT_S, "the host's map of a and b");
+  canopy_test_tree_end_room (host, viewers, 2);
+  g_assert_cmpint (a->exit_status, ==, 0);
+  g_assert_cmpint (b->exit_status, ==, 0);
+}
+
+/* --- 3. an edge whose UDP is cut is replaced ---------------------------------------------- */
+
+typedef struct {
+  const char *old_parent;
+  const char *new_parent;
+  const char *peer;
+} Moved;
+
+/* The host's map has @peer under its new parent and nothing under the old one. */
+static gboolean
+map_shows_move (CanopyTestProc *host,
+                gpointer        data)
+{
+  Moved *m = data;
+  JsonObject *map = canopy_test_tree_map_of (host);
+  JsonObject *old_parent = canopy_test_tree_find_node (map, m->old_parent);
+
+  return old_parent != NULL && canopy_test_tree_find_node (old_parent, m->peer) == NULL &&
+         canopy_test_tree_find_node (canopy_test_tree_find_node (map, m->new_parent), m->peer) !=
+           NULL;
+}
+
+/* host (public, k1 = 2) with c (public) and a (cone NAT) under it, capacity 1 each, and b
+ * (symmetric NAT) under c: placed breadth-first, children in the order they attached, c
+ * first. Then UDP between b's NAT and c is cut in the "internet"; both keep their TCP to the
+ * server, so only the tree's heartbeats can tell. b must leave c (silent), join under a (the
+ * host is full), through TURN, and play again; the host's map must follow. */
+static void
+test_ice_cut (void)
+{
+  g_autoptr (Lab) lab = lab_new (TRUE);
+  g_autoptr (CanopyTestProc) host = NULL;
+  CanopyTestProc *viewers[3] = { NULL };
+  CanopyTestProc *c, *a, *b;
+  g_autofree guint *marks = NULL;
+  g_autofree char *c_id = NULL;
+  CanopyTestTreeMapExpect expect;
+  const char *room;
+  double rejoined_ms;
+  double again_ms[3];
+  double map_ms;
+  gint64 t0;
+  Moved moved;
+
+  if (lab == NULL)
+    return;
+  host = spawn_host (lab, "pub", 2);
+  room = canopy_test_tree_room_of (host);
+  c = viewers[0] = join_viewer (lab, "pub2", room, "c", 1);
+  a = viewers[1] = join_viewer (lab, "a", room, "a", 1);
+  canopy_test_tree_wait_playing (viewers, 2);
+  b = viewers[2] = join_viewer (lab, "b", room, "b", 1);
+  c_id = g_strdup (canopy_test_tree_peer_of (c));
+  g_assert_cmpstr (canopy_test_tree_parent_of (b), ==, c_id);
+  canopy_test_tree_wait_playing (&b, 1);
+  expect = (CanopyTestTreeMapExpect) { viewers, 3, NULL };
+  canopy_test_tree_wait_all (&host, 1, canopy_test_tree_map_is_right, &expect,
+                             g_get_monotonic_time (), NULL, WAIT_S, "the host's map of all three");
+
+  marks = canopy_test_tree_mark_events (viewers, 3);
+  t0 = g_get_monotonic_time ();
+  netlab ("cut", lab->prefix, NATB_ADDR, PUB2_ADDR);
+  canopy_test_tree_wait_all (&b, 1, has_joined_twice, NULL, t0, &rejoined_ms, WAIT_S,
+                             "b to join again");
+  g_assert_cmpstr (canopy_test_tree_parent_of (b), ==, canopy_test_tree_peer_of (a));
+  moved = (Moved) { c_id, canopy_test_tree_peer_of (a), canopy_test_tree_peer_of (b) };
+  canopy_test_tree_wait_all (&host, 1, map_shows_move, &moved, t0, &map_ms, WAIT_S,
+                             "the host's map with b under a");
+  /* Everyone counts frames that came after the cut; b's came from its new parent. */
+  canopy_test_tree_wait_frames_again (viewers, 3, marks, t0, again_ms, "frames after the cut");
+  g_test_message ("UDP between b and c cut: b joined under a %.0f ms later, the host's map had "
+                  "it there by %.0f ms, b counted frames again by %.0f ms (stats once a second)",
+                  rejoined_ms, map_ms, again_ms[2]);
+  /* ~0.5 s of silence, a place and a TURN allocation: ~1.5 s measured. */
+  g_assert_cmpfloat (rejoined_ms, <, 10000);
+  g_assert_cmpfloat (again_ms[2], <, 15000);
+
+  /* Nobody else moved or left; the map has the three of them. */
+  canopy_test_tree_assert_still_in (viewers, 3);
+  g_assert_cmpuint (canopy_test_proc_count_events (a, "joined"), ==, 1);
+  g_assert_cmpuint (canopy_test_proc_count_events (c, "joined"), ==, 1);
+  canopy_test_tree_wait_all (&host, 1, canopy_test_tree_map_is_right, &expect,
+                             g_get_monotonic_time (), NULL, WAIT_S, "the host's map of all three");
+
+  netlab ("heal", lab->prefix, NATB_ADDR, PUB2_ADDR);
+  canopy_test_tree_end_room (host, viewers, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (viewers[i]->exit_status, ==, 0);
+  canopy_test_tree_free_all (viewers, 3);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  catch_fatal_signals ();
+  g_test_add_func ("/nat/needs-turn", test_needs_turn);
+  g_test_add_func ("/nat/turn", test_turn);
+  g_test_add_func ("/nat/ice-cut", test_ice_cut);
+  return g_test_run ();
+}

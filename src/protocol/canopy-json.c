@@ -5,13 +5,19 @@
 
 #include <string.h>
 
-/* Rejects nesting deeper than CANOPY_JSON_DEPTH_MAX before json-glib sees the text. */
+/* Rejects, before json-glib sees the text, nesting deeper than CANOPY_JSON_DEPTH_MAX (its
+ * parser recurses) and an object or array that is not the whole message: json-glib 1.6 reads
+ * "{}{}" or "1 {}" as their first value and leaks every value after it (a peer could make us
+ * grow without end), and it takes JavaScript ("var a = {};"). */
 static gboolean
-check_depth (const char *data,
-             gsize       len)
+check_shape (const char *data,
+             gsize       len,
+             GError    **error)
 {
   int depth = 0;
   gboolean in_string = FALSE;
+  gboolean started = FALSE;
+  gboolean ended = FALSE;
 
   for (gsize i = 0; i < len; i++) {
     char c = data[i];
@@ -23,13 +29,26 @@ check_depth (const char *data,
         in_string = FALSE;
       continue;
     }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+      continue;
+    if (ended || (depth == 0 && started && (c == '[' || c == '{'))) {
+      g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
+                           "Message is not one JSON value");
+      return FALSE;
+    }
+    started = TRUE;
     if (c == '"')
       in_string = TRUE;
     else if (c == '[' || c == '{') {
-      if (++depth > CANOPY_JSON_DEPTH_MAX)
+      if (++depth > CANOPY_JSON_DEPTH_MAX) {
+        g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
+                     "Message nests deeper than %d levels", CANOPY_JSON_DEPTH_MAX);
         return FALSE;
-    } else if (c == ']' || c == '}')
-      depth--;
+      }
+    } else if (c == ']' || c == '}') {
+      if (--depth == 0)
+        ended = TRUE;
+    }
   }
   return TRUE;
 }
@@ -104,11 +123,8 @@ canopy_json_parse_object (const char  *data,
                          "Message is not valid UTF-8");
     return NULL;
   }
-  if (!check_depth (data, n)) {
-    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
-                 "Message nests deeper than %d levels", CANOPY_JSON_DEPTH_MAX);
+  if (!check_shape (data, n, error))
     return NULL;
-  }
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) n, &local_error)) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,

@@ -20,6 +20,12 @@ test_parse_valid (void)
   g_assert_cmpstr (type, ==, "ping");
   g_assert_true (canopy_json_get_int (o, "n", 0, 10, TRUE, &n, &error));
   g_assert_cmpint (n, ==, 3);
+
+  /* Whitespace around the one value is fine. */
+  g_clear_pointer (&o, json_object_unref);
+  o = canopy_json_parse_object (" \r\n{\"type\":\"ping\"}\n\t ", -1, 1024, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (o);
 }
 
 static void
@@ -36,6 +42,11 @@ test_parse_invalid (void)
     { "{\"a\":\"\xff\xfe\"}", CANOPY_ERROR_MALFORMED_JSON },
     { "{\"a\":\"\\udc00\"}", CANOPY_ERROR_MALFORMED_JSON },
     { "{\"\\ud800\":1}", CANOPY_ERROR_MALFORMED_JSON },
+    /* json-glib would take the first value and leak the others. */
+    { "{}{}", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"type\":\"ping\"} [{\"a\":1}]", CANOPY_ERROR_MALFORMED_JSON },
+    { "1 {\"type\":\"ping\"}", CANOPY_ERROR_MALFORMED_JSON },
+    { "var a = {\"type\":\"ping\"};", CANOPY_ERROR_MALFORMED_JSON },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {

@@ -5,10 +5,53 @@
 
 #include <string.h>
 
-/* Rejects, before json-glib sees the text, nesting deeper than CANOPY_JSON_DEPTH_MAX (its
- * parser recurses) and an object or array that is not the whole message: json-glib 1.6 reads
- * "{}{}" or "1 {}" as their first value and leaks every value after it (a peer could make us
- * grow without end), and it takes JavaScript ("var a = {};"). */
+/* The value of the 4 hex digits at @data[@at], or -1. */
+static int
+hex4 (const char *data,
+      gsize       len,
+      gsize       at)
+{
+  int value = 0;
+
+  if (at + 4 > len)
+    return -1;
+  for (gsize i = at; i < at + 4; i++) {
+    int digit = g_ascii_xdigit_value (data[i]);
+
+    if (digit < 0)
+      return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/* Whether the escape at @data[*@at] (a backslash) is not half of a UTF-16 surrogate pair, or
+ * is a whole pair; moves *@at to the last character it checked. */
+static gboolean
+check_escape (const char *data,
+              gsize       len,
+              gsize      *at)
+{
+  gsize i = *at;
+  int high = i + 1 < len && data[i + 1] == 'u' ? hex4 (data, len, i + 2) : -1;
+  int low;
+
+  *at = i + 1;
+  if (high < 0xD800 || high > 0xDFFF)
+    return TRUE;
+  if (high >= 0xDC00 || i + 7 >= len || data[i + 6] != '\\' || data[i + 7] != 'u')
+    return FALSE;
+  low = hex4 (data, len, i + 8);
+  *at = i + 11;
+  return low >= 0xDC00 && low <= 0xDFFF;
+}
+
+/* Rejects, before json-glib sees the text, what it must not get. Nesting deeper than
+ * CANOPY_JSON_DEPTH_MAX: its parser recurses. An object or array that is not the whole message:
+ * json-glib 1.6 reads "{}{}" or "1 {}" as their first value and leaks every value after it,
+ * and it takes JavaScript ("var a = {};"). A "\u" escape of half a surrogate pair that is not
+ * followed by the other half: it leaks the string read so far. Either leak lets a peer make us
+ * grow without end. */
 static gboolean
 check_shape (const char *data,
              gsize       len,
@@ -23,10 +66,13 @@ check_shape (const char *data,
     char c = data[i];
 
     if (in_string) {
-      if (c == '\\')
-        i++;
-      else if (c == '"')
+      if (c == '\\' && !check_escape (data, len, &i)) {
+        g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
+                             "Message holds an escape that is not valid UTF-8");
+        return FALSE;
+      } else if (c == '"') {
         in_string = FALSE;
+      }
       continue;
     }
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r')

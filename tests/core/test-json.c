@@ -21,6 +21,12 @@ test_parse_valid (void)
   g_assert_true (canopy_json_get_int (o, "n", 0, 10, TRUE, &n, &error));
   g_assert_cmpint (n, ==, 3);
 
+  /* A surrogate pair is one character. */
+  g_clear_pointer (&o, json_object_unref);
+  o = canopy_json_parse_object ("{\"type\":\"\\ud83d\\ude00\\\\u\\\"\"}", -1, 1024, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (canopy_json_get_type (o, NULL), ==, "\xf0\x9f\x98\x80\\u\"");
+
   /* Whitespace around the one value is fine. */
   g_clear_pointer (&o, json_object_unref);
   o = canopy_json_parse_object (" \r\n{\"type\":\"ping\"}\n\t ", -1, 1024, &error);
@@ -42,6 +48,10 @@ test_parse_invalid (void)
     { "{\"a\":\"\xff\xfe\"}", CANOPY_ERROR_MALFORMED_JSON },
     { "{\"a\":\"\\udc00\"}", CANOPY_ERROR_MALFORMED_JSON },
     { "{\"\\ud800\":1}", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\ud83d\\u0041\"}", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"xyz\\ud83d\\u12\"}", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\ud83d\\ud83d\"}", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\ud83dx\"}", CANOPY_ERROR_MALFORMED_JSON },
     /* json-glib would take the first value and leak the others. */
     { "{}{}", CANOPY_ERROR_MALFORMED_JSON },
     { "{\"type\":\"ping\"} [{\"a\":1}]", CANOPY_ERROR_MALFORMED_JSON },

@@ -25,21 +25,29 @@ hex4 (const char *data,
   return value;
 }
 
-/* Whether the escape at @data[*@at] (a backslash) is not half of a UTF-16 surrogate pair, or
- * is a whole pair; moves *@at to the last character it checked. */
+/* Whether the escape at @data[*@at] (a backslash) is all right: a "\u" has 4 hex digits
+ * (json-glib also takes fewer, and then swallows the character after them), and is not half of
+ * a UTF-16 surrogate pair unless the other half follows. Moves *@at to the last character it
+ * checked. */
 static gboolean
 check_escape (const char *data,
               gsize       len,
               gsize      *at)
 {
   gsize i = *at;
-  int high = i + 1 < len && data[i + 1] == 'u' ? hex4 (data, len, i + 2) : -1;
+  int high;
   int low;
 
   *at = i + 1;
-  if (high < 0xD800 || high > 0xDFFF)
+  if (i + 1 >= len || data[i + 1] != 'u')
     return TRUE;
-  if (high >= 0xDC00 || i + 7 >= len || data[i + 6] != '\\' || data[i + 7] != 'u')
+  high = hex4 (data, len, i + 2);
+  *at = i + 5;
+  if (high < 0 || (high >= 0xDC00 && high <= 0xDFFF))
+    return FALSE;
+  if (high < 0xD800 || high > 0xDBFF)
+    return TRUE;
+  if (i + 7 >= len || data[i + 6] != '\\' || data[i + 7] != 'u')
     return FALSE;
   low = hex4 (data, len, i + 8);
   *at = i + 11;
@@ -50,8 +58,8 @@ check_escape (const char *data,
  * CANOPY_JSON_DEPTH_MAX: its parser recurses. An object or array that is not the whole message:
  * json-glib 1.6 reads "{}{}" or "1 {}" as their first value and leaks every value after it,
  * and it takes JavaScript ("var a = {};"). A "\u" escape of half a surrogate pair that is not
- * followed by the other half: it leaks the string read so far. Either leak lets a peer make us
- * grow without end. */
+ * followed by the other half (or json-glib's reading of a short one, "\ud8", as such a half):
+ * it leaks the string read so far. Either leak lets a peer make us grow without end. */
 static gboolean
 check_shape (const char *data,
              gsize       len,
@@ -68,7 +76,7 @@ check_shape (const char *data,
     if (in_string) {
       if (c == '\\' && !check_escape (data, len, &i)) {
         g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
-                             "Message holds an escape that is not valid UTF-8");
+                             "Message holds a \\u escape that is no character");
         return FALSE;
       } else if (c == '"') {
         in_string = FALSE;

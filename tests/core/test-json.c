@@ -52,6 +52,9 @@ test_parse_invalid (void)
     { "{\"a\":\"xyz\\ud83d\\u12\"}", CANOPY_ERROR_MALFORMED_JSON },
     { "{\"a\":\"\\ud83d\\ud83d\"}", CANOPY_ERROR_MALFORMED_JSON },
     { "{\"a\":\"\\ud83dx\"}", CANOPY_ERROR_MALFORMED_JSON },
+    /* A short \u escape: json-glib reads "\ud8\\" as half a pair, then leaks. */
+    { "\"\\ud8\\\\u", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\u00e\"}", CANOPY_ERROR_MALFORMED_JSON },
     /* json-glib would take the first value and leak the others. */
     { "{}{}", CANOPY_ERROR_MALFORMED_JSON },
     { "{\"type\":\"ping\"} [{\"a\":1}]", CANOPY_ERROR_MALFORMED_JSON },

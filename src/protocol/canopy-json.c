@@ -3,6 +3,7 @@
 
 #include "canopy-json.h"
 
+#include <math.h>
 #include <string.h>
 
 /* The value of the 4 hex digits at @data[@at], or -1. */
@@ -107,37 +108,48 @@ check_shape (const char *data,
   return TRUE;
 }
 
-/* json-glib decodes a lone surrogate escape ("\udc00") into bytes that are not UTF-8. */
-static gboolean
-node_is_valid_utf8 (JsonNode *node)
+/* Why what json-glib made of text check_shape() let through is still unfit, or NULL: a string
+ * that is not UTF-8 (check_shape() refuses the lone surrogates it would decode into such bytes),
+ * or a number beyond a double, which it reads as infinity and would write back as "inf", which
+ * is not JSON (the server passes `signal` data on as it came). */
+static const char *
+node_flaw (JsonNode *node)
 {
   switch (JSON_NODE_TYPE (node)) {
   case JSON_NODE_OBJECT: {
     JsonObjectIter iter;
     const char *name;
+    const char *flaw;
     JsonNode *member;
 
     json_object_iter_init (&iter, json_node_get_object (node));
-    while (json_object_iter_next (&iter, &name, &member))
-      if (!g_utf8_validate (name, -1, NULL) || !node_is_valid_utf8 (member))
-        return FALSE;
-    return TRUE;
+    while (json_object_iter_next (&iter, &name, &member)) {
+      if (!g_utf8_validate (name, -1, NULL))
+        return "Message holds a name that is not valid UTF-8";
+      if ((flaw = node_flaw (member)) != NULL)
+        return flaw;
+    }
+    return NULL;
   }
   case JSON_NODE_ARRAY: {
     JsonArray *array = json_node_get_array (node);
+    const char *flaw;
 
     for (guint i = 0; i < json_array_get_length (array); i++)
-      if (!node_is_valid_utf8 (json_array_get_element (array, i)))
-        return FALSE;
-    return TRUE;
+      if ((flaw = node_flaw (json_array_get_element (array, i))) != NULL)
+        return flaw;
+    return NULL;
   }
   case JSON_NODE_VALUE:
-    if (json_node_get_value_type (node) == G_TYPE_STRING)
-      return g_utf8_validate (json_node_get_string (node), -1, NULL);
-    return TRUE;
+    if (json_node_get_value_type (node) == G_TYPE_STRING &&
+        !g_utf8_validate (json_node_get_string (node), -1, NULL))
+      return "Message holds a string that is not valid UTF-8";
+    if (json_node_get_value_type (node) == G_TYPE_DOUBLE && !isfinite (json_node_get_double (node)))
+      return "Message holds a number beyond the range of a double";
+    return NULL;
   case JSON_NODE_NULL:
   default:
-    return TRUE;
+    return NULL;
   }
 }
 
@@ -160,6 +172,7 @@ canopy_json_parse_object (const char  *data,
 {
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) local_error = NULL;
+  const char *flaw;
   JsonNode *root;
   gsize n;
 
@@ -186,9 +199,8 @@ canopy_json_parse_object (const char  *data,
     return NULL;
   }
   root = json_parser_get_root (parser);
-  if (root != NULL && !node_is_valid_utf8 (root)) {
-    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
-                         "Message holds an escape that is not valid UTF-8");
+  if (root != NULL && (flaw = node_flaw (root)) != NULL) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON, flaw);
     return NULL;
   }
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {

@@ -55,6 +55,9 @@ test_parse_invalid (void)
     /* A short \u escape: json-glib reads "\ud8\\" as half a pair, then leaks. */
     { "\"\\ud8\\\\u", CANOPY_ERROR_MALFORMED_JSON },
     { "{\"a\":\"\\u00e\"}", CANOPY_ERROR_MALFORMED_JSON },
+    /* json-glib reads it as infinity, and would write "inf". */
+    { "{\"a\":[1e400]}", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"a\":-1e400}", CANOPY_ERROR_MALFORMED_JSON },
     /* json-glib would take the first value and leak the others. */
     { "{}{}", CANOPY_ERROR_MALFORMED_JSON },
     { "{\"type\":\"ping\"} [{\"a\":1}]", CANOPY_ERROR_MALFORMED_JSON },

@@ -26,10 +26,10 @@ hex4 (const char *data,
   return value;
 }
 
-/* Whether the escape at @data[*@at] (a backslash) is all right: a "\u" has 4 hex digits
- * (json-glib also takes fewer, and then swallows the character after them), and is not half of
- * a UTF-16 surrogate pair unless the other half follows. Moves *@at to the last character it
- * checked. */
+/* Whether the escape at @data[*@at] (a backslash) is one of JSON's: json-glib also takes
+ * others, such as octal ones ("\375") that make any byte. A "\u" has 4 hex digits (json-glib
+ * also takes fewer, and then swallows the character after them), and is not half of a UTF-16
+ * surrogate pair unless the other half follows. Moves *@at to the last character it checked. */
 static gboolean
 check_escape (const char *data,
               gsize       len,
@@ -40,8 +40,10 @@ check_escape (const char *data,
   int low;
 
   *at = i + 1;
-  if (i + 1 >= len || data[i + 1] != 'u')
+  if (i + 1 >= len)
     return TRUE;
+  if (data[i + 1] != 'u')
+    return data[i + 1] != '\0' && strchr ("\"\\/bfnrt", data[i + 1]) != NULL;
   high = hex4 (data, len, i + 2);
   *at = i + 5;
   if (high < 0 || (high >= 0xDC00 && high <= 0xDFFF))
@@ -77,7 +79,7 @@ check_shape (const char *data,
     if (in_string) {
       if (c == '\\' && !check_escape (data, len, &i)) {
         g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
-                             "Message holds a \\u escape that is no character");
+                             "Message holds an escape that is not JSON");
         return FALSE;
       } else if (c == '"') {
         in_string = FALSE;
@@ -449,13 +451,15 @@ canopy_json_error_new (const GError *error,
                        const char   *ref)
 {
   JsonObject *o = json_object_new ();
+  g_autofree char *message = g_utf8_make_valid (error->message, -1);
   CanopyError code = CANOPY_ERROR_FAILED;
 
   if (error->domain == CANOPY_ERROR)
     code = (CanopyError) error->code;
   json_object_set_string_member (o, "type", "error");
   json_object_set_string_member (o, "code", canopy_error_code_to_string (code));
-  json_object_set_string_member (o, "message", error->message);
+  /* libsoup sends no text that is not UTF-8, and json-glib's errors may quote any byte. */
+  json_object_set_string_member (o, "message", message);
   if (ref != NULL)
     json_object_set_string_member (o, "ref", ref);
   return o;

@@ -55,6 +55,9 @@ test_parse_invalid (void)
     /* A short \u escape: json-glib reads "\ud8\\" as half a pair, then leaks. */
     { "\"\\ud8\\\\u", CANOPY_ERROR_MALFORMED_JSON },
     { "{\"a\":\"\\u00e\"}", CANOPY_ERROR_MALFORMED_JSON },
+    /* json-glib's own escapes: "\375" would be a byte that is not UTF-8. */
+    { "{\"a\":\"\\375\"}", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"a\":\"\\q\"}", CANOPY_ERROR_MALFORMED_JSON },
     /* json-glib reads it as infinity, and would write "inf". */
     { "{\"a\":[1e400]}", CANOPY_ERROR_MALFORMED_JSON },
     { "{\"a\":-1e400}", CANOPY_ERROR_MALFORMED_JSON },
@@ -161,6 +164,17 @@ test_error_object (void)
   g_assert_cmpint (canopy_error_code_from_string ("unknown-room"), ==, CANOPY_ERROR_UNKNOWN_ROOM);
 }
 
+/* json-glib's errors may quote a byte that is not UTF-8; libsoup would send no such text. */
+static void
+test_error_object_utf8 (void)
+{
+  g_autoptr (GError) error = g_error_new_literal (CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
+                                                  "unexpected \xfd");
+  g_autoptr (JsonObject) o = canopy_json_error_new (error, NULL);
+
+  g_assert_true (g_utf8_validate (json_object_get_string_member (o, "message"), -1, NULL));
+}
+
 static void
 test_sanitize (void)
 {
@@ -187,6 +201,7 @@ main (int argc, char **argv)
   g_test_add_func ("/json/parse-limits", test_parse_limits);
   g_test_add_func ("/json/getters", test_getters);
   g_test_add_func ("/json/error-object", test_error_object);
+  g_test_add_func ("/json/error-object-utf8", test_error_object_utf8);
   g_test_add_func ("/json/sanitize", test_sanitize);
   return g_test_run ();
 }

@@ -98,6 +98,40 @@ peer_drop_message (CanopySignalServer *self,
   }
 }
 
+/**
+ * canopy_signal_server_handle_text: (skip)
+ * @self: a server
+ * @peer: the connection the text came from
+ * @data: (array length=len): the text of one frame, not NUL-terminated
+ * @len: its length in bytes
+ *
+ * What a text frame gets once it passed the rate limit: parsed with the limits, its type looked
+ * up, its handler run; any error goes back to @peer. tests/fuzz/fuzz-signal.c enters here.
+ */
+void
+canopy_signal_server_handle_text (CanopySignalServer *self,
+                                  CanopySignalPeer   *peer,
+                                  const char         *data,
+                                  gsize               len)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) message = NULL;
+  const char *msg_type;
+
+  message = canopy_json_parse_object (data ? data : "", (gssize) len, self->max_message, &error);
+  if (message == NULL) {
+    peer_send_error (peer, error, NULL);
+    return;
+  }
+  msg_type = canopy_json_get_type (message, &error);
+  if (msg_type == NULL) {
+    peer_send_error (peer, error, NULL);
+    return;
+  }
+  if (!canopy_signal_server_dispatch (self, peer, msg_type, message, &error))
+    peer_send_error (peer, error, msg_type);
+}
+
 static void
 on_peer_message (SoupWebsocketConnection *connection,
                  SoupWebsocketDataType    type,
@@ -107,9 +141,7 @@ on_peer_message (SoupWebsocketConnection *connection,
   CanopySignalPeer *peer = user_data;
   CanopySignalServer *self = peer->server;
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) message = NULL;
   gint64 now = g_get_monotonic_time ();
-  const char *msg_type;
   const char *data;
   gsize len = 0;
 
@@ -127,18 +159,7 @@ on_peer_message (SoupWebsocketConnection *connection,
     return;
   }
   data = g_bytes_get_data (bytes, &len);
-  message = canopy_json_parse_object (data ? data : "", (gssize) len, self->max_message, &error);
-  if (message == NULL) {
-    peer_send_error (peer, error, NULL);
-    return;
-  }
-  msg_type = canopy_json_get_type (message, &error);
-  if (msg_type == NULL) {
-    peer_send_error (peer, error, NULL);
-    return;
-  }
-  if (!canopy_signal_server_dispatch (self, peer, msg_type, message, &error))
-    peer_send_error (peer, error, msg_type);
+  canopy_signal_server_handle_text (self, peer, data, len);
 }
 
 static void
@@ -248,25 +269,23 @@ send_welcome (CanopySignalServer *self,
   canopy_signal_peer_send (peer, welcome);
 }
 
-void
-canopy_signal_server_on_websocket (SoupServer              *server,
-                                   SoupServerMessage       *msg,
-                                   const char              *path,
-                                   SoupWebsocketConnection *connection,
-                                   gpointer                 user_data)
+/**
+ * canopy_signal_server_add_peer: (skip)
+ * @self: a server
+ * @connection: an open WebSocket, under max-peers
+ * @remote: (nullable): where it comes from, for the debug log
+ *
+ * Binds @connection to a new peer id, handles what it sends from now on, and welcomes it.
+ *
+ * Returns: (transfer none): the new peer, owned by @self
+ */
+CanopySignalPeer *
+canopy_signal_server_add_peer (CanopySignalServer      *self,
+                               SoupWebsocketConnection *connection,
+                               const char              *remote)
 {
-  CanopySignalServer *self = user_data;
-  CanopySignalPeer *peer;
+  CanopySignalPeer *peer = g_new0 (CanopySignalPeer, 1);
 
-  soup_websocket_connection_set_max_incoming_payload_size (connection,
-                                                           self->max_message + FRAME_SLACK);
-  soup_websocket_connection_set_keepalive_interval (connection, KEEPALIVE_SECONDS);
-  if (g_hash_table_size (self->peers) >= self->max_peers) {
-    turn_away (self, connection);
-    return;
-  }
-
-  peer = g_new0 (CanopySignalPeer, 1);
   peer->server = self;
   peer->connection = g_object_ref (connection);
   do {
@@ -289,9 +308,29 @@ canopy_signal_server_on_websocket (SoupServer              *server,
   g_signal_connect (connection, "closing", G_CALLBACK (on_peer_closing), peer);
   g_signal_connect (connection, "closed", G_CALLBACK (on_peer_closed), peer);
   g_hash_table_insert (self->peers, peer->id, peer);
-  g_debug ("%s connected from %s", peer->id, soup_server_message_get_remote_host (msg));
+  g_debug ("%s connected from %s", peer->id, remote ? remote : "(unknown)");
   canopy_signal_server_notify_peers (self);
   send_welcome (self, peer);
+  return peer;
+}
+
+void
+canopy_signal_server_on_websocket (SoupServer              *server,
+                                   SoupServerMessage       *msg,
+                                   const char              *path,
+                                   SoupWebsocketConnection *connection,
+                                   gpointer                 user_data)
+{
+  CanopySignalServer *self = user_data;
+
+  soup_websocket_connection_set_max_incoming_payload_size (connection,
+                                                           self->max_message + FRAME_SLACK);
+  soup_websocket_connection_set_keepalive_interval (connection, KEEPALIVE_SECONDS);
+  if (g_hash_table_size (self->peers) >= self->max_peers) {
+    turn_away (self, connection);
+    return;
+  }
+  canopy_signal_server_add_peer (self, connection, soup_server_message_get_remote_host (msg));
 }
 
 /**

@@ -116,6 +116,13 @@ void        canopy_signal_server_on_websocket      (SoupServer              *ser
                                                     const char              *path,
                                                     SoupWebsocketConnection *connection,
                                                     gpointer                 user_data);
+CanopySignalPeer *canopy_signal_server_add_peer    (CanopySignalServer      *self,
+                                                    SoupWebsocketConnection *connection,
+                                                    const char              *remote);
+void        canopy_signal_server_handle_text       (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *peer,
+                                                    const char              *data,
+                                                    gsize                    len);
 void        canopy_signal_server_limit_frames      (CanopySignalServer      *self);
 void        canopy_signal_server_start_keepalive   (CanopySignalServer      *self);
 void        canopy_signal_peer_free                (gpointer                 peer);

@@ -655,7 +655,7 @@ canopy_link_send_request (CanopyLink *self,
 /**
  * canopy_link_send_bye:
  * @self: a link
- * @reason: "leaving" or "room-closed"
+ * @reason: "leaving", "moving" (a child leaving a parent that failed it) or "room-closed"
  */
 void
 canopy_link_send_bye (CanopyLink *self,

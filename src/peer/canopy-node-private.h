@@ -65,6 +65,8 @@ struct _CanopyNode {
   GCancellable *cancellable;
   gboolean connected;          /* to the signalling server, welcomed (and resumed) */
   gboolean resuming;           /* reconnected: taking our id and place back */
+  guint64 wait_packets;        /* media packets when a member waiting for its host last saw */
+  gint64 wait_media_at;        /* new ones (0: not waiting) */
   guint reconnect_attempts;
   GPtrArray *avoid;            /* parents we left for silence, refused in our next joins */
   guint connect_failures;      /* parents in a row that never connected */
@@ -76,6 +78,7 @@ struct _CanopyNode {
   CanopyRoom *room;            /* from the welcome on */
   CanopyLink *parent;
   GPtrArray *children;         /* CanopyLink, in attach order */
+  GPtrArray *departing;        /* CanopyLink: parents left with a bye, closed a moment later */
   CanopyThrottle *keyframe_throttle;
 
   /* timers */
@@ -87,6 +90,7 @@ struct _CanopyNode {
   guint retry_id;
   guint room_update_id;
   guint leave_id;
+  guint departing_id;
   gint64 last_room_update;
   gint64 join_started;
   guint join_attempts;

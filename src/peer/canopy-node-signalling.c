@@ -213,6 +213,7 @@ on_resumed (CanopyNode *self)
     return;
   self->resuming = FALSE;
   self->reconnect_attempts = 0;
+  self->wait_media_at = 0;
   g_message ("Back on the signalling server as %s in room %s", self->peer_id, self->room_id);
   canopy_node_set_connected (self, TRUE);
   if (self->role == CANOPY_NODE_ROLE_HOST)
@@ -402,6 +403,42 @@ on_signal (CanopyNode *self,
     g_message ("Bad signal from %s: %s", from, error->message);
 }
 
+/* A member whose room the server does not know (it restarted, or the host lost it) waits for
+ * the host to resume it for as long as media still comes through the tree, and
+ * %CANOPY_HOST_WAIT_MS after it stopped: a host that is cut off from the server but streams
+ * keeps its room, one that is gone ends it. */
+static gboolean
+host_may_come_back (CanopyNode *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint64 packets = canopy_media_get_packets (self->media);
+
+  if (self->wait_media_at == 0 || packets != self->wait_packets) {
+    self->wait_packets = packets;
+    self->wait_media_at = now;
+  }
+  return now - self->wait_media_at < CANOPY_HOST_WAIT_MS * (gint64) 1000;
+}
+
+/* `room-closed`: the room ended, unless its host only lost the server ("host-lost": it answered
+ * no pings there, while it may well be streaming to us); then we wait for it to resume. */
+static void
+on_room_closed (CanopyNode *self,
+                JsonObject *message)
+{
+  const char *reason = NULL;
+
+  canopy_json_get_string (message, "reason", CANOPY_TYPE_CHARS, FALSE, &reason, NULL);
+  if (g_strcmp0 (reason, "host-lost") == 0 && self->role == CANOPY_NODE_ROLE_VIEWER &&
+      self->room != NULL && self->client != NULL && !self->resuming) {
+    g_message ("The host lost the signalling server; waiting for it to take the room back");
+    canopy_node_set_connected (self, FALSE);
+    send_resume (self);
+    return;
+  }
+  canopy_node_finish (self, CANOPY_END_REASON_ROOM_CLOSED);
+}
+
 static void
 on_server_error (CanopyNode *self,
                  JsonObject *message)
@@ -422,6 +459,12 @@ on_server_error (CanopyNode *self,
   if (g_strcmp0 (ref, "resume") == 0 && self->resuming) {
     /* The host has not taken its room back yet: ask again soon. */
     if (error_code == CANOPY_ERROR_UNKNOWN_ROOM && self->role == CANOPY_NODE_ROLE_VIEWER) {
+      if (!host_may_come_back (self)) {
+        canopy_node_emit_error (self, CANOPY_ERROR_UNKNOWN_ROOM,
+                                "The host did not come back to the signalling server");
+        canopy_node_finish (self, CANOPY_END_REASON_ROOM_CLOSED);
+        return;
+      }
       g_clear_handle_id (&self->retry_id, g_source_remove);
       self->retry_id = g_timeout_add (CANOPY_RESUME_RETRY_MS, retry_resume, self);
       return;
@@ -461,7 +504,7 @@ on_peer_left (CanopyNode *self,
   canopy_room_forget_place (self->room, peer);
   /* Until the map catches up (its parent's report may lag), nobody is placed under it. */
   if (self->role == CANOPY_NODE_ROLE_HOST)
-    canopy_room_avoid (self->room, peer);
+    canopy_room_avoid (self->room, peer, FALSE);
   canopy_node_drop_child (self, peer);
 }
 
@@ -517,7 +560,7 @@ on_peer_report (CanopyNode *self,
   if (g_strcmp0 (peer, self->peer_id) == 0)
     return;
   g_message ("%s reports %s silent", from, peer);
-  canopy_room_avoid (self->room, peer);
+  canopy_room_avoid (self->room, peer, TRUE);
 }
 
 static void
@@ -553,7 +596,7 @@ on_client_message (CanopySignalClient *client,
   else if (g_str_equal (type, "resumed"))
     on_resumed (self);
   else if (g_str_equal (type, "room-closed"))
-    canopy_node_finish (self, CANOPY_END_REASON_ROOM_CLOSED);
+    on_room_closed (self, message);
   else if (g_str_equal (type, "error"))
     on_server_error (self, message);
 }

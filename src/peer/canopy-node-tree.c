@@ -411,14 +411,45 @@ canopy_node_set_parent (CanopyNode *self,
   send_chat_history (self, self->parent);
 }
 
-void
-canopy_node_lose_parent (CanopyNode *self,
-                         const char *why)
+static gboolean
+close_departing (gpointer user_data)
+{
+  CanopyNode *self = user_data;
+
+  self->departing_id = 0;
+  for (guint i = 0; i < self->departing->len; i++)
+    canopy_link_close (g_ptr_array_index (self->departing, i));
+  g_ptr_array_set_size (self->departing, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Says "moving" to the parent we are leaving and closes its link a moment later, when the bye
+ * has gone out: a parent that is alive (a black hole, or one that lags) drops us at once rather
+ * than after the child-silence time, and the host's map follows sooner. */
+static void
+depart (CanopyNode *self)
+{
+  if (self->parent == NULL)
+    return;
+  canopy_link_send_bye (self->parent, "moving");
+  g_signal_handlers_disconnect_by_data (self->parent, self);
+  g_ptr_array_add (self->departing, g_steal_pointer (&self->parent));
+  if (self->departing_id == 0)
+    self->departing_id = g_timeout_add (CANOPY_DEPART_MS, close_departing, self);
+}
+
+static void
+lose_parent (CanopyNode *self,
+             const char *why,
+             gboolean    say_bye)
 {
   if (self->parent == NULL)
     return;
   g_message ("Lost parent %s: %s; finding a new one", self->parent_id, why);
-  clear_parent (self);
+  if (say_bye)
+    depart (self);
+  else
+    clear_parent (self);
   canopy_node_set_parent_id (self, NULL);
   canopy_room_forget_report (self->room);
   canopy_room_lose_map (self->room);
@@ -427,6 +458,13 @@ canopy_node_lose_parent (CanopyNode *self,
     return;
   /* Our children stay: the whole subtree moves with us. */
   canopy_node_start_joining (self);
+}
+
+void
+canopy_node_lose_parent (CanopyNode *self,
+                         const char *why)
+{
+  lose_parent (self, why, FALSE);
 }
 
 /* Leaves a parent that failed us; one that went silent or swallows the media is refused in
@@ -449,7 +487,7 @@ leave_parent (CanopyNode *self,
     json_object_set_string_member (message, "reason", report);
     canopy_node_server_send (self, message);
   }
-  canopy_node_lose_parent (self, why);
+  lose_parent (self, why, TRUE);
 }
 
 /**
@@ -533,6 +571,8 @@ canopy_node_close_links (CanopyNode *self)
     unwatch_and_close (self, g_ptr_array_index (self->children, i));
   g_ptr_array_set_size (self->children, 0);
   clear_parent (self);
+  g_clear_handle_id (&self->departing_id, g_source_remove);
+  close_departing (self);
 }
 
 /**

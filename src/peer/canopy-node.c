@@ -437,6 +437,7 @@ canopy_node_dispose (GObject *object)
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->room_update_id, g_source_remove);
   g_clear_handle_id (&self->leave_id, g_source_remove);
+  g_clear_handle_id (&self->departing_id, g_source_remove);
   if (self->children != NULL)
     canopy_node_close_links (self);
   if (self->client != NULL) {
@@ -462,6 +463,7 @@ canopy_node_finalize (GObject *object)
   CanopyNode *self = CANOPY_NODE (object);
 
   g_clear_pointer (&self->children, g_ptr_array_unref);
+  g_clear_pointer (&self->departing, g_ptr_array_unref);
   g_clear_pointer (&self->avoid, g_ptr_array_unref);
   g_free (self->token);
   g_clear_pointer (&self->ice_servers, json_array_unref);
@@ -640,6 +642,7 @@ canopy_node_init (CanopyNode *self)
   self->depth = -1;
   self->volume = 1.0;
   self->children = g_ptr_array_new_with_free_func (g_object_unref);
+  self->departing = g_ptr_array_new_with_free_func (g_object_unref);
   self->avoid = g_ptr_array_new_with_free_func (g_free);
   self->keyframe_throttle = canopy_throttle_new (CANOPY_KEYFRAME_MIN_INTERVAL_MS,
                                                  canopy_node_request_keyframe, self, NULL);

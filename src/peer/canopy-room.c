@@ -15,14 +15,22 @@
 /* A place the host promised but that never attached is given back after this: longer than a
  * joiner waits for its parent to connect (CANOPY_CONNECT_TIMEOUT_MS). */
 #define PENDING_TIMEOUT_US (10 * G_USEC_PER_SEC)
-/* A node reported silent gets no newcomers for this long. */
+/* A node reported silent gets no newcomers for this long, doubled at each report after the
+ * first (a relay that hung once comes back soon, one that stays a black hole gets fewer and
+ * fewer children to lose): 10 s, 20 s, ... at most 10 s << AVOID_MAX_DOUBLINGS (~11 min). */
 #define AVOID_US (10 * G_USEC_PER_SEC)
+#define AVOID_MAX_DOUBLINGS 6
 #define CHAT_ORIGINS 4096
 
 typedef struct {
   char *parent;
   gint64 deadline;
 } Pending;
+
+typedef struct {
+  gint64 deadline;
+  guint strikes;               /* silence reports so far */
+} Avoided;
 
 struct _CanopyRoom {
   GObject parent_instance;
@@ -37,7 +45,7 @@ struct _CanopyRoom {
   CanopyNodeMap *reported;     /* what the parent last heard about our subtree */
   guint64 report_seq;
   GHashTable *pending;         /* host: joiner id -> Pending */
-  GHashTable *avoided;         /* host: id -> GINT64 deadline (boxed), nodes reported silent */
+  GHashTable *avoided;         /* host: id -> Avoided, nodes no newcomer goes under */
   CanopyChat *chat;
 };
 
@@ -493,9 +501,7 @@ canopy_room_place (CanopyRoom         *self,
     g_hash_table_add (exclude, (gpointer) avoid[i]);
   g_hash_table_iter_init (&iter, self->avoided);
   while (g_hash_table_iter_next (&iter, &key, &value)) {
-    if (*(gint64 *) value < now)
-      g_hash_table_iter_remove (&iter);
-    else
+    if (((Avoided *) value)->deadline >= now)
       g_hash_table_add (exclude, key);
   }
   /* The host never is: a joiner cannot refuse the room's source. */
@@ -528,20 +534,51 @@ canopy_room_has_pending (CanopyRoom *self)
 /**
  * canopy_room_avoid:
  * @self: the host's room
- * @id: a node reported silent by one of its children
+ * @id: a node that left, or was reported silent by one of its children
+ * @strike: whether this is a silence report (each one doubles the time)
  *
- * Places no newcomer under @id or its subtree for a while.
+ * Places no newcomer under @id or its subtree for a while: 10 s, and after repeated silence
+ * reports twice as long each time (the count is kept for the room's life, a few bytes a node).
  */
 void
 canopy_room_avoid (CanopyRoom *self,
-                   const char *id)
+                   const char *id,
+                   gboolean    strike)
 {
-  gint64 *deadline = g_new (gint64, 1);
+  Avoided *avoided;
+  gint64 until;
 
   g_return_if_fail (CANOPY_IS_ROOM (self));
 
-  *deadline = g_get_monotonic_time () + AVOID_US;
-  g_hash_table_replace (self->avoided, g_strdup (id), deadline);
+  avoided = g_hash_table_lookup (self->avoided, id);
+  if (avoided == NULL) {
+    if (g_hash_table_size (self->avoided) >= CANOPY_AVOIDED_MAX)
+      return;
+    avoided = g_new0 (Avoided, 1);
+    g_hash_table_insert (self->avoided, g_strdup (id), avoided);
+  }
+  until = g_get_monotonic_time () + (AVOID_US << MIN (avoided->strikes, AVOID_MAX_DOUBLINGS));
+  avoided->deadline = MAX (avoided->deadline, until);
+  if (strike)
+    avoided->strikes++;
+}
+
+/**
+ * canopy_room_is_avoided:
+ * @self: the host's room
+ * @id: a node
+ *
+ * Returns: whether no newcomer goes under @id now
+ */
+gboolean
+canopy_room_is_avoided (CanopyRoom *self,
+                        const char *id)
+{
+  Avoided *avoided;
+
+  g_return_val_if_fail (CANOPY_IS_ROOM (self), FALSE);
+  avoided = g_hash_table_lookup (self->avoided, id);
+  return avoided != NULL && avoided->deadline >= g_get_monotonic_time ();
 }
 
 /**

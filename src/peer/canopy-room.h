@@ -48,6 +48,9 @@ char          *canopy_room_place              (CanopyRoom   *self,
                                                const char * const *avoid);
 gboolean       canopy_room_has_pending        (CanopyRoom   *self);
 void           canopy_room_avoid              (CanopyRoom   *self,
+                                               const char   *id,
+                                               gboolean      strike);
+gboolean       canopy_room_is_avoided         (CanopyRoom   *self,
                                                const char   *id);
 void           canopy_room_forget_place       (CanopyRoom   *self,
                                                const char   *joiner);

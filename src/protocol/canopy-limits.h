@@ -67,15 +67,18 @@ G_BEGIN_DECLS
 #define CANOPY_MEDIA_START_MS 3000       /* media judged this long after it starts */
 #define CANOPY_CHILD_SILENCE_MS 1500
 #define CANOPY_SILENCE_MAX_MS 2000       /* silences stretch up to this on a link that lags */
+#define CANOPY_DEPART_MS 150            /* a parent left with a bye is closed after this */
 #define CANOPY_CONNECT_TIMEOUT_MS 8000   /* from placement to an open link */
 #define CANOPY_CONNECT_ATTEMPTS 3        /* parents that never connected before a join fails */
 #define CANOPY_JOIN_TIMEOUT_MS 30000     /* from the first join request to a place */
 #define CANOPY_AVOID_MAX 8               /* parents a joiner refuses ("avoid") */
+#define CANOPY_AVOIDED_MAX 4096          /* nodes the host remembers as left or silent */
 #define CANOPY_JOIN_ANSWER_MS 3000       /* a join request unanswered this long is sent again */
 #define CANOPY_FULL_RETRY_MS 10000       /* a newcomer told "full" asks again this long */
 #define CANOPY_RECONNECT_MIN_MS 250      /* back to the signalling server: backoff from... */
 #define CANOPY_RECONNECT_MAX_MS 2000     /* ...up to this, for as long as the room lives */
 #define CANOPY_RESUME_RETRY_MS 500       /* a member waiting for its host to resume the room */
+#define CANOPY_HOST_WAIT_MS 30000        /* ...waits this long without media before it ends */
 
 /* Signalling relayed between peers. */
 #define CANOPY_SDP_BYTES (64 * 1024)

@@ -10,7 +10,7 @@
 
 /* The [server] keys of the configuration file are these properties of the server. */
 static const char *const config_keys[] = {
-  "max-rooms", "max-peers", "max-message", "rate", "burst",
+  "max-rooms", "max-peers", "max-message", "rate", "burst", "keepalive",
 };
 
 static gboolean
@@ -130,7 +130,8 @@ parse_server_group (CanopySignalServer *self,
     }
     if (pspec == NULL)
       return config_error (error, "server",
-                           "Unknown key \"%s\" (max-rooms, max-peers, max-message, rate, burst)",
+                           "Unknown key \"%s\" (max-rooms, max-peers, max-message, rate, burst, "
+                           "keepalive)",
                            keys[i]);
     value = g_key_file_get_uint64 (file, "server", keys[i], &local_error);
     if (local_error != NULL || value < pspec->minimum || value > pspec->maximum)

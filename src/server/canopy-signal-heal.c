@@ -128,7 +128,6 @@ canopy_signal_handle_reject (CanopySignalServer *self,
                              JsonObject         *message,
                              GError            **error)
 {
-  g_autoptr (JsonObject) rejected = NULL;
   const char *reason = NULL;
   const char *id = NULL;
   Room *room = peer->room;
@@ -152,10 +151,25 @@ canopy_signal_handle_reject (CanopySignalServer *self,
     return canopy_signal_set_error (error, CANOPY_ERROR_UNKNOWN_PEER,
                                     "Member \"peer\" names no member of this room");
 
-  rejected = canopy_signal_message_new ("join-rejected");
+  canopy_signal_reject_joiner (joiner, reason);
+  return TRUE;
+}
+
+/**
+ * canopy_signal_reject_joiner: (skip)
+ * @joiner: a member waiting for a place
+ * @reason: "full" or "retry"
+ *
+ * Ends @joiner's join: `join-rejected {reason}`.
+ */
+void
+canopy_signal_reject_joiner (CanopySignalPeer *joiner,
+                             const char       *reason)
+{
+  g_autoptr (JsonObject) rejected = canopy_signal_message_new ("join-rejected");
+
   json_object_set_string_member (rejected, "reason", reason);
   canopy_signal_peer_send (joiner, rejected);
-  return TRUE;
 }
 
 /**

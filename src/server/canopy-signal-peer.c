@@ -9,9 +9,6 @@
 #define NEW_PEER_ID_CHARS 10
 /* libsoup refuses frames this far over max-message by itself, before buffering them whole. */
 #define FRAME_SLACK 4096
-#define KEEPALIVE_SECONDS 15
-/* A peer that sends nothing and answers no ping for this long is gone. */
-#define IDLE_LIMIT_USEC (3 * KEEPALIVE_SECONDS * G_USEC_PER_SEC)
 #define MAX_DROPPED 1000
 /* Dropped messages are forgotten after a quiet minute: only a sustained flood closes. */
 #define DROPPED_FORGET_USEC (60 * G_USEC_PER_SEC)
@@ -325,7 +322,7 @@ canopy_signal_server_on_websocket (SoupServer              *server,
 
   soup_websocket_connection_set_max_incoming_payload_size (connection,
                                                            self->max_message + FRAME_SLACK);
-  soup_websocket_connection_set_keepalive_interval (connection, KEEPALIVE_SECONDS);
+  soup_websocket_connection_set_keepalive_interval (connection, self->keepalive_s);
   if (g_hash_table_size (self->peers) >= self->max_peers) {
     turn_away (self, connection);
     return;
@@ -405,8 +402,9 @@ on_keepalive_check (gpointer user_data)
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     CanopySignalPeer *peer = value;
 
-    if (!peer->closing && now - peer->active_at > IDLE_LIMIT_USEC) {
+    if (!peer->closing && now - peer->active_at > 3 * (gint64) self->keepalive_s * G_USEC_PER_SEC) {
       g_message ("Closing %s: it answers no pings", peer->id);
+      peer->lost = TRUE;
       peer_close (self, peer, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "No answer to pings");
     }
   }
@@ -416,6 +414,24 @@ on_keepalive_check (gpointer user_data)
 void
 canopy_signal_server_start_keepalive (CanopySignalServer *self)
 {
-  self->keepalive = canopy_signal_server_add_timeout (self, KEEPALIVE_SECONDS * 1000,
+  self->keepalive = canopy_signal_server_add_timeout (self, self->keepalive_s * 1000,
                                                       on_keepalive_check, self);
+}
+
+/* The `keepalive` setting changed: the check's period and every connection's pings follow. */
+void
+canopy_signal_server_restart_keepalive (CanopySignalServer *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((CanopySignalPeer *) value)->connection != NULL)
+      soup_websocket_connection_set_keepalive_interval (((CanopySignalPeer *) value)->connection,
+                                                        self->keepalive_s);
+  if (self->keepalive == NULL)
+    return;
+  canopy_signal_source_clear (&self->keepalive);
+  canopy_signal_server_start_keepalive (self);
 }

@@ -173,14 +173,19 @@ room_close (Room       *room,
 }
 
 /* @peer leaves its room: a member is forgotten and the tree around it told, a host closes the
- * room. */
+ * room. A peer that was only lost to the server (it answered no pings: the network between us
+ * may have failed while the tree streams on) leaves quietly: a member's neighbours are not told
+ * (their own heartbeats judge it), and a host's room closes as "host-lost", which members wait
+ * out: the host comes back and resumes it. */
 static void
 room_leave (Peer *peer)
 {
   Room *room = peer->room;
 
   if (room->host == peer)
-    room_close (room, "host-left", FALSE);
+    room_close (room, peer->lost ? "host-lost" : "host-left", FALSE);
+  else if (peer->lost)
+    canopy_signal_member_remove (peer);
   else
     canopy_signal_member_left (room, peer);
 }
@@ -573,9 +578,15 @@ handle_place (CanopySignalServer *self,
   if (room->host != peer)
     return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
                                     "Only the room's host places peers");
-  if ((child = canopy_signal_get_room_peer (room, message, "peer", error)) == NULL ||
-      (parent = canopy_signal_get_room_peer (room, message, "parent", error)) == NULL)
+  if ((child = canopy_signal_get_room_peer (room, message, "peer", error)) == NULL)
     return FALSE;
+  if ((parent = canopy_signal_get_room_peer (room, message, "parent", error)) == NULL) {
+    /* The host's map is ahead of us (the parent has not resumed yet) or behind (it left):
+     * the joiner asks again rather than wait for an answer that will not come. */
+    if (child != room->host)
+      canopy_signal_reject_joiner (child, "retry");
+    return FALSE;
+  }
   if (child == room->host)
     return canopy_signal_set_error (error, CANOPY_ERROR_BAD_MESSAGE, "The host cannot be placed");
   if (child == parent)

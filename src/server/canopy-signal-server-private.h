@@ -24,6 +24,7 @@ typedef struct {
   char *parent;            /* as a member: the peer id the host placed it under, or NULL */
 
   gboolean closing;        /* closed by the server: its messages are ignored */
+  gboolean lost;           /* closed for answering no pings: it may be alive, only cut off */
   gint64 active_at;        /* last message or pong */
 
   /* token bucket */
@@ -44,6 +45,7 @@ struct _CanopySignalServer {
   guint max_message;
   guint rate;
   guint burst;
+  guint keepalive_s;       /* ping interval; silent for 3 of them: closed */
   JsonNode *ice_servers;   /* array */
 
   SoupServer *soup;
@@ -125,6 +127,7 @@ void        canopy_signal_server_handle_text       (CanopySignalServer      *sel
                                                     gsize                    len);
 void        canopy_signal_server_limit_frames      (CanopySignalServer      *self);
 void        canopy_signal_server_start_keepalive   (CanopySignalServer      *self);
+void        canopy_signal_server_restart_keepalive (CanopySignalServer      *self);
 void        canopy_signal_peer_free                (gpointer                 peer);
 void        canopy_signal_peer_rebind              (CanopySignalServer      *self,
                                                     CanopySignalPeer        *peer,
@@ -184,6 +187,8 @@ void        canopy_signal_member_set_parent        (CanopySignalRoom        *roo
                                                     CanopySignalPeer        *member,
                                                     const char              *parent);
 void        canopy_signal_member_remove            (CanopySignalPeer        *member);
+void        canopy_signal_reject_joiner            (CanopySignalPeer        *joiner,
+                                                    const char              *reason);
 void        canopy_signal_member_left              (CanopySignalRoom        *room,
                                                     CanopySignalPeer        *member);
 gboolean    canopy_signal_handle_reject            (CanopySignalServer      *self,

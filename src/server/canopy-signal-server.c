@@ -27,6 +27,7 @@ enum {
   PROP_MAX_MESSAGE,
   PROP_RATE,
   PROP_BURST,
+  PROP_KEEPALIVE,
   PROP_N_ROOMS,
   PROP_N_PEERS,
   N_PROPS
@@ -258,6 +259,9 @@ canopy_signal_server_get_property (GObject    *object,
   case PROP_BURST:
     g_value_set_uint (value, self->burst);
     break;
+  case PROP_KEEPALIVE:
+    g_value_set_uint (value, self->keepalive_s);
+    break;
   case PROP_N_ROOMS:
     g_value_set_uint (value, g_hash_table_size (self->rooms));
     break;
@@ -293,6 +297,10 @@ canopy_signal_server_set_property (GObject      *object,
     break;
   case PROP_BURST:
     set_uint (self, &self->burst, g_value_get_uint (value), PROP_BURST);
+    break;
+  case PROP_KEEPALIVE:
+    set_uint (self, &self->keepalive_s, g_value_get_uint (value), PROP_KEEPALIVE);
+    canopy_signal_server_restart_keepalive (self);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -348,6 +356,8 @@ canopy_signal_server_class_init (CanopySignalServerClass *klass)
   properties[PROP_MAX_MESSAGE] = uint_prop ("max-message", 1024, 16 * 1024 * 1024, 131072);
   properties[PROP_RATE] = uint_prop ("rate", 1, 100000, 50);
   properties[PROP_BURST] = uint_prop ("burst", 1, 1000000, 200);
+  /* Seconds between pings; a connection silent for three of them is closed. */
+  properties[PROP_KEEPALIVE] = uint_prop ("keepalive", 1, 3600, 15);
   properties[PROP_N_ROOMS] =
     g_param_spec_uint ("n-rooms", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -366,6 +376,7 @@ canopy_signal_server_init (CanopySignalServer *self)
   self->max_message = 131072;
   self->rate = 50;
   self->burst = 200;
+  self->keepalive_s = 15;
   {
     g_autoptr (JsonArray) none = json_array_new ();
 

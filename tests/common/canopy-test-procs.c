@@ -355,8 +355,19 @@ char *
 canopy_test_start_server_at (CanopyTestProc **server,
                              guint            port)
 {
+  return canopy_test_start_server_with (server, port, NULL);
+}
+
+/* Starts canopy-signal on 127.0.0.1 @port (0: any free one), with the configuration file
+ * @config when given; returns its WebSocket URL. */
+char *
+canopy_test_start_server_with (CanopyTestProc **server,
+                               guint            port,
+                               const char      *config)
+{
   g_autofree char *port_text = g_strdup_printf ("%u", port);
-  const char *argv[] = { canopy_test_binary ("CANOPY_SIGNAL"), "--port", port_text, NULL };
+  const char *argv[] = { canopy_test_binary ("CANOPY_SIGNAL"), "--port", port_text,
+                         config ? "--config" : NULL, config, NULL };
 
   *server = canopy_test_proc_spawn ("signal", argv);
   g_assert_true (canopy_test_wait (server_listening, *server, 30));

@@ -70,6 +70,9 @@ char           *canopy_test_start_server        (CanopyTestProc **server);
 const char     *canopy_test_binary              (const char      *env_name);
 char           *canopy_test_start_server_at     (CanopyTestProc **server,
                                                  guint            port);
+char           *canopy_test_start_server_with   (CanopyTestProc **server,
+                                                 guint            port,
+                                                 const char      *config);
 guint           canopy_test_url_port            (const char      *url);
 char           *canopy_test_http_get            (guint            port,
                                                  const char      *path);

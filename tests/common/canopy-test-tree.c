@@ -71,23 +71,36 @@ canopy_test_tree_room_of (CanopyTestProc *host)
   return json_object_get_string_member (canopy_test_proc_last_event (host, "room"), "room");
 }
 
-/* A viewer, its command line after @prefix (see canopy_test_tree_spawn_in()). */
-CanopyTestProc *
-canopy_test_tree_spawn_viewer_in (const char *const *prefix,
-                                  const char        *url,
-                                  const char        *room,
-                                  const char        *name,
-                                  guint              capacity,
-                                  gboolean           decode)
+/* canopy-node, or canopy-hostile-node when @misbehave names a mode (it misbehaves once sent
+ * SIGUSR1), after @prefix (see canopy_test_tree_spawn_in()). */
+static CanopyTestProc *
+spawn_viewer (const char *const *prefix,
+              const char        *url,
+              const char        *room,
+              const char        *name,
+              guint              capacity,
+              gboolean           decode,
+              const char        *misbehave)
 {
   g_autofree char *capacity_text = g_strdup_printf ("%u", capacity);
-  const char *argv[] = {
-    canopy_test_binary ("CANOPY_NODE"), "join", room, "--server", url, "--name", name,
-    "--capacity", capacity_text, "--events", "--chat-stdin", decode ? NULL : "--no-decode",
-    NULL
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  const char *args[] = {
+    "join", room, "--server", url, "--name", name, "--capacity", capacity_text, "--events",
+    "--chat-stdin"
   };
 
-  return canopy_test_tree_spawn_in (prefix, name, argv);
+  g_ptr_array_add (argv, (gpointer) canopy_test_binary (misbehave ? "CANOPY_HOSTILE_NODE"
+                                                                  : "CANOPY_NODE"));
+  for (guint i = 0; i < G_N_ELEMENTS (args); i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  if (!decode)
+    g_ptr_array_add (argv, "--no-decode");
+  if (misbehave != NULL) {
+    g_ptr_array_add (argv, "--misbehave");
+    g_ptr_array_add (argv, (gpointer) misbehave);
+  }
+  g_ptr_array_add (argv, NULL);
+  return canopy_test_tree_spawn_in (prefix, name, (const char *const *) argv->pdata);
 }
 
 CanopyTestProc *
@@ -97,7 +110,34 @@ canopy_test_tree_spawn_viewer (const char *url,
                                guint       capacity,
                                gboolean    decode)
 {
-  return canopy_test_tree_spawn_viewer_in (NULL, url, room, name, capacity, decode);
+  return spawn_viewer (NULL, url, room, name, capacity, decode, NULL);
+}
+
+/* A viewer, its command line after @prefix (see canopy_test_tree_spawn_in()). */
+CanopyTestProc *
+canopy_test_tree_spawn_viewer_in (const char *const *prefix,
+                                  const char        *url,
+                                  const char        *room,
+                                  const char        *name,
+                                  guint              capacity,
+                                  gboolean           decode)
+{
+  return spawn_viewer (prefix, url, room, name, capacity, decode, NULL);
+}
+
+/* A canopy-hostile-node viewer (not decoding) once it joined; it misbehaves as @mode says once
+ * sent SIGUSR1. */
+CanopyTestProc *
+canopy_test_tree_join_hostile (const char *url,
+                               const char *room,
+                               const char *name,
+                               guint       capacity,
+                               const char *mode)
+{
+  CanopyTestProc *viewer = spawn_viewer (NULL, url, room, name, capacity, FALSE, mode);
+
+  canopy_test_proc_wait_events (viewer, "joined", NULL, NULL, 1, CANOPY_TEST_TREE_WAIT_S);
+  return viewer;
 }
 
 /* A viewer, once it joined. */

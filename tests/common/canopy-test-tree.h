@@ -63,6 +63,11 @@ CanopyTestProc *canopy_test_tree_join_viewer              (const char         *u
                                                            const char         *name,
                                                            guint               capacity,
                                                            gboolean            decode);
+CanopyTestProc *canopy_test_tree_join_hostile              (const char         *url,
+                                                           const char         *room,
+                                                           const char         *name,
+                                                           guint               capacity,
+                                                           const char         *mode);
 const char     *canopy_test_tree_peer_of                  (CanopyTestProc     *viewer);
 const char     *canopy_test_tree_parent_of                (CanopyTestProc     *viewer);
 gint64          canopy_test_tree_depth_of                 (CanopyTestProc     *viewer);

@@ -2,13 +2,14 @@
 /*
  * The room's life, with real canopy-signal and canopy-node processes on 127.0.0.1: the host
  * killed (kill -9) or stalled (SIGSTOP), the signalling server killed and restarted on its
- * port, two joins racing for one place, late joiners' chat history, and a join of a room that
+ * port or stalled past its ping timeout, two joins racing for one place, late joiners' chat history, and a join of a room that
  * does not exist (test-heal has the tree healing around a lost relay). Each case asserts what
  * the people in the room would see: the room ending or coming back, video again, every chat
  * message once and in order, joins that end, processes that end cleanly. The times measured
  * are printed (g_test_message) and asserted against generous bounds; most viewers count RTP
  * frames (--no-decode) to spare the machine's two cores, one decodes.
  */
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 
@@ -148,90 +149,162 @@ room_listed (gpointer user_data)
   return FALSE;
 }
 
+/* The server is back (restarted, or woken up): the room is listed again under its id, the
+ * peers took their ids and places back (nobody joined again), and a newcomer gets in; it is
+ * put in @viewers[@n]. Ends the room. */
 static void
-test_server_restarted (void)
+assert_room_back (CanopyTestProc  *host,
+                  CanopyTestProc **viewers,
+                  guint            n,
+                  const char      *url,
+                  const char      *room,
+                  gint64           t0)
 {
-  g_autoptr (CanopyTestProc) server = NULL;
-  g_autoptr (CanopyTestProc) again = NULL;
-  g_autoptr (CanopyTestProc) host = NULL;
-  g_autoptr (CanopyTestProc) newcomer = NULL;
-  CanopyTestProc *viewers[N_RESTART + 1] = { NULL };
-  g_autofree char *url = canopy_test_start_server (&server);
-  g_autofree char *url_again = NULL;
-  g_autofree char *room = NULL;
-  g_autofree guint *marks = NULL;
   guint port = canopy_test_url_port (url);
-  gint64 frames_before[N_RESTART];
-  gint64 t0;
-  double listed_ms;
-  Listed listed;
+  Listed listed = { port, room };
   CanopyTestTreeMapExpect expect;
+  CanopyTestProc *newcomer;
 
-  g_assert_cmpuint (port, >, 0);
-  host = canopy_test_tree_spawn_host (url, 2, 2, TRUE);
-  room = g_strdup (canopy_test_tree_room_of (host));
+  g_assert_true (canopy_test_wait (room_listed, &listed, WAIT_S));
+  g_test_message ("room listed again %.0f ms after the server came back",
+                  (g_get_monotonic_time () - t0) / 1000.0);
+
+  viewers[n] = newcomer = canopy_test_tree_spawn_viewer (url, room, "newcomer", 2, FALSE);
+  canopy_test_proc_wait_events (newcomer, "joined", NULL, NULL, 1, WAIT_S);
+  g_test_message ("a newcomer joined %.0f ms after the server came back",
+                  (g_get_monotonic_time () - t0) / 1000.0);
+  canopy_test_proc_wait_events (newcomer, "first-frame", NULL, NULL, 1, WAIT_S);
+  canopy_test_tree_wait_playing (&newcomer, 1);
+  expect = (CanopyTestTreeMapExpect) { viewers, n + 1, NULL };
+  canopy_test_tree_wait_all (&host, 1, canopy_test_tree_map_is_right, &expect, t0, NULL, WAIT_S,
+                             "the host's map of everyone and the newcomer");
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (canopy_test_proc_count_events (viewers[i], "joined"), ==, 1);
+  canopy_test_tree_assert_still_in (viewers, n + 1);
+  {
+    g_autofree char *health = canopy_test_http_get (port, "/health");
+    g_autofree char *peers = g_strdup_printf ("\"peers\":%u", n + 2);
+
+    g_test_message ("health: %s", health);
+    g_assert_nonnull (health);
+    g_assert_nonnull (strstr (health, peers));
+  }
+
+  canopy_test_tree_end_room (host, viewers, n + 1);
+  for (guint i = 0; i < n + 1; i++)
+    g_assert_cmpint (viewers[i]->exit_status, ==, 0);
+  canopy_test_tree_free_all (viewers, n + 1);
+}
+
+/* A room of a host and N_RESTART viewers, playing and listed on @url's server. */
+static char *
+start_listed_room (const char      *url,
+                   CanopyTestProc **host,
+                   CanopyTestProc **viewers)
+{
+  Listed listed = { canopy_test_url_port (url), NULL };
+  char *room;
+
+  *host = canopy_test_tree_spawn_host (url, 2, 2, TRUE);
+  room = g_strdup (canopy_test_tree_room_of (*host));
   for (guint i = 0; i < N_RESTART; i++) {
     g_autofree char *name = g_strdup_printf ("r%u", i);
 
     viewers[i] = canopy_test_tree_join_viewer (url, room, name, 2, i == 0);
   }
   canopy_test_tree_wait_playing (viewers, N_RESTART);
-  listed = (Listed) { port, room };
+  listed.room = room;
   g_assert_true (canopy_test_wait (room_listed, &listed, WAIT_S));
+  return room;
+}
+
+/* Each viewer counts at least @min frames between now and @ms later, and nobody ended. */
+static void
+assert_streams_on (CanopyTestProc  *host,
+                   CanopyTestProc **viewers,
+                   guint            ms,
+                   gint64           min,
+                   const char      *what)
+{
+  gint64 before[N_RESTART];
+
+  for (guint i = 0; i < N_RESTART; i++)
+    before[i] = canopy_test_tree_frames_of (viewers[i]);
+  canopy_test_spin (ms);
+  for (guint i = 0; i < N_RESTART; i++) {
+    g_test_message ("%s: %" G_GINT64_FORMAT " frames %s", viewers[i]->name,
+                    canopy_test_tree_frames_of (viewers[i]) - before[i], what);
+    g_assert_cmpint (canopy_test_tree_frames_of (viewers[i]) - before[i], >=, min);
+  }
+  canopy_test_tree_assert_still_in (viewers, N_RESTART);
+  g_assert_false (host->exited);
+}
+
+static void
+test_server_restarted (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autoptr (CanopyTestProc) again = NULL;
+  g_autoptr (CanopyTestProc) host = NULL;
+  CanopyTestProc *viewers[N_RESTART + 1] = { NULL };
+  g_autofree char *url = canopy_test_start_server (&server);
+  g_autofree char *url_again = NULL;
+  g_autofree char *room = start_listed_room (url, &host, viewers);
+  g_autofree guint *marks = NULL;
+  gint64 t0;
 
   /* The server dies: the tree streams on. */
   canopy_test_proc_signal (server, SIGKILL);
   canopy_test_wait_exit (server, WAIT_S);
   marks = canopy_test_tree_mark_events (viewers, N_RESTART);
-  for (guint i = 0; i < N_RESTART; i++)
-    frames_before[i] = canopy_test_tree_frames_of (viewers[i]);
   t0 = g_get_monotonic_time ();
   canopy_test_tree_wait_frames_again (viewers, N_RESTART, marks, t0, NULL,
                                       "frames without the server");
-  canopy_test_spin (3000);
-  for (guint i = 0; i < N_RESTART; i++) {
-    g_test_message ("%s: %" G_GINT64_FORMAT " frames while the server was down",
-                    viewers[i]->name, canopy_test_tree_frames_of (viewers[i]) - frames_before[i]);
-    g_assert_cmpint (canopy_test_tree_frames_of (viewers[i]) - frames_before[i], >=, 60);
-  }
-  canopy_test_tree_assert_still_in (viewers, N_RESTART);
-  g_assert_false (host->exited);
+  assert_streams_on (host, viewers, 3000, 60, "in 3 s without the server");
 
-  /* Back on the same port: the room is listed again under its id, the peers took their ids
-   * and places back, and a newcomer gets in. */
+  /* Back on the same port. */
   t0 = g_get_monotonic_time ();
-  url_again = canopy_test_start_server_at (&again, port);
+  url_again = canopy_test_start_server_at (&again, canopy_test_url_port (url));
   g_assert_cmpstr (url_again, ==, url);
-  g_assert_true (canopy_test_wait (room_listed, &listed, WAIT_S));
-  listed_ms = (g_get_monotonic_time () - t0) / 1000.0;
-  g_test_message ("room listed again %.0f ms after the restart", listed_ms);
-
-  viewers[N_RESTART] = newcomer = canopy_test_tree_spawn_viewer (url, room, "newcomer", 2, FALSE);
-  canopy_test_proc_wait_events (newcomer, "joined", NULL, NULL, 1, WAIT_S);
-  canopy_test_proc_wait_events (newcomer, "first-frame", NULL, NULL, 1, WAIT_S);
-  canopy_test_tree_wait_playing (&newcomer, 1);
-  expect = (CanopyTestTreeMapExpect) { viewers, N_RESTART + 1, NULL };
-  canopy_test_tree_wait_all (&host, 1, canopy_test_tree_map_is_right, &expect, t0, NULL, WAIT_S,
-                             "the host's map of all four");
-  for (guint i = 0; i < N_RESTART; i++)
-    g_assert_cmpuint (canopy_test_proc_count_events (viewers[i], "joined"), ==, 1);
-  canopy_test_tree_assert_still_in (viewers, N_RESTART + 1);
-  {
-    g_autofree char *health = canopy_test_http_get (port, "/health");
-
-    g_test_message ("health after the restart: %s", health);
-    g_assert_nonnull (health);
-    g_assert_nonnull (strstr (health, "\"peers\":5"));
-  }
-
-  canopy_test_tree_end_room (host, viewers, N_RESTART + 1);
-  for (guint i = 0; i < N_RESTART + 1; i++)
-    g_assert_cmpint (viewers[i]->exit_status, ==, 0);
-  viewers[N_RESTART] = NULL;
-  canopy_test_tree_free_all (viewers, N_RESTART);
+  assert_room_back (host, viewers, N_RESTART, url, room, t0);
   canopy_test_proc_signal (again, SIGTERM);
   canopy_test_wait_exit (again, WAIT_S);
   g_assert_cmpint (again->exit_status, ==, 0);
+}
+
+/* --- 2b. the signalling server unreachable for longer than its ping timeout --------------- */
+
+/* The server stopped (SIGSTOP) for longer than its keepalive closes silent connections (the
+ * config makes that 3 s instead of 45, the same code): to the server every peer went silent,
+ * as in a network outage, and when it runs again it closes them all, the host's too. The room
+ * must stream on meanwhile and come back as after a restart. */
+static void
+test_server_stalled (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autoptr (CanopyTestProc) host = NULL;
+  CanopyTestProc *viewers[N_RESTART + 1] = { NULL };
+  g_autofree char *dir = g_dir_make_tmp ("canopy-stall-XXXXXX", NULL);
+  g_autofree char *config = g_build_filename (dir, "signal.conf", NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *room = NULL;
+  gint64 t0;
+
+  g_assert_true (g_file_set_contents (config, "[server]\nkeepalive=1\n", -1, NULL));
+  url = canopy_test_start_server_with (&server, 0, config);
+  room = start_listed_room (url, &host, viewers);
+
+  canopy_test_proc_signal (server, SIGSTOP);
+  assert_streams_on (host, viewers, 6000, 120, "in 6 s with the server stopped");
+  t0 = g_get_monotonic_time ();
+  canopy_test_proc_signal (server, SIGCONT);
+  assert_room_back (host, viewers, N_RESTART, url, room, t0);
+  g_assert_false (server->exited);
+  canopy_test_proc_signal (server, SIGTERM);
+  canopy_test_wait_exit (server, WAIT_S);
+  g_assert_cmpint (server->exit_status, ==, 0);
+  g_unlink (config);
+  g_rmdir (dir);
 }
 
 /* --- 3. two joins racing for a promised place --------------------------------------------- */
@@ -416,6 +489,7 @@ main (int    argc,
   g_test_add_func ("/heal/host-killed", test_host_killed);
   g_test_add_func ("/heal/host-stalled", test_host_stalled);
   g_test_add_func ("/heal/server-restarted", test_server_restarted);
+  g_test_add_func ("/heal/server-stalled", test_server_stalled);
   g_test_add_func ("/heal/join-race", test_join_race);
   g_test_add_func ("/heal/late-joiners-history", test_history);
   g_test_add_func ("/heal/unknown-room", test_unknown_room);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The tree heals itself: real canopy-signal and canopy-node processes on 127.0.0.1, hurt on
- * purpose. A relay killed (kill -9) or stopped (SIGSTOP), and an orphan's join racing its dead
+ * purpose. A relay killed (kill -9), stopped (SIGSTOP) or turned into a black hole (the
+ * hostile peer, tests/hostile), and an orphan's join racing its dead
  * parent's removal from the host's map (test-heal-room has the room's life: the host killed or
  * stalled, the server restarted, racing joins, chat history, an unknown room). Each case
  * asserts what the people in the room would see: video again, every chat message once and in
@@ -345,6 +346,106 @@ test_relay_stopped (void)
   canopy_test_tree_free_all (viewers, N_STOP);
 }
 
+/* --- 3. a black-hole relay: alive to everyone, forwarding nothing ------------------------ */
+
+/* host (k1 = 2) -> b (canopy-hostile-node --misbehave black-hole), o; two children under each.
+ * Sent SIGUSR1, b keeps its links, answers every ping and heartbeat and says it still gets the
+ * media, but passes none on. Its children must see that, leave it and get video elsewhere; the
+ * host, told, must place no newcomer under it although it now has free places at the
+ * shallowest depth. */
+#define N_HOLE 6
+
+static void
+test_relay_black_hole (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autoptr (CanopyTestProc) host = NULL;
+  g_autoptr (CanopyTestProc) newcomer = NULL;
+  CanopyTestProc *viewers[N_HOLE] = { NULL };
+  CanopyTestProc *hole;
+  g_autoptr (GPtrArray) orphans = g_ptr_array_new ();
+  g_autoptr (GPtrArray) everyone = g_ptr_array_new ();
+  g_autofree char *url = (canopy_test_tree_said_reset (), canopy_test_start_server (&server));
+  g_autofree char *hole_id = NULL;
+  g_autofree guint *marks = NULL;
+  g_autofree double *moved = NULL;
+  g_autofree char *moved_text = NULL;
+  const char *room;
+  gint64 t0;
+  CanopyTestTreeMapExpect expect;
+
+  host = canopy_test_tree_spawn_host (url, 2, 2, FALSE);
+  room = canopy_test_tree_room_of (host);
+  viewers[0] = hole = canopy_test_tree_join_hostile (url, room, "b", 2, "black-hole");
+  for (guint i = 1; i < N_HOLE; i++) {
+    g_autofree char *name = i == 1 ? g_strdup ("o") : g_strdup_printf ("c%u", i - 2);
+
+    viewers[i] = canopy_test_tree_join_viewer (url, room, name, 2, i == N_HOLE - 1);
+  }
+  canopy_test_tree_wait_playing (viewers, N_HOLE);
+  hole_id = g_strdup (canopy_test_tree_peer_of (hole));
+  g_assert_cmpint (canopy_test_tree_depth_of (hole), ==, 1);
+  for (guint i = 1; i < N_HOLE; i++)
+    if (g_strcmp0 (canopy_test_tree_parent_of (viewers[i]), hole_id) == 0)
+      g_ptr_array_add (orphans, viewers[i]);
+  g_assert_cmpuint (orphans->len, ==, 2);
+  g_ptr_array_add (everyone, host);
+  for (guint i = 1; i < N_HOLE; i++)
+    g_ptr_array_add (everyone, viewers[i]);
+
+  /* Chat before and during: the orphans must miss none of it. */
+  canopy_test_tree_say (host, "host before");
+  marks = canopy_test_tree_mark_events ((CanopyTestProc **) orphans->pdata, orphans->len);
+  t0 = g_get_monotonic_time ();
+  canopy_test_proc_signal (hole, SIGUSR1);
+  for (guint i = 1; i <= 5; i++) {
+    canopy_test_tree_say (host, "host during %u", i);
+    canopy_test_spin (200);
+  }
+  moved = g_new (double, orphans->len);
+  canopy_test_tree_wait_frames_again ((CanopyTestProc **) orphans->pdata, orphans->len, marks, t0,
+                                      moved, "frames after the parent became a black hole");
+  moved_text = canopy_test_tree_list_ms ((CanopyTestProc **) orphans->pdata, moved, orphans->len);
+  g_test_message ("children of the black hole get frames again: %s", moved_text);
+  for (guint i = 0; i < orphans->len; i++) {
+    CanopyTestProc *orphan = g_ptr_array_index (orphans, i);
+
+    canopy_test_proc_wait_events (orphan, "joined", NULL, NULL, 2, WAIT_S);
+    g_assert_cmpstr (canopy_test_tree_parent_of (orphan), !=, hole_id);
+  }
+  /* The black hole itself is still a member, only childless: the host's map shows everyone. */
+  g_assert_false (hole->exited);
+  expect = (CanopyTestTreeMapExpect) { viewers, N_HOLE, NULL };
+  canopy_test_tree_wait_all (&host, 1, canopy_test_tree_map_is_right, &expect, t0, NULL, WAIT_S,
+                             "the host's map after the move");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      canopy_test_tree_find_node (canopy_test_tree_map_of (host), hole_id),
+                      "childNodes")), ==, 0);
+
+  /* A newcomer: the shallowest free places are b's, and it must not get one. */
+  newcomer = canopy_test_tree_join_viewer (url, room, "n", 2, FALSE);
+  g_assert_cmpstr (canopy_test_tree_parent_of (newcomer), !=, hole_id);
+  canopy_test_tree_wait_playing (&newcomer, 1);
+  g_ptr_array_add (everyone, newcomer);
+
+  canopy_test_tree_say (host, "host after");
+  canopy_test_tree_say (g_ptr_array_index (orphans, 0), "orphan after");
+  {
+    CanopyTestProc *senders[2] = { host, g_ptr_array_index (orphans, 0) };
+
+    /* The newcomer joined after "host before" and the "during" ones: it gets them from the
+     * history, like everyone else. */
+    canopy_test_tree_assert_chat_exactly_once ((CanopyTestProc **) everyone->pdata,
+                                               everyone->len, senders, 2);
+  }
+  canopy_test_tree_assert_still_in ((CanopyTestProc **) everyone->pdata + 1, everyone->len - 1);
+
+  canopy_test_proc_signal (newcomer, SIGTERM);
+  canopy_test_wait_exit (newcomer, WAIT_S);
+  canopy_test_tree_end_room (host, viewers, N_HOLE);
+  canopy_test_tree_free_all (viewers, N_HOLE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -352,6 +453,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/heal/relay-killed", test_relay_killed);
   g_test_add_func ("/heal/relay-stopped", test_relay_stopped);
+  g_test_add_func ("/heal/relay-black-hole", test_relay_black_hole);
   /* Last, so that a failure here leaves the other cases' results in the log. */
   g_test_add_func ("/heal/orphan-races-map", test_orphan_race);
   return g_test_run ();

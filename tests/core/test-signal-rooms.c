@@ -177,6 +177,8 @@ test_join_place (CanopyTestSignal *f,
   canopy_test_client_sendf_error (host, "unknown-peer", "place", PLACE, b->peer, host->peer);
   canopy_test_client_sendf_error (host, "unknown-peer", "place", PLACE, a->peer,
                                   other_host->peer);
+  /* A parent that is not (or no longer, or not yet) here: the joiner is told to ask again. */
+  canopy_test_client_expect (a, "join-rejected", "reason", "retry", NULL);
   canopy_test_client_sendf_error (host, "bad-message", "place", PLACE, a->peer, a->peer);
   canopy_test_client_sendf_error (host, "bad-message", "place",
                                   "{\"type\":\"place\",\"peer\":\"%s\"}", a->peer);

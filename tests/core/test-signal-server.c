@@ -24,33 +24,35 @@ test_properties (void)
   g_autoptr (CanopySignalServer) server = canopy_signal_server_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
-  guint max_rooms, max_peers, max_message, rate, burst, rooms, peers;
+  guint max_rooms, max_peers, max_message, rate, burst, keepalive, rooms, peers;
   guint notified = 0;
 
   g_object_get (server, "max-rooms", &max_rooms, "max-peers", &max_peers, "max-message",
-                &max_message, "rate", &rate, "burst", &burst, "n-rooms", &rooms, "n-peers",
-                &peers, NULL);
+                &max_message, "rate", &rate, "burst", &burst, "keepalive", &keepalive, "n-rooms",
+                &rooms, "n-peers", &peers, NULL);
   g_assert_cmpuint (max_rooms, ==, 1000);
   g_assert_cmpuint (max_peers, ==, 10000);
   g_assert_cmpuint (max_message, ==, 131072);
   g_assert_cmpuint (rate, ==, 50);
   g_assert_cmpuint (burst, ==, 200);
+  g_assert_cmpuint (keepalive, ==, 15);
   g_assert_cmpuint (rooms, ==, 0);
   g_assert_cmpuint (peers, ==, 0);
 
   g_signal_connect (server, "notify", G_CALLBACK (on_notify), &notified);
   g_object_set (server, "max-rooms", 7, "max-peers", 8, "max-message", 4096, "rate", 9,
-                "burst", 10, NULL);
-  g_assert_cmpuint (notified, ==, 5);
+                "burst", 10, "keepalive", 2, NULL);
+  g_assert_cmpuint (notified, ==, 6);
   g_object_set (server, "max-rooms", 7, NULL);
-  g_assert_cmpuint (notified, ==, 5);
+  g_assert_cmpuint (notified, ==, 6);
   g_object_get (server, "max-rooms", &max_rooms, "max-peers", &max_peers, "max-message",
-                &max_message, "rate", &rate, "burst", &burst, NULL);
+                &max_message, "rate", &rate, "burst", &burst, "keepalive", &keepalive, NULL);
   g_assert_cmpuint (max_rooms, ==, 7);
   g_assert_cmpuint (max_peers, ==, 8);
   g_assert_cmpuint (max_message, ==, 4096);
   g_assert_cmpuint (rate, ==, 9);
   g_assert_cmpuint (burst, ==, 10);
+  g_assert_cmpuint (keepalive, ==, 2);
 
   g_assert_null (canopy_signal_server_get_url (server));
   g_assert_cmpuint (canopy_signal_server_get_port (server), ==, 0);
@@ -127,6 +129,8 @@ test_config (CanopyTestSignal *f,
   const char *bad[] = {
     "[server]\nmax-rooms=0\n",
     "[server]\nmax-rooms=lots\n",
+    "[server]\nkeepalive=0\n",
+    "[server]\nkeepalive=3601\n",
     "[server]\nmax_rooms=10\n",
     "[mystery]\nkey=1\n",
     "[ice-server relay]\nurls=turn:203.0.113.10:3478\n",
@@ -135,7 +139,7 @@ test_config (CanopyTestSignal *f,
     "this is not a key file\n",
   };
   g_autofree char *path = write_config (
-    "[server]\nmax-rooms=5\nrate=20\n\n"
+    "[server]\nmax-rooms=5\nrate=20\nkeepalive=30\n\n"
     "[ice-server stun]\nurls=stun:203.0.113.10:3478\n\n"
     "[ice-server relay]\n"
     "urls=turn:203.0.113.10:3478;turn:203.0.113.10:3478?transport=tcp\n"
@@ -146,11 +150,13 @@ test_config (CanopyTestSignal *f,
   JsonArray *servers;
   JsonObject *relay;
   JsonArray *urls;
-  guint max_rooms = 0, rate = 0, burst = 0;
+  guint max_rooms = 0, rate = 0, burst = 0, keepalive = 0;
 
   g_assert_true (canopy_signal_server_load_config (f->server, path, &error));
   g_assert_no_error (error);
-  g_object_get (f->server, "max-rooms", &max_rooms, "rate", &rate, "burst", &burst, NULL);
+  g_object_get (f->server, "max-rooms", &max_rooms, "rate", &rate, "burst", &burst, "keepalive",
+                &keepalive, NULL);
+  g_assert_cmpuint (keepalive, ==, 30);
   g_assert_cmpuint (max_rooms, ==, 5);
   g_assert_cmpuint (rate, ==, 20);
   g_assert_cmpuint (burst, ==, 200);

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopyNodeMain"
+
+#include <gio/gunixinputstream.h>
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "canopy-json.h"
+#include "canopy-node-cli.h"
+#include "canopy-source.h"
+#include "canopy-webrtc.h"
+
+/*
+ * canopy-node's command line: a headless peer. With --events it prints one JSON object per line
+ * for each thing that happens (docs/protocol.md lists them); tests and benchmarks read those.
+ * canopy-node is this and nothing else; the test suite's hostile peer (tests/hostile) is this
+ * with options of its own and a hook that makes the node misbehave.
+ */
+
+typedef struct {
+  GMainLoop *loop;
+  CanopyNode *node;
+  gboolean events;
+  char *chat_text;
+  int chat_every;
+  guint chat_id;
+  guint chat_count;
+  int exit_code;
+  GDataInputStream *input;
+  GCancellable *cancellable;
+} App;
+
+static void
+emit_event (App        *app,
+            JsonObject *event)
+{
+  g_autofree char *text = canopy_json_to_string (event);
+
+  g_print ("%s\n", text);
+  fflush (stdout);
+}
+
+static JsonObject *
+event_new (const char *name)
+{
+  JsonObject *event = json_object_new ();
+
+  json_object_set_string_member (event, "event", name);
+  return event;
+}
+
+static gboolean
+send_chat (gpointer user_data)
+{
+  App *app = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  app->chat_count++;
+  text = app->chat_every > 0 ? g_strdup_printf ("%s #%u", app->chat_text, app->chat_count)
+                             : g_strdup (app->chat_text);
+  if (!canopy_node_send_chat (app->node, text, &error))
+    g_printerr ("Cannot send chat: %s\n", error->message);
+  if (app->chat_every > 0)
+    return G_SOURCE_CONTINUE;
+  app->chat_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_chatting (App *app)
+{
+  if (app->chat_text == NULL || app->chat_id != 0 || app->chat_count > 0)
+    return;
+  if (app->chat_every > 0)
+    app->chat_id = g_timeout_add_seconds (app->chat_every, send_chat, app);
+  else
+    send_chat (app);
+}
+
+static void
+on_read_line (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  App *app = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                                    result, NULL, &error);
+
+  if (line == NULL) {
+    if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      g_printerr ("Cannot read standard input: %s\n", error->message);
+    return;
+  }
+  if (*line != '\0' && !canopy_node_send_chat (app->node, line, &error)) {
+    g_autoptr (JsonObject) event = event_new ("error");
+
+    json_object_set_string_member (event, "code", "chat");
+    json_object_set_string_member (event, "message", error->message);
+    emit_event (app, event);
+  }
+  g_data_input_stream_read_line_async (app->input, G_PRIORITY_DEFAULT, app->cancellable,
+                                       on_read_line, app);
+}
+
+static void
+on_room (CanopyNode *node,
+         GParamSpec *pspec,
+         App        *app)
+{
+  const char *room = canopy_node_get_room_id (node);
+  g_autoptr (JsonObject) event = NULL;
+
+  if (room == NULL || canopy_node_get_role (node) != CANOPY_NODE_ROLE_HOST)
+    return;
+  if (app->events) {
+    event = event_new ("room");
+    json_object_set_string_member (event, "room", room);
+    emit_event (app, event);
+  } else {
+    g_print ("%s\n", room);
+    fflush (stdout);
+  }
+  start_chatting (app);
+}
+
+static void
+on_joined (CanopyNode *node,
+           const char *parent,
+           int         depth,
+           App        *app)
+{
+  g_autoptr (JsonObject) event = event_new ("joined");
+
+  json_object_set_string_member (event, "peer", canopy_node_get_peer_id (node));
+  json_object_set_string_member (event, "parent", parent);
+  json_object_set_int_member (event, "depth", depth);
+  if (app->events)
+    emit_event (app, event);
+  else
+    g_print ("joined under %s at depth %d\n", parent, depth);
+  start_chatting (app);
+}
+
+static void
+on_first_frame (CanopyNode *node,
+                double      ms,
+                App        *app)
+{
+  g_autoptr (JsonObject) event = event_new ("first-frame");
+
+  json_object_set_double_member (event, "ms", ms);
+  if (app->events)
+    emit_event (app, event);
+  else
+    g_print ("first frame after %.1f ms\n", ms);
+}
+
+static void
+on_stats (CanopyNode *node,
+          App        *app)
+{
+  g_autoptr (JsonObject) event = event_new ("stats");
+
+  if (!app->events)
+    return;
+  json_object_set_int_member (event, "frames", (gint64) canopy_node_get_frames (node));
+  json_object_set_int_member (event, "bytes", (gint64) canopy_node_get_bytes (node));
+  json_object_set_double_member (event, "rtt_ms", canopy_node_get_rtt_ms (node));
+  json_object_set_double_member (event, "latency_ms", canopy_node_get_latency_ms (node));
+  json_object_set_double_member (event, "kbps", canopy_node_get_bitrate_kbps (node));
+  json_object_set_int_member (event, "depth", canopy_node_get_depth (node));
+  json_object_set_int_member (event, "children", canopy_node_get_n_children (node));
+  emit_event (app, event);
+}
+
+static void
+on_chat (CanopyNode              *node,
+         const CanopyChatMessage *message,
+         App                     *app)
+{
+  g_autoptr (JsonObject) event = event_new ("chat");
+
+  if (!app->events) {
+    g_print ("<%s> %s\n", message->name, message->text);
+    return;
+  }
+  json_object_set_string_member (event, "origin", message->origin);
+  json_object_set_int_member (event, "seq", (gint64) message->seq);
+  json_object_set_string_member (event, "name", message->name);
+  json_object_set_string_member (event, "text", message->text);
+  json_object_set_int_member (event, "time", message->time);
+  json_object_set_int_member (event, "hops", message->hops);
+  json_object_set_int_member (event, "received", g_get_real_time ());
+  emit_event (app, event);
+}
+
+static void
+on_map_changed (CanopyNode *node,
+                App        *app)
+{
+  CanopyNodeMap *map = canopy_node_get_map (node);
+  g_autoptr (JsonObject) event = NULL;
+
+  if (!app->events || map == NULL)
+    return;
+  event = event_new ("map");
+  json_object_set_int_member (event, "version", (gint64) canopy_node_map_get_version (map));
+  json_object_set_int_member (event, "nodes", canopy_node_map_get_size (map));
+  json_object_set_int_member (event, "height", canopy_node_map_get_height (map));
+  json_object_set_object_member (event, "nodesMap", canopy_node_map_to_json (map, NULL));
+  emit_event (app, event);
+}
+
+static void
+on_left (CanopyNode      *node,
+         CanopyEndReason  reason,
+         App             *app)
+{
+  g_autoptr (JsonObject) event = event_new ("left");
+  const char *text = canopy_end_reason_to_string (reason);
+
+  json_object_set_string_member (event, "reason", text);
+  if (app->events)
+    emit_event (app, event);
+  else
+    g_print ("left: %s\n", text);
+  if (reason == CANOPY_END_REASON_FAILED)
+    app->exit_code = 1;
+  g_main_loop_quit (app->loop);
+}
+
+static void
+on_error (CanopyNode   *node,
+          const GError *error,
+          App          *app)
+{
+  g_autoptr (JsonObject) event = event_new ("error");
+
+  json_object_set_string_member (event, "code", canopy_error_code_to_string (error->code));
+  json_object_set_string_member (event, "message", error->message);
+  if (app->events)
+    emit_event (app, event);
+  else
+    g_printerr ("error: %s\n", error->message);
+}
+
+static gboolean
+on_unix_signal (gpointer user_data)
+{
+  App *app = user_data;
+
+  canopy_node_leave (app->node);
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * canopy_node_cli_run:
+ * @argc: the arguments' count
+ * @argv: the arguments
+ * @extra: (nullable) (transfer full): more options, parsed with the node's
+ * @hook: (nullable): called with the configured node before it starts
+ * @hook_data: for @hook
+ *
+ * Parses the command line, runs one node until it ends and shuts WebRTC down.
+ *
+ * Returns: the process's exit status: 0 when the node ended normally, 1 when it failed, 2 for a
+ *   bad command line
+ */
+int
+canopy_node_cli_run (int             argc,
+                     char          **argv,
+                     GOptionGroup   *extra,
+                     CanopyNodeHook  hook,
+                     gpointer        hook_data)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *codec_text = NULL;
+  g_auto (GStrv) ice_addresses = NULL;
+  gboolean unlisted = FALSE;
+  gboolean no_decode = FALSE;
+  gboolean chat_stdin = FALSE;
+  int k1 = 4, k = 4, capacity = 2, width = 640, height = 360, fps = 30, bitrate = 1000;
+  int latency = -1;
+  CanopyCodec codec = CANOPY_CODEC_VP8;
+  CanopyNodeRole role;
+  App app = { 0 };
+  const GOptionEntry entries[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, &server, "Signalling server", "ws://HOST:PORT/ws" },
+    { "title", 't', 0, G_OPTION_ARG_STRING, &title, "Room title (host)", "TITLE" },
+    { "summary", 0, 0, G_OPTION_ARG_STRING, &summary, "Room summary (host)", "TEXT" },
+    { "unlisted", 0, 0, G_OPTION_ARG_NONE, &unlisted, "Keep the room out of the index", NULL },
+    { "source", 0, 0, G_OPTION_ARG_STRING, &source,
+      "What to stream: test, test:PATTERN, camera, screen, file:PATH or a URL", "SOURCE" },
+    { "codec", 0, 0, G_OPTION_ARG_STRING, &codec_text, "Video codec: vp8 or h264", "CODEC" },
+    { "width", 0, 0, G_OPTION_ARG_INT, &width, "Video width (host)", "PIXELS" },
+    { "height", 0, 0, G_OPTION_ARG_INT, &height, "Video height (host)", "PIXELS" },
+    { "fps", 0, 0, G_OPTION_ARG_INT, &fps, "Frames per second (host)", "N" },
+    { "bitrate", 0, 0, G_OPTION_ARG_INT, &bitrate, "Video bit rate (host)", "KBPS" },
+    { "k1", 0, 0, G_OPTION_ARG_INT, &k1, "Most direct children of the host", "N" },
+    { "k", 0, 0, G_OPTION_ARG_INT, &k, "Most children of any viewer", "N" },
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &name, "Display name", "NAME" },
+    { "capacity", 'c', 0, G_OPTION_ARG_INT, &capacity, "Viewers this node relays to", "K" },
+    { "no-decode", 0, 0, G_OPTION_ARG_NONE, &no_decode, "Forward and count, do not decode",
+      NULL },
+    { "latency", 0, 0, G_OPTION_ARG_INT, &latency, "Jitterbuffer latency", "MS" },
+    { "chat", 0, 0, G_OPTION_ARG_STRING, &app.chat_text, "Say this once joined", "TEXT" },
+    { "chat-every", 0, 0, G_OPTION_ARG_INT, &app.chat_every, "Repeat --chat", "SECONDS" },
+    { "chat-stdin", 0, 0, G_OPTION_ARG_NONE, &chat_stdin, "Say each line read on stdin", NULL },
+    { "ice-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ice_addresses,
+      "Gather ICE candidates only on this local address (repeatable)", "ADDR" },
+    { "events", 0, 0, G_OPTION_ARG_NONE, &app.events, "Print one JSON object per event", NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  context = g_option_context_new ("host | join ROOM - a headless Canopy peer");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_group (context, gst_init_get_option_group ());
+  if (extra != NULL)
+    g_option_context_add_group (context, extra);
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    g_printerr ("%s\n", error->message);
+    return 2;
+  }
+  if (argc >= 2 && g_str_equal (argv[1], "host") && argc == 2)
+    role = CANOPY_NODE_ROLE_HOST;
+  else if (argc == 3 && g_str_equal (argv[1], "join"))
+    role = CANOPY_NODE_ROLE_VIEWER;
+  else {
+    g_printerr ("Usage: canopy-node host --server URL --title TITLE [options]\n"
+                "       canopy-node join ROOM --server URL [options]\n");
+    return 2;
+  }
+  if (server == NULL) {
+    g_printerr ("--server is required\n");
+    return 2;
+  }
+  if (codec_text != NULL && !canopy_codec_from_string (codec_text, &codec)) {
+    g_printerr ("Unknown codec %s: use vp8 or h264\n", codec_text);
+    return 2;
+  }
+  if (capacity < 0 || capacity > 32 || k1 < 1 || k1 > 32 || k < 1 || k > 32) {
+    g_printerr ("--capacity must be 0-32, --k1 and --k 1-32\n");
+    return 2;
+  }
+
+  app.loop = g_main_loop_new (NULL, FALSE);
+  app.node = canopy_node_new (role, server);
+  g_object_set (app.node,
+                "name", name ? name : (role == CANOPY_NODE_ROLE_HOST ? "Host" : "Viewer"),
+                "capacity", (guint) capacity,
+                "k1", (guint) k1,
+                "k", (guint) k,
+                "listed", !unlisted,
+                "codec", codec,
+                "width", (guint) CLAMP (width, 16, 3840),
+                "height", (guint) CLAMP (height, 16, 2160),
+                "fps", (guint) CLAMP (fps, 1, 60),
+                "bitrate", (guint) CLAMP (bitrate, 50, 20000),
+                "decode", !no_decode,
+                NULL);
+  if (latency >= 0)
+    g_object_set (app.node, "latency", (guint) MIN (latency, 5000), NULL);
+  if (title != NULL)
+    g_object_set (app.node, "title", title, NULL);
+  if (summary != NULL)
+    g_object_set (app.node, "summary", summary, NULL);
+  if (source != NULL)
+    g_object_set (app.node, "source", source, NULL);
+  if (ice_addresses != NULL)
+    g_object_set (app.node, "ice-addresses", ice_addresses, NULL);
+  if (role == CANOPY_NODE_ROLE_VIEWER)
+    g_object_set (app.node, "room-id", argv[2], NULL);
+
+  g_signal_connect (app.node, "notify::room-id", G_CALLBACK (on_room), &app);
+  g_signal_connect (app.node, "joined", G_CALLBACK (on_joined), &app);
+  g_signal_connect (app.node, "first-frame", G_CALLBACK (on_first_frame), &app);
+  g_signal_connect (app.node, "stats", G_CALLBACK (on_stats), &app);
+  g_signal_connect (app.node, "chat", G_CALLBACK (on_chat), &app);
+  g_signal_connect (app.node, "map-changed", G_CALLBACK (on_map_changed), &app);
+  g_signal_connect (app.node, "left", G_CALLBACK (on_left), &app);
+  g_signal_connect (app.node, "error", G_CALLBACK (on_error), &app);
+  if (hook != NULL && !hook (app.node, hook_data, &error)) {
+    g_printerr ("%s\n", error->message);
+    g_clear_object (&app.node);
+    g_main_loop_unref (app.loop);
+    g_free (app.chat_text);
+    return 2;
+  }
+  g_unix_signal_add (SIGINT, on_unix_signal, &app);
+  g_unix_signal_add (SIGTERM, on_unix_signal, &app);
+
+  if (chat_stdin) {
+    g_autoptr (GInputStream) in = g_unix_input_stream_new (0, FALSE);
+
+    app.cancellable = g_cancellable_new ();
+    app.input = g_data_input_stream_new (in);
+    g_data_input_stream_read_line_async (app.input, G_PRIORITY_DEFAULT, app.cancellable,
+                                         on_read_line, &app);
+  }
+
+  canopy_node_start (app.node);
+  if (canopy_node_get_state (app.node) == CANOPY_NODE_STATE_FAILED)
+    app.exit_code = 1;
+  else
+    g_main_loop_run (app.loop);
+
+  if (app.cancellable != NULL)
+    g_cancellable_cancel (app.cancellable);
+  g_clear_object (&app.input);
+  g_clear_object (&app.cancellable);
+  g_clear_handle_id (&app.chat_id, g_source_remove);
+  g_clear_object (&app.node);
+  g_main_loop_unref (app.loop);
+  g_free (app.chat_text);
+  canopy_webrtc_shutdown ();
+  return app.exit_code;
+}

@@ -174,6 +174,8 @@ on_stats (CanopyNode *node,
   json_object_set_double_member (event, "kbps", canopy_node_get_bitrate_kbps (node));
   json_object_set_int_member (event, "depth", canopy_node_get_depth (node));
   json_object_set_int_member (event, "children", canopy_node_get_n_children (node));
+  json_object_set_int_member (event, "keyframes_refused",
+                              (gint64) canopy_node_get_keyframes_refused (node));
   emit_event (app, event);
 }
 

@@ -9,6 +9,7 @@
 #include "canopy-error.h"
 #include "canopy-json.h"
 #include "canopy-post.h"
+#include "canopy-throttle.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,7 @@ struct _CanopyEdge {
   GstElement *audio_tee;
   GstElement *queues[2];
   GstPad *tee_pads[2];
+  CanopyBudget *keyframes;     /* the child's keyframe requests, by RTCP or on ctrl */
 
   /* to the parent: what the webrtcbin's src pads feed */
   GstPad *linked_sinks[2];

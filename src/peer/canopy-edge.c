@@ -330,6 +330,18 @@ prepare_branch (CanopyEdge *self,
   gst_pad_link (queue_src, sink);
 }
 
+/* On the tee's pad for a child's video: the child's RTCP keyframe requests (PLI, FIR) come up
+ * here as events and draw on its budget, like its `keyframe` requests on ctrl. */
+static GstPadProbeReturn
+keyframe_budget_probe (GstPad          *pad,
+                       GstPadProbeInfo *info,
+                       gpointer         user_data)
+{
+  if (!canopy_webrtc_is_keyframe_request (GST_PAD_PROBE_INFO_EVENT (info)))
+    return GST_PAD_PROBE_OK;
+  return canopy_budget_take (user_data) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
 static void
 connect_branch (CanopyEdge *self,
                 guint       index,
@@ -339,7 +351,42 @@ connect_branch (CanopyEdge *self,
 
   gst_element_sync_state_with_parent (self->queues[index]);
   self->tee_pads[index] = gst_element_request_pad_simple (tee, "src_%u");
+  if (index == 0)
+    gst_pad_add_probe (self->tee_pads[index], GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+                       keyframe_budget_probe, canopy_budget_ref (self->keyframes),
+                       (GDestroyNotify) canopy_budget_unref);
   gst_pad_link (self->tee_pads[index], queue_sink);
+}
+
+/**
+ * canopy_edge_take_keyframe:
+ * @self: an edge to a child
+ *
+ * A keyframe request from the child on the data channel: it draws on the same budget as its
+ * RTCP requests (%CANOPY_KEYFRAME_CHILD_BURST at once, one more every
+ * %CANOPY_KEYFRAME_CHILD_REFILL_MS), so that one child cannot make the whole tree pay for
+ * keyframe after keyframe.
+ *
+ * Returns: whether to pass it on; if not, it was counted
+ */
+gboolean
+canopy_edge_take_keyframe (CanopyEdge *self)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
+  return canopy_budget_take (self->keyframes);
+}
+
+/**
+ * canopy_edge_get_keyframes_refused:
+ * @self: an edge
+ *
+ * Returns: the child's keyframe requests refused so far, both ways
+ */
+guint64
+canopy_edge_get_keyframes_refused (CanopyEdge *self)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), 0);
+  return canopy_budget_get_refused (self->keyframes);
 }
 
 static void
@@ -630,6 +677,7 @@ canopy_edge_finalize (GObject *object)
   g_ptr_array_unref (self->watched);
   g_clear_object (&self->pong_source);
   g_mutex_clear (&self->lock);
+  canopy_budget_unref (self->keyframes);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (canopy_edge_parent_class)->finalize (object);
 }
@@ -675,6 +723,7 @@ canopy_edge_init (CanopyEdge *self)
 {
   self->context = g_main_context_ref_thread_default ();
   g_mutex_init (&self->lock);
+  self->keyframes = canopy_budget_new (CANOPY_KEYFRAME_CHILD_BURST, CANOPY_KEYFRAME_CHILD_REFILL_MS);
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->pending_ctrl);
   g_queue_init (&self->pending_chat);

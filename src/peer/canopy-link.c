@@ -244,6 +244,9 @@ handle_ctrl (CanopyLink *self,
   } else if (g_str_equal (type, "map") && self->kind == CANOPY_LINK_TO_PARENT) {
     g_signal_emit (self, signals[SIGNAL_MAP], 0, message, text);
   } else if (is_request (self, type)) {
+    /* A child that asks for keyframes too often is not heard (and counted). */
+    if (g_str_equal (type, "keyframe") && !canopy_edge_take_keyframe (self->edge))
+      return;
     g_signal_emit (self, signals[SIGNAL_REQUEST], 0, type);
   } else {
     g_message ("Ignoring control message \"%s\" from %s", type, self->peer_id);
@@ -562,6 +565,19 @@ canopy_link_is_open (CanopyLink *self)
 {
   g_return_val_if_fail (CANOPY_IS_LINK (self), FALSE);
   return self->edge != NULL && canopy_edge_is_open (self->edge, CANOPY_EDGE_CTRL);
+}
+
+/**
+ * canopy_link_get_keyframes_refused:
+ * @self: a link to a child
+ *
+ * Returns: the child's keyframe requests refused so far (over its budget), on ctrl or by RTCP
+ */
+guint64
+canopy_link_get_keyframes_refused (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), 0);
+  return self->edge != NULL ? canopy_edge_get_keyframes_refused (self->edge) : 0;
 }
 
 /**

@@ -53,6 +53,7 @@ void            canopy_link_set_map_sent   (CanopyLink  *self,
 double          canopy_link_get_rtt_ms     (CanopyLink  *self);
 gboolean        canopy_link_is_open        (CanopyLink  *self);
 gboolean        canopy_link_has_opened     (CanopyLink  *self);
+guint64         canopy_link_get_keyframes_refused (CanopyLink *self);
 
 gboolean        canopy_link_handle_signal  (CanopyLink  *self,
                                             JsonObject  *data,

@@ -80,6 +80,7 @@ struct _CanopyNode {
   GPtrArray *children;         /* CanopyLink, in attach order */
   GPtrArray *departing;        /* CanopyLink: parents left with a bye, closed a moment later */
   CanopyThrottle *keyframe_throttle;
+  guint64 keyframes_refused;   /* by children that were dropped since (see the getter) */
 
   /* timers */
   guint stats_id;

@@ -367,6 +367,7 @@ canopy_node_drop_child (CanopyNode *self,
   if (child == NULL)
     return;
   g_debug ("dropping child %s", id);
+  self->keyframes_refused += canopy_link_get_keyframes_refused (child);
   unwatch_and_close (self, child);
   g_ptr_array_remove (self->children, child);
   canopy_node_recompose (self);

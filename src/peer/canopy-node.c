@@ -792,6 +792,25 @@ canopy_node_get_bitrate_kbps (CanopyNode *self)
 }
 
 /**
+ * canopy_node_get_keyframes_refused:
+ * @self: a node
+ *
+ * Returns: the keyframe requests of its children, present and past, that were over their
+ *   budget and not passed on
+ */
+guint64
+canopy_node_get_keyframes_refused (CanopyNode *self)
+{
+  guint64 refused;
+
+  g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
+  refused = self->keyframes_refused;
+  for (guint i = 0; self->children != NULL && i < self->children->len; i++)
+    refused += canopy_link_get_keyframes_refused (g_ptr_array_index (self->children, i));
+  return refused;
+}
+
+/**
  * canopy_node_new_rejoin:
  * @self: a viewer, usually one that ended
  *

@@ -88,6 +88,7 @@ guint64          canopy_node_get_bytes      (CanopyNode     *self);
 double           canopy_node_get_rtt_ms     (CanopyNode     *self);
 double           canopy_node_get_latency_ms (CanopyNode     *self);
 double           canopy_node_get_bitrate_kbps (CanopyNode   *self);
+guint64          canopy_node_get_keyframes_refused (CanopyNode *self);
 
 const char      *canopy_end_reason_to_string (CanopyEndReason reason);
 

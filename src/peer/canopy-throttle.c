@@ -94,3 +94,97 @@ canopy_throttle_free (CanopyThrottle *self)
   g_mutex_clear (&self->lock);
   g_free (self);
 }
+
+/* --- CanopyBudget --- */
+
+struct _CanopyBudget {
+  GMutex lock;
+  double tokens;
+  double burst;
+  gint64 refill_us;            /* one token back every this long */
+  gint64 refilled_at;
+  guint64 refused;
+};
+
+/**
+ * canopy_budget_new:
+ * @burst: requests allowed at once (and at first)
+ * @refill_ms: one more is allowed every this long, up to @burst
+ *
+ * A token bucket that any thread may draw on, and that counts what it refused. Reference
+ * counted: a pad probe and its edge may share one.
+ *
+ * Returns: (transfer full): a full budget
+ */
+CanopyBudget *
+canopy_budget_new (guint burst,
+                   guint refill_ms)
+{
+  CanopyBudget *self = g_atomic_rc_box_new0 (CanopyBudget);
+
+  g_mutex_init (&self->lock);
+  self->burst = self->tokens = burst;
+  self->refill_us = (gint64) refill_ms * 1000;
+  self->refilled_at = g_get_monotonic_time ();
+  return self;
+}
+
+CanopyBudget *
+canopy_budget_ref (CanopyBudget *self)
+{
+  return g_atomic_rc_box_acquire (self);
+}
+
+static void
+budget_clear (gpointer data)
+{
+  g_mutex_clear (&((CanopyBudget *) data)->lock);
+}
+
+void
+canopy_budget_unref (CanopyBudget *self)
+{
+  g_atomic_rc_box_release_full (self, budget_clear);
+}
+
+/**
+ * canopy_budget_take:
+ * @self: a budget
+ *
+ * Returns: whether a request may go now (it used one token); if not, it was counted
+ */
+gboolean
+canopy_budget_take (CanopyBudget *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  self->tokens = MIN (self->burst,
+                      self->tokens + (double) (now - self->refilled_at) / (double) self->refill_us);
+  self->refilled_at = now;
+  ok = self->tokens >= 1.0;
+  if (ok)
+    self->tokens -= 1.0;
+  else
+    self->refused++;
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+/**
+ * canopy_budget_get_refused:
+ * @self: a budget
+ *
+ * Returns: the requests refused so far
+ */
+guint64
+canopy_budget_get_refused (CanopyBudget *self)
+{
+  guint64 refused;
+
+  g_mutex_lock (&self->lock);
+  refused = self->refused;
+  g_mutex_unlock (&self->lock);
+  return refused;
+}

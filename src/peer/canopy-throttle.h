@@ -16,4 +16,17 @@ CanopyThrottle *canopy_throttle_new  (guint           interval_ms,
 gboolean        canopy_throttle_ask  (CanopyThrottle *self);
 void            canopy_throttle_free (CanopyThrottle *self);
 
+/* A token bucket shared across threads that counts what it refused (a child's keyframe
+ * requests). */
+typedef struct _CanopyBudget CanopyBudget;
+
+CanopyBudget   *canopy_budget_new          (guint           burst,
+                                            guint           refill_ms);
+CanopyBudget   *canopy_budget_ref          (CanopyBudget   *self);
+void            canopy_budget_unref        (CanopyBudget   *self);
+gboolean        canopy_budget_take         (CanopyBudget   *self);
+guint64         canopy_budget_get_refused  (CanopyBudget   *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CanopyBudget, canopy_budget_unref)
+
 G_END_DECLS

@@ -67,6 +67,8 @@ G_BEGIN_DECLS
 #define CANOPY_MEDIA_START_MS 3000       /* media judged this long after it starts */
 #define CANOPY_CHILD_SILENCE_MS 1500
 #define CANOPY_SILENCE_MAX_MS 2000       /* silences stretch up to this on a link that lags */
+#define CANOPY_KEYFRAME_CHILD_BURST 3     /* a child's keyframe requests at once... */
+#define CANOPY_KEYFRAME_CHILD_REFILL_MS 2000 /* ...and one more every this long; others refused */
 #define CANOPY_DEPART_MS 150            /* a parent left with a bye is closed after this */
 #define CANOPY_CONNECT_TIMEOUT_MS 8000   /* from placement to an open link */
 #define CANOPY_CONNECT_ATTEMPTS 3        /* parents that never connected before a join fails */

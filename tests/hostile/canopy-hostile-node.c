@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "CanopyHostile"
 
 #include <glib-unix.h>
+#include <gst/video/video.h>
 
 #include "canopy-node-cli.h"
 #include "canopy-node-private.h"
@@ -11,21 +12,28 @@
  * misbehave, for tests only; never installed. `--misbehave MODE` names what it does once it gets
  * SIGUSR1 (until then it is an honest peer, so that a test can build the tree first):
  *
- *   black-hole   keeps its links, answers every ping and heartbeat, forwards no media: a hung
- *                or malicious relay that looks alive to everything but its children's eyes
+ *   black-hole      keeps its links, answers every ping and heartbeat, forwards no media: a
+ *                   hung or malicious relay that looks alive to everything but its children's
+ *                   eyes
+ *   keyframe-flood  asks its parent for a keyframe 50 times a second on the data channel and
+ *                   50 times by RTCP (PLI), past its own node's coalescing
  */
 
 typedef enum {
   MODE_BLACK_HOLE,
+  MODE_KEYFRAME_FLOOD,
 } Mode;
 
-static const char *const mode_names[] = { "black-hole" };
+static const char *const mode_names[] = { "black-hole", "keyframe-flood" };
+
+#define FLOOD_INTERVAL_MS 20
 
 typedef struct {
   char *mode_text;
   Mode mode;
   CanopyNode *node;
   gulong probes[2];
+  guint flood_id;
 } Hostile;
 
 static GstPadProbeReturn
@@ -55,6 +63,26 @@ start_black_hole (Hostile *hostile)
 }
 
 static gboolean
+flood_keyframe_requests (gpointer user_data)
+{
+  Hostile *hostile = user_data;
+  g_autoptr (GstPad) tee_sink = NULL;
+  g_autoptr (GstPad) from_parent = NULL;
+
+  if (hostile->node->parent == NULL)
+    return G_SOURCE_CONTINUE;
+  canopy_link_send_request (hostile->node->parent, "keyframe");
+  /* Sent into the parent edge's webrtcbin directly (not through our tee's coalescing probe):
+   * it leaves as an RTCP PLI. */
+  tee_sink = gst_element_get_static_pad (canopy_media_get_video_tee (hostile->node->media), "sink");
+  from_parent = gst_pad_get_peer (tee_sink);
+  if (from_parent != NULL)
+    gst_pad_send_event (from_parent, gst_video_event_new_upstream_force_key_unit (
+                                       GST_CLOCK_TIME_NONE, TRUE, 0));
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
 on_usr1 (gpointer user_data)
 {
   Hostile *hostile = user_data;
@@ -63,6 +91,10 @@ on_usr1 (gpointer user_data)
   switch (hostile->mode) {
   case MODE_BLACK_HOLE:
     start_black_hole (hostile);
+    break;
+  case MODE_KEYFRAME_FLOOD:
+    if (hostile->flood_id == 0)
+      hostile->flood_id = g_timeout_add (FLOOD_INTERVAL_MS, flood_keyframe_requests, hostile);
     break;
   }
   return G_SOURCE_CONTINUE;
@@ -99,7 +131,7 @@ main (int    argc,
   Hostile hostile = { 0 };
   const GOptionEntry entries[] = {
     { "misbehave", 0, 0, G_OPTION_ARG_STRING, &hostile.mode_text,
-      "What to do on SIGUSR1: black-hole", "MODE" },
+      "What to do on SIGUSR1: black-hole, keyframe-flood", "MODE" },
     { NULL }
   };
   GOptionGroup *group = g_option_group_new ("hostile", "Misbehaving", "Show misbehaving options",
@@ -108,6 +140,7 @@ main (int    argc,
 
   g_option_group_add_entries (group, entries);
   status = canopy_node_cli_run (argc, argv, group, setup, &hostile);
+  g_clear_handle_id (&hostile.flood_id, g_source_remove);
   g_free (hostile.mode_text);
   return status;
 }

@@ -19,6 +19,7 @@ G_BEGIN_DECLS
 #define CANOPY_SECRET_CHARS 64
 #define CANOPY_TYPE_CHARS 32           /* a message's "type" */
 #define CANOPY_SECRET_HEX_CHARS 32     /* a host secret as the server makes it: 128 bits in hex */
+#define CANOPY_CHALLENGE_CHARS 43        /* welcome's challenge, signed in hello */
 #define CANOPY_TOKEN_CHARS 32          /* a connection's resume token: 128 bits in lower-case hex */
 #define CANOPY_REPORT_REASON_CHARS 32  /* a member's report on a peer ("silent") */
 

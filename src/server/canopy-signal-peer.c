@@ -254,6 +254,7 @@ send_welcome (CanopySignalServer *self,
   json_object_set_string_member (welcome, "type", "welcome");
   json_object_set_string_member (welcome, "peer", peer->id);
   json_object_set_string_member (welcome, "token", peer->token);
+  json_object_set_string_member (welcome, "challenge", peer->challenge);
   json_object_set_string_member (welcome, "server", "canopy-signal " CANOPY_VERSION);
   json_object_set_member (welcome, "ice_servers", json_node_copy (self->ice_servers));
   json_object_set_int_member (limits, "max_message", self->max_message);
@@ -298,6 +299,7 @@ canopy_signal_server_add_peer (CanopySignalServer      *self,
     for (guint i = 0; i < sizeof bytes; i++)
       g_snprintf (peer->token + 2 * i, 3, "%02x", bytes[i]);
   }
+  canopy_signal_peer_new_challenge (peer);
   peer->active_at = peer->refilled_at = g_get_monotonic_time ();
   peer->tokens = self->burst;
   g_signal_connect (connection, "message", G_CALLBACK (on_peer_message), peer);

@@ -63,8 +63,10 @@ bad_member (GError    **error,
   return FALSE;
 }
 
+/* An identified connection (it said hello) resumes its own id and needs no token. */
 static gboolean
 resume_parse (JsonObject *message,
+              gboolean    identified,
               Resume     *resume,
               GError    **error)
 {
@@ -72,8 +74,8 @@ resume_parse (JsonObject *message,
   gint64 capacity = 0;
 
   if (!canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &resume->id, error) ||
-      !canopy_json_get_string (message, "token", CANOPY_TOKEN_CHARS, TRUE, &resume->token,
-                               error) ||
+      !canopy_json_get_string (message, "token", CANOPY_TOKEN_CHARS, !identified,
+                               &resume->token, error) ||
       !canopy_json_get_string (message, "room", CANOPY_ROOM_INPUT_CHARS, TRUE, &room, error) ||
       !canopy_json_get_string (message, "secret", CANOPY_SECRET_CHARS, FALSE, &resume->secret,
                                error) ||
@@ -85,7 +87,7 @@ resume_parse (JsonObject *message,
     return FALSE;
   if (!canopy_text_is_id (resume->id, CANOPY_PEER_ID_CHARS))
     return bad_member (error, "peer", "a peer id");
-  if (!canopy_signal_is_lower_hex (resume->token, CANOPY_TOKEN_CHARS))
+  if (resume->token != NULL && !canopy_signal_is_lower_hex (resume->token, CANOPY_TOKEN_CHARS))
     return bad_member (error, "token", "32 lower-case hex digits");
   if (resume->parent != NULL && !canopy_text_is_id (resume->parent, CANOPY_PEER_ID_CHARS))
     return bad_member (error, "parent", "a peer id");
@@ -109,7 +111,9 @@ resume_check (CanopySignalServer *self,
 {
   gboolean host = resume->secret != NULL;
 
-  if (bound != NULL && !canopy_signal_secret_equal (resume->token, bound->token))
+  /* Proven by its key (hello), or by the token of the connection that holds the id. */
+  if (bound != NULL && !bound->identified &&
+      (resume->token == NULL || !canopy_signal_secret_equal (resume->token, bound->token)))
     return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
                                     "Wrong token for this peer id");
   /* The old connection's place is handed over as it is: the same room, the same role. */
@@ -188,8 +192,14 @@ canopy_signal_handle_resume (CanopySignalServer *self,
   if (peer->room != NULL)
     return canopy_signal_set_error (error, CANOPY_ERROR_ALREADY_IN_ROOM,
                                     "Only a connection in no room resumes");
-  if (!resume_parse (message, &resume, error))
+  if (!resume_parse (message, peer->identified, &resume, error))
     return FALSE;
+  /* A key's id is only ever its key holder's: an identified connection resumes its own id,
+   * and nobody else resumes an id of that form, not even after a restart. */
+  if (peer->identified ? !g_str_equal (resume.id, peer->id)
+                       : strlen (resume.id) == CANOPY_KEY_ID_CHARS)
+    return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
+                                    "Only the holder of this id's key resumes it");
   bound = g_hash_table_lookup (self->peers, resume.id);
   room = resume.room_id ? g_hash_table_lookup (self->rooms, resume.room_id) : NULL;
   if (!resume_check (self, &resume, bound, room, error))
@@ -204,7 +214,8 @@ canopy_signal_handle_resume (CanopySignalServer *self,
     canopy_signal_peer_retire (self, bound);
   }
   canopy_signal_peer_rebind (self, peer, resume.id);
-  memcpy (peer->token, resume.token, CANOPY_TOKEN_CHARS + 1);
+  if (resume.token != NULL)
+    memcpy (peer->token, resume.token, CANOPY_TOKEN_CHARS + 1);
 
   if (resume.secret == NULL) {
     resume_member (room, peer, &resume);

@@ -691,6 +691,7 @@ static const struct {
   { "reject", canopy_signal_handle_reject },
   { "report", canopy_signal_handle_report },
   { "resume", canopy_signal_handle_resume },
+  { "hello", canopy_signal_handle_hello },
 };
 
 /**

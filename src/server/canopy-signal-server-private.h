@@ -3,6 +3,7 @@
 
 #include <libsoup/soup.h>
 
+#include "canopy-identity.h"
 #include "canopy-json.h"
 #include "canopy-signal-server.h"
 
@@ -17,6 +18,9 @@ typedef struct {
   SoupWebsocketConnection *connection;
   char *id;
   char token[CANOPY_TOKEN_CHARS + 1];
+  char challenge[CANOPY_CHALLENGE_CHARS + 1];   /* to sign in `hello` */
+  gboolean identified;     /* said hello: its id is its key's */
+  char key[CANOPY_KEY_CHARS + 1];
 
   CanopySignalRoom *room;  /* hosted or joined, at most one */
   char *name;              /* as a member: sanitized display name */
@@ -203,6 +207,11 @@ gboolean    canopy_signal_handle_report            (CanopySignalServer      *sel
 /* canopy-signal-resume.c: taking an id and its place back */
 gboolean    canopy_signal_is_lower_hex             (const char              *text,
                                                     gsize                    len);
+void        canopy_signal_peer_new_challenge       (CanopySignalPeer        *peer);
+gboolean    canopy_signal_handle_hello             (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *peer,
+                                                    JsonObject              *message,
+                                                    GError                 **error);
 gboolean    canopy_signal_handle_resume            (CanopySignalServer      *self,
                                                     CanopySignalPeer        *peer,
                                                     JsonObject              *message,

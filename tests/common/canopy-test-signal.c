@@ -440,6 +440,9 @@ canopy_test_client_connect_full (SoupSession *session,
   g_assert_true (is_peer_id (client->peer));
   client->token = g_strdup (json_object_get_string_member_with_default (welcome, "token", ""));
   assert_secret (client->token);
+  client->challenge = g_strdup (json_object_get_string_member_with_default (welcome, "challenge",
+                                                                            ""));
+  g_assert_cmpuint (strlen (client->challenge), ==, CANOPY_CHALLENGE_CHARS);
   if (welcome_out != NULL)
     *welcome_out = g_steal_pointer (&welcome);
   return client;
@@ -455,7 +458,34 @@ canopy_test_client_free (CanopyTestClient *client)
   g_queue_clear_full (&client->messages, (GDestroyNotify) json_object_unref);
   g_free (client->peer);
   g_free (client->token);
+  g_free (client->challenge);
   g_free (client);
+}
+
+/* `hello` with @identity's key, signing @challenge (the welcome's when NULL). */
+void
+canopy_test_client_send_hello (CanopyTestClient *client,
+                               CanopyIdentity   *identity,
+                               const char       *challenge)
+{
+  const char *key = canopy_identity_get_public_key (identity);
+  const char *fields[] = { challenge ? challenge : client->challenge, key, NULL };
+  g_autofree char *signature = canopy_identity_sign (identity, "canopy-hello", fields);
+
+  canopy_test_client_sendf (client, "{\"type\":\"hello\",\"key\":\"%s\",\"signature\":\"%s\"}",
+                            key, signature);
+}
+
+/* Says hello with @identity and waits for `identified`: @client is the key's id from now on. */
+void
+canopy_test_client_hello (CanopyTestClient *client,
+                          CanopyIdentity   *identity)
+{
+  canopy_test_client_send_hello (client, identity, NULL);
+  canopy_test_client_expect (client, "identified", "peer", canopy_identity_get_id (identity),
+                             NULL);
+  g_free (client->peer);
+  client->peer = g_strdup (canopy_identity_get_id (identity));
 }
 
 /* --- the fixture: a real server on a free port --- */

@@ -3,6 +3,7 @@
 
 #include <libsoup/soup.h>
 
+#include "canopy-identity.h"
 #include "canopy-json.h"
 #include "canopy-signal-server.h"
 #include "canopy-test-procs.h"
@@ -22,6 +23,7 @@ typedef struct {
   gboolean closed;
   char *peer;
   char *token;
+  char *challenge;  /* from welcome, for hello */
 } CanopyTestClient;
 
 typedef struct {
@@ -51,6 +53,11 @@ CanopyTestClient *canopy_test_client_connect_full    (SoupSession          *sess
                                                       const char           *url,
                                                       JsonObject          **welcome_out);
 void              canopy_test_client_free            (CanopyTestClient     *client);
+void              canopy_test_client_send_hello      (CanopyTestClient     *client,
+                                                      CanopyIdentity       *identity,
+                                                      const char           *challenge);
+void              canopy_test_client_hello           (CanopyTestClient     *client,
+                                                      CanopyIdentity       *identity);
 JsonObject       *canopy_test_client_next            (CanopyTestClient     *client,
                                                       const char           *type);
 void              canopy_test_client_expect          (CanopyTestClient     *client,

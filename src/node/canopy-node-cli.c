@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "canopy-identity.h"
 #include "canopy-json.h"
 #include "canopy-node-cli.h"
 #include "canopy-source.h"
@@ -176,6 +177,7 @@ on_stats (CanopyNode *node,
   json_object_set_int_member (event, "children", canopy_node_get_n_children (node));
   json_object_set_int_member (event, "keyframes_refused",
                               (gint64) canopy_node_get_keyframes_refused (node));
+  json_object_set_int_member (event, "chat_refused", (gint64) canopy_node_get_chat_refused (node));
   emit_event (app, event);
 }
 
@@ -287,6 +289,8 @@ canopy_node_cli_run (int             argc,
   g_autofree char *name = NULL;
   g_autofree char *source = NULL;
   g_autofree char *codec_text = NULL;
+  g_autofree char *identity_path = NULL;
+  g_autoptr (CanopyIdentity) identity = NULL;
   g_auto (GStrv) ice_addresses = NULL;
   gboolean unlisted = FALSE;
   gboolean no_decode = FALSE;
@@ -321,6 +325,8 @@ canopy_node_cli_run (int             argc,
     { "ice-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ice_addresses,
       "Gather ICE candidates only on this local address (repeatable)", "ADDR" },
     { "events", 0, 0, G_OPTION_ARG_NONE, &app.events, "Print one JSON object per event", NULL },
+    { "identity", 0, 0, G_OPTION_ARG_FILENAME, &identity_path,
+      "Key file (made if missing, mode 0600); without it, a new key for this run", "FILE" },
     { NULL }
   };
 
@@ -356,6 +362,14 @@ canopy_node_cli_run (int             argc,
     return 2;
   }
 
+  if (identity_path != NULL) {
+    identity = canopy_identity_load (identity_path, TRUE, &error);
+    if (identity == NULL) {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  }
+
   app.loop = g_main_loop_new (NULL, FALSE);
   app.node = canopy_node_new (role, server);
   g_object_set (app.node,
@@ -381,6 +395,8 @@ canopy_node_cli_run (int             argc,
     g_object_set (app.node, "source", source, NULL);
   if (ice_addresses != NULL)
     g_object_set (app.node, "ice-addresses", ice_addresses, NULL);
+  if (identity != NULL)
+    g_object_set (app.node, "identity", identity, NULL);
   if (role == CANOPY_NODE_ROLE_VIEWER)
     g_object_set (app.node, "room-id", argv[2], NULL);
 

@@ -85,6 +85,8 @@ canopy_node_start (CanopyNode *self)
     canopy_node_set_state (self, CANOPY_NODE_STATE_FAILED);
     return;
   }
+  if (self->identity == NULL)
+    self->identity = canopy_identity_new ();
   canopy_webrtc_prepare ();
   self->media = canopy_media_new ();
   g_signal_connect (self->media, "first-frame", G_CALLBACK (on_media_first_frame), self);
@@ -180,6 +182,11 @@ canopy_node_send_chat (CanopyNode *self,
     g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_NOT_IN_ROOM, "Not in a room");
     return FALSE;
   }
+  if (self->room_id == NULL) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_NOT_IN_ROOM, "Not in a room yet");
+    return FALSE;
+  }
+  canopy_chat_set_signer (canopy_room_get_chat (self->room), self->identity, self->room_id);
   message = canopy_chat_compose (canopy_room_get_chat (self->room), self->name, text, error);
   if (message == NULL)
     return FALSE;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "canopy-error.h"
+#include "canopy-identity.h"
 #include "canopy-link.h"
 #include "canopy-media.h"
 #include "canopy-node.h"
@@ -46,6 +47,7 @@ struct _CanopyNode {
   GstElement *audio_sink;
   GstElement *preview_sink;
   char **ice_addresses;
+  CanopyIdentity *identity;
   double volume;
   gboolean muted;
 
@@ -54,7 +56,6 @@ struct _CanopyNode {
   char *peer_id;
   char *room_id;
   char *secret;
-  char *token;                 /* proves our peer id to the server when we resume */
   char *parent_id;
   int depth;
   gboolean joined_emitted;
@@ -80,6 +81,7 @@ struct _CanopyNode {
   GPtrArray *children;         /* CanopyLink, in attach order */
   GPtrArray *departing;        /* CanopyLink: parents left with a bye, closed a moment later */
   CanopyThrottle *keyframe_throttle;
+  guint64 chat_forged;         /* chat messages dropped for a bad or missing signature */
   guint64 keyframes_refused;   /* by children that were dropped since (see the getter) */
 
   /* timers */

@@ -175,7 +175,6 @@ send_resume (CanopyNode *self)
   self->resuming = TRUE;
   json_object_set_string_member (message, "type", "resume");
   json_object_set_string_member (message, "peer", self->peer_id);
-  json_object_set_string_member (message, "token", self->token ? self->token : "");
   json_object_set_string_member (message, "room", self->room_id);
   json_object_set_string_member (message, "name", self->name);
   if (self->role == CANOPY_NODE_ROLE_HOST) {
@@ -222,36 +221,51 @@ on_resumed (CanopyNode *self)
     canopy_node_ask_to_join (self);
 }
 
+/* `welcome`: we prove our key (hello) before anything else; `identified` goes on. */
 static void
 on_welcome (CanopyNode *self,
             JsonObject *message)
 {
-  g_autoptr (GError) error = NULL;
-  const char *peer = NULL;
-  const char *token = NULL;
+  g_autoptr (JsonObject) hello = json_object_new ();
+  g_autofree char *signature = NULL;
+  const char *challenge = NULL;
   JsonArray *servers = NULL;
+  const char *fields[3] = { NULL, canopy_identity_get_public_key (self->identity), NULL };
 
-  if (!canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, &error) ||
-      !canopy_text_is_id (peer, CANOPY_PEER_ID_CHARS) ||
-      !canopy_json_get_array (message, "ice_servers", CANOPY_ICE_SERVERS_MAX, FALSE, &servers, &error)) {
-    canopy_node_emit_error (self, CANOPY_ERROR_BAD_MESSAGE, "The server sent a bad welcome");
-    return;
-  }
-  if (!canopy_json_get_string (message, "token", 32, FALSE, &token, &error) ||
-      (token != NULL && !canopy_text_is_id (token, 32))) {
+  if (!canopy_json_get_string (message, "challenge", CANOPY_CHALLENGE_CHARS, TRUE, &challenge,
+                               NULL) ||
+      !canopy_json_get_array (message, "ice_servers", CANOPY_ICE_SERVERS_MAX, FALSE, &servers,
+                              NULL)) {
     canopy_node_emit_error (self, CANOPY_ERROR_BAD_MESSAGE, "The server sent a bad welcome");
     return;
   }
   g_clear_pointer (&self->ice_servers, json_array_unref);
   self->ice_servers = servers ? json_array_ref (servers) : NULL;
   self->ice.servers = self->ice_servers;
-  /* Back after losing the server: take our id and place back, keep everything else. */
+  fields[0] = challenge;
+  signature = canopy_identity_sign (self->identity, "canopy-hello", fields);
+  json_object_set_string_member (hello, "type", "hello");
+  json_object_set_string_member (hello, "key", fields[1]);
+  json_object_set_string_member (hello, "signature", signature);
+  /* On the client directly: the node is not "connected" until the server took it. */
+  canopy_signal_client_send (self->client, hello);
+}
+
+static void
+on_identified (CanopyNode *self,
+               JsonObject *message)
+{
+  const char *peer = canopy_identity_get_id (self->identity);
+
+  if (g_strcmp0 (json_object_get_string_member_with_default (message, "peer", ""), peer) != 0) {
+    canopy_node_emit_error (self, CANOPY_ERROR_BAD_MESSAGE, "The server named us wrongly");
+    return;
+  }
+  /* Back after losing the server: take our place back, keep everything else. */
   if (self->room != NULL) {
     send_resume (self);
     return;
   }
-  g_free (self->token);
-  self->token = g_strdup (token);
   canopy_node_set_peer_id (self, peer);
   canopy_node_set_connected (self, TRUE);
   self->room = canopy_room_new (self->role == CANOPY_NODE_ROLE_HOST, peer, self->name,
@@ -593,6 +607,8 @@ on_client_message (CanopySignalClient *client,
     on_join_rejected (self, message);
   else if (g_str_equal (type, "peer-report"))
     on_peer_report (self, message);
+  else if (g_str_equal (type, "identified"))
+    on_identified (self, message);
   else if (g_str_equal (type, "resumed"))
     on_resumed (self);
   else if (g_str_equal (type, "room-closed"))

@@ -152,6 +152,13 @@ on_link_chat (CanopyLink              *link,
 {
   g_autoptr (GPtrArray) deliver = NULL;
 
+  /* Only its author writes a message, and nobody changes it on the way. */
+  if (!canopy_chat_message_verify (message, self->room_id)) {
+    self->chat_forged++;
+    g_message ("Dropping chat from %s: not signed by its origin %s", canopy_link_get_peer_id (link),
+               message->origin);
+    return;
+  }
   if (canopy_room_chat_is_forged (self->room, link, message->origin)) {
     g_message ("Dropping chat from %s claiming origin %s", canopy_link_get_peer_id (link),
                message->origin);

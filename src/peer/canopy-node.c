@@ -41,6 +41,7 @@ enum {
   PROP_AUDIO_SINK,
   PROP_PREVIEW_SINK,
   PROP_ICE_ADDRESSES,
+  PROP_IDENTITY,
   PROP_STATE,
   PROP_PEER_ID,
   PROP_PARENT_ID,
@@ -286,6 +287,9 @@ canopy_node_get_property (GObject    *object,
   case PROP_ICE_ADDRESSES:
     g_value_set_boxed (value, self->ice_addresses);
     break;
+  case PROP_IDENTITY:
+    g_value_set_object (value, self->identity);
+    break;
   case PROP_STATE:
     g_value_set_enum (value, self->state);
     break;
@@ -417,6 +421,10 @@ canopy_node_set_property (GObject      *object,
     self->ice_addresses = g_value_dup_boxed (value);
     self->ice.addresses = self->ice_addresses;
     break;
+  case PROP_IDENTITY:
+    g_return_if_fail (self->state == CANOPY_NODE_STATE_IDLE);
+    g_set_object (&self->identity, g_value_get_object (value));
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -453,6 +461,7 @@ canopy_node_dispose (GObject *object)
   gst_clear_object (&self->audio_sink);
   gst_clear_object (&self->preview_sink);
   g_clear_object (&self->room);
+  g_clear_object (&self->identity);
   g_clear_pointer (&self->keyframe_throttle, canopy_throttle_free);
   G_OBJECT_CLASS (canopy_node_parent_class)->dispose (object);
 }
@@ -465,7 +474,6 @@ canopy_node_finalize (GObject *object)
   g_clear_pointer (&self->children, g_ptr_array_unref);
   g_clear_pointer (&self->departing, g_ptr_array_unref);
   g_clear_pointer (&self->avoid, g_ptr_array_unref);
-  g_free (self->token);
   g_clear_pointer (&self->ice_servers, json_array_unref);
   g_strfreev (self->ice_addresses);
   g_free (self->server_url);
@@ -559,6 +567,15 @@ canopy_node_class_init (CanopyNodeClass *klass)
   properties[PROP_ICE_ADDRESSES] =
     g_param_spec_boxed ("ice-addresses", NULL, NULL, G_TYPE_STRV,
                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * CanopyNode:identity:
+   *
+   * The key pair this node proves to the server and signs its chat with; its peer id is the
+   * key's. A new one is made at start when none is set.
+   */
+  properties[PROP_IDENTITY] =
+    g_param_spec_object ("identity", NULL, NULL, CANOPY_TYPE_IDENTITY,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, CANOPY_TYPE_NODE_STATE, CANOPY_NODE_STATE_IDLE, ro);
   properties[PROP_PEER_ID] = g_param_spec_string ("peer-id", NULL, NULL, NULL, ro);
@@ -792,6 +809,20 @@ canopy_node_get_bitrate_kbps (CanopyNode *self)
 }
 
 /**
+ * canopy_node_get_chat_refused:
+ * @self: a node
+ *
+ * Returns: the chat messages from neighbours dropped so far because they were not signed by
+ *   their origin (forged or altered on the way)
+ */
+guint64
+canopy_node_get_chat_refused (CanopyNode *self)
+{
+  g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
+  return self->chat_forged;
+}
+
+/**
  * canopy_node_get_keyframes_refused:
  * @self: a node
  *
@@ -829,6 +860,7 @@ canopy_node_new_rejoin (CanopyNode *self)
                        "capacity", self->capacity,
                        "room-id", self->room_id,
                        "ice-addresses", self->ice_addresses,
+                       "identity", self->identity,
                        "decode", self->decode,
                        "latency", self->latency_ms,
                        "volume", self->volume,

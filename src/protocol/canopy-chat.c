@@ -37,6 +37,8 @@ struct _CanopyChat
   GHashTable *origins; /* id (owned by the origin) -> Origin */
   GQueue      lru;     /* Origin, most recently active first */
   GQueue      history; /* CanopyChatMessage, oldest first */
+  CanopyIdentity *signer;  /* signs what we compose, for signer_room */
+  char       *signer_room;
 };
 
 G_DEFINE_BOXED_TYPE (CanopyChatMessage, canopy_chat_message, canopy_chat_message_copy,
@@ -173,6 +175,8 @@ canopy_chat_finalize (GObject *object)
   g_clear_pointer (&self->origins, g_hash_table_unref);
   g_queue_clear_full (&self->history, (GDestroyNotify) canopy_chat_message_free);
   g_clear_pointer (&self->self_id, g_free);
+  g_clear_object (&self->signer);
+  g_clear_pointer (&self->signer_room, g_free);
 
   G_OBJECT_CLASS (canopy_chat_parent_class)->finalize (object);
 }
@@ -240,6 +244,8 @@ canopy_chat_message_new_from_json (JsonObject *object,
   const char *origin = NULL;
   const char *name = NULL;
   const char *text = NULL;
+  const char *key = NULL;
+  const char *signature = NULL;
   gint64 seq = 0, time = 0, hops = 0;
 
   g_return_val_if_fail (object != NULL, NULL);
@@ -259,6 +265,9 @@ canopy_chat_message_new_from_json (JsonObject *object,
                          "Member \"origin\" is not a peer id");
     return NULL;
   }
+  if (!canopy_json_get_string (object, "key", CANOPY_KEY_CHARS, FALSE, &key, error) ||
+      !canopy_json_get_string (object, "sig", CANOPY_SIGNATURE_CHARS, FALSE, &signature, error))
+    return NULL;
   if (!canopy_json_get_int (object, "seq", 1, MAX_SEQ, TRUE, &seq, error) ||
       !canopy_json_get_string (object, "name", CANOPY_NAME_CHARS, TRUE, &name, error) ||
       !canopy_json_get_int (object, "time", 0, G_MAXINT64, TRUE, &time, error) ||
@@ -271,6 +280,8 @@ canopy_chat_message_new_from_json (JsonObject *object,
   message->seq = (guint64) seq;
   message->time = time;
   message->hops = (guint) hops;
+  message->key = g_strdup (key);
+  message->signature = g_strdup (signature);
   message->name = clean_text ("name", name, CANOPY_NAME_CHARS, error);
   if (message->name == NULL)
     return NULL;
@@ -301,6 +312,10 @@ canopy_chat_message_to_json (const CanopyChatMessage *message)
   json_object_set_int_member (object, "time", message->time);
   json_object_set_string_member (object, "text", message->text);
   json_object_set_int_member (object, "hops", message->hops);
+  if (message->key != NULL)
+    json_object_set_string_member (object, "key", message->key);
+  if (message->signature != NULL)
+    json_object_set_string_member (object, "sig", message->signature);
   return object;
 }
 
@@ -324,6 +339,8 @@ canopy_chat_message_copy (const CanopyChatMessage *message)
   copy->time = message->time;
   copy->text = g_strdup (message->text);
   copy->hops = message->hops;
+  copy->key = g_strdup (message->key);
+  copy->signature = g_strdup (message->signature);
   return copy;
 }
 
@@ -339,7 +356,83 @@ canopy_chat_message_free (CanopyChatMessage *message)
   g_free (message->origin);
   g_free (message->name);
   g_free (message->text);
+  g_free (message->key);
+  g_free (message->signature);
   g_free (message);
+}
+
+/* What a chat signature covers: the room, then everything but the hops (which relays count),
+ * each as a field of its own. */
+static void
+signed_fields (const CanopyChatMessage *message,
+               const char              *room,
+               char                    *seq,
+               char                    *time,
+               const char             **fields)
+{
+  g_snprintf (seq, 24, "%" G_GUINT64_FORMAT, message->seq);
+  g_snprintf (time, 24, "%" G_GINT64_FORMAT, message->time);
+  fields[0] = room;
+  fields[1] = message->origin;
+  fields[2] = seq;
+  fields[3] = message->name;
+  fields[4] = time;
+  fields[5] = message->text;
+  fields[6] = NULL;
+}
+
+/**
+ * canopy_chat_message_sign:
+ * @message: our own message (canopy_chat_compose())
+ * @identity: our identity, whose id is @message's origin
+ * @room: the room's ID
+ *
+ * Sets @message's key and signature: domain "canopy-chat", fields room, origin, seq, name,
+ * time, text. A message signed for one room is no message in another.
+ */
+void
+canopy_chat_message_sign (CanopyChatMessage *message,
+                          CanopyIdentity    *identity,
+                          const char        *room)
+{
+  char seq[24], time[24];
+  const char *fields[7];
+
+  g_return_if_fail (message != NULL && room != NULL);
+  g_return_if_fail (g_strcmp0 (canopy_identity_get_id (identity), message->origin) == 0);
+
+  signed_fields (message, room, seq, time, fields);
+  g_free (message->key);
+  message->key = g_strdup (canopy_identity_get_public_key (identity));
+  g_free (message->signature);
+  message->signature = canopy_identity_sign (identity, "canopy-chat", fields);
+}
+
+/**
+ * canopy_chat_message_verify:
+ * @message: a message from a neighbour
+ * @room: the room's ID
+ *
+ * Returns: whether @message carries a key whose id is its origin and that key's signature
+ *   over it in @room: nobody but its author wrote it, and nobody changed it on the way
+ */
+gboolean
+canopy_chat_message_verify (const CanopyChatMessage *message,
+                            const char              *room)
+{
+  g_autofree char *id = NULL;
+  char seq[24], time[24];
+  const char *fields[7];
+
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  if (room == NULL || message->key == NULL || message->signature == NULL)
+    return FALSE;
+  id = canopy_key_to_id (message->key);
+  if (g_strcmp0 (id, message->origin) != 0)
+    return FALSE;
+  signed_fields (message, room, seq, time, fields);
+  return canopy_signature_verify (message->key, message->signature, "canopy-chat", fields);
 }
 
 /**
@@ -385,8 +478,32 @@ canopy_chat_compose (CanopyChat *self,
   message->time = g_get_real_time () / 1000;
   message->text = g_steal_pointer (&clean);
   message->hops = 0;
+  if (self->signer != NULL)
+    canopy_chat_message_sign (message, self->signer, self->signer_room);
   remember (self, message);
   return message;
+}
+
+/**
+ * canopy_chat_set_signer:
+ * @self: a chat
+ * @identity: our identity (its id is this chat's own)
+ * @room: the room's ID
+ *
+ * From now on what canopy_chat_compose() makes is signed (canopy_chat_message_sign()).
+ */
+void
+canopy_chat_set_signer (CanopyChat     *self,
+                        CanopyIdentity *identity,
+                        const char     *room)
+{
+  g_return_if_fail (CANOPY_IS_CHAT (self));
+  g_return_if_fail (CANOPY_IS_IDENTITY (identity) && room != NULL);
+  g_return_if_fail (g_strcmp0 (canopy_identity_get_id (identity), self->self_id) == 0);
+
+  g_set_object (&self->signer, identity);
+  g_free (self->signer_room);
+  self->signer_room = g_strdup (room);
 }
 
 /**

@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "canopy-error.h"
+#include "canopy-identity.h"
 #include "canopy-limits.h"
 
 G_BEGIN_DECLS
@@ -16,6 +17,8 @@ G_BEGIN_DECLS
  * @time: the author's wall clock, milliseconds since 1970
  * @text: the message, sanitized
  * @hops: how many tree edges it crossed
+ * @key: (nullable): the author's public key, whose id @origin is
+ * @signature: (nullable): the author's signature (canopy_chat_message_sign())
  *
  * One chat message (docs/protocol.md, "chat").
  */
@@ -27,6 +30,8 @@ typedef struct
   gint64  time;
   char   *text;
   guint   hops;
+  char   *key;
+  char   *signature;
 } CanopyChatMessage;
 
 #define CANOPY_TYPE_CHAT_MESSAGE (canopy_chat_message_get_type ())
@@ -37,6 +42,11 @@ CanopyChatMessage *canopy_chat_message_new_from_json (JsonObject              *o
 JsonObject        *canopy_chat_message_to_json       (const CanopyChatMessage *message);
 CanopyChatMessage *canopy_chat_message_copy          (const CanopyChatMessage *message);
 void               canopy_chat_message_free          (CanopyChatMessage       *message);
+void               canopy_chat_message_sign          (CanopyChatMessage       *message,
+                                                      CanopyIdentity          *identity,
+                                                      const char              *room);
+gboolean           canopy_chat_message_verify        (const CanopyChatMessage *message,
+                                                      const char              *room);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CanopyChatMessage, canopy_chat_message_free)
 
@@ -60,6 +70,9 @@ CanopyChatMessage *canopy_chat_compose         (CanopyChat              *self,
                                                 const char              *name,
                                                 const char              *text,
                                                 GError                 **error);
+void               canopy_chat_set_signer      (CanopyChat              *self,
+                                                CanopyIdentity          *identity,
+                                                const char              *room);
 CanopyChatReceive  canopy_chat_receive         (CanopyChat              *self,
                                                 const CanopyChatMessage *message,
                                                 GPtrArray               *deliver);

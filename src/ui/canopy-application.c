@@ -29,6 +29,8 @@ struct _CanopyApplication {
   char *join_room;              /* --join: a room to join at start */
   guint sigterm_source;
   guint sigint_source;
+  CanopyIdentity *identity;     /* the user's key, loaded when first needed */
+  GWeakRef identity_holder;     /* the node using it now */
 };
 
 G_DEFINE_FINAL_TYPE (CanopyApplication, canopy_application, ADW_TYPE_APPLICATION)
@@ -360,6 +362,8 @@ canopy_application_dispose (GObject *object)
   g_clear_handle_id (&self->resolve_source, g_source_remove);
   g_clear_object (&self->embedded_server);
   g_clear_object (&self->settings);
+  g_clear_object (&self->identity);
+  g_weak_ref_set (&self->identity_holder, NULL);
   G_OBJECT_CLASS (canopy_application_parent_class)->dispose (object);
 }
 
@@ -373,6 +377,7 @@ canopy_application_finalize (GObject *object)
   g_free (self->server_error);
   g_free (self->host_title);
   g_free (self->join_room);
+  g_weak_ref_clear (&self->identity_holder);
   G_OBJECT_CLASS (canopy_application_parent_class)->finalize (object);
 }
 
@@ -480,6 +485,44 @@ canopy_application_get_lan (CanopyApplication *self)
 {
   g_return_val_if_fail (CANOPY_IS_APPLICATION (self), FALSE);
   return self->lan;
+}
+
+/**
+ * canopy_application_identity_for:
+ * @self: the application
+ * @node: a node about to start
+ *
+ * The user's key lives in `$XDG_DATA_HOME/canopy/identity` (made on first use, mode 0600): the
+ * peer id others know them by. One connection holds a key at a time (a second one takes its
+ * place on the server), so a node made while another of ours still uses the key gets a key
+ * of its own for this run.
+ *
+ * Returns: (transfer full): the identity for @node
+ */
+CanopyIdentity *
+canopy_application_identity_for (CanopyApplication *self,
+                                 CanopyNode        *node)
+{
+  g_autoptr (CanopyNode) holder = NULL;
+
+  g_return_val_if_fail (CANOPY_IS_APPLICATION (self), NULL);
+
+  if (self->identity == NULL) {
+    g_autofree char *path = g_build_filename (g_get_user_data_dir (), "canopy", "identity", NULL);
+    g_autoptr (GError) error = NULL;
+
+    self->identity = canopy_identity_load (path, TRUE, &error);
+    if (self->identity == NULL) {
+      g_message ("Using a key for this run only: %s", error->message);
+      self->identity = canopy_identity_new ();
+    }
+  }
+  holder = g_weak_ref_get (&self->identity_holder);
+  if (holder != NULL && canopy_node_get_state (holder) != CANOPY_NODE_STATE_ENDED &&
+      canopy_node_get_state (holder) != CANOPY_NODE_STATE_FAILED)
+    return canopy_identity_new ();
+  g_weak_ref_set (&self->identity_holder, node);
+  return g_object_ref (self->identity);
 }
 
 /**

@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "canopy-identity.h"
+#include "canopy-node.h"
 #include "canopy-signal-server.h"
 
 G_BEGIN_DECLS
@@ -17,6 +19,8 @@ const char         *canopy_application_get_server_url      (CanopyApplication *s
 CanopySignalServer *canopy_application_get_embedded_server (CanopyApplication *self);
 const char         *canopy_application_get_server_error    (CanopyApplication *self);
 gboolean            canopy_application_get_lan             (CanopyApplication *self);
+CanopyIdentity     *canopy_application_identity_for        (CanopyApplication *self,
+                                                            CanopyNode        *node);
 void                canopy_application_set_server_option   (CanopyApplication *self,
                                                             const char        *url,
                                                             gboolean           lan);

@@ -372,6 +372,12 @@ canopy_window_make_node (CanopyWindow  *self,
 
       g_object_set (node, "ice-addresses", every, NULL);
     }
+    if (CANOPY_IS_APPLICATION (app)) {
+      g_autoptr (CanopyIdentity) identity =
+        canopy_application_identity_for (CANOPY_APPLICATION (app), node);
+
+      g_object_set (node, "identity", identity, NULL);
+    }
   }
   if (self->settings != NULL) {
     g_autofree char *codec_name = g_settings_get_string (self->settings, "video-codec");

@@ -18,6 +18,10 @@ static inline void
 canopy_test_init_ui (int    *argc,
                      char ***argv)
 {
+  g_autofree char *data = canopy_test_data_dir ("self");
+
+  /* The app keeps the user's key in its data directory: never the tester's own. */
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
   gtk_test_init (argc, argv, NULL);
   adw_init ();
   g_assert_nonnull (canopy_get_resource ());

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "canopy-test-procs.h"
 
+#include <glib/gstdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 
@@ -429,4 +431,49 @@ canopy_test_http_get (guint       port,
     return NULL;
   body = strstr (text, "\r\n\r\n");
   return body != NULL ? g_strdup (body + 4) : NULL;
+}
+
+/* --- data directories --------------------------------------------------------------------- */
+
+static char *data_root;
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *child = g_build_filename (path, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      remove_tree (child);
+    else
+      g_unlink (child);
+  }
+  g_rmdir (path);
+}
+
+static void
+remove_data_root (void)
+{
+  remove_tree (data_root);
+  g_clear_pointer (&data_root, g_free);
+}
+
+/* A data directory of its own for @name (the app keeps its key there), under one temporary
+ * directory for this test process that is removed when it exits. */
+char *
+canopy_test_data_dir (const char *name)
+{
+  char *dir;
+
+  if (data_root == NULL) {
+    data_root = g_dir_make_tmp ("canopy-data-XXXXXX", NULL);
+    g_assert_nonnull (data_root);
+    atexit (remove_data_root);
+  }
+  dir = g_build_filename (data_root, name, NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  return dir;
 }

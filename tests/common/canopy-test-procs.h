@@ -70,6 +70,7 @@ char           *canopy_test_start_server        (CanopyTestProc **server);
 const char     *canopy_test_binary              (const char      *env_name);
 char           *canopy_test_start_server_at     (CanopyTestProc **server,
                                                  guint            port);
+char           *canopy_test_data_dir            (const char      *name);
 char           *canopy_test_start_server_with   (CanopyTestProc **server,
                                                  guint            port,
                                                  const char      *config);

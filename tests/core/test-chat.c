@@ -509,6 +509,76 @@ test_round_trip (void)
   canopy_chat_message_free (NULL);
 }
 
+/* Signed by the chat's own identity in one room: good there only, and only as it was. */
+static void
+test_signatures (void)
+{
+  g_autoptr (CanopyIdentity) ana = canopy_identity_new ();
+  g_autoptr (CanopyIdentity) mallory = canopy_identity_new ();
+  g_autoptr (CanopyChat) chat = canopy_chat_new (canopy_identity_get_id (ana), 16, 8);
+  g_autoptr (CanopyChatMessage) m = NULL;
+  g_autoptr (CanopyChatMessage) back = NULL;
+  g_autoptr (CanopyChatMessage) other = NULL;
+  g_autoptr (GPtrArray) history = NULL;
+  g_autoptr (JsonObject) json = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* Not signed until a signer is set. */
+  m = canopy_chat_compose (chat, "Ana", "unsigned", &error);
+  g_assert_no_error (error);
+  g_assert_null (m->signature);
+  g_assert_false (canopy_chat_message_verify (m, "k7m2q9xa"));
+  g_clear_pointer (&m, canopy_chat_message_free);
+
+  canopy_chat_set_signer (chat, ana, "k7m2q9xa");
+  m = canopy_chat_compose (chat, "Ana", "hello", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (m->key, ==, canopy_identity_get_public_key (ana));
+  g_assert_true (canopy_chat_message_verify (m, "k7m2q9xa"));
+  /* The history keeps the signature (it goes to new links as it is). */
+  history = canopy_chat_get_history (chat);
+  g_assert_true (canopy_chat_message_verify (g_ptr_array_index (history, history->len - 1),
+                                             "k7m2q9xa"));
+
+  /* Through JSON and back, hops counted on the way: still good. */
+  m->hops = 3;
+  json = canopy_chat_message_to_json (m);
+  back = canopy_chat_message_new_from_json (json, &error);
+  g_assert_no_error (error);
+  g_assert_true (canopy_chat_message_verify (back, "k7m2q9xa"));
+
+  /* Another room; each signed field changed; another key for the same origin. */
+  g_assert_false (canopy_chat_message_verify (back, "zzzzzzzz"));
+  g_assert_false (canopy_chat_message_verify (back, NULL));
+  other = canopy_chat_message_copy (back);
+  g_free (other->text);
+  other->text = g_strdup ("hellO");
+  g_assert_false (canopy_chat_message_verify (other, "k7m2q9xa"));
+  g_clear_pointer (&other, canopy_chat_message_free);
+  other = canopy_chat_message_copy (back);
+  other->seq++;
+  g_assert_false (canopy_chat_message_verify (other, "k7m2q9xa"));
+  g_clear_pointer (&other, canopy_chat_message_free);
+  other = canopy_chat_message_copy (back);
+  other->time++;
+  g_assert_false (canopy_chat_message_verify (other, "k7m2q9xa"));
+  g_clear_pointer (&other, canopy_chat_message_free);
+  other = canopy_chat_message_copy (back);
+  g_free (other->name);
+  other->name = g_strdup ("Host");
+  g_assert_false (canopy_chat_message_verify (other, "k7m2q9xa"));
+  g_clear_pointer (&other, canopy_chat_message_free);
+  /* Mallory signs Ana's words with her own key: the key is not the origin's. */
+  other = canopy_chat_message_copy (back);
+  g_free (other->key);
+  other->key = g_strdup (canopy_identity_get_public_key (mallory));
+  g_assert_false (canopy_chat_message_verify (other, "k7m2q9xa"));
+  g_clear_pointer (&other, canopy_chat_message_free);
+  other = canopy_chat_message_copy (back);
+  g_clear_pointer (&other->signature, g_free);
+  g_assert_false (canopy_chat_message_verify (other, "k7m2q9xa"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -526,5 +596,6 @@ main (int argc, char **argv)
   g_test_add_func ("/chat/history", test_history);
   g_test_add_func ("/chat/origins-bounded", test_origins_bounded);
   g_test_add_func ("/chat/round-trip", test_round_trip);
+  g_test_add_func ("/chat/signatures", test_signatures);
   return g_test_run ();
 }

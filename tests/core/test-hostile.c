@@ -68,11 +68,80 @@ test_keyframe_flood (void)
   canopy_test_tree_free_all (viewers, 2);
 }
 
+/* --- a relay forging chat ------------------------------------------------------------------ */
+
+static gboolean
+printed_forged (CanopyTestProc *proc)
+{
+  for (guint i = 0; i < proc->events->len; i++) {
+    JsonObject *o = g_ptr_array_index (proc->events, i);
+
+    if (g_strcmp0 (json_object_get_string_member_with_default (o, "event", ""), "chat") == 0 &&
+        g_str_has_prefix (json_object_get_string_member_with_default (o, "text", ""), "FORGED"))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* host (k1 = 1) -> the forger f -> c0, c1. f sends its children chat "from the host" ten times a
+ * second: unsigned, signed with its own key, and the host's own messages with their text
+ * changed. The children show none of it, count it, and still get every real message once. */
+static void
+test_forged_chat (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autoptr (CanopyTestProc) host = NULL;
+  CanopyTestProc *viewers[3] = { NULL };
+  CanopyTestProc *receivers[3];
+  CanopyTestProc *senders[2];
+  g_autofree char *url = (canopy_test_tree_said_reset (), canopy_test_start_server (&server));
+  const char *room;
+
+  host = canopy_test_tree_spawn_host (url, 1, 2, FALSE);
+  room = canopy_test_tree_room_of (host);
+  viewers[0] = canopy_test_tree_join_hostile (url, room, "f", 2, "forge-chat");
+  viewers[1] = canopy_test_tree_join_viewer (url, room, "c0", 0, FALSE);
+  viewers[2] = canopy_test_tree_join_viewer (url, room, "c1", 0, FALSE);
+  canopy_test_tree_wait_playing (viewers, 3);
+  g_assert_cmpstr (canopy_test_tree_parent_of (viewers[1]), ==,
+                   canopy_test_tree_peer_of (viewers[0]));
+  g_assert_cmpstr (canopy_test_tree_parent_of (viewers[2]), ==,
+                   canopy_test_tree_peer_of (viewers[0]));
+
+  canopy_test_tree_say (host, "before");
+  canopy_test_proc_signal (viewers[0], SIGUSR1);
+  for (guint i = 1; i <= 5; i++) {
+    canopy_test_tree_say (host, "during %u", i);
+    canopy_test_tree_say (viewers[1], "c0 during %u", i);
+    canopy_test_spin (300);
+  }
+  receivers[0] = host;
+  receivers[1] = viewers[1];
+  receivers[2] = viewers[2];
+  senders[0] = host;
+  senders[1] = viewers[1];
+  canopy_test_tree_assert_chat_exactly_once (receivers, 3, senders, 2);
+  canopy_test_spin (1500);
+  for (guint i = 1; i < 3; i++) {
+    g_test_message ("%s refused %" G_GINT64_FORMAT " chat messages", viewers[i]->name,
+                    stat_of (viewers[i], "chat_refused"));
+    g_assert_false (printed_forged (viewers[i]));
+    /* 10 a second, 3 kinds (the edits as many as the host said), for at least 2 s. */
+    g_assert_cmpint (stat_of (viewers[i], "chat_refused"), >=, 40);
+  }
+  g_assert_false (printed_forged (host));
+  canopy_test_tree_assert_still_in (viewers + 1, 2);
+
+  canopy_test_tree_end_room (host, viewers, 3);
+  canopy_test_tree_free_all (viewers, 3);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hostile/keyframe-flood", test_keyframe_flood);
+  g_test_add_func ("/hostile/forged-chat", test_forged_chat);
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
 #include <glib-unix.h>
 #include <gst/video/video.h>
 
+#include "canopy-json.h"
 #include "canopy-node-cli.h"
 #include "canopy-node-private.h"
 
@@ -17,14 +18,18 @@
  *                   eyes
  *   keyframe-flood  asks its parent for a keyframe 50 times a second on the data channel and
  *                   50 times by RTCP (PLI), past its own node's coalescing
+ *   forge-chat      sends its children, 10 times a second, chat "from the host": signed with
+ *                   its own key, with no signature, and copies of the host's real messages
+ *                   with their text changed
  */
 
 typedef enum {
   MODE_BLACK_HOLE,
   MODE_KEYFRAME_FLOOD,
+  MODE_FORGE_CHAT,
 } Mode;
 
-static const char *const mode_names[] = { "black-hole", "keyframe-flood" };
+static const char *const mode_names[] = { "black-hole", "keyframe-flood", "forge-chat" };
 
 #define FLOOD_INTERVAL_MS 20
 
@@ -34,6 +39,7 @@ typedef struct {
   CanopyNode *node;
   gulong probes[2];
   guint flood_id;
+  guint forged;
 } Hostile;
 
 static GstPadProbeReturn
@@ -82,6 +88,68 @@ flood_keyframe_requests (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+send_children (Hostile           *hostile,
+               CanopyChatMessage *message)
+{
+  g_autoptr (JsonObject) json = canopy_chat_message_to_json (message);
+  g_autofree char *text = canopy_json_to_string (json);
+
+  for (guint i = 0; i < hostile->node->children->len; i++)
+    canopy_link_send_chat (g_ptr_array_index (hostile->node->children, i), text);
+}
+
+static gboolean
+forge_chat (gpointer user_data)
+{
+  Hostile *hostile = user_data;
+  CanopyNodeMap *map = canopy_room_get_map (hostile->node->room);
+  g_autoptr (GPtrArray) history = canopy_chat_get_history (canopy_room_get_chat (hostile->node->room));
+  CanopyChatMessage forged = { 0 };
+  char seq_text[24], time_text[24];
+  const char *fields[7];
+
+  if (map == NULL || hostile->node->room_id == NULL)
+    return G_SOURCE_CONTINUE;
+  hostile->forged++;
+  forged.origin = (char *) canopy_node_map_get_root (map);
+  forged.seq = 1000000 + hostile->forged;
+  forged.name = (char *) "Host";
+  forged.time = g_get_real_time () / 1000;
+  forged.text = g_strdup_printf ("FORGED %u", hostile->forged);
+  forged.hops = 1;
+  /* 1. No signature at all. */
+  send_children (hostile, &forged);
+  /* 2. Signed, by our own key: the right fields, the wrong author. */
+  g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, forged.seq + 500000);
+  g_snprintf (time_text, sizeof time_text, "%" G_GINT64_FORMAT, forged.time);
+  fields[0] = hostile->node->room_id;
+  fields[1] = forged.origin;
+  fields[2] = seq_text;
+  fields[3] = forged.name;
+  fields[4] = time_text;
+  fields[5] = forged.text;
+  fields[6] = NULL;
+  forged.seq += 500000;
+  forged.key = (char *) canopy_identity_get_public_key (hostile->node->identity);
+  forged.signature = canopy_identity_sign (hostile->node->identity, "canopy-chat", fields);
+  send_children (hostile, &forged);
+  g_free (forged.signature);
+  g_free (forged.text);
+  /* 3. The host's real messages (signed by it), their text changed. */
+  for (guint i = 0; i < history->len; i++) {
+    CanopyChatMessage *real = g_ptr_array_index (history, i);
+
+    if (g_strcmp0 (real->origin, canopy_node_map_get_root (map)) != 0)
+      continue;
+    g_free (real->text);
+    real->text = g_strdup_printf ("FORGED edit of seq %" G_GUINT64_FORMAT, real->seq);
+    real->seq += 1000;
+    send_children (hostile, real);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_usr1 (gpointer user_data)
 {
@@ -95,6 +163,10 @@ on_usr1 (gpointer user_data)
   case MODE_KEYFRAME_FLOOD:
     if (hostile->flood_id == 0)
       hostile->flood_id = g_timeout_add (FLOOD_INTERVAL_MS, flood_keyframe_requests, hostile);
+    break;
+  case MODE_FORGE_CHAT:
+    if (hostile->flood_id == 0)
+      hostile->flood_id = g_timeout_add (100, forge_chat, hostile);
     break;
   }
   return G_SOURCE_CONTINUE;
@@ -131,7 +203,7 @@ main (int    argc,
   Hostile hostile = { 0 };
   const GOptionEntry entries[] = {
     { "misbehave", 0, 0, G_OPTION_ARG_STRING, &hostile.mode_text,
-      "What to do on SIGUSR1: black-hole, keyframe-flood", "MODE" },
+      "What to do on SIGUSR1: black-hole, keyframe-flood, forge-chat", "MODE" },
     { NULL }
   };
   GOptionGroup *group = g_option_group_new ("hostile", "Misbehaving", "Show misbehaving options",

@@ -110,8 +110,11 @@ spawn_app (const char *name,
            const char *option,
            const char *value)
 {
+  g_autofree char *data = canopy_test_data_dir (name);
+  g_autofree char *data_env = g_strconcat ("XDG_DATA_HOME=", data, NULL);
+  /* Each app its own data directory, so its own key (two apps of one user would share one). */
   const char *argv[] = {
-    canopy_test_binary ("CANOPY_APP"), "--server", url, option, value, NULL
+    "env", data_env, canopy_test_binary ("CANOPY_APP"), "--server", url, option, value, NULL
   };
 
   return canopy_test_proc_spawn (name, argv);

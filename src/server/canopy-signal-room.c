@@ -168,6 +168,23 @@ room_close (Room       *room,
     room->listed = FALSE;
     canopy_signal_room_changed (room, TRUE);
   }
+  /* A host only lost to us is likely back in a moment: newcomers meanwhile are told to retry. */
+  if (g_str_equal (reason, "host-lost")) {
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init (&iter, self->lost_rooms);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      if (*(gint64 *) value < g_get_monotonic_time ())
+        g_hash_table_iter_remove (&iter);
+  }
+  if (g_str_equal (reason, "host-lost") &&
+      g_hash_table_size (self->lost_rooms) < self->max_rooms) {
+    gint64 *deadline = g_new (gint64, 1);
+
+    *deadline = g_get_monotonic_time () + CANOPY_HOST_WAIT_MS * (gint64) 1000;
+    g_hash_table_replace (self->lost_rooms, g_strdup (room->id), deadline);
+  }
   g_hash_table_remove (self->rooms, room->id);
   canopy_signal_server_notify_rooms (self);
 }
@@ -298,6 +315,8 @@ canopy_signal_room_open (CanopySignalServer       *self,
 
   g_assert (host->room == NULL);
   g_assert (id == NULL || !g_hash_table_contains (self->rooms, id));
+  if (id != NULL)
+    g_hash_table_remove (self->lost_rooms, id);
   room->server = self;
   room->id = g_strdup (id);
   while (room->id == NULL || g_hash_table_contains (self->rooms, room->id)) {
@@ -528,8 +547,22 @@ handle_join (CanopySignalServer *self,
   gint64 capacity = 0;
   Room *room = get_room (self, message, error);
 
-  if (room == NULL)
+  if (room == NULL) {
+    const char *text = NULL;
+    g_autofree char *id = NULL;
+    gint64 *deadline;
+
+    /* A room whose host was lost a moment ago: not gone, not back yet. */
+    canopy_json_get_string (message, "room", CANOPY_ROOM_INPUT_CHARS, TRUE, &text, NULL);
+    id = text ? canopy_room_id_normalize (text) : NULL;
+    deadline = id ? g_hash_table_lookup (self->lost_rooms, id) : NULL;
+    if (deadline != NULL && *deadline > g_get_monotonic_time () && peer->room == NULL) {
+      g_clear_error (error);
+      canopy_signal_reject_joiner (peer, "retry");
+      return TRUE;
+    }
     return FALSE;
+  }
   /* A member may ask again for a place in its own room (after `refused`, or when its parent
    * left or went silent); nothing else. */
   if (peer->room != NULL && (peer->room != room || room->host == peer))

@@ -61,6 +61,7 @@ struct _CanopySignalServer {
   GHashTable *retired;     /* CanopySignalPeer set, owned: taken over by `resume`, closing */
   GHashTable *turned_away; /* SoupWebsocketConnection set: told server-full, closing */
   GHashTable *rooms;       /* id -> CanopySignalRoom, owned */
+  GHashTable *lost_rooms;  /* id -> deadline (gint64, boxed): closed as host-lost, may come back */
   GHashTable *subscribers; /* CanopySignalPeer set, not owned */
   char *directory;         /* cached JSON array of the listed rooms, or NULL */
 };

@@ -323,6 +323,7 @@ canopy_signal_server_finalize (GObject *object)
 
   g_hash_table_unref (self->subscribers);
   g_hash_table_unref (self->rooms);
+  g_hash_table_unref (self->lost_rooms);
   g_hash_table_unref (self->peers);
   g_hash_table_unref (self->retired);
   g_hash_table_unref (self->turned_away);
@@ -386,6 +387,7 @@ canopy_signal_server_init (CanopySignalServer *self)
   self->retired = g_hash_table_new_full (NULL, NULL, canopy_signal_peer_free, NULL);
   self->turned_away = g_hash_table_new_full (NULL, NULL, canopy_signal_turned_away_free, NULL);
   self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, canopy_signal_room_free);
+  self->lost_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->subscribers = g_hash_table_new (NULL, NULL);
 }
 

@@ -86,7 +86,7 @@ test_takeover (CanopyTestSignal *f,
                gconstpointer     data)
 {
   g_autoptr (CanopyIdentity) alice = canopy_identity_new ();
-  CanopyTestClient *host, *viewer, *again;
+  CanopyTestClient *host, *viewer, *again, *newcomer;
   g_autofree char *secret = NULL;
   g_autofree char *room = NULL;
   g_autoptr (JsonObject) entry = NULL;
@@ -105,6 +105,10 @@ test_takeover (CanopyTestSignal *f,
   closed = canopy_test_client_next (viewer, "room-closed");
   g_assert_cmpstr (json_object_get_string_member (closed, "reason"), ==, "host-lost");
   json_object_unref (closed);
+  /* Meanwhile a newcomer is asked to retry, not told the room does not exist. */
+  newcomer = canopy_test_signal_connect (f);
+  canopy_test_client_send_join (newcomer, room, "N", 0);
+  canopy_test_client_expect (newcomer, "join-rejected", "reason", "retry", NULL);
 
   canopy_test_client_sendf (again, "{\"type\":\"resume\",\"peer\":\"%s\",\"room\":\"%s\","
                             "\"secret\":\"%s\",\"name\":\"Alice\",\"title\":\"Mine\"}",
@@ -113,6 +117,11 @@ test_takeover (CanopyTestSignal *f,
                              NULL);
   entry = canopy_test_signal_directory_entry (f, room);
   g_assert_nonnull (entry);
+  canopy_test_client_send_join (newcomer, room, "N", 0);
+  canopy_test_client_expect (again, "join-request", "peer", newcomer->peer, NULL);
+  /* A room that was never there stays unknown. */
+  canopy_test_client_send_join (viewer, "zzzzzzzz", "V", 0);
+  canopy_test_client_expect_error (viewer, "unknown-room", "join");
 }
 
 /* After a restart every id is free, but a key's id only for the key's holder. */

@@ -466,9 +466,11 @@ on_server_error (CanopyNode *self,
   canopy_json_get_string (message, "message", CANOPY_ERROR_MESSAGE_CHARS, FALSE, &text, NULL);
   canopy_json_get_string (message, "ref", CANOPY_TYPE_CHARS, FALSE, &ref, NULL);
   error_code = canopy_error_code_from_string (code);
-  /* A report or a rejection about a peer that left meanwhile: nothing to do. */
-  if (error_code == CANOPY_ERROR_UNKNOWN_PEER &&
-      (g_strcmp0 (ref, "report") == 0 || g_strcmp0 (ref, "reject") == 0))
+  /* A report or a rejection about a peer that left meanwhile, a refusal of a child that
+   * asked for another place meanwhile: nothing to do. */
+  if ((error_code == CANOPY_ERROR_UNKNOWN_PEER &&
+       (g_strcmp0 (ref, "report") == 0 || g_strcmp0 (ref, "reject") == 0)) ||
+      g_strcmp0 (ref, "refuse") == 0)
     return;
   if (g_strcmp0 (ref, "resume") == 0 && self->resuming) {
     /* The host has not taken its room back yet: ask again soon. */
@@ -485,6 +487,11 @@ on_server_error (CanopyNode *self,
     }
     canopy_node_emit_error (self, error_code, text ? text : "The server refused our return");
     canopy_node_finish (self, CANOPY_END_REASON_SERVER_LOST);
+    return;
+  }
+  /* Joins come too fast (retries on a busy server): ask again a little later. */
+  if (g_strcmp0 (ref, "join") == 0 && error_code == CANOPY_ERROR_RATE_LIMITED) {
+    schedule_join (self);
     return;
   }
   canopy_node_emit_error (self, error_code, text ? text : "The server reported an error");

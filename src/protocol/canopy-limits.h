@@ -74,6 +74,8 @@ G_BEGIN_DECLS
 #define CANOPY_CONNECT_TIMEOUT_MS 8000   /* from placement to an open link */
 #define CANOPY_CONNECT_ATTEMPTS 3        /* parents that never connected before a join fails */
 #define CANOPY_JOIN_TIMEOUT_MS 30000     /* from the first join request to a place */
+#define CANOPY_JOIN_BURST 5              /* joins a connection may send at once... */
+#define CANOPY_JOIN_REFILL_MS 1000       /* ...and one more every this long */
 #define CANOPY_AVOID_MAX 8               /* parents a joiner refuses ("avoid") */
 #define CANOPY_AVOIDED_MAX 4096          /* nodes the host remembers as left or silent */
 #define CANOPY_JOIN_ANSWER_MS 3000       /* a join request unanswered this long is sent again */

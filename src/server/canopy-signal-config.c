@@ -11,6 +11,7 @@
 /* The [server] keys of the configuration file are these properties of the server. */
 static const char *const config_keys[] = {
   "max-rooms", "max-peers", "max-message", "rate", "burst", "keepalive",
+  "max-peers-per-address", "max-rooms-per-address",
 };
 
 static gboolean
@@ -131,7 +132,7 @@ parse_server_group (CanopySignalServer *self,
     if (pspec == NULL)
       return config_error (error, "server",
                            "Unknown key \"%s\" (max-rooms, max-peers, max-message, rate, burst, "
-                           "keepalive)",
+                           "keepalive, max-peers-per-address, max-rooms-per-address)",
                            keys[i]);
     value = g_key_file_get_uint64 (file, "server", keys[i], &local_error);
     if (local_error != NULL || value < pspec->minimum || value > pspec->maximum)

@@ -36,6 +36,16 @@ canopy_signal_peer_free (gpointer data)
     soup_websocket_connection_close (peer->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
                                      "Server stopping");
   g_object_unref (peer->connection);
+  if (peer->address != NULL) {
+    guint n = GPOINTER_TO_UINT (g_hash_table_lookup (peer->server->per_address, peer->address));
+
+    if (n > 1)
+      g_hash_table_insert (peer->server->per_address, g_strdup (peer->address),
+                           GUINT_TO_POINTER (n - 1));
+    else
+      g_hash_table_remove (peer->server->per_address, peer->address);
+  }
+  g_free (peer->address);
   g_free (peer->id);
   g_free (peer->name);
   g_free (peer->parent);
@@ -78,7 +88,9 @@ peer_drop_message (CanopySignalServer *self,
   if (now - peer->dropped_at > DROPPED_FORGET_USEC)
     peer->dropped = 0;
   peer->dropped_at = now;
-  if (++peer->dropped >= MAX_DROPPED) {
+  /* A host is never cut off for its own traffic: that would end the room for everyone. Its
+   * answers are bounded by its members' joins, which are. */
+  if (++peer->dropped >= MAX_DROPPED && !(peer->room != NULL && peer->room->host == peer)) {
     g_message ("Closing %s: it keeps sending more than %u messages a second", peer->id,
                self->rate);
     peer_close (self, peer, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "Too many messages");
@@ -229,11 +241,15 @@ canopy_signal_turned_away_free (gpointer data)
  * error and the close frame get out. */
 static void
 turn_away (CanopySignalServer      *self,
-           SoupWebsocketConnection *connection)
+           SoupWebsocketConnection *connection,
+           gboolean                 by_address)
 {
-  g_autoptr (GError) error = g_error_new (CANOPY_ERROR, CANOPY_ERROR_SERVER_FULL,
-                                          "The server already has %u connections",
-                                          self->max_peers);
+  g_autoptr (GError) error =
+    by_address ? g_error_new (CANOPY_ERROR, CANOPY_ERROR_SERVER_FULL,
+                              "Your address already has %u connections to this server",
+                              self->max_peers_per_address)
+               : g_error_new (CANOPY_ERROR, CANOPY_ERROR_SERVER_FULL,
+                              "The server already has %u connections", self->max_peers);
   g_autoptr (JsonObject) message = canopy_json_error_new (error, NULL);
   g_autofree char *text = canopy_json_to_string (message);
 
@@ -286,6 +302,12 @@ canopy_signal_server_add_peer (CanopySignalServer      *self,
 
   peer->server = self;
   peer->connection = g_object_ref (connection);
+  if (remote != NULL) {
+    peer->address = g_strdup (remote);
+    g_hash_table_insert (self->per_address, g_strdup (remote),
+                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (
+                                             self->per_address, remote)) + 1));
+  }
   do {
     g_autofree char *tail = canopy_signal_random_id (NEW_PEER_ID_CHARS);
 
@@ -300,8 +322,9 @@ canopy_signal_server_add_peer (CanopySignalServer      *self,
       g_snprintf (peer->token + 2 * i, 3, "%02x", bytes[i]);
   }
   canopy_signal_peer_new_challenge (peer);
-  peer->active_at = peer->refilled_at = g_get_monotonic_time ();
+  peer->active_at = peer->refilled_at = peer->join_refilled_at = g_get_monotonic_time ();
   peer->tokens = self->burst;
+  peer->join_tokens = CANOPY_JOIN_BURST;
   g_signal_connect (connection, "message", G_CALLBACK (on_peer_message), peer);
   g_signal_connect (connection, "pong", G_CALLBACK (on_peer_pong), peer);
   g_signal_connect (connection, "closing", G_CALLBACK (on_peer_closing), peer);
@@ -325,11 +348,18 @@ canopy_signal_server_on_websocket (SoupServer              *server,
   soup_websocket_connection_set_max_incoming_payload_size (connection,
                                                            self->max_message + FRAME_SLACK);
   soup_websocket_connection_set_keepalive_interval (connection, self->keepalive_s);
+  const char *remote = soup_server_message_get_remote_host (msg);
+
   if (g_hash_table_size (self->peers) >= self->max_peers) {
-    turn_away (self, connection);
+    turn_away (self, connection, FALSE);
     return;
   }
-  canopy_signal_server_add_peer (self, connection, soup_server_message_get_remote_host (msg));
+  if (remote != NULL && GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, remote)) >=
+                          self->max_peers_per_address) {
+    turn_away (self, connection, TRUE);
+    return;
+  }
+  canopy_signal_server_add_peer (self, connection, remote);
 }
 
 /**

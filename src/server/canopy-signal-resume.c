@@ -104,6 +104,7 @@ resume_parse (JsonObject *message,
  * @room the room it names, if any. Nothing has changed yet. */
 static gboolean
 resume_check (CanopySignalServer *self,
+              Peer               *peer,
               const Resume       *resume,
               Peer               *bound,
               Room               *room,
@@ -139,12 +140,7 @@ resume_check (CanopySignalServer *self,
     return bad_member (error, "room", "a room ID");
   if (!canopy_signal_is_lower_hex (resume->secret, CANOPY_SECRET_HEX_CHARS))
     return bad_member (error, "secret", "32 lower-case hex digits");
-  if (g_hash_table_size (self->rooms) >= self->max_rooms) {
-    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_SERVER_FULL,
-                 "The server already has %u rooms", self->max_rooms);
-    return FALSE;
-  }
-  return TRUE;
+  return canopy_signal_room_quota_check (self, peer, error);
 }
 
 /* @peer, now bound to the resumed id, becomes a member of @room again. */
@@ -202,7 +198,7 @@ canopy_signal_handle_resume (CanopySignalServer *self,
                                     "Only the holder of this id's key resumes it");
   bound = g_hash_table_lookup (self->peers, resume.id);
   room = resume.room_id ? g_hash_table_lookup (self->rooms, resume.room_id) : NULL;
-  if (!resume_check (self, &resume, bound, room, error))
+  if (!resume_check (self, peer, &resume, bound, room, error))
     return FALSE;
 
   /* The old connection goes quietly: its place is handed over, not left. */

@@ -238,6 +238,40 @@ already_in_room (GError **error)
                                   "This connection already hosts or joined a room");
 }
 
+/**
+ * canopy_signal_room_quota_check: (skip)
+ * @self: a server
+ * @host: a connection about to open a room
+ * @error: return location for a #CanopyError
+ *
+ * Returns: whether the server may have one more room, and @host's address one more
+ *   (`server-full` otherwise)
+ */
+gboolean
+canopy_signal_room_quota_check (CanopySignalServer *self,
+                                CanopySignalPeer   *host,
+                                GError            **error)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint mine = 0;
+
+  if (g_hash_table_size (self->rooms) >= self->max_rooms) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_SERVER_FULL,
+                 "The server already has %u rooms", self->max_rooms);
+    return FALSE;
+  }
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (host->address != NULL && g_hash_table_iter_next (&iter, NULL, &value))
+    mine += g_strcmp0 (((Room *) value)->host->address, host->address) == 0;
+  if (mine >= self->max_rooms_per_address) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_SERVER_FULL,
+                 "Your address already hosts %u rooms on this server", mine);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 handle_ping (CanopySignalServer *self,
              Peer               *peer,
@@ -378,11 +412,8 @@ handle_create_room (CanopySignalServer *self,
       !canopy_signal_get_display_string (message, "name", CANOPY_NAME_CHARS, TRUE, FALSE, &name,
                                          error))
     return FALSE;
-  if (g_hash_table_size (self->rooms) >= self->max_rooms) {
-    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_SERVER_FULL,
-                 "The server already has %u rooms", self->max_rooms);
+  if (!canopy_signal_room_quota_check (self, peer, error))
     return FALSE;
-  }
 
   room = canopy_signal_room_open (self, peer, NULL, NULL, g_steal_pointer (&name), &settings);
   reply = canopy_signal_message_new ("room-created");
@@ -572,6 +603,21 @@ handle_join (CanopySignalServer *self,
       !canopy_json_get_int (message, "capacity", 0, CANOPY_CAPACITY_MAX, TRUE, &capacity, error) ||
       !get_avoid (message, &avoid, error))
     return FALSE;
+  /* Each join that reaches the host costs it work: CANOPY_JOIN_BURST at once, then one a second. */
+  {
+    gint64 now = g_get_monotonic_time ();
+
+    peer->join_tokens = MIN ((double) CANOPY_JOIN_BURST,
+                             peer->join_tokens + (double) (now - peer->join_refilled_at) /
+                                                   (CANOPY_JOIN_REFILL_MS * 1000.0));
+    peer->join_refilled_at = now;
+    if (peer->join_tokens < 1.0) {
+      g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_RATE_LIMITED,
+                   "More than %d joins at once or one a second: join dropped", CANOPY_JOIN_BURST);
+      return FALSE;
+    }
+    peer->join_tokens -= 1.0;
+  }
 
   g_free (peer->name);
   peer->name = g_steal_pointer (&name);
@@ -656,9 +702,13 @@ handle_refuse (CanopySignalServer *self,
   if (child == peer || child == room->host)
     return canopy_signal_set_error (error, CANOPY_ERROR_BAD_MESSAGE,
                                     "Member \"child\" cannot be refused");
+  /* Only the parent the host placed it under may refuse a child (nobody may shake a viewer
+   * loose from a parent that is not theirs). */
+  if (g_strcmp0 (child->parent, peer->id) != 0)
+    return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
+                                    "Only the child's parent refuses it");
   /* The placement did not happen: the refuser's leaving is no news to the child. */
-  if (g_strcmp0 (child->parent, peer->id) == 0)
-    canopy_signal_member_set_parent (room, child, NULL);
+  canopy_signal_member_set_parent (room, child, NULL);
   refused = canopy_signal_message_new ("refused");
   json_object_set_string_member (refused, "parent", peer->id);
   canopy_signal_peer_send (child, refused);

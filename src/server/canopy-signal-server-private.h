@@ -16,6 +16,7 @@ typedef struct _CanopySignalRoom CanopySignalRoom;
 typedef struct {
   CanopySignalServer *server;
   SoupWebsocketConnection *connection;
+  char *address;           /* the remote host, for the per-address quotas, or NULL */
   char *id;
   char token[CANOPY_TOKEN_CHARS + 1];
   char challenge[CANOPY_CHALLENGE_CHARS + 1];   /* to sign in `hello` */
@@ -37,6 +38,8 @@ typedef struct {
   gint64 rate_error_at;
   gint64 dropped_at;
   guint dropped;
+  double join_tokens;      /* joins it may still send now (CANOPY_JOIN_BURST, refilling) */
+  gint64 join_refilled_at;
 } CanopySignalPeer;
 
 struct _CanopySignalServer {
@@ -50,6 +53,9 @@ struct _CanopySignalServer {
   guint rate;
   guint burst;
   guint keepalive_s;       /* ping interval; silent for 3 of them: closed */
+  guint max_peers_per_address;
+  guint max_rooms_per_address;
+  GHashTable *per_address; /* remote host -> GUINT_TO_POINTER (connections) */
   JsonNode *ice_servers;   /* array */
 
   SoupServer *soup;
@@ -209,6 +215,9 @@ gboolean    canopy_signal_handle_report            (CanopySignalServer      *sel
 gboolean    canopy_signal_is_lower_hex             (const char              *text,
                                                     gsize                    len);
 void        canopy_signal_peer_new_challenge       (CanopySignalPeer        *peer);
+gboolean    canopy_signal_room_quota_check         (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *host,
+                                                    GError                 **error);
 gboolean    canopy_signal_handle_hello             (CanopySignalServer      *self,
                                                     CanopySignalPeer        *peer,
                                                     JsonObject              *message,

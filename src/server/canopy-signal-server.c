@@ -28,6 +28,8 @@ enum {
   PROP_RATE,
   PROP_BURST,
   PROP_KEEPALIVE,
+  PROP_MAX_PEERS_PER_ADDRESS,
+  PROP_MAX_ROOMS_PER_ADDRESS,
   PROP_N_ROOMS,
   PROP_N_PEERS,
   N_PROPS
@@ -262,6 +264,12 @@ canopy_signal_server_get_property (GObject    *object,
   case PROP_KEEPALIVE:
     g_value_set_uint (value, self->keepalive_s);
     break;
+  case PROP_MAX_PEERS_PER_ADDRESS:
+    g_value_set_uint (value, self->max_peers_per_address);
+    break;
+  case PROP_MAX_ROOMS_PER_ADDRESS:
+    g_value_set_uint (value, self->max_rooms_per_address);
+    break;
   case PROP_N_ROOMS:
     g_value_set_uint (value, g_hash_table_size (self->rooms));
     break;
@@ -302,6 +310,14 @@ canopy_signal_server_set_property (GObject      *object,
     set_uint (self, &self->keepalive_s, g_value_get_uint (value), PROP_KEEPALIVE);
     canopy_signal_server_restart_keepalive (self);
     break;
+  case PROP_MAX_PEERS_PER_ADDRESS:
+    set_uint (self, &self->max_peers_per_address, g_value_get_uint (value),
+              PROP_MAX_PEERS_PER_ADDRESS);
+    break;
+  case PROP_MAX_ROOMS_PER_ADDRESS:
+    set_uint (self, &self->max_rooms_per_address, g_value_get_uint (value),
+              PROP_MAX_ROOMS_PER_ADDRESS);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -324,6 +340,7 @@ canopy_signal_server_finalize (GObject *object)
   g_hash_table_unref (self->subscribers);
   g_hash_table_unref (self->rooms);
   g_hash_table_unref (self->lost_rooms);
+  g_hash_table_unref (self->per_address);
   g_hash_table_unref (self->peers);
   g_hash_table_unref (self->retired);
   g_hash_table_unref (self->turned_away);
@@ -359,6 +376,9 @@ canopy_signal_server_class_init (CanopySignalServerClass *klass)
   properties[PROP_BURST] = uint_prop ("burst", 1, 1000000, 200);
   /* Seconds between pings; a connection silent for three of them is closed. */
   properties[PROP_KEEPALIVE] = uint_prop ("keepalive", 1, 3600, 15);
+  /* One address (a host, or a NAT with many people behind it) may hold this many. */
+  properties[PROP_MAX_PEERS_PER_ADDRESS] = uint_prop ("max-peers-per-address", 1, 1000000, 256);
+  properties[PROP_MAX_ROOMS_PER_ADDRESS] = uint_prop ("max-rooms-per-address", 1, 1000000, 16);
   properties[PROP_N_ROOMS] =
     g_param_spec_uint ("n-rooms", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -378,6 +398,9 @@ canopy_signal_server_init (CanopySignalServer *self)
   self->rate = 50;
   self->burst = 200;
   self->keepalive_s = 15;
+  self->max_peers_per_address = 256;
+  self->max_rooms_per_address = 16;
+  self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   {
     g_autoptr (JsonArray) none = json_array_new ();
 

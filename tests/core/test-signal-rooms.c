@@ -278,12 +278,19 @@ static void
 test_refuse (CanopyTestSignal *f,
              gconstpointer     data)
 {
-  CanopyTestClient *host, *viewer, *outsider;
+  CanopyTestClient *host, *viewer, *outsider, *member;
   g_autofree char *room = NULL;
 
-  room = canopy_test_signal_open_room (f, "Jam", NULL, &host, &viewer, &outsider, NULL);
+  room = canopy_test_signal_open_room (f, "Jam", NULL, &host, &viewer, &outsider, &member, NULL);
+  canopy_test_client_join_place (member, host, room, "Me", 1, host);
   canopy_test_client_send_join (viewer, room, "Vi", 1);
   canopy_test_client_expect (host, "join-request", NULL);
+  /* Only the parent it was placed under refuses a child: not before it is placed, not another
+   * member. */
+  canopy_test_client_sendf_error (host, "forbidden", "refuse", REFUSE, viewer->peer);
+  canopy_test_client_place (host, viewer, host);
+  canopy_test_client_sendf_error (member, "forbidden", "refuse", REFUSE, viewer->peer);
+  canopy_test_client_assert_none (viewer, "refused");
   canopy_test_client_sendf (host, REFUSE, viewer->peer);
   canopy_test_client_expect (viewer, "refused", "parent", host->peer, NULL);
 

@@ -231,8 +231,41 @@ test_rate_limit (CanopyTestSignal *f,
    * can take seconds under valgrind: count them). */
   g_assert_cmpuint (n_errors, <=, (g_get_monotonic_time () - flood_start) / G_USEC_PER_SEC);
 
+  /* The host's own traffic, however much, never closes it (the room would end for all): it is
+   * dropped with an error, and it stays. */
+  for (guint i = 0; i < 1100; i++)
+    canopy_test_client_send (host, "{\"type\":\"ping\"}");
+  canopy_test_client_expect_error (host, "rate-limited", NULL);
   g_object_set (f->server, "rate", 50, "burst", 200, NULL);
+  canopy_test_spin (300);
+  canopy_test_client_ping (host);
+  g_assert_false (host->closed);
   canopy_test_signal_assert_healthy (f, room);
+}
+
+/* Each join costs the host work: five at once, then one a second; the rest are dropped with
+ * rate-limited and never reach the host. */
+static void
+test_join_rate (CanopyTestSignal *f,
+                gconstpointer     data)
+{
+  CanopyTestClient *host, *member;
+  g_autofree char *room = NULL;
+  guint requests = 0, limited = 0;
+
+  room = canopy_test_signal_open_room (f, "Joins", NULL, &host, &member, NULL);
+  for (guint i = 0; i < 12; i++)
+    canopy_test_client_send_join (member, room, "M", 1);
+  canopy_test_client_ping (member);
+  canopy_test_client_ping (host);
+  for (GList *l = host->messages.head; l != NULL; l = l->next)
+    requests += g_str_equal (json_object_get_string_member (l->data, "type"), "join-request");
+  for (GList *l = member->messages.head; l != NULL; l = l->next)
+    limited += g_str_equal (json_object_get_string_member (l->data, "type"), "error");
+  g_test_message ("12 joins at once: %u reached the host, %u were refused", requests, limited);
+  g_assert_cmpuint (requests, >=, 5);
+  g_assert_cmpuint (requests, <=, 6);
+  g_assert_cmpuint (requests + limited, ==, 12);
 }
 
 static void
@@ -266,6 +299,36 @@ test_server_full (CanopyTestSignal *f,
   canopy_test_signal_disconnect (f, a);
   g_object_set (f->server, "max-peers", 10, NULL);
   canopy_test_signal_assert_healthy (f, room2);
+}
+
+/* One address cannot take every room or every connection (every client here is 127.0.0.1). */
+static void
+test_address_quotas (CanopyTestSignal *f,
+                     gconstpointer     data)
+{
+  CanopyTestClient *a, *b, *c;
+  g_autoptr (CanopyTestClient) turned_away = NULL;
+  g_autoptr (JsonObject) error = NULL;
+  g_autofree char *room = NULL;
+
+  g_object_set (f->server, "max-peers-per-address", 3, "max-rooms-per-address", 1, NULL);
+  canopy_test_signal_connect_all (f, &a, &b, &c, NULL);
+  room = canopy_test_client_create_room (a, "Mine", TRUE, NULL);
+  canopy_test_client_send (b, "{\"type\":\"create-room\",\"title\":\"Also\",\"name\":\"B\"}");
+  error = canopy_test_client_next (b, "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "server-full");
+  g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "address"));
+
+  turned_away = canopy_test_client_open (f->session, f->url);
+  canopy_test_client_expect_error (turned_away, "server-full", NULL);
+  canopy_test_client_wait_closed (turned_away);
+  g_assert_cmpuint (canopy_test_signal_n_peers (f), ==, 3);
+
+  /* A connection gone frees its place. */
+  canopy_test_signal_disconnect (f, c);
+  c = canopy_test_signal_connect (f);
+  g_object_set (f->server, "max-peers-per-address", 256, "max-rooms-per-address", 16, NULL);
+  canopy_test_signal_assert_healthy (f, room);
 }
 
 /* Stopping closes everything at once, even a connection being turned away, and the server can
@@ -441,7 +504,9 @@ main (int    argc,
   canopy_test_signal_add ("welcome", test_welcome);
   canopy_test_signal_add ("config", test_config);
   canopy_test_signal_add ("rate-limit", test_rate_limit);
+  canopy_test_signal_add ("join-rate", test_join_rate);
   canopy_test_signal_add ("server-full", test_server_full);
+  canopy_test_signal_add ("address-quotas", test_address_quotas);
   g_test_add_func ("/signal-server/stop", test_stop);
   g_test_add_func ("/signal-server/binary/run", test_binary);
   canopy_test_signal_add ("binary/errors", test_binary_errors);

@@ -130,6 +130,19 @@ canopy_test_wait_exit (CanopyTestProc *proc,
                        guint           timeout_s)
 {
   if (!canopy_test_wait (has_exited, proc, timeout_s)) {
+    const char *pid = g_subprocess_get_identifier (proc->process);
+
+    /* A process that does not end is a bug of its own: with CANOPY_TEST_GDB set, every
+     * thread's stack goes to stderr before it is killed. */
+    if (g_getenv ("CANOPY_TEST_GDB") != NULL && pid != NULL) {
+      const char *gdb[] = { "gdb", "-p", pid, "-batch", "-ex", "thread apply all bt 30", NULL };
+      g_autofree char *out = NULL;
+
+      g_printerr ("%s (pid %s) did not exit in %u s; its threads:\n", proc->name, pid, timeout_s);
+      if (g_spawn_sync (NULL, (char **) gdb, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                        NULL, NULL, &out, NULL, NULL, NULL))
+        g_printerr ("%s\n", out);
+    }
     g_subprocess_force_exit (proc->process);
     canopy_test_wait (has_exited, proc, 10);
   }

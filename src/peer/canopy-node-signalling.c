@@ -256,8 +256,10 @@ on_identified (CanopyNode *self,
                JsonObject *message)
 {
   const char *peer = canopy_identity_get_id (self->identity);
+  const char *named = NULL;
 
-  if (g_strcmp0 (json_object_get_string_member_with_default (message, "peer", ""), peer) != 0) {
+  if (!canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &named, NULL) ||
+      g_strcmp0 (named, peer) != 0) {
     canopy_node_emit_error (self, CANOPY_ERROR_BAD_MESSAGE, "The server named us wrongly");
     return;
   }

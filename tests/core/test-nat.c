@@ -491,9 +491,8 @@ test_needs_turn (void)
   g_assert_cmpint (b->exit_status, ==, 1);
   g_assert_cmpuint (canopy_test_proc_count_events (b, "joined"), ==, 0);
   g_assert_cmpuint (canopy_test_proc_count_events (b, "first-frame"), ==, 0);
-  /* Three parents that never connected, 8 s each (~25 s measured); the 30 s join limit would
-   * have ended it with another message. A few seconds more for the process to start. */
-  g_assert_cmpfloat (ended_ms, <, 35000);
+  /* Three parents that never connected, 8 s each (~25 s measured): the message above, not the
+   * 30 s join limit's, says which rule ended it; the time is only printed. */
 
   /* a kept its place and its video all along; the host's map never lost it. */
   canopy_test_tree_wait_frames_again (&a, 1, marks, t0, &again_ms, "a's frames");
@@ -643,9 +642,10 @@ test_ice_cut (void)
   g_test_message ("UDP between b and c cut: b joined under a %.0f ms later, the host's map had "
                   "it there by %.0f ms, b counted frames again by %.0f ms (stats once a second)",
                   rejoined_ms, map_ms, again_ms[2]);
-  /* ~0.5 s of silence, a place and a TURN allocation: ~1.5 s measured. */
-  g_assert_cmpfloat (rejoined_ms, <, 10000);
-  g_assert_cmpfloat (again_ms[2], <, 15000);
+  /* ~0.5 s of silence, a place and a TURN allocation: ~1.5 s measured, frames by ~2 s; 10 times
+   * that. */
+  g_assert_cmpfloat (rejoined_ms, <, 15000);
+  g_assert_cmpfloat (again_ms[2], <, 20000);
 
   /* Nobody else moved or left; the map has the three of them. */
   canopy_test_tree_assert_still_in (viewers, 3);

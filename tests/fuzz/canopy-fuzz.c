@@ -62,3 +62,11 @@ canopy_fuzz_copy (const char *text,
   memcpy (copy, text, len);
   return copy;
 }
+
+int
+LLVMFuzzerInitialize (int    *argc,
+                      char ***argv)
+{
+  canopy_fuzz_init ();
+  return 0;
+}

@@ -40,19 +40,6 @@ check_message (const CanopyChatMessage *message)
   g_assert (again->hops == message->hops);
 }
 
-int LLVMFuzzerInitialize (int    *argc,
-                          char ***argv);
-int LLVMFuzzerTestOneInput (const guint8 *data,
-                            size_t        size);
-
-int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
-{
-  canopy_fuzz_init ();
-  return 0;
-}
-
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)

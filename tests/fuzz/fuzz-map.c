@@ -86,19 +86,6 @@ act (CanopyNodeMap **map,
   }
 }
 
-int LLVMFuzzerInitialize (int    *argc,
-                          char ***argv);
-int LLVMFuzzerTestOneInput (const guint8 *data,
-                            size_t        size);
-
-int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
-{
-  canopy_fuzz_init ();
-  return 0;
-}
-
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)

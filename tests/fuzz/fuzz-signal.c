@@ -42,19 +42,6 @@ first_room (CanopySignalPeer **peers)
   return NULL;
 }
 
-int LLVMFuzzerInitialize (int    *argc,
-                          char ***argv);
-int LLVMFuzzerTestOneInput (const guint8 *data,
-                            size_t        size);
-
-int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
-{
-  canopy_fuzz_init ();
-  return 0;
-}
-
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)

@@ -291,7 +291,6 @@ test_server_stalled (void)
   g_autofree char *config = g_build_filename (dir, "signal.conf", NULL);
   g_autofree char *url = NULL;
   g_autofree char *room = NULL;
-  guint errors;
   gint64 t0;
 
   g_assert_true (g_file_set_contents (config, "[server]\nkeepalive=1\n", -1, NULL));
@@ -300,18 +299,12 @@ test_server_stalled (void)
 
   canopy_test_proc_signal (server, SIGSTOP);
   assert_streams_on (host, viewers, 6000, 60, "in 6 s with the server stopped");
-  errors = 0;
-  for (guint i = 0; i < host->events->len; i++) {
-    JsonObject *o = g_ptr_array_index (host->events, i);
-
-    errors += g_strcmp0 (json_object_get_string_member_with_default (o, "event", ""), "error") == 0 &&
-              g_strcmp0 (json_object_get_string_member_with_default (o, "code", ""), "connection") == 0;
-  }
   t0 = g_get_monotonic_time ();
   canopy_test_proc_signal (server, SIGCONT);
-  /* The server wakes up to connections silent past its limit and closes them, the host's
-   * first: until then the room is still listed from before. */
-  canopy_test_proc_wait_events (host, "error", "code", "connection", errors + 1, WAIT_S);
+  /* The server wakes up to connections silent past its limit (those that sent nothing during
+   * the stall) and closes them within a keepalive period: until then the room may still be
+   * listed from before. */
+  canopy_test_spin (4000);
   assert_room_back (host, viewers, N_RESTART, url, room, t0);
   g_assert_false (server->exited);
   canopy_test_proc_signal (server, SIGTERM);

@@ -13,6 +13,7 @@ struct _CanopyTreeItem
   guint       depth;
   guint       capacity;
   gboolean    is_you;
+  gboolean    is_host;
   GListStore *children;
 };
 
@@ -26,6 +27,7 @@ enum {
   PROP_CAPACITY,
   PROP_N_CHILDREN,
   PROP_IS_YOU,
+  PROP_IS_HOST,
   N_PROPS
 };
 
@@ -68,6 +70,9 @@ canopy_tree_item_get_property (GObject    *object,
   case PROP_IS_YOU:
     g_value_set_boolean (value, self->is_you);
     break;
+  case PROP_IS_HOST:
+    g_value_set_boolean (value, self->is_host);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -96,6 +101,9 @@ canopy_tree_item_set_property (GObject      *object,
     break;
   case PROP_IS_YOU:
     canopy_tree_item_set_is_you (self, g_value_get_boolean (value));
+    break;
+  case PROP_IS_HOST:
+    canopy_tree_item_set_is_host (self, g_value_get_boolean (value));
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -151,6 +159,10 @@ canopy_tree_item_class_init (CanopyTreeItemClass *klass)
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_IS_YOU] =
     g_param_spec_boolean ("is-you", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* The map's root: the room's host. */
+  properties[PROP_IS_HOST] =
+    g_param_spec_boolean ("is-host", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -259,6 +271,27 @@ canopy_tree_item_set_is_you (CanopyTreeItem *self,
     return;
   self->is_you = is_you;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_YOU]);
+}
+
+gboolean
+canopy_tree_item_get_is_host (CanopyTreeItem *self)
+{
+  g_return_val_if_fail (CANOPY_IS_TREE_ITEM (self), FALSE);
+
+  return self->is_host;
+}
+
+void
+canopy_tree_item_set_is_host (CanopyTreeItem *self,
+                              gboolean        is_host)
+{
+  g_return_if_fail (CANOPY_IS_TREE_ITEM (self));
+
+  is_host = !!is_host;
+  if (self->is_host == is_host)
+    return;
+  self->is_host = is_host;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_HOST]);
 }
 
 guint

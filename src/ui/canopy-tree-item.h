@@ -22,6 +22,9 @@ void            canopy_tree_item_set_capacity (CanopyTreeItem *self,
 gboolean        canopy_tree_item_get_is_you   (CanopyTreeItem *self);
 void            canopy_tree_item_set_is_you   (CanopyTreeItem *self,
                                                gboolean        is_you);
+gboolean        canopy_tree_item_get_is_host  (CanopyTreeItem *self);
+void            canopy_tree_item_set_is_host  (CanopyTreeItem *self,
+                                               gboolean        is_host);
 guint           canopy_tree_item_get_n_children (CanopyTreeItem *self);
 GListStore     *canopy_tree_item_get_children (CanopyTreeItem *self);
 

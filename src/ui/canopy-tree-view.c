@@ -83,6 +83,7 @@ sync_store (CanopyTreeView *self,
     canopy_tree_item_set_depth (item, depth);
     canopy_tree_item_set_capacity (item, canopy_node_map_get_capacity (map, id));
     canopy_tree_item_set_is_you (item, g_strcmp0 (id, self->self_id) == 0);
+    canopy_tree_item_set_is_host (item, g_strcmp0 (id, canopy_node_map_get_root (map)) == 0);
     count += 1 + sync_store (self, canopy_tree_item_get_children (item), map, children,
                              depth + 1);
 
@@ -108,7 +109,8 @@ update_row (GtkListItem    *list_item,
   GtkWidget *expander = gtk_list_item_get_child (list_item);
   GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
   GtkWidget *name_label = gtk_widget_get_first_child (box);
-  GtkWidget *you_label = gtk_widget_get_next_sibling (name_label);
+  GtkWidget *host_badge = gtk_widget_get_next_sibling (name_label);
+  GtkWidget *you_label = gtk_widget_get_next_sibling (host_badge);
   GtkWidget *relays_label = gtk_widget_get_next_sibling (you_label);
   guint n_children = canopy_tree_item_get_n_children (item);
   const char *name = canopy_tree_item_get_name (item);
@@ -117,6 +119,7 @@ update_row (GtkListItem    *list_item,
   /* Names come from the network: plain text only. */
   gtk_label_set_text (GTK_LABEL (name_label),
                       name != NULL && *name != '\0' ? name : canopy_tree_item_get_id (item));
+  gtk_widget_set_visible (host_badge, canopy_tree_item_get_is_host (item));
   gtk_widget_set_visible (you_label, canopy_tree_item_get_is_you (item));
   if (canopy_tree_item_get_is_you (item))
     gtk_widget_add_css_class (name_label, "canopy-you");
@@ -144,18 +147,23 @@ on_factory_setup (GtkSignalListItemFactory *factory,
   GtkWidget *expander = gtk_tree_expander_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *name_label = gtk_label_new (NULL);
+  /* TRANSLATORS: a badge next to the name of the room's host */
+  GtkWidget *host_badge = gtk_label_new (_("Host"));
   GtkWidget *you_label = gtk_label_new (_("(you)"));
   GtkWidget *relays_label = gtk_label_new (NULL);
 
   gtk_label_set_use_markup (GTK_LABEL (name_label), FALSE);
   gtk_label_set_xalign (GTK_LABEL (name_label), 0.0);
   gtk_label_set_ellipsize (GTK_LABEL (name_label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (host_badge, "canopy-host-badge");
+  gtk_widget_set_valign (host_badge, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (you_label, "canopy-you");
   gtk_widget_add_css_class (relays_label, "dim-label");
   gtk_widget_set_margin_top (box, 6);
   gtk_widget_set_margin_bottom (box, 6);
 
   gtk_box_append (GTK_BOX (box), name_label);
+  gtk_box_append (GTK_BOX (box), host_badge);
   gtk_box_append (GTK_BOX (box), you_label);
   gtk_box_append (GTK_BOX (box), relays_label);
   gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
@@ -288,8 +296,8 @@ canopy_tree_view_new (void)
  * @map: (nullable): the room's tree; %NULL shows the empty state
  * @self_id: (nullable): this peer's id, marked "(you)"
  *
- * Shows @map, updating the rows in place: items of nodes still there are kept. The view does
- * not keep @map; call again when it changes.
+ * Shows @map, its root (the host) with a "Host" badge, updating the rows in place: items of
+ * nodes still there are kept. The view does not keep @map; call again when it changes.
  */
 void
 canopy_tree_view_set_map (CanopyTreeView *self,

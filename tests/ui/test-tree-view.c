@@ -10,7 +10,7 @@
 static CanopyNodeMap *
 make_map (void)
 {
-  CanopyNodeMap *map = canopy_node_map_new ("h", "Host", 2);
+  CanopyNodeMap *map = canopy_node_map_new ("h", "Hana", 2);
   g_autoptr (GError) error = NULL;
 
   g_assert_true (canopy_node_map_add (map, "h", "a", "Ann", 2, &error));
@@ -39,23 +39,57 @@ find_item (CanopyTreeView *view,
 }
 
 static void
+count_mapped_labels (GtkWidget  *widget,
+                     const char *text,
+                     guint      *count)
+{
+  if (canopy_test_is_mapped_label_with_text (widget, text))
+    (*count)++;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    count_mapped_labels (child, text, count);
+}
+
+/* On screen: one "Host" badge, right after the root's name @host_name, and on no other row. */
+static void
+assert_host_badge (GtkWidget  *list_view,
+                   const char *host_name)
+{
+  GtkLabel *name = canopy_test_find_mapped_label (list_view, host_name);
+  GtkLabel *badge = canopy_test_find_mapped_label (list_view, "Host");
+  guint n_badges = 0;
+
+  g_assert_nonnull (name);
+  g_assert_nonnull (badge);
+  g_assert_true (gtk_widget_get_next_sibling (GTK_WIDGET (name)) == GTK_WIDGET (badge));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (badge), "canopy-host-badge"));
+  g_assert_false (gtk_label_get_use_markup (badge));
+  count_mapped_labels (list_view, "Host", &n_badges);
+  g_assert_cmpuint (n_badges, ==, 1);
+}
+
+static void
 test_item (void)
 {
   CanopyTreeItem *item = canopy_tree_item_new ("x");
   g_autofree char *id = NULL;
   g_autofree char *name = NULL;
   guint depth, capacity, n_children;
-  gboolean is_you;
+  gboolean is_you, is_host;
 
-  g_object_set (item, "name", "Xena", "depth", 3, "capacity", 4, "is-you", TRUE, NULL);
+  g_object_set (item, "name", "Xena", "depth", 3, "capacity", 4, "is-you", TRUE, "is-host", TRUE,
+                NULL);
   g_object_get (item, "id", &id, "name", &name, "depth", &depth, "capacity", &capacity,
-                "is-you", &is_you, "n-children", &n_children, NULL);
+                "is-you", &is_you, "is-host", &is_host, "n-children", &n_children, NULL);
   g_assert_cmpstr (id, ==, "x");
   g_assert_cmpstr (name, ==, "Xena");
   g_assert_cmpuint (depth, ==, 3);
   g_assert_cmpuint (capacity, ==, 4);
   g_assert_true (is_you);
+  g_assert_true (is_host);
   g_assert_cmpuint (n_children, ==, 0);
+  canopy_tree_item_set_is_host (item, FALSE);
+  g_assert_false (canopy_tree_item_get_is_host (item));
 
   g_list_store_append (canopy_tree_item_get_children (item), canopy_tree_item_new ("y"));
   g_assert_cmpuint (canopy_tree_item_get_n_children (item), ==, 1);
@@ -106,6 +140,8 @@ test_map (void)
 
     g_assert_cmpint (canopy_tree_item_get_is_you (other), ==,
                      g_str_equal (canopy_tree_item_get_id (other), "a1"));
+    g_assert_cmpint (canopy_tree_item_get_is_host (other), ==,
+                     g_str_equal (canopy_tree_item_get_id (other), "h"));
     g_assert_cmpuint (gtk_tree_list_row_get_depth (row), ==,
                       canopy_tree_item_get_depth (other));
   }
@@ -170,7 +206,7 @@ test_shown (void)
   canopy_test_spin (300);
   g_assert_false (gtk_widget_get_mapped (status));
   g_assert_true (gtk_widget_get_mapped (list_view));
-  g_assert_nonnull (canopy_test_find_mapped_label (list_view, "Host"));
+  assert_host_badge (list_view, "Hana");
   /* Names are plain text. */
   label = canopy_test_find_mapped_label (list_view, "<b>Bob</b>");
   g_assert_nonnull (label);
@@ -182,11 +218,11 @@ test_shown (void)
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (label), "canopy-you"));
 
   /* Rows follow changes of their item. */
-  g_assert_true (canopy_node_map_set (map, "h", "Hostess", 2, &error));
+  g_assert_true (canopy_node_map_set (map, "h", "Hannah", 2, &error));
   g_assert_no_error (error);
   canopy_tree_view_set_map (CANOPY_TREE_VIEW (view), map, "b");
   canopy_test_spin (300);
-  g_assert_nonnull (canopy_test_find_mapped_label (list_view, "Hostess"));
+  assert_host_badge (list_view, "Hannah");
   label = canopy_test_find_mapped_label (list_view, "Al");
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (label), "canopy-you"));
 

@@ -41,6 +41,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+static G_DEFINE_QUARK (canopy_chat_row, chat_row)
+
 static gboolean
 adjustment_at_bottom (GtkAdjustment *adjustment)
 {
@@ -98,21 +100,131 @@ make_label (const char *text,
   return label;
 }
 
+/* What a row needs to show its author again when the room's map changes; the author's own name
+ * is shown only while the map does not list them, and then never changes. */
+typedef struct
+{
+  char      *origin;
+  char      *shown;
+  gboolean   verified;
+  gboolean   is_host;
+  GtkWidget *name_label; /* the widgets are the row's children: not owned */
+  GtkWidget *host_badge;
+  GtkWidget *unverified_label;
+  GtkWidget *time_label;
+  GtkWidget *text_label;
+} ChatRow;
+
+static void
+chat_row_free (gpointer data)
+{
+  ChatRow *chat_row = data;
+
+  g_free (chat_row->origin);
+  g_free (chat_row->shown);
+  g_free (chat_row);
+}
+
+static ChatRow *
+get_chat_row (GtkWidget *row)
+{
+  return g_object_get_qdata (G_OBJECT (row), chat_row_quark ());
+}
+
+static const char *
+name_or_someone (const char *name)
+{
+  return name != NULL && *name != '\0' ? name : _("Someone");
+}
+
+/* Shows @name as the author of @row: @verified when the room's map gave it (and then @is_host
+ * when the author is the map's root), otherwise the author's own unconfirmed claim. */
+static void
+set_author (GtkWidget  *row,
+            const char *name,
+            gboolean    verified,
+            gboolean    is_host)
+{
+  ChatRow *chat_row = get_chat_row (row);
+  const char *time = gtk_label_get_text (GTK_LABEL (chat_row->time_label));
+  const char *text = gtk_label_get_text (GTK_LABEL (chat_row->text_label));
+  g_autofree char *accessible = NULL;
+
+  is_host = verified && is_host;
+  if (chat_row->shown != NULL && g_str_equal (chat_row->shown, name) &&
+      chat_row->verified == verified && chat_row->is_host == is_host)
+    return;
+  g_free (chat_row->shown);
+  chat_row->shown = g_strdup (name);
+  chat_row->verified = verified;
+  chat_row->is_host = is_host;
+
+  gtk_label_set_text (GTK_LABEL (chat_row->name_label), name);
+  if (verified)
+    gtk_widget_remove_css_class (chat_row->name_label, "dim-label");
+  else
+    gtk_widget_add_css_class (chat_row->name_label, "dim-label");
+  gtk_widget_set_visible (chat_row->host_badge, is_host);
+  gtk_widget_set_visible (chat_row->unverified_label, !verified);
+
+  if (is_host) {
+    /* TRANSLATORS: how a screen reader reads a chat message by the room's host: name, time, text */
+    accessible = g_strdup_printf (_("%s (host) at %s: %s"), name, time, text);
+  } else if (!verified) {
+    /* TRANSLATORS: how a screen reader reads a chat message whose author the room does not list,
+     * under the name they gave themselves: name, time, text */
+    accessible = g_strdup_printf (_("%s (unverified) at %s: %s"), name, time, text);
+  } else {
+    /* TRANSLATORS: how a screen reader reads one chat message: name, time, text */
+    accessible = g_strdup_printf (_("%s at %s: %s"), name, time, text);
+  }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+}
+
+/* The room's names win over what a message claims: only the host writes the map (and the
+ * server keeps its names unique), while anyone can put any name, the host's too, in a message. */
+static gboolean
+author_from_map (GtkWidget     *row,
+                 CanopyNodeMap *map)
+{
+  ChatRow *chat_row = get_chat_row (row);
+
+  if (map == NULL || chat_row->origin == NULL || !canopy_node_map_contains (map, chat_row->origin))
+    return FALSE;
+  set_author (row, name_or_someone (canopy_node_map_get_name (map, chat_row->origin)), TRUE,
+              g_strcmp0 (chat_row->origin, canopy_node_map_get_root (map)) == 0);
+  return TRUE;
+}
+
 static GtkWidget *
 make_row (const CanopyChatMessage *message,
+          CanopyNodeMap           *map,
           gboolean                 from_me)
 {
-  const char *name = message->name != NULL && *message->name != '\0' ? message->name
-                                                                      : _("Someone");
   const char *text = message->text != NULL ? message->text : "";
   g_autofree char *time = format_time (message->time);
-  g_autofree char *accessible = NULL;
+  ChatRow *chat_row = g_new0 (ChatRow, 1);
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *name_label = make_label (name, "heading");
+  GtkWidget *name_label = make_label ("", "heading");
+  /* TRANSLATORS: a badge next to the name of the room's host */
+  GtkWidget *host_badge = make_label (_("Host"), "canopy-host-badge");
+  /* TRANSLATORS: next to a chat author's name that the room does not list (they left, or have
+   * not joined the tree yet): the name is only what they call themselves */
+  GtkWidget *unverified_label = make_label (_("unverified"), "dim-label");
   GtkWidget *time_label = make_label (time, "dim-label");
   GtkWidget *text_label = make_label (text, NULL);
+
+  chat_row->origin = g_strdup (message->origin);
+  chat_row->name_label = name_label;
+  chat_row->host_badge = host_badge;
+  chat_row->unverified_label = unverified_label;
+  chat_row->time_label = time_label;
+  chat_row->text_label = text_label;
+  g_object_set_qdata_full (G_OBJECT (row), chat_row_quark (), chat_row, chat_row_free);
 
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   gtk_widget_add_css_class (row, "canopy-chat-row");
@@ -122,6 +234,13 @@ make_row (const CanopyChatMessage *message,
   gtk_widget_set_margin_bottom (box, 6);
 
   gtk_label_set_ellipsize (GTK_LABEL (name_label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_valign (host_badge, GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (host_badge, FALSE);
+  gtk_widget_add_css_class (unverified_label, "caption");
+  gtk_widget_set_tooltip_text (unverified_label,
+                               _("The room does not list this author, so this is the name they "
+                                 "gave themselves"));
+  gtk_widget_set_visible (unverified_label, FALSE);
   gtk_widget_add_css_class (time_label, "caption");
   gtk_label_set_wrap (GTK_LABEL (text_label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (text_label), PANGO_WRAP_WORD_CHAR);
@@ -132,16 +251,15 @@ make_row (const CanopyChatMessage *message,
   }
 
   gtk_box_append (GTK_BOX (header), name_label);
+  gtk_box_append (GTK_BOX (header), host_badge);
+  gtk_box_append (GTK_BOX (header), unverified_label);
   gtk_box_append (GTK_BOX (header), time_label);
   gtk_box_append (GTK_BOX (box), header);
   gtk_box_append (GTK_BOX (box), text_label);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
 
-  /* TRANSLATORS: how a screen reader reads one chat message: name, time, text */
-  accessible = g_strdup_printf (_("%s at %s: %s"), name, time, text);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
-                                  -1);
+  if (!author_from_map (row, map))
+    set_author (row, name_or_someone (message->name), FALSE, FALSE);
   return row;
 }
 
@@ -294,25 +412,31 @@ canopy_chat_view_new (void)
  * canopy_chat_view_add_message:
  * @self: a chat view
  * @message: the message; its name and text are shown as plain text
+ * @map: (nullable): the room's map as this peer knows it now
  * @from_me: whether this peer wrote it (styled apart)
  *
  * Appends @message, drops the oldest past 500, and scrolls to it if the list was at the end.
+ * The author is shown under the name @map gives its origin, with a "Host" badge when that is
+ * @map's root; an origin @map does not list is shown under the message's own name, marked
+ * unverified. The view does not keep @map (see canopy_chat_view_update_names()).
  */
 void
 canopy_chat_view_add_message (CanopyChatView          *self,
                               const CanopyChatMessage *message,
+                              CanopyNodeMap           *map,
                               gboolean                 from_me)
 {
   guint n_messages = self->n_messages;
 
   g_return_if_fail (CANOPY_IS_CHAT_VIEW (self));
   g_return_if_fail (message != NULL);
+  g_return_if_fail (map == NULL || CANOPY_IS_NODE_MAP (map));
 
   /* At the end before adding: follow the new row once layout knows its height. */
   if (adjustment_at_bottom (gtk_scrolled_window_get_vadjustment (self->scroller)))
     self->follow = TRUE;
 
-  gtk_list_box_append (self->list, make_row (message, from_me));
+  gtk_list_box_append (self->list, make_row (message, map, from_me));
   n_messages++;
   while (n_messages > MAX_ROWS) {
     gtk_list_box_remove (self->list,
@@ -320,6 +444,32 @@ canopy_chat_view_add_message (CanopyChatView          *self,
     n_messages--;
   }
   set_n_messages (self, n_messages);
+}
+
+/**
+ * canopy_chat_view_update_names:
+ * @self: a chat view
+ * @map: (nullable): the room's map, changed
+ *
+ * Shows the messages of every origin @map lists under the name @map gives it now, with the
+ * "Host" badge on its root's (a message that came before its author reached the map is verified
+ * this way). Messages of origins @map does not list keep what they showed: whoever left spoke
+ * under the name the room gave them then. The view does not keep @map.
+ */
+void
+canopy_chat_view_update_names (CanopyChatView *self,
+                               CanopyNodeMap  *map)
+{
+  g_return_if_fail (CANOPY_IS_CHAT_VIEW (self));
+  g_return_if_fail (map == NULL || CANOPY_IS_NODE_MAP (map));
+
+  if (map == NULL)
+    return;
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row)) {
+    if (get_chat_row (row) != NULL)
+      author_from_map (row, map);
+  }
 }
 
 guint

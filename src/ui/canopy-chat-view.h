@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "canopy-chat.h"
+#include "canopy-node-map.h"
 
 G_BEGIN_DECLS
 
@@ -13,7 +14,10 @@ G_DECLARE_FINAL_TYPE (CanopyChatView, canopy_chat_view, CANOPY, CHAT_VIEW, AdwBi
 GtkWidget *canopy_chat_view_new                 (void);
 void       canopy_chat_view_add_message         (CanopyChatView          *self,
                                                  const CanopyChatMessage *message,
+                                                 CanopyNodeMap           *map,
                                                  gboolean                 from_me);
+void       canopy_chat_view_update_names        (CanopyChatView          *self,
+                                                 CanopyNodeMap           *map);
 guint      canopy_chat_view_get_n_messages      (CanopyChatView          *self);
 void       canopy_chat_view_clear               (CanopyChatView          *self);
 void       canopy_chat_view_set_sensitive_entry (CanopyChatView          *self,

@@ -34,8 +34,9 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+/* Both panes show the room's names: the tree, and the authors of the chat messages. */
 static void
-update_tree (CanopyRoomSide *self)
+update_map (CanopyRoomSide *self)
 {
   CanopyNodeMap *map = NULL;
 
@@ -43,6 +44,7 @@ update_tree (CanopyRoomSide *self)
     map = canopy_node_get_map (self->node);
   canopy_tree_view_set_map (self->tree_view, map,
                             self->node ? canopy_node_get_peer_id (self->node) : NULL);
+  canopy_chat_view_update_names (self->chat_view, map);
 }
 
 static void
@@ -61,14 +63,14 @@ on_node_chat (CanopyNode              *node,
 {
   gboolean from_me = g_strcmp0 (message->origin, canopy_node_get_peer_id (node)) == 0;
 
-  canopy_chat_view_add_message (self->chat_view, message, from_me);
+  canopy_chat_view_add_message (self->chat_view, message, canopy_node_get_map (node), from_me);
 }
 
 static void
 on_node_map_changed (CanopyNode     *node,
                      CanopyRoomSide *self)
 {
-  update_tree (self);
+  update_map (self);
 }
 
 static void
@@ -211,7 +213,7 @@ canopy_room_side_set_node (CanopyRoomSide *self,
     g_signal_connect (node, "map-changed", G_CALLBACK (on_node_map_changed), self);
     g_signal_connect (node, "notify::state", G_CALLBACK (on_node_state_notify), self);
   }
-  update_tree (self);
+  update_map (self);
   update_entry (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE]);
 }

@@ -25,7 +25,87 @@ add (CanopyChatView *view,
     .text = (char *) text,
   };
 
-  canopy_chat_view_add_message (view, &message, from_me);
+  canopy_chat_view_add_message (view, &message, NULL, from_me);
+}
+
+/* A message from @origin claiming @name, at 0 ms, shown with @map. */
+static GtkWidget *
+add_from (CanopyChatView *view,
+          CanopyNodeMap  *map,
+          const char     *origin,
+          const char     *name,
+          const char     *text)
+{
+  GtkListBox *list = GTK_LIST_BOX (canopy_test_find_type (GTK_WIDGET (view), GTK_TYPE_LIST_BOX));
+  guint n = canopy_chat_view_get_n_messages (view);
+  CanopyChatMessage message = {
+    .origin = (char *) origin,
+    .seq = 1,
+    .name = (char *) name,
+    .time = 0,
+    .text = (char *) text,
+  };
+
+  canopy_chat_view_add_message (view, &message, map, FALSE);
+  g_assert_cmpuint (canopy_chat_view_get_n_messages (view), ==, n + 1);
+  return GTK_WIDGET (gtk_list_box_get_row_at_index (list, n));
+}
+
+static gboolean
+is_visible_label_with_text (GtkWidget    *widget,
+                            gconstpointer text)
+{
+  return canopy_test_is_label_with_text (widget, text) && gtk_widget_get_visible (widget);
+}
+
+/* The label showing @text in @row, if @row shows one (hidden widgets show nothing). */
+static GtkLabel *
+find_shown (GtkWidget  *row,
+            const char *text)
+{
+  return GTK_LABEL (canopy_test_find (row, is_visible_label_with_text, text));
+}
+
+/* What @row shows of its author: exactly @name, the "Host" badge iff @host, "unverified" (and a
+ * dimmed name) iff !@verified, and the screen reader's label saying the same. */
+static void
+assert_author (GtkWidget  *row,
+               const char *name,
+               gboolean    host,
+               gboolean    verified,
+               const char *text)
+{
+  g_autoptr (GDateTime) local = g_date_time_new_from_unix_local (0);
+  g_autofree char *hhmm = g_date_time_format (local, "%H:%M");
+  g_autofree char *accessible = NULL;
+  GtkLabel *name_label = find_shown (row, name);
+  GtkLabel *badge = find_shown (row, "Host");
+  GtkLabel *unverified = find_shown (row, "unverified");
+
+  g_assert_nonnull (name_label);
+  g_assert_false (gtk_label_get_use_markup (name_label));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (name_label), "heading"));
+  g_assert_cmpint (gtk_widget_has_css_class (GTK_WIDGET (name_label), "dim-label"), ==, !verified);
+  if (host) {
+    g_assert_nonnull (badge);
+    g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (badge), "canopy-host-badge"));
+    /* Next to the name. */
+    g_assert_true (gtk_widget_get_next_sibling (GTK_WIDGET (name_label)) == GTK_WIDGET (badge));
+    accessible = g_strdup_printf ("%s (host) at %s: %s", name, hhmm, text);
+  } else {
+    g_assert_null (badge);
+    accessible = verified ? g_strdup_printf ("%s at %s: %s", name, hhmm, text)
+                          : g_strdup_printf ("%s (unverified) at %s: %s", name, hhmm, text);
+  }
+  if (verified) {
+    g_assert_null (unverified);
+  } else {
+    g_assert_nonnull (unverified);
+    g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (unverified), "dim-label"));
+    g_assert_nonnull (gtk_widget_get_tooltip_text (GTK_WIDGET (unverified)));
+  }
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       accessible);
 }
 
 static void
@@ -221,6 +301,56 @@ test_accessible (void)
   g_assert_finalize_object (view);
 }
 
+/* The room's map names the authors: the host (its root) gets the badge, a claimed name loses to
+ * the map's, and an author the map does not list shows its own name as unverified. */
+static void
+test_names (void)
+{
+  GtkWidget *view = new_view ();
+  CanopyChatView *chat = CANOPY_CHAT_VIEW (view);
+  g_autoptr (CanopyNodeMap) map = canopy_node_map_new ("h", "Ana", 2);
+  g_autoptr (GError) error = NULL;
+  GtkWidget *host_row, *viewer_row, *liar_row, *gone_row, *empty_row, *no_map_row;
+
+  g_assert_true (canopy_node_map_add (map, "h", "v", "Vic", 2, &error));
+  g_assert_true (canopy_node_map_add (map, "h", "m", "Mo", 2, &error));
+  g_assert_no_error (error);
+
+  host_row = add_from (chat, map, "h", "Ana", "welcome");
+  assert_author (host_row, "Ana", TRUE, TRUE, "welcome");
+
+  viewer_row = add_from (chat, map, "v", "Vic", "hi");
+  assert_author (viewer_row, "Vic", FALSE, TRUE, "hi");
+
+  /* Mo claims the host's name: the map's name shows, without the badge. */
+  liar_row = add_from (chat, map, "m", "Ana", "I am the host");
+  assert_author (liar_row, "Mo", FALSE, TRUE, "I am the host");
+  g_assert_null (canopy_test_find_label (liar_row, "Ana"));
+
+  /* Not in the map (left, or not there yet): its own name, marked, and never the badge. */
+  gone_row = add_from (chat, map, "x", "Ana", "me again");
+  assert_author (gone_row, "Ana", FALSE, FALSE, "me again");
+  empty_row = add_from (chat, map, "y", "", "nameless");
+  assert_author (empty_row, "Someone", FALSE, FALSE, "nameless");
+  no_map_row = add_from (chat, NULL, "h", "Ana", "before the map");
+  assert_author (no_map_row, "Ana", FALSE, FALSE, "before the map");
+
+  /* The map changes: listed authors follow it, the others keep what they showed. */
+  g_assert_true (canopy_node_map_add (map, "h", "x", "Xia", 2, &error));
+  g_assert_true (canopy_node_map_set (map, "m", "Moe", 2, &error));
+  g_assert_true (canopy_node_map_remove (map, "v", &error));
+  g_assert_no_error (error);
+  canopy_chat_view_update_names (chat, map);
+  canopy_chat_view_update_names (chat, NULL);
+  assert_author (host_row, "Ana", TRUE, TRUE, "welcome");
+  assert_author (viewer_row, "Vic", FALSE, TRUE, "hi");
+  assert_author (liar_row, "Moe", FALSE, TRUE, "I am the host");
+  assert_author (gone_row, "Xia", FALSE, TRUE, "me again");
+  assert_author (empty_row, "Someone", FALSE, FALSE, "nameless");
+  assert_author (no_map_row, "Ana", TRUE, TRUE, "before the map");
+  g_assert_finalize_object (view);
+}
+
 static gboolean
 at_bottom (GtkAdjustment *adjustment)
 {
@@ -314,6 +444,7 @@ main (int   argc,
   g_test_add_func ("/chat-view/cap", test_cap);
   g_test_add_func ("/chat-view/send", test_send);
   g_test_add_func ("/chat-view/accessible", test_accessible);
+  g_test_add_func ("/chat-view/names", test_names);
   g_test_add_func ("/chat-view/autoscroll", test_autoscroll);
 
   return g_test_run ();

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "CanopySignalServer"
 
-/* `resume`: a connection takes back its previous id and its place in a room, after its own
- * reconnect (the old connection may still look alive: it is taken over) or after the server
- * restarted (nothing is bound: a host's room is opened again under its ID and secret). */
+/* `resume`: a connection that proved its key (hello) takes back its place in a room, after its
+ * own reconnect (hello took the old connection over, as if lost) or after the server restarted
+ * (a host's room is opened again under its ID and secret). */
 
 #include "canopy-signal-server-private.h"
-
-#include <string.h>
 
 typedef CanopySignalRoom Room;
 typedef CanopySignalPeer Peer;
@@ -63,10 +61,10 @@ bad_member (GError    **error,
   return FALSE;
 }
 
-/* An identified connection (it said hello) resumes its own id and needs no token. */
+/* `token` is no longer needed (the key proved the id in hello) but still checked for its form,
+ * so that a client that sends one sends a real one. */
 static gboolean
 resume_parse (JsonObject *message,
-              gboolean    identified,
               Resume     *resume,
               GError    **error)
 {
@@ -74,8 +72,8 @@ resume_parse (JsonObject *message,
   gint64 capacity = 0;
 
   if (!canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &resume->id, error) ||
-      !canopy_json_get_string (message, "token", CANOPY_TOKEN_CHARS, !identified,
-                               &resume->token, error) ||
+      !canopy_json_get_string (message, "token", CANOPY_TOKEN_CHARS, FALSE, &resume->token,
+                               error) ||
       !canopy_json_get_string (message, "room", CANOPY_ROOM_INPUT_CHARS, TRUE, &room, error) ||
       !canopy_json_get_string (message, "secret", CANOPY_SECRET_CHARS, FALSE, &resume->secret,
                                error) ||
@@ -100,29 +98,16 @@ resume_parse (JsonObject *message,
   return TRUE;
 }
 
-/* Whether @resume may have what it asks for, with @bound the connection its id is bound to and
- * @room the room it names, if any. Nothing has changed yet. */
+/* Whether @resume may have what it asks for, with @room the room it names, if any. Nothing has
+ * changed yet. */
 static gboolean
 resume_check (CanopySignalServer *self,
               Peer               *peer,
               const Resume       *resume,
-              Peer               *bound,
               Room               *room,
               GError            **error)
 {
-  gboolean host = resume->secret != NULL;
-
-  /* Proven by its key (hello), or by the token of the connection that holds the id. */
-  if (bound != NULL && !bound->identified &&
-      (resume->token == NULL || !canopy_signal_secret_equal (resume->token, bound->token)))
-    return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
-                                    "Wrong token for this peer id");
-  /* The old connection's place is handed over as it is: the same room, the same role. */
-  if (bound != NULL && bound->room != NULL &&
-      (bound->room != room || (bound->room->host == bound) != host))
-    return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
-                                    "This peer id has another place");
-  if (!host) {
+  if (resume->secret == NULL) {
     if (room == NULL)
       return canopy_signal_set_error (error, CANOPY_ERROR_UNKNOWN_ROOM, "There is no such room");
     return TRUE;
@@ -131,10 +116,10 @@ resume_check (CanopySignalServer *self,
     if (!canopy_signal_secret_equal (resume->secret, room->secret))
       return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
                                       "Wrong host secret for this room");
-    if (room->host != bound)
-      return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
-                                      "Another peer hosts this room");
-    return TRUE;
+    /* A host that came back said hello with its key, which took its old connection over and
+     * closed the room as host-lost: a room still open is another connection's. */
+    return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
+                                    "Another peer hosts this room");
   }
   if (resume->room_id == NULL)
     return bad_member (error, "room", "a room ID");
@@ -143,7 +128,7 @@ resume_check (CanopySignalServer *self,
   return canopy_signal_room_quota_check (self, peer, error);
 }
 
-/* @peer, now bound to the resumed id, becomes a member of @room again. */
+/* @peer becomes a member of @room again. */
 static void
 resume_member (Room   *room,
                Peer   *peer,
@@ -170,8 +155,9 @@ resume_member (Room   *room,
 /**
  * canopy_signal_handle_resume: (skip)
  *
- * `resume {peer, token, room, name, capacity?, parent?}`, and for a host `secret` and the room's
- * settings: see docs/protocol.md. Everything is checked before anything changes.
+ * `resume {peer, room, name, capacity?, parent?}`, and for a host `secret` and the room's
+ * settings, from a connection that said hello as `peer`: see docs/protocol.md. Everything is
+ * checked before anything changes.
  */
 gboolean
 canopy_signal_handle_resume (CanopySignalServer *self,
@@ -181,55 +167,36 @@ canopy_signal_handle_resume (CanopySignalServer *self,
 {
   g_auto (Resume) resume = { 0 };
   g_autoptr (JsonObject) reply = NULL;
-  Peer *bound;
   Room *room;
-  gboolean opened = FALSE;
 
+  g_assert (peer->identified);
   if (peer->room != NULL)
     return canopy_signal_set_error (error, CANOPY_ERROR_ALREADY_IN_ROOM,
                                     "Only a connection in no room resumes");
-  if (!resume_parse (message, peer->identified, &resume, error))
+  if (!resume_parse (message, &resume, error))
     return FALSE;
-  /* A key's id is only ever its key holder's: an identified connection resumes its own id,
-   * and nobody else resumes an id of that form, not even after a restart. */
-  if (peer->identified ? !g_str_equal (resume.id, peer->id)
-                       : strlen (resume.id) == CANOPY_KEY_ID_CHARS)
+  /* A key's id is only ever its key holder's, also after a restart: a connection resumes the id
+   * it proved in hello (which took over any connection that held it). */
+  if (!g_str_equal (resume.id, peer->id))
     return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
                                     "Only the holder of this id's key resumes it");
-  bound = g_hash_table_lookup (self->peers, resume.id);
   room = resume.room_id ? g_hash_table_lookup (self->rooms, resume.room_id) : NULL;
-  if (!resume_check (self, peer, &resume, bound, room, error))
+  if (!resume_check (self, peer, &resume, room, error))
     return FALSE;
 
-  /* The old connection goes quietly: its place is handed over, not left. */
-  if (bound != NULL && bound != peer) {
-    if (bound->room != NULL && bound->room->host == bound)
-      bound->room = NULL;
-    else if (bound->room != NULL)
-      canopy_signal_member_remove (bound);
-    canopy_signal_peer_retire (self, bound);
-  }
-  canopy_signal_peer_rebind (self, peer, resume.id);
-  if (resume.token != NULL)
-    memcpy (peer->token, resume.token, CANOPY_TOKEN_CHARS + 1);
-
+  reply = canopy_signal_message_new ("resumed");
   if (resume.secret == NULL) {
     resume_member (room, peer, &resume);
-  } else if (room != NULL) {
-    room->host = peer;
-    peer->room = room;
   } else {
     room = canopy_signal_room_open (self, peer, resume.room_id, resume.secret,
                                     g_steal_pointer (&resume.name), &resume.settings);
-    opened = TRUE;
   }
   g_debug ("%s resumed in room %s", peer->id, room->id);
 
-  reply = canopy_signal_message_new ("resumed");
   json_object_set_string_member (reply, "peer", peer->id);
   json_object_set_string_member (reply, "room", room->id);
   canopy_signal_peer_send (peer, reply);
-  if (opened)
+  if (resume.secret != NULL)
     canopy_signal_room_announce (room);
   return TRUE;
 }

@@ -756,25 +756,28 @@ typedef gboolean (*Handler) (CanopySignalServer *self,
                   JsonObject                    *message,
                   GError                       **error);
 
+/* Only what browses the directory is open to a connection that did not say hello: every room
+ * is made of peers with keys. */
 static const struct {
   const char *type;
   Handler handle;
+  gboolean anonymous;
 } handlers[] = {
-  { "ping", handle_ping },
-  { "create-room", handle_create_room },
-  { "update-room", handle_update_room },
-  { "close-room", handle_close_room },
-  { "subscribe", handle_subscribe },
-  { "unsubscribe", handle_unsubscribe },
-  { "join", handle_join },
-  { "place", handle_place },
-  { "refuse", handle_refuse },
-  { "signal", handle_signal },
-  { "leave", handle_leave },
-  { "reject", canopy_signal_handle_reject },
-  { "report", canopy_signal_handle_report },
-  { "resume", canopy_signal_handle_resume },
-  { "hello", canopy_signal_handle_hello },
+  { "ping", handle_ping, TRUE },
+  { "hello", canopy_signal_handle_hello, TRUE },
+  { "subscribe", handle_subscribe, TRUE },
+  { "unsubscribe", handle_unsubscribe, TRUE },
+  { "create-room", handle_create_room, FALSE },
+  { "update-room", handle_update_room, FALSE },
+  { "close-room", handle_close_room, FALSE },
+  { "join", handle_join, FALSE },
+  { "place", handle_place, FALSE },
+  { "refuse", handle_refuse, FALSE },
+  { "signal", handle_signal, FALSE },
+  { "leave", handle_leave, FALSE },
+  { "reject", canopy_signal_handle_reject, FALSE },
+  { "report", canopy_signal_handle_report, FALSE },
+  { "resume", canopy_signal_handle_resume, FALSE },
 };
 
 /**
@@ -794,9 +797,16 @@ canopy_signal_server_dispatch (CanopySignalServer *self,
                                JsonObject         *message,
                                GError            **error)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
-    if (g_str_equal (handlers[i].type, type))
-      return handlers[i].handle (self, peer, message, error);
+  for (guint i = 0; i < G_N_ELEMENTS (handlers); i++) {
+    if (!g_str_equal (handlers[i].type, type))
+      continue;
+    if (!handlers[i].anonymous && !peer->identified) {
+      g_set_error_literal (error, CANOPY_SIGNAL_ERROR, CANOPY_SIGNAL_ERROR_NOT_IDENTIFIED,
+                           "Say hello first");
+      return FALSE;
+    }
+    return handlers[i].handle (self, peer, message, error);
+  }
   g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_UNKNOWN_TYPE, "Unknown message type \"%s\"",
                type);
   return FALSE;

@@ -427,11 +427,12 @@ canopy_test_client_create_room (CanopyTestClient *host,
   return g_strdup (id);
 }
 
-/* Connects and waits for `welcome`; the caller frees @welcome_out when given. */
+/* Connects and waits for `welcome`, and says no hello: the server serves such a client only
+ * the directory. The caller frees @welcome_out when given. */
 CanopyTestClient *
-canopy_test_client_connect_full (SoupSession *session,
-                                 const char  *url,
-                                 JsonObject **welcome_out)
+canopy_test_client_connect_anonymous (SoupSession *session,
+                                      const char  *url,
+                                      JsonObject **welcome_out)
 {
   CanopyTestClient *client = canopy_test_client_open (session, url);
   g_autoptr (JsonObject) welcome = canopy_test_client_next (client, "welcome");
@@ -448,6 +449,20 @@ canopy_test_client_connect_full (SoupSession *session,
   return client;
 }
 
+/* Connects, waits for `welcome` and says hello with a new key of its own, as peers do (only then
+ * may it host or join a room). The caller frees @welcome_out when given. */
+CanopyTestClient *
+canopy_test_client_connect_full (SoupSession *session,
+                                 const char  *url,
+                                 JsonObject **welcome_out)
+{
+  CanopyTestClient *client = canopy_test_client_connect_anonymous (session, url, welcome_out);
+  g_autoptr (CanopyIdentity) identity = canopy_identity_new ();
+
+  canopy_test_client_hello (client, identity);
+  return client;
+}
+
 void
 canopy_test_client_free (CanopyTestClient *client)
 {
@@ -459,6 +474,7 @@ canopy_test_client_free (CanopyTestClient *client)
   g_free (client->peer);
   g_free (client->token);
   g_free (client->challenge);
+  g_clear_object (&client->identity);
   g_free (client);
 }
 
@@ -486,6 +502,7 @@ canopy_test_client_hello (CanopyTestClient *client,
                              NULL);
   g_free (client->peer);
   client->peer = g_strdup (canopy_identity_get_id (identity));
+  g_set_object (&client->identity, identity);
 }
 
 /* --- the fixture: a real server on a free port --- */
@@ -561,13 +578,36 @@ canopy_test_signal_add (const char          *name,
               canopy_test_signal_teardown);
 }
 
-/* Returns a client connected to the fixture's server, which the fixture frees at teardown. */
+/* Returns a client connected to the fixture's server that said hello with a new key, which the
+ * fixture frees at teardown. */
 CanopyTestClient *
 canopy_test_signal_connect (CanopyTestSignal *f)
 {
   CanopyTestClient *client = canopy_test_client_connect_full (f->session, f->url, NULL);
 
   g_ptr_array_add (f->clients, client);
+  return client;
+}
+
+/* canopy_test_signal_connect(), without hello. */
+CanopyTestClient *
+canopy_test_signal_connect_anonymous (CanopyTestSignal *f)
+{
+  CanopyTestClient *client = canopy_test_client_connect_anonymous (f->session, f->url, NULL);
+
+  g_ptr_array_add (f->clients, client);
+  return client;
+}
+
+/* canopy_test_signal_connect(), saying hello with @identity (another client's, to take its id
+ * over). */
+CanopyTestClient *
+canopy_test_signal_connect_as (CanopyTestSignal *f,
+                               CanopyIdentity   *identity)
+{
+  CanopyTestClient *client = canopy_test_signal_connect_anonymous (f);
+
+  canopy_test_client_hello (client, identity);
   return client;
 }
 

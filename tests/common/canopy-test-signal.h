@@ -11,9 +11,10 @@
 G_BEGIN_DECLS
 
 /* What the signal-server tests share: a CanopySignalServer on a free port of 127.0.0.1 (the
- * fixture), WebSocket clients that queue every message they receive, short cuts for the
- * directory and for rooms (create, join, place), and a wait for any async call. Every wait fails
- * the test after CANOPY_TEST_SIGNAL_TIMEOUT seconds. */
+ * fixture), WebSocket clients that queue every message they receive (each says hello with a key
+ * of its own, unless it is made anonymous), short cuts for the directory and for rooms (create,
+ * join, place), and a wait for any async call. Every wait fails the test after
+ * CANOPY_TEST_SIGNAL_TIMEOUT seconds. */
 
 #define CANOPY_TEST_SIGNAL_TIMEOUT 5
 
@@ -24,6 +25,7 @@ typedef struct {
   char *peer;
   char *token;
   char *challenge;  /* from welcome, for hello */
+  CanopyIdentity *identity; /* the key it said hello with, or NULL */
 } CanopyTestClient;
 
 typedef struct {
@@ -49,6 +51,9 @@ GAsyncResult     *canopy_test_signal_await           (GAsyncResult        **resu
 
 CanopyTestClient *canopy_test_client_open            (SoupSession          *session,
                                                       const char           *url);
+CanopyTestClient *canopy_test_client_connect_anonymous (SoupSession        *session,
+                                                        const char         *url,
+                                                        JsonObject        **welcome_out);
 CanopyTestClient *canopy_test_client_connect_full    (SoupSession          *session,
                                                       const char           *url,
                                                       JsonObject          **welcome_out);
@@ -117,6 +122,9 @@ void              canopy_test_signal_setup           (CanopyTestSignal     *f,
 void              canopy_test_signal_teardown        (CanopyTestSignal     *f,
                                                       gconstpointer         data);
 CanopyTestClient *canopy_test_signal_connect         (CanopyTestSignal     *f);
+CanopyTestClient *canopy_test_signal_connect_anonymous (CanopyTestSignal   *f);
+CanopyTestClient *canopy_test_signal_connect_as      (CanopyTestSignal     *f,
+                                                      CanopyIdentity       *identity);
 void              canopy_test_signal_connect_all     (CanopyTestSignal     *f,
                                                       CanopyTestClient    **client,
                                                       ...) G_GNUC_NULL_TERMINATED;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
 /* How CanopySignalServer helps the tree heal: placements remembered and the tree told when a
- * member goes, re-joins that avoid a parent, reject, report, and resume after a reconnect or a
- * server restart. */
+ * member goes, re-joins that avoid a parent, reject, report, and resume (by a connection that
+ * said hello with the peer's key) after a reconnect or a server restart. */
 
 #include "canopy-test-signal.h"
 
@@ -226,7 +226,8 @@ test_report (CanopyTestSignal *f,
   canopy_test_client_assert_none (host, "peer-report");
 }
 
-/* A `resume` of @old's id and place in @room, on @client. */
+/* A `resume` of @old's id and place in @room, on @client (which said hello with @old's key, to
+ * succeed). */
 static void
 send_resume (CanopyTestClient *client,
              CanopyTestClient *old,
@@ -236,9 +237,9 @@ send_resume (CanopyTestClient *client,
   g_autofree char *parent_member = parent ? g_strdup_printf (",\"parent\":\"%s\"", parent)
                                           : g_strdup ("");
 
-  canopy_test_client_sendf (client, "{\"type\":\"resume\",\"peer\":\"%s\",\"token\":\"%s\","
-                            "\"room\":\"%s\",\"name\":\"Again\",\"capacity\":2%s}",
-                            old->peer, old->token, room, parent_member);
+  canopy_test_client_sendf (client, "{\"type\":\"resume\",\"peer\":\"%s\",\"room\":\"%s\","
+                            "\"name\":\"Again\",\"capacity\":2%s}",
+                            old->peer, room, parent_member);
 }
 
 static void
@@ -247,10 +248,10 @@ send_host_resume (CanopyTestClient *client,
                   const char       *room,
                   const char       *secret)
 {
-  canopy_test_client_sendf (client, "{\"type\":\"resume\",\"peer\":\"%s\",\"token\":\"%s\","
-                            "\"room\":\"%s\",\"secret\":\"%s\",\"name\":\"Host\","
+  canopy_test_client_sendf (client, "{\"type\":\"resume\",\"peer\":\"%s\",\"room\":\"%s\","
+                            "\"secret\":\"%s\",\"name\":\"Host\","
                             "\"title\":\"Jam again\",\"summary\":\"Back\",\"k1\":3}",
-                            old->peer, old->token, room, secret);
+                            old->peer, room, secret);
 }
 
 /* The next `resumed` to @client names @peer and @room; @client is @peer from now on. */
@@ -300,12 +301,14 @@ test_resume_restart (CanopyTestSignal *f,
   g_assert_cmpuint (canopy_test_signal_n_rooms (f), ==, 0);
 
   /* A member that comes back before its host is told to try again later. */
-  early = canopy_test_signal_connect (f);
+  early = canopy_test_signal_connect_as (f, a->identity);
   send_resume (early, a, room, host->peer);
   canopy_test_client_expect_error (early, "unknown-room", "resume");
 
-  /* The host opens the room again with its ID and secret; the directory shows it. */
-  canopy_test_signal_connect_all (f, &watcher, &host2, NULL);
+  /* The host opens the room again with its ID and secret; the directory shows it (also to a
+   * connection without a key). */
+  watcher = canopy_test_signal_connect_anonymous (f);
+  host2 = canopy_test_signal_connect_as (f, host->identity);
   send_host_resume (host2, host, room, secret);
   expect_resumed (host2, host->peer, room);
   g_assert_cmpuint (canopy_test_signal_n_rooms (f), ==, 1);
@@ -315,11 +318,14 @@ test_resume_restart (CanopyTestSignal *f,
   g_assert_cmpstr (json_object_get_string_member (entry, "host"), ==, "Host");
   g_assert_true (canopy_test_client_subscribe (watcher, room));
 
-  /* The members come back under their parents, the host hears of each. */
-  a2 = canopy_test_signal_connect (f);
+  /* The members come back under their parents, the host hears of each (a2's key takes its id
+   * from the early connection, which was in no room). */
+  a2 = canopy_test_signal_connect_anonymous (f);
   a_welcome = g_strdup (a2->peer);
+  canopy_test_client_hello (a2, a->identity);
+  canopy_test_client_wait_closed (early);
   resume_place (a2, a, room, host->peer, host2);
-  b2 = canopy_test_signal_connect (f);
+  b2 = canopy_test_signal_connect_as (f, b->identity);
   resume_place (b2, b, room, a->peer, host2);
 
   /* The ids work as before; the welcome id a2 got is nobody's. */
@@ -333,28 +339,26 @@ test_resume_restart (CanopyTestSignal *f,
 }
 
 static void
-test_resume_wrong_token (CanopyTestSignal *f,
-                         gconstpointer     data)
+test_resume_wrong_key (CanopyTestSignal *f,
+                       gconstpointer     data)
 {
   CanopyTestClient *host, *a, *thief;
   g_autofree char *secret = NULL;
   g_autofree char *room = NULL;
-  g_autofree char *real_token = NULL;
 
   room = canopy_test_signal_open_room (f, "Jam", &secret, &host, &a, &thief, NULL);
   canopy_test_client_join_place (a, host, room, "A", 1, host);
 
-  /* The thief knows the ids, not the tokens (its own token is a real one, of another id). */
-  real_token = g_steal_pointer (&a->token);
-  a->token = g_strdup (thief->token);
-  send_resume (thief, a, room, host->peer);
-  canopy_test_client_expect_error (thief, "forbidden", "resume");
-  g_free (host->token);
-  host->token = g_strdup (thief->token);
-  send_host_resume (thief, host, room, secret);
-  canopy_test_client_expect_error (thief, "forbidden", "resume");
-  g_free (a->token);
-  a->token = g_steal_pointer (&real_token);
+  /* The thief knows the ids, the tokens, even the host secret, but not the keys. */
+  canopy_test_client_sendf_error (thief, "forbidden", "resume",
+                                  "{\"type\":\"resume\",\"peer\":\"%s\",\"token\":\"%s\","
+                                  "\"room\":\"%s\",\"name\":\"A\",\"parent\":\"%s\"}",
+                                  a->peer, a->token, room, host->peer);
+  canopy_test_client_sendf_error (thief, "forbidden", "resume",
+                                  "{\"type\":\"resume\",\"peer\":\"%s\",\"token\":\"%s\","
+                                  "\"room\":\"%s\",\"secret\":\"%s\",\"name\":\"Host\","
+                                  "\"title\":\"Mine now\"}",
+                                  host->peer, host->token, room, secret);
 
   /* Nothing changed: the old connections are still theirs, in their places. */
   g_assert_false (a->closed);
@@ -373,6 +377,8 @@ expect_taken_over (CanopyTestClient *old)
   g_assert_cmpstr (soup_websocket_connection_get_close_data (old->connection), ==, "resumed");
 }
 
+/* A peer reconnected before the server saw its old connection go: its key takes that one over
+ * (as if it had only been lost), and it resumes its place. */
 static void
 test_resume_takeover (CanopyTestSignal *f,
                       gconstpointer     data)
@@ -382,31 +388,36 @@ test_resume_takeover (CanopyTestSignal *f,
   g_autofree char *secret = NULL;
   g_autofree char *room = NULL;
 
-  room = canopy_test_signal_open_room (f, "Jam", &secret, &host, &a, &b, &a2, &host2, &late, NULL);
+  room = canopy_test_signal_open_room (f, "Jam", &secret, &host, &a, &b, NULL);
   canopy_test_client_join_place (a, host, room, "A", 2, host);
   canopy_test_client_join_place (b, host, room, "B", 0, a);
 
-  /* a reconnected before the server saw its old connection go: it takes that one over. */
-  resume_place (a2, a, room, host->peer, host);
+  /* A member: nobody hears it left, its child stays placed under its id. */
+  a2 = canopy_test_signal_connect_as (f, a->identity);
   expect_taken_over (a);
+  resume_place (a2, a, room, host->peer, host);
   canopy_test_client_assert_none (host, "peer-left");
   canopy_test_client_assert_none (b, "parent-left");
   canopy_test_client_sendf (b, SIGNAL_TO, a->peer);
   canopy_test_client_expect (a2, "signal", "from", b->peer, NULL);
 
-  /* So does the host: the room is handed over, not closed. */
+  /* The host: its room closes as host-lost, which members wait out, and it opens it again. */
+  host2 = canopy_test_signal_connect_as (f, host->identity);
+  expect_taken_over (host);
+  canopy_test_client_expect (a2, "room-closed", "reason", "host-lost", NULL);
+  canopy_test_client_expect (b, "room-closed", "reason", "host-lost", NULL);
   send_host_resume (host2, host, room, secret);
   expect_resumed (host2, host->peer, room);
-  expect_taken_over (host);
-  canopy_test_client_assert_none (a2, "room-closed");
-  canopy_test_client_assert_none (b, "room-closed");
   g_assert_cmpuint (canopy_test_signal_n_rooms (f), ==, 1);
   entry = canopy_test_signal_directory_entry (f, room);
   g_assert_nonnull (entry);
-  g_assert_cmpstr (json_object_get_string_member (entry, "title"), ==, "Jam");
+  g_assert_cmpstr (json_object_get_string_member (entry, "title"), ==, "Jam again");
+  resume_place (a2, a, room, host->peer, host2);
+  resume_place (b, b, room, a->peer, host2);
+  late = canopy_test_signal_connect (f);
   canopy_test_client_join_place (late, host2, room, "L", 0, b);
 
-  /* b still knows a2 as its parent: a2 leaving tells b, and the new host. */
+  /* b knows a2 as its parent again: a2 leaving tells b, and the new host. */
   canopy_test_client_send (a2, "{\"type\":\"leave\"}");
   expect_left (host2, NULL, b, a->peer);
   g_assert_cmpuint (canopy_test_signal_n_peers (f), ==, 4);
@@ -420,12 +431,14 @@ typedef struct {
   const char *code;
 } ResumeCase;
 
-/* @c sends `resume`s, each wrong in one way, for the room @room whose secret is @secret. */
+/* @c sends `resume`s of its own id, each wrong in one way, for the room @room whose secret is
+ * @secret. */
 static void
 send_hostile_resumes (CanopyTestClient *c,
                       const char       *room,
                       const char       *secret)
 {
+  const char *me = c->peer;
   g_autofree char *long_id = g_strnfill (33, 'p');
   g_autofree char *member_secret = g_strdup_printf (",\"secret\":\"%s\",\"title\":\"T\"", secret);
   const char *token = "0123456789abcdef0123456789abcdef";
@@ -434,21 +447,21 @@ send_hostile_resumes (CanopyTestClient *c,
     { "p!!", token, room, "", "bad-message" },
     { "", token, room, "", "bad-message" },
     { long_id, token, room, "", "too-large" },
-    { "pfreshfresh", "0123", room, "", "bad-message" },
-    { "pfreshfresh", "0123456789ABCDEF0123456789ABCDEF", room, "", "bad-message" },
-    { "pfreshfresh", "0123456789abcdef0123456789abcdeg", room, "", "bad-message" },
-    { "pfreshfresh", token, room, ",\"parent\":\"p x\"", "bad-message" },
-    { "pfreshfresh", token, room, ",\"capacity\":99", "bad-message" },
-    { "pfreshfresh", token, room, ",\"capacity\":\"2\"", "bad-message" },
-    { "pfreshfresh", token, "k7m2q9xa", "", "unknown-room" },
-    { "pfreshfresh", token, "nonsense", "", "unknown-room" },
+    { me, "0123", room, "", "bad-message" },
+    { me, "0123456789ABCDEF0123456789ABCDEF", room, "", "bad-message" },
+    { me, "0123456789abcdef0123456789abcdeg", room, "", "bad-message" },
+    { me, token, room, ",\"parent\":\"p x\"", "bad-message" },
+    { me, token, room, ",\"capacity\":99", "bad-message" },
+    { me, token, room, ",\"capacity\":\"2\"", "bad-message" },
+    { me, token, "k7m2q9xa", "", "unknown-room" },
+    { me, token, "nonsense", "", "unknown-room" },
     /* A host: the room's secret, or a room ID and a secret it could be opened with again. */
-    { "pfreshfresh", token, room, secret_member, "forbidden" },
-    { "pfreshfresh", token, room, member_secret, "forbidden" },
-    { "pfreshfresh", token, "k7m2q9x0", secret_member, "bad-message" },
-    { "pfreshfresh", token, "k7m2q9xa", ",\"secret\":\"xyz\",\"title\":\"T\"", "bad-message" },
-    { "pfreshfresh", token, "k7m2q9xa", ",\"secret\":\"00\"", "bad-message" },
-    { "pfreshfresh", token, "k7m2q9xa", ",\"secret\":7,\"title\":\"T\"", "bad-message" },
+    { me, token, room, secret_member, "forbidden" },
+    { me, token, room, member_secret, "forbidden" },
+    { me, token, "k7m2q9x0", secret_member, "bad-message" },
+    { me, token, "k7m2q9xa", ",\"secret\":\"xyz\",\"title\":\"T\"", "bad-message" },
+    { me, token, "k7m2q9xa", ",\"secret\":\"00\"", "bad-message" },
+    { me, token, "k7m2q9xa", ",\"secret\":7,\"title\":\"T\"", "bad-message" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -459,12 +472,16 @@ send_hostile_resumes (CanopyTestClient *c,
                                     cases[i].token, cases[i].room, cases[i].extra);
   }
   canopy_test_client_sendf_error (c, "bad-message", "resume",
-                                  "{\"type\":\"resume\",\"peer\":\"pfreshfresh\","
-                                  "\"token\":\"%s\",\"room\":\"%s\"}", token, room);
+                                  "{\"type\":\"resume\",\"peer\":\"%s\","
+                                  "\"token\":\"%s\",\"room\":\"%s\"}", me, token, room);
   canopy_test_client_sendf_error (c, "bad-message", "resume",
-                                  "{\"type\":\"resume\",\"peer\":\"pfreshfresh\","
+                                  "{\"type\":\"resume\",\"peer\":\"%s\","
                                   "\"token\":\"%s\",\"room\":\"%s\",\"name\":\"N\","
-                                  "\"secret\":\"%s\"}", token, room, secret);
+                                  "\"secret\":\"%s\"}", me, token, room, secret);
+  /* Another peer's id, however well-formed. */
+  canopy_test_client_sendf_error (c, "forbidden", "resume",
+                                  "{\"type\":\"resume\",\"peer\":\"pfreshfresh\","
+                                  "\"room\":\"%s\",\"name\":\"N\"}", room);
 }
 
 static void
@@ -481,7 +498,7 @@ test_resume_hostile (CanopyTestSignal *f,
   canopy_test_client_join (member, host, room, "M", 1);
   send_hostile_resumes (c, room, secret);
 
-  /* The right token, but the member's place is in this room: not in another, not as a host. */
+  /* Another member's place, with its token: not without its key. */
   send_resume (c, member, other, NULL);
   canopy_test_client_expect_error (c, "forbidden", "resume");
   canopy_test_client_sendf_error (c, "forbidden", "resume",
@@ -502,10 +519,10 @@ test_resume_hostile (CanopyTestSignal *f,
   g_object_set (f->server, "max-rooms", 2, NULL);
   canopy_test_client_send (c, "{\"type\":\"leave\"}");
   canopy_test_client_sendf_error (c, "server-full", "resume",
-                                  "{\"type\":\"resume\",\"peer\":\"%s\",\"token\":\"%s\","
+                                  "{\"type\":\"resume\",\"peer\":\"%s\","
                                   "\"room\":\"k7m2q9xa\",\"name\":\"N\",\"secret\":"
                                   "\"00112233445566778899aabbccddeeff\",\"title\":\"T\"}",
-                                  c->peer, c->token);
+                                  c->peer);
   canopy_test_client_expect (host, "peer-left", NULL);
   canopy_test_signal_assert_healthy (f, room);
 }
@@ -523,7 +540,7 @@ main (int    argc,
   canopy_test_signal_add ("reject", test_reject);
   canopy_test_signal_add ("report", test_report);
   canopy_test_signal_add ("resume-restart", test_resume_restart);
-  canopy_test_signal_add ("resume-wrong-token", test_resume_wrong_token);
+  canopy_test_signal_add ("resume-wrong-key", test_resume_wrong_key);
   canopy_test_signal_add ("resume-takeover", test_resume_takeover);
   canopy_test_signal_add ("resume-hostile", test_resume_hostile);
 

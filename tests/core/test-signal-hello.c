@@ -2,8 +2,9 @@
 /*
  * `hello`: a connection proves its Ed25519 key by signing its welcome's challenge and becomes
  * the key's peer id. Real server, real WebSocket clients: the proof, everything that is not
- * one, a second connection of the same key taking the first one's place, and ids of keys that
- * nobody else can take, not even after a restart.
+ * one, what a connection without it may do (browse the directory), a second connection of the
+ * same key taking the first one's place, and ids of keys that nobody else can take, not even
+ * after a restart.
  */
 #include <string.h>
 
@@ -21,7 +22,8 @@ test_identified (CanopyTestSignal *f,
   CanopyTestClient *host, *viewer;
   g_autofree char *room = NULL;
 
-  canopy_test_signal_connect_all (f, &host, &viewer, NULL);
+  host = canopy_test_signal_connect_anonymous (f);
+  viewer = canopy_test_signal_connect_anonymous (f);
   canopy_test_client_hello (host, alice);
   canopy_test_client_hello (viewer, bob);
   g_assert_cmpuint (strlen (host->peer), ==, CANOPY_KEY_ID_CHARS);
@@ -48,7 +50,9 @@ test_refused (CanopyTestSignal *f,
   g_autofree char *by_mallory = NULL;
   g_autofree char *other_challenge = NULL;
 
-  canopy_test_signal_connect_all (f, &a, &b, &c, NULL);
+  a = canopy_test_signal_connect_anonymous (f);
+  b = canopy_test_signal_connect_anonymous (f);
+  c = canopy_test_signal_connect_anonymous (f);
 
   /* Signed for another connection's challenge, or by another key, or not at all. */
   canopy_test_client_send_hello (a, alice, b->challenge);
@@ -70,13 +74,80 @@ test_refused (CanopyTestSignal *f,
   canopy_test_client_ping (a);
   canopy_test_client_hello (a, alice);
 
-  /* Once only, and before a room. */
+  /* Once only (and so before any room). */
   canopy_test_client_send_hello (a, alice, NULL);
   canopy_test_client_expect_error (a, "bad-message", "hello");
+  canopy_test_client_hello (b, mallory);
   g_free (canopy_test_client_create_room (b, "Early", FALSE, NULL));
   canopy_test_client_send_hello (b, mallory, NULL);
-  canopy_test_client_expect_error (b, "already-in-room", "hello");
+  canopy_test_client_expect_error (b, "bad-message", "hello");
   canopy_test_client_ping (c);
+}
+
+/* Without hello a connection may browse the directory, and nothing else: every room is made of
+ * peers with keys. */
+static void
+test_required (CanopyTestSignal *f,
+               gconstpointer     data)
+{
+  g_autoptr (CanopyIdentity) key = canopy_identity_new ();
+  CanopyTestClient *host, *anonymous;
+  g_autofree char *secret = NULL;
+  g_autofree char *room = NULL;
+
+  host = canopy_test_signal_connect (f);
+  room = canopy_test_client_create_room (host, "Keys only", TRUE, &secret);
+  anonymous = canopy_test_signal_connect_anonymous (f);
+  canopy_test_client_ping (anonymous);
+  g_assert_true (canopy_test_client_subscribe (anonymous, room));
+  canopy_test_client_send (anonymous, "{\"type\":\"unsubscribe\"}");
+  canopy_test_client_ping (anonymous);
+
+  {
+    /* Well-formed or not, with the host secret or not: say hello first. */
+    struct {
+      char *text;
+      const char *ref;
+    } cases[] = {
+      { g_strdup ("{\"type\":\"create-room\",\"title\":\"Mine\",\"name\":\"N\"}"),
+        "create-room" },
+      { g_strdup ("{\"type\":\"create-room\"}"), "create-room" },
+      { g_strdup_printf ("{\"type\":\"join\",\"room\":\"%s\",\"name\":\"N\",\"capacity\":1}",
+                         room), "join" },
+      { g_strdup_printf ("{\"type\":\"resume\",\"peer\":\"%s\",\"room\":\"%s\",\"name\":\"N\"}",
+                         host->peer, room), "resume" },
+      { g_strdup_printf ("{\"type\":\"update-room\",\"room\":\"%s\",\"secret\":\"%s\","
+                         "\"title\":\"Taken\"}", room, secret), "update-room" },
+      { g_strdup_printf ("{\"type\":\"close-room\",\"room\":\"%s\",\"secret\":\"%s\"}", room,
+                         secret), "close-room" },
+      { g_strdup_printf ("{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}", host->peer,
+                         host->peer), "place" },
+      { g_strdup_printf ("{\"type\":\"refuse\",\"child\":\"%s\"}", host->peer), "refuse" },
+      { g_strdup_printf ("{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}", host->peer),
+        "signal" },
+      { g_strdup ("{\"type\":\"leave\"}"), "leave" },
+      { g_strdup_printf ("{\"type\":\"reject\",\"peer\":\"%s\",\"reason\":\"full\"}",
+                         host->peer), "reject" },
+      { g_strdup_printf ("{\"type\":\"report\",\"peer\":\"%s\",\"reason\":\"silent\"}",
+                         host->peer), "report" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+      g_test_message ("%s", cases[i].text);
+      canopy_test_client_send (anonymous, cases[i].text);
+      canopy_test_client_expect_error (anonymous, "not-identified", cases[i].ref);
+      g_free (cases[i].text);
+    }
+  }
+  /* An unknown type is still that. */
+  canopy_test_client_sendf_error (anonymous, "unknown-type", "jump", "{\"type\":\"jump\"}");
+  canopy_test_client_assert_none (host, "join-request");
+  g_assert_false (canopy_test_client_has (host, "room-closed"));
+  canopy_test_signal_assert_healthy (f, room);
+
+  /* Once it has said hello, all of it. */
+  canopy_test_client_hello (anonymous, key);
+  canopy_test_client_join (anonymous, host, room, "N", 1);
 }
 
 /* A second connection of the same key takes the id and may resume the first one's room without
@@ -92,13 +163,12 @@ test_takeover (CanopyTestSignal *f,
   g_autoptr (JsonObject) entry = NULL;
   JsonObject *closed;
 
-  canopy_test_signal_connect_all (f, &host, &viewer, NULL);
-  canopy_test_client_hello (host, alice);
+  host = canopy_test_signal_connect_as (f, alice);
+  viewer = canopy_test_signal_connect (f);
   room = canopy_test_client_create_room (host, "Mine", TRUE, &secret);
   canopy_test_client_join_place (viewer, host, room, "V", 0, host);
 
-  again = canopy_test_signal_connect (f);
-  canopy_test_client_hello (again, alice);
+  again = canopy_test_signal_connect_as (f, alice);
   canopy_test_client_wait_closed (host);
   g_assert_cmpint (soup_websocket_connection_get_close_code (host->connection), ==, 4000);
   /* As if the host had only been lost: its members wait for it. */
@@ -135,15 +205,14 @@ test_key_ids (CanopyTestSignal *f,
   g_autofree char *secret = NULL;
   g_autofree char *room = NULL;
 
-  a = canopy_test_signal_connect (f);
-  canopy_test_client_hello (a, alice);
+  a = canopy_test_signal_connect_as (f, alice);
   room = canopy_test_client_create_room (a, "Restart", FALSE, &secret);
   canopy_test_signal_restart (f);
   canopy_test_client_wait_closed (a);
 
   /* Not identified, or identified as someone else: no. */
-  thief = canopy_test_signal_connect (f);
-  canopy_test_client_sendf_error (thief, "forbidden", "resume", RESUME,
+  thief = canopy_test_signal_connect_anonymous (f);
+  canopy_test_client_sendf_error (thief, "not-identified", "resume", RESUME,
                                   canopy_identity_get_id (alice), thief->token, room);
   canopy_test_client_hello (thief, bob);
   canopy_test_client_sendf_error (thief, "forbidden", "resume", RESUME,
@@ -158,6 +227,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   canopy_test_signal_add ("/hello/identified", test_identified);
   canopy_test_signal_add ("/hello/refused", test_refused);
+  canopy_test_signal_add ("/hello/required", test_required);
   canopy_test_signal_add ("/hello/takeover", test_takeover);
   canopy_test_signal_add ("/hello/key-ids", test_key_ids);
   return g_test_run ();

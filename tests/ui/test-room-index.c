@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "canopy-identity.h"
 #include "canopy-json.h"
 #include "canopy-room-index.h"
 #include "canopy-room-item.h"
@@ -10,11 +11,13 @@
 
 #include <string.h>
 
-/* --- a raw client that plays the host --- */
+/* --- a raw client that plays the host (it says hello with a key: only then may it host) --- */
 
 typedef struct {
   CanopySignalClient *client;
+  CanopyIdentity *identity;
   gboolean connected;
+  gboolean identified;
   char *room;
   char *secret;
 } Host;
@@ -38,7 +41,19 @@ on_host_message (CanopySignalClient *client,
                  JsonObject         *message,
                  Host               *host)
 {
-  if (g_str_equal (type, "room-created")) {
+  if (g_str_equal (type, "welcome")) {
+    g_autoptr (JsonObject) hello = json_object_new ();
+    const char *key = canopy_identity_get_public_key (host->identity);
+    const char *fields[] = { json_object_get_string_member (message, "challenge"), key, NULL };
+    g_autofree char *signature = canopy_identity_sign (host->identity, "canopy-hello", fields);
+
+    json_object_set_string_member (hello, "type", "hello");
+    json_object_set_string_member (hello, "key", key);
+    json_object_set_string_member (hello, "signature", signature);
+    g_assert_true (canopy_signal_client_send (client, hello));
+  } else if (g_str_equal (type, "identified")) {
+    host->identified = TRUE;
+  } else if (g_str_equal (type, "room-created")) {
     host->room = g_strdup (json_object_get_string_member (message, "room"));
     host->secret = g_strdup (json_object_get_string_member (message, "secret"));
   } else if (g_str_equal (type, "error")) {
@@ -50,6 +65,12 @@ static gboolean
 host_connected (gpointer data)
 {
   return ((Host *) data)->connected;
+}
+
+static gboolean
+host_identified (gpointer data)
+{
+  return ((Host *) data)->identified;
 }
 
 static gboolean
@@ -66,10 +87,12 @@ host_new (const char *url,
   Host *host = g_new0 (Host, 1);
   g_autoptr (JsonObject) create = json_object_new ();
 
+  host->identity = canopy_identity_new ();
   host->client = canopy_signal_client_new (url);
   g_signal_connect (host->client, "message", G_CALLBACK (on_host_message), host);
   canopy_signal_client_connect_async (host->client, NULL, on_host_connected, host);
   canopy_test_wait_for (host_connected, host, CANOPY_TEST_WAIT_S, "the host to connect");
+  canopy_test_wait_for (host_identified, host, CANOPY_TEST_WAIT_S, "the host's hello");
 
   json_object_set_string_member (create, "type", "create-room");
   json_object_set_string_member (create, "title", title);
@@ -102,6 +125,7 @@ host_free (Host *host)
 {
   canopy_signal_client_close (host->client);
   g_assert_finalize_object (host->client);
+  g_object_unref (host->identity);
   g_free (host->room);
   g_free (host->secret);
   g_free (host);

@@ -11,7 +11,7 @@
 /* The [server] keys of the configuration file are these properties of the server. */
 static const char *const config_keys[] = {
   "max-rooms", "max-peers", "max-message", "rate", "burst", "keepalive",
-  "max-peers-per-address", "max-rooms-per-address",
+  "max-peers-per-address", "max-rooms-per-address", "hello-timeout", "upgrade-timeout",
 };
 
 static gboolean
@@ -132,7 +132,8 @@ parse_server_group (CanopySignalServer *self,
     if (pspec == NULL)
       return config_error (error, "server",
                            "Unknown key \"%s\" (max-rooms, max-peers, max-message, rate, burst, "
-                           "keepalive, max-peers-per-address, max-rooms-per-address)",
+                           "keepalive, max-peers-per-address, max-rooms-per-address, "
+                           "hello-timeout, upgrade-timeout)",
                            keys[i]);
     value = g_key_file_get_uint64 (file, "server", keys[i], &local_error);
     if (local_error != NULL || value < pspec->minimum || value > pspec->maximum)

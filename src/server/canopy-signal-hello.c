@@ -82,6 +82,7 @@ canopy_signal_handle_hello (CanopySignalServer *self,
   canopy_signal_peer_rebind (self, peer, id);
   peer->identified = TRUE;
   g_strlcpy (peer->key, key, sizeof peer->key);
+  canopy_signal_peer_settle (peer);
 
   reply = canopy_signal_message_new ("identified");
   json_object_set_string_member (reply, "peer", peer->id);

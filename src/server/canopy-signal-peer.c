@@ -35,6 +35,7 @@ canopy_signal_peer_free (gpointer data)
 {
   CanopySignalPeer *peer = data;
 
+  canopy_signal_source_clear (&peer->hello_timeout);
   g_signal_handlers_disconnect_by_data (peer->connection, peer);
   if (soup_websocket_connection_get_state (peer->connection) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (peer->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
@@ -264,6 +265,33 @@ turn_away (CanopySignalServer      *self,
   soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "Server full");
 }
 
+/* A connection that neither proved a key nor subscribed to the directory in time serves nobody
+ * and only holds a place under max-peers. */
+static gboolean
+on_hello_timeout (gpointer user_data)
+{
+  CanopySignalPeer *peer = user_data;
+
+  g_clear_pointer (&peer->hello_timeout, g_source_unref);
+  if (peer->closing || peer->identified)
+    return G_SOURCE_REMOVE;
+  g_debug ("Closing %s: no hello within %u s", peer->id, peer->server->hello_timeout_s);
+  peer_close (peer->server, peer, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "hello-timeout");
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * canopy_signal_peer_settle: (skip)
+ * @peer: a connection
+ *
+ * @peer said hello or subscribed to the directory: it is not closed for idling before either.
+ */
+void
+canopy_signal_peer_settle (CanopySignalPeer *peer)
+{
+  canopy_signal_source_clear (&peer->hello_timeout);
+}
+
 static void
 send_welcome (CanopySignalServer *self,
               CanopySignalPeer   *peer)
@@ -329,6 +357,8 @@ canopy_signal_server_add_peer (CanopySignalServer      *self,
   peer->active_at = peer->refilled_at = peer->join_refilled_at = g_get_monotonic_time ();
   peer->tokens = self->burst;
   peer->join_tokens = CANOPY_JOIN_BURST;
+  peer->hello_timeout = canopy_signal_server_add_timeout (self, self->hello_timeout_s * 1000,
+                                                          on_hello_timeout, peer);
   g_signal_connect (connection, "message", G_CALLBACK (on_peer_message), peer);
   g_signal_connect (connection, "pong", G_CALLBACK (on_peer_pong), peer);
   g_signal_connect (connection, "closing", G_CALLBACK (on_peer_closing), peer);
@@ -349,6 +379,7 @@ canopy_signal_server_on_websocket (SoupServer              *server,
 {
   CanopySignalServer *self = user_data;
 
+  canopy_signal_server_upgraded (self, msg);
   soup_websocket_connection_set_max_incoming_payload_size (connection,
                                                            self->max_message + FRAME_SLACK);
   soup_websocket_connection_set_keepalive_interval (connection, self->keepalive_s);

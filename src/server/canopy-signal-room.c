@@ -521,6 +521,7 @@ handle_subscribe (CanopySignalServer *self,
 {
   g_autofree char *text = NULL;
 
+  canopy_signal_peer_settle (peer);
   g_hash_table_add (self->subscribers, peer);
   text = g_strdup_printf ("{\"type\":\"rooms\",\"rooms\":%s}",
                           canopy_signal_server_get_directory (self));

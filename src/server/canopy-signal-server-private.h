@@ -30,6 +30,7 @@ typedef struct {
   char challenge[CANOPY_CHALLENGE_CHARS + 1];   /* to sign in `hello` */
   gboolean identified;     /* said hello: its id is its key's */
   char key[CANOPY_KEY_CHARS + 1];
+  GSource *hello_timeout;  /* closes it unless it says hello or subscribes in time */
 
   CanopySignalRoom *room;  /* hosted or joined, at most one */
   char *name;              /* as a member: sanitized display name */
@@ -63,6 +64,8 @@ struct _CanopySignalServer {
   guint keepalive_s;       /* ping interval; silent for 3 of them: closed */
   guint max_peers_per_address;
   guint max_rooms_per_address;
+  guint hello_timeout_s;   /* a connection neither identified nor subscribed this long: closed */
+  guint upgrade_timeout_s; /* a TCP connection without a whole request this long: closed */
   GHashTable *per_address; /* remote host -> GUINT_TO_POINTER (connections) */
   JsonNode *ice_servers;   /* array */
 
@@ -131,6 +134,8 @@ void        canopy_signal_peer_send                (CanopySignalPeer        *pee
                                                     JsonObject              *message);
 void        canopy_signal_server_notify_rooms      (CanopySignalServer      *self);
 void        canopy_signal_server_notify_peers      (CanopySignalServer      *self);
+void        canopy_signal_server_upgraded          (CanopySignalServer      *self,
+                                                    SoupServerMessage       *msg);
 
 /* canopy-signal-peer.c: connections */
 void        canopy_signal_server_on_websocket      (SoupServer              *server,
@@ -154,6 +159,7 @@ void        canopy_signal_peer_rebind              (CanopySignalServer      *sel
                                                     const char              *id);
 void        canopy_signal_peer_retire              (CanopySignalServer      *self,
                                                     CanopySignalPeer        *peer);
+void        canopy_signal_peer_settle              (CanopySignalPeer        *peer);
 void        canopy_signal_turned_away_free         (gpointer                 connection);
 
 /* canopy-signal-directory.c: the room directory */

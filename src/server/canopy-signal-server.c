@@ -30,12 +30,17 @@ enum {
   PROP_KEEPALIVE,
   PROP_MAX_PEERS_PER_ADDRESS,
   PROP_MAX_ROOMS_PER_ADDRESS,
+  PROP_HELLO_TIMEOUT,
+  PROP_UPGRADE_TIMEOUT,
   PROP_N_ROOMS,
   PROP_N_PEERS,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* Set on the GSocket of a connection that owes a whole request: its deadline. */
+#define UPGRADE_DEADLINE_KEY "canopy-upgrade-deadline"
 
 /* --- helpers shared with the other canopy-signal-*.c --- */
 
@@ -157,6 +162,101 @@ canopy_signal_server_notify_peers (CanopySignalServer *self)
 
 /* --- HTTP --- */
 
+/* libsoup 3.2 waits for a request forever: a client that opens connections and sends nothing,
+ * or half a request, would hold a socket each. A connection must have sent a whole request
+ * within upgrade-timeout seconds of being accepted or of the previous response (a kept-alive
+ * connection); a WebSocket is upgraded right after its request was read. */
+static gboolean
+on_upgrade_deadline (gpointer user_data)
+{
+  GSocket *socket = user_data;
+
+  g_debug ("Closing a connection that sent no whole request in time");
+  /* libsoup reads the end of the stream and drops the connection itself (closing the socket
+   * under it would leave it polling a file descriptor that may be reused). */
+  g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  g_object_set_data (G_OBJECT (socket), UPGRADE_DEADLINE_KEY, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+upgrade_deadline_free (gpointer data)
+{
+  GSource *source = data;
+
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
+/* Starts @msg's connection's clock, unless it runs already (since the previous response). The
+ * deadline goes with the socket: a socket that is gone takes it along. */
+static void
+upgrade_deadline_start (CanopySignalServer *self,
+                        SoupServerMessage  *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  GSource *source;
+
+  if (socket == NULL || g_object_get_data (G_OBJECT (socket), UPGRADE_DEADLINE_KEY) != NULL)
+    return;
+  source = g_timeout_source_new (self->upgrade_timeout_s * 1000);
+  g_source_set_static_name (source, "CanopySignalServer upgrade");
+  g_source_set_callback (source, on_upgrade_deadline, socket, NULL);
+  g_source_attach (source, self->context);
+  g_object_set_data_full (G_OBJECT (socket), UPGRADE_DEADLINE_KEY, source,
+                          upgrade_deadline_free);
+}
+
+static void
+upgrade_deadline_stop (SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket != NULL)
+    g_object_set_data (G_OBJECT (socket), UPGRADE_DEADLINE_KEY, NULL);
+}
+
+/* A new connection (or the next request on one kept alive) began. */
+static void
+on_request_started (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  upgrade_deadline_start (user_data, msg);
+}
+
+static void
+on_request_read (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  upgrade_deadline_stop (msg);
+}
+
+/* The response is written: a connection kept alive has as long for its next request. */
+static void
+on_request_finished (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  upgrade_deadline_stop (msg);
+  upgrade_deadline_start (user_data, msg);
+}
+
+/**
+ * canopy_signal_server_upgraded: (skip)
+ * @self: a server
+ * @msg: the request of a WebSocket just upgraded
+ *
+ * Stops the clock of @msg's connection, which is a WebSocket from now on.
+ */
+void
+canopy_signal_server_upgraded (CanopySignalServer *self,
+                               SoupServerMessage  *msg)
+{
+  upgrade_deadline_stop (msg);
+}
+
 static void
 on_http_request (SoupServer        *server,
                  SoupServerMessage *msg,
@@ -201,6 +301,7 @@ stop (CanopySignalServer *self,
   gpointer value;
 
   if (self->soup != NULL) {
+    g_signal_handlers_disconnect_by_data (self->soup, self);
     soup_server_disconnect (self->soup);
     g_clear_object (&self->soup);
   }
@@ -272,6 +373,12 @@ canopy_signal_server_get_property (GObject    *object,
   case PROP_MAX_ROOMS_PER_ADDRESS:
     g_value_set_uint (value, self->max_rooms_per_address);
     break;
+  case PROP_HELLO_TIMEOUT:
+    g_value_set_uint (value, self->hello_timeout_s);
+    break;
+  case PROP_UPGRADE_TIMEOUT:
+    g_value_set_uint (value, self->upgrade_timeout_s);
+    break;
   case PROP_N_ROOMS:
     g_value_set_uint (value, g_hash_table_size (self->rooms));
     break;
@@ -319,6 +426,12 @@ canopy_signal_server_set_property (GObject      *object,
   case PROP_MAX_ROOMS_PER_ADDRESS:
     set_uint (self, &self->max_rooms_per_address, g_value_get_uint (value),
               PROP_MAX_ROOMS_PER_ADDRESS);
+    break;
+  case PROP_HELLO_TIMEOUT:
+    set_uint (self, &self->hello_timeout_s, g_value_get_uint (value), PROP_HELLO_TIMEOUT);
+    break;
+  case PROP_UPGRADE_TIMEOUT:
+    set_uint (self, &self->upgrade_timeout_s, g_value_get_uint (value), PROP_UPGRADE_TIMEOUT);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -381,6 +494,10 @@ canopy_signal_server_class_init (CanopySignalServerClass *klass)
   /* One address (a host, or a NAT with many people behind it) may hold this many. */
   properties[PROP_MAX_PEERS_PER_ADDRESS] = uint_prop ("max-peers-per-address", 1, 1000000, 256);
   properties[PROP_MAX_ROOMS_PER_ADDRESS] = uint_prop ("max-rooms-per-address", 1, 1000000, 16);
+  /* Seconds a new WebSocket may take to say hello (or subscribe to the directory), and a new TCP
+   * connection to send a whole request; then they are closed. */
+  properties[PROP_HELLO_TIMEOUT] = uint_prop ("hello-timeout", 1, 3600, 10);
+  properties[PROP_UPGRADE_TIMEOUT] = uint_prop ("upgrade-timeout", 1, 3600, 5);
   properties[PROP_N_ROOMS] =
     g_param_spec_uint ("n-rooms", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -402,6 +519,8 @@ canopy_signal_server_init (CanopySignalServer *self)
   self->keepalive_s = 15;
   self->max_peers_per_address = 256;
   self->max_rooms_per_address = 16;
+  self->hello_timeout_s = 10;
+  self->upgrade_timeout_s = 5;
   self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   {
     g_autoptr (JsonArray) none = json_array_new ();
@@ -471,6 +590,9 @@ canopy_signal_server_listen (CanopySignalServer *self,
   soup_server_add_handler (self->soup, NULL, on_http_request, self, NULL);
   soup_server_add_websocket_handler (self->soup, "/ws", NULL, NULL,
                                      canopy_signal_server_on_websocket, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), self);
+  g_signal_connect (self->soup, "request-read", G_CALLBACK (on_request_read), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_finished), self);
   if (!soup_server_listen (self->soup, socket_address, 0, error)) {
     g_prefix_error (error, "Cannot listen on %s port %u: ", address, port);
     g_clear_object (&self->soup);

@@ -25,11 +25,15 @@ test_properties (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   guint max_rooms, max_peers, max_message, rate, burst, keepalive, rooms, peers;
+  guint hello_timeout, upgrade_timeout;
   guint notified = 0;
 
   g_object_get (server, "max-rooms", &max_rooms, "max-peers", &max_peers, "max-message",
                 &max_message, "rate", &rate, "burst", &burst, "keepalive", &keepalive, "n-rooms",
-                &rooms, "n-peers", &peers, NULL);
+                &rooms, "n-peers", &peers, "hello-timeout", &hello_timeout, "upgrade-timeout",
+                &upgrade_timeout, NULL);
+  g_assert_cmpuint (hello_timeout, ==, 10);
+  g_assert_cmpuint (upgrade_timeout, ==, 5);
   g_assert_cmpuint (max_rooms, ==, 1000);
   g_assert_cmpuint (max_peers, ==, 10000);
   g_assert_cmpuint (max_message, ==, 131072);
@@ -131,6 +135,8 @@ test_config (CanopyTestSignal *f,
     "[server]\nmax-rooms=lots\n",
     "[server]\nkeepalive=0\n",
     "[server]\nkeepalive=3601\n",
+    "[server]\nhello-timeout=0\n",
+    "[server]\nupgrade-timeout=3601\n",
     "[server]\nmax_rooms=10\n",
     "[mystery]\nkey=1\n",
     "[ice-server relay]\nurls=turn:203.0.113.10:3478\n",
@@ -139,7 +145,7 @@ test_config (CanopyTestSignal *f,
     "this is not a key file\n",
   };
   g_autofree char *path = write_config (
-    "[server]\nmax-rooms=5\nrate=20\nkeepalive=30\n\n"
+    "[server]\nmax-rooms=5\nrate=20\nkeepalive=30\nhello-timeout=20\nupgrade-timeout=3\n\n"
     "[ice-server stun]\nurls=stun:203.0.113.10:3478\n\n"
     "[ice-server relay]\n"
     "urls=turn:203.0.113.10:3478;turn:203.0.113.10:3478?transport=tcp\n"
@@ -150,12 +156,15 @@ test_config (CanopyTestSignal *f,
   JsonArray *servers;
   JsonObject *relay;
   JsonArray *urls;
-  guint max_rooms = 0, rate = 0, burst = 0, keepalive = 0;
+  guint max_rooms = 0, rate = 0, burst = 0, keepalive = 0, hello_timeout = 0, upgrade_timeout = 0;
 
   g_assert_true (canopy_signal_server_load_config (f->server, path, &error));
   g_assert_no_error (error);
   g_object_get (f->server, "max-rooms", &max_rooms, "rate", &rate, "burst", &burst, "keepalive",
-                &keepalive, NULL);
+                &keepalive, "hello-timeout", &hello_timeout, "upgrade-timeout", &upgrade_timeout,
+                NULL);
+  g_assert_cmpuint (hello_timeout, ==, 20);
+  g_assert_cmpuint (upgrade_timeout, ==, 3);
   g_assert_cmpuint (keepalive, ==, 30);
   g_assert_cmpuint (max_rooms, ==, 5);
   g_assert_cmpuint (rate, ==, 20);

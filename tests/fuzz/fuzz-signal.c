@@ -62,6 +62,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     canopy_signal_peer_rebind (server, peers[i], peer_ids[i]);
     memset (peers[i]->token, 'a' + i, CANOPY_TOKEN_CHARS);
     peers[i]->identified = TRUE;
+    canopy_signal_peer_settle (peers[i]);
   }
 
   for (guint n = 0;

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* What no peer (nor a crowd of them) may do to a room or to the server, and what the server
+ * does instead: connections that never say hello, and TCP connections that never finish a
+ * request, are closed. */
+
+#include "canopy-test-signal.h"
+
+#include <glib/gstdio.h>
+
+#include <string.h>
+#include <unistd.h>
+
+/* A connection the server must close is waited for this long: far above the timeouts set here,
+ * since only that it closes is checked, never how fast. */
+#define CLOSED_WITHIN_S 30
+
+static gboolean
+client_closed (gpointer data)
+{
+  return ((CanopyTestClient *) data)->closed;
+}
+
+/* --- connections that never say who they are --- */
+
+static void
+test_hello_timeout (CanopyTestSignal *f,
+                    gconstpointer     data)
+{
+  g_autoptr (CanopyIdentity) key = canopy_identity_new ();
+  CanopyTestClient *idle, *browser, *peer;
+  g_autofree char *room = NULL;
+
+  g_object_set (f->server, "hello-timeout", 1, NULL);
+  idle = canopy_test_signal_connect_anonymous (f);
+  browser = canopy_test_signal_connect_anonymous (f);
+  g_assert_false (canopy_test_client_subscribe (browser, NULL));
+  peer = canopy_test_signal_connect (f);
+
+  canopy_test_wait_for (client_closed, idle, CLOSED_WITHIN_S, "the idle connection to close");
+  g_assert_cmpint (soup_websocket_connection_get_close_code (idle->connection), ==,
+                   SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  g_assert_cmpstr (soup_websocket_connection_get_close_data (idle->connection), ==,
+                   "hello-timeout");
+
+  /* The other two are past the same time, and stay: one browses, one said hello. */
+  canopy_test_spin (1500);
+  canopy_test_client_ping (browser);
+  canopy_test_client_ping (peer);
+  g_assert_false (browser->closed);
+  g_assert_false (peer->closed);
+  g_assert_cmpuint (canopy_test_signal_n_peers (f), ==, 2);
+
+  /* A browser may still say hello later, and host. */
+  canopy_test_client_hello (browser, key);
+  room = canopy_test_client_create_room (browser, "Late key", TRUE, NULL);
+  canopy_test_client_join (peer, browser, room, "P", 0);
+}
+
+/* --- TCP connections that never finish a request --- */
+
+typedef struct {
+  GSocketConnection *connection;
+  GByteArray *received;
+  guint8 buffer[1024];
+  gboolean reading;
+  gboolean ended;
+  guint drip;  /* sends one more byte of headers now and then */
+} Tcp;
+
+static void
+on_tcp_read (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Tcp *tcp = user_data;
+  g_autoptr (GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  tcp->reading = FALSE;
+  /* The end of the stream, or a reset: closed either way. */
+  if (n <= 0)
+    tcp->ended = TRUE;
+  else
+    g_byte_array_append (tcp->received, tcp->buffer, (guint) n);
+}
+
+static gboolean
+tcp_ended (gpointer data)
+{
+  Tcp *tcp = data;
+
+  if (!tcp->reading && !tcp->ended) {
+    tcp->reading = TRUE;
+    g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (tcp->connection)),
+                               tcp->buffer, sizeof tcp->buffer, G_PRIORITY_DEFAULT, NULL,
+                               on_tcp_read, tcp);
+  }
+  return tcp->ended;
+}
+
+/* Sends @text at once on @tcp (the socket's buffer takes it whole: no wait on the server). */
+static void
+tcp_send (Tcp        *tcp,
+          const char *text)
+{
+  GSocket *socket = g_socket_connection_get_socket (tcp->connection);
+
+  /* No error check: the server may have shut the connection down already. */
+  if (*text != '\0')
+    g_socket_send (socket, text, strlen (text), NULL, NULL);
+}
+
+/* A client that starts a request and never ends it, sending a byte at a time. */
+static gboolean
+on_tcp_drip (gpointer user_data)
+{
+  tcp_send (user_data, "x");
+  return G_SOURCE_CONTINUE;
+}
+
+/* Opens a TCP connection to the fixture's server and sends @text on it. */
+static Tcp *
+tcp_connect (CanopyTestSignal *f,
+             const char       *text)
+{
+  g_autoptr (GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  Tcp *tcp = g_new0 (Tcp, 1);
+
+  tcp->received = g_byte_array_new ();
+  g_socket_client_connect_to_host_async (socket_client, "127.0.0.1",
+                                         (guint16) canopy_signal_server_get_port (f->server),
+                                         NULL, canopy_test_signal_ready, &result);
+  tcp->connection = g_socket_client_connect_to_host_finish (
+    socket_client, canopy_test_signal_await (&result, "a TCP connection"), &error);
+  g_assert_no_error (error);
+  tcp_send (tcp, text);
+  return tcp;
+}
+
+static void
+tcp_wait_closed (Tcp        *tcp,
+                 const char *what)
+{
+  canopy_test_wait_for (tcp_ended, tcp, CLOSED_WITHIN_S, what);
+}
+
+static void
+tcp_free (Tcp *tcp)
+{
+  g_clear_handle_id (&tcp->drip, g_source_remove);
+  g_assert_true (tcp->ended && !tcp->reading);
+  g_io_stream_close (G_IO_STREAM (tcp->connection), NULL, NULL);
+  g_object_unref (tcp->connection);
+  g_byte_array_unref (tcp->received);
+  g_free (tcp);
+}
+
+static char *
+write_config (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("canopy-signal-XXXXXX.ini", &path, &error);
+
+  g_assert_no_error (error);
+  close (fd);
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+test_upgrade_timeout (CanopyTestSignal *f,
+                      gconstpointer     data)
+{
+  g_autofree char *path = write_config ("[server]\nupgrade-timeout=1\nhello-timeout=1\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) health = NULL;
+  g_autoptr (GByteArray) text = g_byte_array_new ();
+  Tcp *silent, *half, *dripping, *finished;
+
+  g_assert_true (canopy_signal_server_load_config (f->server, path, &error));
+  g_assert_no_error (error);
+  g_unlink (path);
+
+  silent = tcp_connect (f, "");
+  half = tcp_connect (f, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n");
+  dripping = tcp_connect (f, "GET /rooms HTTP/1.1\r\nX-Slow: ");
+  dripping->drip = g_timeout_add (100, on_tcp_drip, dripping);
+  /* A whole request is answered; the connection is then kept for the next one only as long. */
+  finished = tcp_connect (f, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+
+  tcp_wait_closed (silent, "a silent connection to be closed");
+  tcp_wait_closed (half, "a half request's connection to be closed");
+  tcp_wait_closed (dripping, "a dripping request's connection to be closed");
+  tcp_wait_closed (finished, "an idle connection to be closed");
+  g_assert_cmpuint (silent->received->len, ==, 0);
+  g_byte_array_append (text, finished->received->data, finished->received->len);
+  g_byte_array_append (text, (const guint8 *) "", 1);
+  g_assert_true (g_str_has_prefix ((const char *) text->data, "HTTP/1.1 200"));
+  g_assert_nonnull (strstr ((const char *) text->data, "\"status\":\"ok\""));
+  tcp_free (silent);
+  tcp_free (half);
+  tcp_free (dripping);
+  tcp_free (finished);
+
+  /* Everybody else is served as before. */
+  health = canopy_test_signal_http_get (f, "/health", SOUP_STATUS_OK);
+  g_assert_cmpstr (json_object_get_string_member (health, "status"), ==, "ok");
+  canopy_test_signal_assert_healthy (f, NULL);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  canopy_test_signal_add ("abuse/hello-timeout", test_hello_timeout);
+  canopy_test_signal_add ("abuse/upgrade-timeout", test_upgrade_timeout);
+
+  return g_test_run ();
+}

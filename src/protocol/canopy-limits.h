@@ -93,6 +93,11 @@ G_BEGIN_DECLS
 #define CANOPY_ICE_URL_CHARS 512
 #define CANOPY_ICE_CREDENTIAL_CHARS 256
 
+/* Joins the server passed to a room's host and the host has not answered yet (place, reject):
+ * beyond this many a joiner is told to retry at once, and each counts this long at most. */
+#define CANOPY_ROOM_PENDING_JOINS_MAX 64
+#define CANOPY_PENDING_JOIN_MS 15000
+
 /* Any JSON from the network: json-glib's parser recurses, so a hostile "[[[[..." would reach
  * the stack limit. A map of the deepest tree accepted nests two JSON levels per tree level. */
 #define CANOPY_JSON_DEPTH_MAX 600

@@ -3,8 +3,8 @@
 
 /* How the tree heals: the server remembers where the host placed each member, so that when a
  * member goes (a `leave`, or its WebSocket closes) its parent and its children hear of it at
- * once; a host ends a join it cannot serve (`reject`); a member tells the host about a peer
- * that let it down (`report`). */
+ * once; it counts the joins the host has not answered yet; a host ends a join it cannot serve
+ * (`reject`); a member tells the host about a peer that let it down (`report`). */
 
 #include "canopy-signal-server-private.h"
 
@@ -60,10 +60,59 @@ canopy_signal_member_remove (CanopySignalPeer *member)
   Room *room = member->room;
 
   canopy_signal_member_set_parent (room, member, NULL);
+  canopy_signal_member_set_pending (member, FALSE);
   g_hash_table_remove (room->members, member->id);
   member->room = NULL;
   g_clear_pointer (&member->name, g_free);
   member->capacity = 0;
+}
+
+/* --- joins waiting for the host --- */
+
+/**
+ * canopy_signal_member_set_pending: (skip)
+ * @member: a member of a room, or a connection in none (then @pending is %FALSE)
+ * @pending: whether a join of @member is now waiting for the host's answer
+ *
+ * Counts @member's join among those its room's host has not answered (replacing any earlier
+ * one of it), for CANOPY_PENDING_JOIN_MS at most; or stops counting it (placed, rejected, gone).
+ */
+void
+canopy_signal_member_set_pending (CanopySignalPeer *member,
+                                  gboolean          pending)
+{
+  Room *room = member->room;
+
+  if (member->join_pending_until != 0) {
+    g_queue_remove (&room->pending, member);
+    member->join_pending_until = 0;
+  }
+  if (!pending)
+    return;
+  member->join_pending_until = g_get_monotonic_time () + CANOPY_PENDING_JOIN_MS * (gint64) 1000;
+  g_queue_push_tail (&room->pending, member);
+}
+
+/**
+ * canopy_signal_room_count_pending: (skip)
+ * @room: a room
+ *
+ * Returns: how many joins @room's host has not answered yet, those older than
+ *   CANOPY_PENDING_JOIN_MS no longer counted
+ */
+guint
+canopy_signal_room_count_pending (CanopySignalRoom *room)
+{
+  gint64 now = g_get_monotonic_time ();
+  Peer *oldest;
+
+  /* Added with growing deadlines: those past theirs are at the head. */
+  while ((oldest = g_queue_peek_head (&room->pending)) != NULL &&
+         oldest->join_pending_until <= now) {
+    g_queue_pop_head (&room->pending);
+    oldest->join_pending_until = 0;
+  }
+  return g_queue_get_length (&room->pending);
 }
 
 /**
@@ -168,6 +217,7 @@ canopy_signal_reject_joiner (CanopySignalPeer *joiner,
 {
   g_autoptr (JsonObject) rejected = canopy_signal_message_new ("join-rejected");
 
+  canopy_signal_member_set_pending (joiner, FALSE);
   json_object_set_string_member (rejected, "reason", reason);
   canopy_signal_peer_send (joiner, rejected);
 }

@@ -128,6 +128,7 @@ canopy_signal_room_free (gpointer data)
   Room *room = data;
 
   canopy_signal_source_clear (&room->broadcast);
+  g_queue_clear (&room->pending);
   g_hash_table_unref (room->members);
   g_hash_table_unref (room->children);
   g_free (room->id);
@@ -375,6 +376,7 @@ canopy_signal_room_open (CanopySignalServer       *self,
   room->members = g_hash_table_new (g_str_hash, g_str_equal);
   room->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) g_hash_table_unref);
+  g_queue_init (&room->pending);
   room->listed = settings->listed;
   room->k1 = settings->k1;
   room->started_usec = g_get_real_time ();
@@ -577,6 +579,7 @@ handle_join (CanopySignalServer *self,
   g_autoptr (JsonObject) request = NULL;
   g_autoptr (JsonArray) avoid = NULL;
   gint64 capacity = 0;
+  guint waiting;
   Room *room = get_room (self, message, error);
 
   if (room == NULL) {
@@ -619,6 +622,16 @@ handle_join (CanopySignalServer *self,
     }
     peer->join_tokens -= 1.0;
   }
+  /* The host answers joins one by one: a flood of joiners (many connections, few joins each)
+   * waits outside the room rather than in its host's queue. A member's join replaces its own. */
+  waiting = canopy_signal_room_count_pending (room);
+  if (peer->join_pending_until != 0)
+    waiting--;
+  if (waiting >= CANOPY_ROOM_PENDING_JOINS_MAX) {
+    g_debug ("%s: room %s has %u joins waiting for its host", peer->id, room->id, waiting);
+    canopy_signal_reject_joiner (peer, "retry");
+    return TRUE;
+  }
 
   g_free (peer->name);
   peer->name = g_steal_pointer (&name);
@@ -631,6 +644,7 @@ handle_join (CanopySignalServer *self,
     /* Placed again: until the host answers, it is under nobody (its children stay with it). */
     canopy_signal_member_set_parent (room, peer, NULL);
   }
+  canopy_signal_member_set_pending (peer, TRUE);
   request = canopy_signal_message_new ("join-request");
   json_object_set_string_member (request, "peer", peer->id);
   json_object_set_string_member (request, "name", peer->name);
@@ -674,6 +688,7 @@ handle_place (CanopySignalServer *self,
                                     "A peer cannot be its own parent");
 
   canopy_signal_member_set_parent (room, child, parent->id);
+  canopy_signal_member_set_pending (child, FALSE);
   placed = canopy_signal_message_new ("placed");
   json_object_set_string_member (placed, "room", room->id);
   json_object_set_string_member (placed, "parent", parent->id);

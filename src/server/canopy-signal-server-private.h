@@ -36,6 +36,7 @@ typedef struct {
   char *name;              /* as a member: sanitized display name */
   guint capacity;          /* as a member: children it relays to */
   char *parent;            /* as a member: the peer id the host placed it under, or NULL */
+  gint64 join_pending_until; /* as a member: its join waits for the host until then, or 0 */
 
   gboolean closing;        /* closed by the server: its messages are ignored */
   gboolean lost;           /* closed for answering no pings: it may be alive, only cut off */
@@ -95,6 +96,7 @@ struct _CanopySignalRoom {
   CanopySignalPeer *host;
   GHashTable *members;      /* peer id -> CanopySignalPeer, not owned */
   GHashTable *children;     /* parent id -> set of the members placed under it, not owned */
+  GQueue pending;           /* members whose join the host has not answered, oldest first */
   gboolean listed;
   guint k1;
   guint viewers;
@@ -213,6 +215,9 @@ void        canopy_signal_member_set_parent        (CanopySignalRoom        *roo
                                                     CanopySignalPeer        *member,
                                                     const char              *parent);
 void        canopy_signal_member_remove            (CanopySignalPeer        *member);
+void        canopy_signal_member_set_pending       (CanopySignalPeer        *member,
+                                                    gboolean                 pending);
+guint       canopy_signal_room_count_pending       (CanopySignalRoom        *room);
 void        canopy_signal_reject_joiner            (CanopySignalPeer        *joiner,
                                                     const char              *reason);
 void        canopy_signal_member_left              (CanopySignalRoom        *room,

@@ -2,7 +2,7 @@
 
 /* What no peer (nor a crowd of them) may do to a room or to the server, and what the server
  * does instead: connections that never say hello, and TCP connections that never finish a
- * request, are closed. */
+ * request, are closed; a room's host hears of a bounded number of joins at once. */
 
 #include "canopy-test-signal.h"
 
@@ -14,6 +14,7 @@
 /* A connection the server must close is waited for this long: far above the timeouts set here,
  * since only that it closes is checked, never how fast. */
 #define CLOSED_WITHIN_S 30
+
 
 static gboolean
 client_closed (gpointer data)
@@ -213,6 +214,102 @@ test_upgrade_timeout (CanopyTestSignal *f,
   canopy_test_signal_assert_healthy (f, NULL);
 }
 
+/* --- joins waiting for the host --- */
+
+typedef struct {
+  CanopyTestClient *joiner;
+  CanopyTestClient *host;
+} JoinAnswer;
+
+/* The host heard @joiner's join, or @joiner was told to retry. */
+static gboolean
+join_answered (gpointer data)
+{
+  JoinAnswer *answer = data;
+
+  for (GList *l = answer->host->messages.head; l != NULL; l = l->next)
+    if (g_str_equal (json_object_get_string_member (l->data, "type"), "join-request") &&
+        g_strcmp0 (json_object_get_string_member_with_default (l->data, "peer", NULL),
+                   answer->joiner->peer) == 0)
+      return TRUE;
+  return canopy_test_client_has (answer->joiner, "join-rejected") ||
+         canopy_test_client_has (answer->joiner, "error");
+}
+
+/* @joiner asks to join @room, which holds the most joins the host has not answered: it is told
+ * to retry, and the host hears nothing. */
+static void
+expect_turned_back (CanopyTestClient *joiner,
+                    CanopyTestClient *host,
+                    const char       *room)
+{
+  canopy_test_client_send_join (joiner, room, "Late", 0);
+  canopy_test_client_expect (joiner, "join-rejected", "reason", "retry", NULL);
+  canopy_test_client_assert_none (host, "join-request");
+}
+
+static void
+test_pending_joins (CanopyTestSignal *f,
+                    gconstpointer     data)
+{
+  CanopyTestClient *host, *late, *late2, *late3, *patient;
+  CanopyTestClient *joiners[CANOPY_ROOM_PENDING_JOINS_MAX];
+  g_autofree char *room = NULL;
+  JoinAnswer answer;
+  gboolean heard = FALSE;
+  guint attempts = 0;
+
+  /* The host answers nothing. */
+  room = canopy_test_signal_open_room (f, "Crowded", NULL, &host, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (joiners); i++) {
+    g_autofree char *name = g_strdup_printf ("J%u", i);
+
+    joiners[i] = canopy_test_signal_connect (f);
+    canopy_test_client_join (joiners[i], host, room, name, 1);
+  }
+  canopy_test_signal_connect_all (f, &late, &late2, &late3, &patient, NULL);
+  expect_turned_back (late, host, room);
+  /* Turned back, it is no member: it reaches nobody in the room. */
+  canopy_test_client_sendf_error (late, "not-in-room", "signal",
+                                  "{\"type\":\"signal\",\"to\":\"%s\",\"data\":{}}", host->peer);
+
+  /* A member asking again replaces its own join. */
+  canopy_test_client_join (joiners[0], host, room, "J0", 1);
+  expect_turned_back (late, host, room);
+
+  /* Each answer makes room for one more: a reject, a place, a joiner that leaves. */
+  canopy_test_client_sendf (host, "{\"type\":\"reject\",\"peer\":\"%s\",\"reason\":\"full\"}",
+                            joiners[1]->peer);
+  canopy_test_client_expect (joiners[1], "join-rejected", "reason", "full", NULL);
+  canopy_test_client_join (late, host, room, "Late", 0);
+  expect_turned_back (late2, host, room);
+  canopy_test_client_place (host, joiners[2], host);
+  canopy_test_client_join (late2, host, room, "Late 2", 0);
+  expect_turned_back (late3, host, room);
+  canopy_test_client_send (joiners[3], "{\"type\":\"leave\"}");
+  canopy_test_client_expect (host, "peer-left", "peer", joiners[3]->peer, NULL);
+  canopy_test_client_join (late3, host, room, "Late 3", 0);
+  expect_turned_back (patient, host, room);
+
+  /* A join the host leaves unanswered stops counting after CANOPY_PENDING_JOIN_MS: the patient
+   * one asks once a second until the host hears it (not before the oldest join's time). */
+  answer.joiner = patient;
+  answer.host = host;
+  while (!heard && attempts < 4 * CANOPY_PENDING_JOIN_MS / 1000) {
+    canopy_test_spin (1000);
+    canopy_test_client_send_join (patient, room, "Patient", 0);
+    attempts++;
+    canopy_test_signal_wait (join_answered, &answer, "an answer to the patient join");
+    g_assert_false (canopy_test_client_has (patient, "error"));
+    heard = !canopy_test_client_has (patient, "join-rejected");
+    if (!heard)
+      json_object_unref (canopy_test_client_next (patient, "join-rejected"));
+  }
+  g_test_message ("the patient joiner was heard at its attempt %u, one a second", attempts);
+  g_assert_true (heard);
+  canopy_test_client_expect (host, "join-request", "peer", patient->peer, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -221,6 +318,7 @@ main (int    argc,
 
   canopy_test_signal_add ("abuse/hello-timeout", test_hello_timeout);
   canopy_test_signal_add ("abuse/upgrade-timeout", test_upgrade_timeout);
+  canopy_test_signal_add ("abuse/pending-joins", test_pending_joins);
 
   return g_test_run ();
 }

@@ -61,9 +61,9 @@ canopy_signal_member_remove (CanopySignalPeer *member)
 
   canopy_signal_member_set_parent (room, member, NULL);
   canopy_signal_member_set_pending (member, FALSE);
+  canopy_signal_member_set_name (room, member, NULL);
   g_hash_table_remove (room->members, member->id);
   member->room = NULL;
-  g_clear_pointer (&member->name, g_free);
   member->capacity = 0;
 }
 

@@ -128,7 +128,7 @@ resume_check (CanopySignalServer *self,
   return canopy_signal_room_quota_check (self, peer, error);
 }
 
-/* @peer becomes a member of @room again. */
+/* @peer becomes a member of @room again, under its old name unless that is taken now. */
 static void
 resume_member (Room   *room,
                Peer   *peer,
@@ -137,7 +137,8 @@ resume_member (Room   *room,
   g_autoptr (JsonObject) resumed = canopy_signal_message_new ("peer-resumed");
   const char *parent = resume->parent;
 
-  peer->name = g_steal_pointer (&resume->name);
+  canopy_signal_member_set_name (room, peer, canopy_signal_room_free_name (room, peer,
+                                                                           resume->name));
   peer->capacity = resume->capacity;
   peer->room = room;
   g_hash_table_insert (room->members, peer->id, peer);
@@ -187,6 +188,7 @@ canopy_signal_handle_resume (CanopySignalServer *self,
   reply = canopy_signal_message_new ("resumed");
   if (resume.secret == NULL) {
     resume_member (room, peer, &resume);
+    json_object_set_string_member (reply, "name", peer->name);
   } else {
     room = canopy_signal_room_open (self, peer, resume.room_id, resume.secret,
                                     g_steal_pointer (&resume.name), &resume.settings);

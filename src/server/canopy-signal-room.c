@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "CanopySignalServer"
 
-/* Rooms and their messages: create, update and close a room; join, place, refuse, signal, leave.
- * Placements, reject and report are in canopy-signal-heal.c, resume in canopy-signal-resume.c. */
+/* Rooms and their messages: create, update and close a room; join, place, refuse, signal, leave;
+ * names made unique in a room. Placements, reject and report are in canopy-signal-heal.c, resume
+ * in canopy-signal-resume.c. */
 
 #include "canopy-signal-server-private.h"
 
@@ -68,6 +69,103 @@ canopy_signal_get_room_peer (CanopySignalRoom *room,
   return peer;
 }
 
+/* --- names --- */
+
+/* What names are compared as: "Ana", "ANA" and "Ａna" (a fullwidth A) are one name. */
+static char *
+name_key (const char *name)
+{
+  g_autofree char *normalized = g_utf8_normalize (name, -1, G_NORMALIZE_NFKC);
+
+  return g_utf8_casefold (normalized != NULL ? normalized : name, -1);
+}
+
+static void
+names_add (GHashTable *names,
+           const char *name,
+           int         delta)
+{
+  char *key = name_key (name);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (names, key));
+
+  g_assert (delta > 0 || n > 0);
+  n += delta;
+  if (n == 0)
+    g_hash_table_remove (names, key);
+  else
+    g_hash_table_replace (names, g_steal_pointer (&key), GUINT_TO_POINTER (n));
+  g_free (key);
+}
+
+/**
+ * canopy_signal_member_set_name: (skip)
+ * @room: @member's room (the room it joins or resumes)
+ * @member: a member of @room, or a connection becoming one
+ * @name: (transfer full) (nullable): its name from now on, from canopy_signal_room_free_name()
+ *
+ * Replaces @member's name; @room keeps count of the names in use.
+ */
+void
+canopy_signal_member_set_name (CanopySignalRoom *room,
+                               CanopySignalPeer *member,
+                               char             *name)
+{
+  if (member->name != NULL)
+    names_add (room->names, member->name, -1);
+  g_free (member->name);
+  member->name = name;
+  if (name != NULL)
+    names_add (room->names, name, +1);
+}
+
+/**
+ * canopy_signal_room_free_name: (skip)
+ * @room: a room
+ * @member: the member (or joiner) the name is for; its own current name is not in the way
+ * @name: a display name, sanitized
+ *
+ * Settles a clash: a name that is, once compatibility-normalized (NFKC) and case-folded, the
+ * host's or another member's gets the first free suffix of " (2)", " (3)", ..., after its base
+ * cut to keep the whole within CANOPY_NAME_CHARS characters (on a character boundary, cleaned
+ * again, trailing spaces removed).
+ *
+ * Returns: (transfer full): @name, or a free name made of it
+ */
+char *
+canopy_signal_room_free_name (CanopySignalRoom *room,
+                              CanopySignalPeer *member,
+                              const char       *name)
+{
+  g_autofree char *own = member->room == room && member->name ? name_key (member->name) : NULL;
+
+  /* Each number makes another key (it ends the name): one of the first n + 1 of them is free. */
+  for (guint n = 1;; n++) {
+    g_autofree char *suffix = n > 1 ? g_strdup_printf (" (%u)", n) : g_strdup ("");
+    glong room_for = CANOPY_NAME_CHARS - (glong) strlen (suffix);
+    g_autofree char *base = NULL;
+    g_autofree char *candidate = NULL;
+    g_autofree char *key = NULL;
+    guint holders;
+
+    if (g_utf8_strlen (name, -1) > room_for) {
+      g_autofree char *cut = g_strndup (name, g_utf8_offset_to_pointer (name, room_for) - name);
+
+      /* The cut may have left a joiner or half a flag's tag sequence at the end. */
+      base = canopy_text_sanitize (cut);
+      g_strchomp (base);
+    } else {
+      base = g_strdup (name);
+    }
+    candidate = g_strconcat (base, suffix, NULL);
+    key = name_key (candidate);
+    holders = GPOINTER_TO_UINT (g_hash_table_lookup (room->names, key));
+    if (own != NULL && g_str_equal (own, key))
+      holders--;
+    if (holders == 0)
+      return g_steal_pointer (&candidate);
+  }
+}
+
 static Room *
 get_room (CanopySignalServer *self,
           JsonObject         *message,
@@ -131,6 +229,7 @@ canopy_signal_room_free (gpointer data)
   g_queue_clear (&room->pending);
   g_hash_table_unref (room->members);
   g_hash_table_unref (room->children);
+  g_hash_table_unref (room->names);
   g_free (room->id);
   g_free (room->secret);
   g_free (room->title);
@@ -377,6 +476,8 @@ canopy_signal_room_open (CanopySignalServer       *self,
   room->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) g_hash_table_unref);
   g_queue_init (&room->pending);
+  room->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  names_add (room->names, host_name, +1);
   room->listed = settings->listed;
   room->k1 = settings->k1;
   room->started_usec = g_get_real_time ();
@@ -633,8 +734,7 @@ handle_join (CanopySignalServer *self,
     return TRUE;
   }
 
-  g_free (peer->name);
-  peer->name = g_steal_pointer (&name);
+  canopy_signal_member_set_name (room, peer, canopy_signal_room_free_name (room, peer, name));
   peer->capacity = (guint) capacity;
   if (peer->room == NULL) {
     peer->room = room;
@@ -689,9 +789,12 @@ handle_place (CanopySignalServer *self,
 
   canopy_signal_member_set_parent (room, child, parent->id);
   canopy_signal_member_set_pending (child, FALSE);
+  /* The host's id: whose signature the room's maps carry. The name: the child's, settled. */
   placed = canopy_signal_message_new ("placed");
   json_object_set_string_member (placed, "room", room->id);
   json_object_set_string_member (placed, "parent", parent->id);
+  json_object_set_string_member (placed, "host", room->host->id);
+  json_object_set_string_member (placed, "name", child->name);
   canopy_signal_peer_send (child, placed);
   attach = canopy_signal_message_new ("attach");
   json_object_set_string_member (attach, "child", child->id);

@@ -97,6 +97,7 @@ struct _CanopySignalRoom {
   GHashTable *members;      /* peer id -> CanopySignalPeer, not owned */
   GHashTable *children;     /* parent id -> set of the members placed under it, not owned */
   GQueue pending;           /* members whose join the host has not answered, oldest first */
+  GHashTable *names;        /* name key -> GUINT_TO_POINTER (host and members named so) */
   gboolean listed;
   guint k1;
   guint viewers;
@@ -188,6 +189,12 @@ CanopySignalPeer *canopy_signal_get_room_peer      (CanopySignalRoom        *roo
                                                     JsonObject              *message,
                                                     const char              *member,
                                                     GError                 **error);
+char       *canopy_signal_room_free_name           (CanopySignalRoom        *room,
+                                                    CanopySignalPeer        *member,
+                                                    const char              *name);
+void        canopy_signal_member_set_name          (CanopySignalRoom        *room,
+                                                    CanopySignalPeer        *member,
+                                                    char                    *name);
 gboolean    canopy_signal_secret_equal             (const char              *given,
                                                     const char              *secret);
 gboolean    canopy_signal_room_settings_parse      (JsonObject              *message,

@@ -2,7 +2,8 @@
 
 /* What no peer (nor a crowd of them) may do to a room or to the server, and what the server
  * does instead: connections that never say hello, and TCP connections that never finish a
- * request, are closed; a room's host hears of a bounded number of joins at once. */
+ * request, are closed; a room's host hears of a bounded number of joins at once; names in a room
+ * stay distinct. */
 
 #include "canopy-test-signal.h"
 
@@ -15,6 +16,7 @@
  * since only that it closes is checked, never how fast. */
 #define CLOSED_WITHIN_S 30
 
+#define PLACE "{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}"
 
 static gboolean
 client_closed (gpointer data)
@@ -310,6 +312,91 @@ test_pending_joins (CanopyTestSignal *f,
   canopy_test_client_expect (host, "join-request", "peer", patient->peer, NULL);
 }
 
+/* --- names --- */
+
+/* The host hears of @joiner's join under @name. */
+static void
+expect_named (CanopyTestClient *host,
+              CanopyTestClient *joiner,
+              const char       *name)
+{
+  canopy_test_client_expect (host, "join-request", "peer", joiner->peer, "name", name, NULL);
+}
+
+static void
+join_as (CanopyTestClient *joiner,
+         CanopyTestClient *host,
+         const char       *room,
+         const char       *sent,
+         const char       *settled)
+{
+  canopy_test_client_send_join (joiner, room, sent, 1);
+  expect_named (host, joiner, settled);
+}
+
+static void
+test_unique_names (CanopyTestSignal *f,
+                   gconstpointer     data)
+{
+  CanopyTestClient *host, *a, *b, *c, *d, *e, *g, *h, *i, *j;
+  g_autoptr (JsonObject) created = NULL;
+  g_autoptr (GString) accents = g_string_new (NULL);
+  g_autoptr (GString) accents_cut = g_string_new (NULL);
+  /* 58 characters, then two emoji joined with a ZWJ (the 60th character), then 3 more. */
+  g_autofree char *head = g_strnfill (CANOPY_NAME_CHARS - 6, 'a');
+  g_autofree char *joined = NULL;
+  g_autofree char *joined_cut = NULL;
+  const char *room;
+
+  host = canopy_test_signal_connect (f);
+  canopy_test_client_send (host, "{\"type\":\"create-room\",\"title\":\"Names\",\"name\":\"Ana\"}");
+  created = canopy_test_client_next (host, "room-created");
+  room = json_object_get_string_member (created, "room");
+  canopy_test_signal_connect_all (f, &a, &b, &c, &d, &e, &g, &h, &i, &j, NULL);
+
+  /* The same name in any case, or in compatibility forms (fullwidth letters), is taken. */
+  join_as (a, host, room, "Ana", "Ana (2)");
+  join_as (b, host, room, "ana", "ana (3)");
+  join_as (c, host, room, "ANA", "ANA (4)");
+  join_as (d, host, room, "\xef\xbc\xa1\xef\xbd\x8e\xef\xbd\x81",
+           "\xef\xbc\xa1\xef\xbd\x8e\xef\xbd\x81 (5)");
+
+  /* The settled name is the one the joiner, its parent and the host all see. */
+  canopy_test_client_sendf (host, PLACE, a->peer, host->peer);
+  canopy_test_client_expect (a, "placed", "parent", host->peer, "host", host->peer, "name",
+                             "Ana (2)", NULL);
+  canopy_test_client_expect (host, "attach", "child", a->peer, "name", "Ana (2)", NULL);
+
+  /* A member's own name is not in its way; a name given up is free again. */
+  join_as (a, host, room, "Ana", "Ana (2)");
+  join_as (b, host, room, "Bo", "Bo");
+  join_as (c, host, room, "ana", "ana (3)");
+
+  /* At the limit of 64 characters the base is cut, on a character boundary... */
+  for (guint n = 0; n < CANOPY_NAME_CHARS; n++)
+    g_string_append (accents, "\xc3\xa9");
+  for (guint n = 0; n < CANOPY_NAME_CHARS - 4; n++)
+    g_string_append (accents_cut, "\xc3\xa9");
+  g_string_append (accents_cut, " (2)");
+  join_as (e, host, room, accents->str, accents->str);
+  join_as (g, host, room, accents->str, accents_cut->str);
+  /* ...and cleaned again: a joiner left at the cut goes. */
+  joined = g_strconcat (head, "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa9", "bbb", NULL);
+  joined_cut = g_strconcat (head, "\xf0\x9f\x91\xa9 (2)", NULL);
+  g_assert_cmpint (g_utf8_strlen (joined, -1), ==, CANOPY_NAME_CHARS);
+  join_as (h, host, room, joined, joined);
+  join_as (i, host, room, joined, joined_cut);
+
+  /* A member that resumes its place takes a free name too, and hears which. */
+  join_as (j, host, room, "Cy", "Cy");
+  canopy_test_client_send (j, "{\"type\":\"leave\"}");
+  canopy_test_client_expect (host, "peer-left", "peer", j->peer, NULL);
+  canopy_test_client_sendf (j, "{\"type\":\"resume\",\"peer\":\"%s\",\"room\":\"%s\","
+                            "\"name\":\"bo\"}", j->peer, room);
+  canopy_test_client_expect (j, "resumed", "peer", j->peer, "room", room, "name", "bo (2)", NULL);
+  canopy_test_client_expect (host, "peer-resumed", "peer", j->peer, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -319,6 +406,7 @@ main (int    argc,
   canopy_test_signal_add ("abuse/hello-timeout", test_hello_timeout);
   canopy_test_signal_add ("abuse/upgrade-timeout", test_upgrade_timeout);
   canopy_test_signal_add ("abuse/pending-joins", test_pending_joins);
+  canopy_test_signal_add ("abuse/unique-names", test_unique_names);
 
   return g_test_run ();
 }

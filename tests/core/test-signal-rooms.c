@@ -185,13 +185,14 @@ test_join_place (CanopyTestSignal *f,
   canopy_test_client_sendf_error (b, "not-in-room", "place", PLACE, a->peer, host->peer);
 
   canopy_test_client_sendf (host, PLACE, a->peer, host->peer);
-  canopy_test_client_expect (a, "placed", "room", room, "parent", host->peer, NULL);
+  canopy_test_client_expect (a, "placed", "room", room, "parent", host->peer, "host", host->peer,
+                             "name", "Ana", NULL);
   expect_newcomer (host, "attach", "child", a, "Ana", 2);
 
   /* A second viewer goes under the first: the first one gets attach. */
   canopy_test_client_join (b, host, room, "Bo", 0);
   canopy_test_client_sendf (host, PLACE, b->peer, a->peer);
-  canopy_test_client_expect (b, "placed", "parent", a->peer, NULL);
+  canopy_test_client_expect (b, "placed", "parent", a->peer, "host", host->peer, NULL);
   expect_newcomer (a, "attach", "child", b, "Bo", 0);
 
   /* One room per connection. */

@@ -92,6 +92,7 @@ G_BEGIN_DECLS
 #define CANOPY_ICE_URLS_MAX 8
 #define CANOPY_ICE_URL_CHARS 512
 #define CANOPY_ICE_CREDENTIAL_CHARS 256
+#define CANOPY_EDGE_STATEMENT_BYTES 1024 /* a member's `edge` statement, as JSON */
 
 /* Joins the server passed to a room's host and the host has not answered yet (place, reject):
  * beyond this many a joiner is told to retry at once, and each counts this long at most. */

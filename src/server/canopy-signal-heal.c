@@ -4,9 +4,12 @@
 /* How the tree heals: the server remembers where the host placed each member, so that when a
  * member goes (a `leave`, or its WebSocket closes) its parent and its children hear of it at
  * once; it counts the joins the host has not answered yet; a host ends a join it cannot serve
- * (`reject`); a member tells the host about a peer that let it down (`report`). */
+ * (`reject`); a member tells the host about a peer that let it down (`report`) and about its
+ * own edges (`edge`). */
 
 #include "canopy-signal-server-private.h"
+
+#include <string.h>
 
 typedef CanopySignalRoom Room;
 typedef CanopySignalPeer Peer;
@@ -258,5 +261,53 @@ canopy_signal_handle_report (CanopySignalServer *self,
   json_object_set_string_member (report, "peer", about->id);
   json_object_set_string_member (report, "reason", reason);
   canopy_signal_peer_send (room->host, report);
+  return TRUE;
+}
+
+/**
+ * canopy_signal_handle_edge: (skip)
+ *
+ * `edge {statement}` from a member: what it signed about one of its tree edges, for the host,
+ * which checks the signature (the server does not). The host gets `edge {from, statement}`;
+ * the statement's `peer` must be the sender's own id, so nobody speaks for another peer.
+ */
+gboolean
+canopy_signal_handle_edge (CanopySignalServer *self,
+                           CanopySignalPeer   *peer,
+                           JsonObject         *message,
+                           GError            **error)
+{
+  g_autoptr (JsonObject) edge = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *statement = NULL;
+  const char *signer = NULL;
+  Room *room = peer->room;
+
+  if (room == NULL)
+    return canopy_signal_set_error (error, CANOPY_ERROR_NOT_IN_ROOM,
+                                    "This connection is in no room");
+  if (room->host == peer)
+    return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
+                                    "Only the room's members send edges");
+  if (!canopy_json_get_object (message, "statement", TRUE, &statement, error))
+    return FALSE;
+  text = canopy_json_to_string (statement);
+  if (strlen (text) > CANOPY_EDGE_STATEMENT_BYTES) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
+                 "Member \"statement\" is over %d bytes", CANOPY_EDGE_STATEMENT_BYTES);
+    return FALSE;
+  }
+  /* Any length: a statement of another peer is forbidden, not too large. */
+  if (!canopy_json_get_string (statement, "peer", CANOPY_EDGE_STATEMENT_BYTES, TRUE, &signer,
+                               error))
+    return FALSE;
+  if (!g_str_equal (signer, peer->id))
+    return canopy_signal_set_error (error, CANOPY_ERROR_FORBIDDEN,
+                                    "A statement's \"peer\" must be the sender");
+
+  edge = canopy_signal_message_new ("edge");
+  json_object_set_string_member (edge, "from", peer->id);
+  json_object_set_object_member (edge, "statement", json_object_ref (statement));
+  canopy_signal_peer_send (room->host, edge);
   return TRUE;
 }

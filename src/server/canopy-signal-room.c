@@ -2,8 +2,8 @@
 #define G_LOG_DOMAIN "CanopySignalServer"
 
 /* Rooms and their messages: create, update and close a room; join, place, refuse, signal, leave;
- * names made unique in a room. Placements, reject and report are in canopy-signal-heal.c, resume
- * in canopy-signal-resume.c. */
+ * names made unique in a room. Placements, reject, report and edge are in canopy-signal-heal.c,
+ * resume in canopy-signal-resume.c. */
 
 #include "canopy-signal-server-private.h"
 
@@ -896,6 +896,7 @@ static const struct {
   { "leave", handle_leave, FALSE },
   { "reject", canopy_signal_handle_reject, FALSE },
   { "report", canopy_signal_handle_report, FALSE },
+  { "edge", canopy_signal_handle_edge, FALSE },
   { "resume", canopy_signal_handle_resume, FALSE },
 };
 

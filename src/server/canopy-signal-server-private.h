@@ -237,6 +237,10 @@ gboolean    canopy_signal_handle_report            (CanopySignalServer      *sel
                                                     CanopySignalPeer        *peer,
                                                     JsonObject              *message,
                                                     GError                 **error);
+gboolean    canopy_signal_handle_edge              (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *peer,
+                                                    JsonObject              *message,
+                                                    GError                 **error);
 
 /* canopy-signal-resume.c: taking an id and its place back */
 gboolean    canopy_signal_is_lower_hex             (const char              *text,

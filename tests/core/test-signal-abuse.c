@@ -3,7 +3,7 @@
 /* What no peer (nor a crowd of them) may do to a room or to the server, and what the server
  * does instead: connections that never say hello, and TCP connections that never finish a
  * request, are closed; a room's host hears of a bounded number of joins at once; names in a room
- * stay distinct. */
+ * stay distinct; a member's edge statements reach the host only as its own. */
 
 #include "canopy-test-signal.h"
 
@@ -16,6 +16,7 @@
  * since only that it closes is checked, never how fast. */
 #define CLOSED_WITHIN_S 30
 
+#define EDGE "{\"type\":\"edge\",\"statement\":%s}"
 #define PLACE "{\"type\":\"place\",\"peer\":\"%s\",\"parent\":\"%s\"}"
 
 static gboolean
@@ -397,6 +398,81 @@ test_unique_names (CanopyTestSignal *f,
   canopy_test_client_expect (host, "peer-resumed", "peer", j->peer, NULL);
 }
 
+/* --- edge statements --- */
+
+static guint
+count_type (CanopyTestClient *client,
+            const char       *type)
+{
+  guint n = 0;
+
+  for (GList *l = client->messages.head; l != NULL; l = l->next)
+    n += g_str_equal (json_object_get_string_member (l->data, "type"), type);
+  return n;
+}
+
+static void
+test_edge (CanopyTestSignal *f,
+           gconstpointer     data)
+{
+  CanopyTestClient *host, *member, *other, *outsider;
+  g_autofree char *room = NULL;
+  g_autofree char *mine = NULL;
+  g_autofree char *forged = NULL;
+  g_autofree char *padding = g_strnfill (CANOPY_EDGE_STATEMENT_BYTES, 'x');
+  g_autofree char *large = NULL;
+  g_autoptr (JsonObject) edge = NULL;
+  JsonObject *statement;
+  guint relayed;
+
+  room = canopy_test_signal_open_room (f, "Edges", NULL, &host, &member, &other, &outsider, NULL);
+  canopy_test_client_join_place (member, host, room, "M", 1, host);
+  canopy_test_client_join (other, host, room, "O", 1);
+
+  /* Passed on as sent, with the sender's id; the server does not check the signature. */
+  mine = g_strdup_printf ("{\"kind\":\"attach\",\"peer\":\"%s\",\"other\":\"%s\",\"seq\":1,"
+                          "\"sig\":\"not checked here\"}", member->peer, host->peer);
+  canopy_test_client_sendf (member, "{\"type\":\"edge\",\"from\":\"%s\",\"statement\":%s}",
+                            other->peer, mine);
+  edge = canopy_test_client_next (host, "edge");
+  g_assert_cmpstr (json_object_get_string_member (edge, "from"), ==, member->peer);
+  statement = json_object_get_object_member (edge, "statement");
+  g_assert_cmpstr (json_object_get_string_member (statement, "peer"), ==, member->peer);
+  g_assert_cmpstr (json_object_get_string_member (statement, "kind"), ==, "attach");
+  g_assert_cmpstr (json_object_get_string_member (statement, "other"), ==, host->peer);
+  g_assert_cmpint (json_object_get_int_member (statement, "seq"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (statement, "sig"), ==, "not checked here");
+
+  /* Nobody speaks for another peer, the host sends none, outsiders none. */
+  canopy_test_client_sendf_error (other, "forbidden", "edge", EDGE, mine);
+  forged = g_strdup_printf ("{\"peer\":\"%s\"}", host->peer);
+  canopy_test_client_sendf_error (host, "forbidden", "edge", EDGE, forged);
+  canopy_test_client_sendf_error (outsider, "not-in-room", "edge", EDGE, mine);
+  canopy_test_client_sendf_error (member, "bad-message", "edge", EDGE, "\"statement\"");
+  canopy_test_client_sendf_error (member, "bad-message", "edge", EDGE, "[]");
+  canopy_test_client_sendf_error (member, "bad-message", "edge", "{\"type\":\"edge\"}");
+  canopy_test_client_sendf_error (member, "bad-message", "edge", EDGE, "{\"kind\":\"attach\"}");
+  canopy_test_client_sendf_error (member, "bad-message", "edge", EDGE, "{\"peer\":7}");
+  large = g_strdup_printf ("{\"peer\":\"%s\",\"pad\":\"%s\"}", member->peer, padding);
+  canopy_test_client_sendf_error (member, "too-large", "edge", EDGE, large);
+  canopy_test_client_assert_none (host, "edge");
+
+  /* Edges count against the message rate like everything else. */
+  g_object_set (f->server, "rate", 1, "burst", 3, NULL);
+  for (guint n = 0; n < 20; n++)
+    canopy_test_client_sendf (member, EDGE, mine);
+  canopy_test_client_expect_error (member, "rate-limited", NULL);
+  g_object_set (f->server, "rate", 50, "burst", 200, NULL);
+  canopy_test_spin (200);
+  canopy_test_client_ping (member);
+  canopy_test_client_ping (host);
+  relayed = count_type (host, "edge");
+  g_test_message ("20 edges at a rate of 1 a second after a burst of 3: %u relayed", relayed);
+  g_assert_cmpuint (relayed, >=, 1);
+  g_assert_cmpuint (relayed, <, 20);
+  canopy_test_signal_assert_healthy (f, room);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -407,6 +483,7 @@ main (int    argc,
   canopy_test_signal_add ("abuse/upgrade-timeout", test_upgrade_timeout);
   canopy_test_signal_add ("abuse/pending-joins", test_pending_joins);
   canopy_test_signal_add ("abuse/unique-names", test_unique_names);
+  canopy_test_signal_add ("abuse/edge", test_edge);
 
   return g_test_run ();
 }

@@ -130,6 +130,7 @@ test_required (CanopyTestSignal *f,
                          host->peer), "reject" },
       { g_strdup_printf ("{\"type\":\"report\",\"peer\":\"%s\",\"reason\":\"silent\"}",
                          host->peer), "report" },
+      { g_strdup ("{\"type\":\"edge\",\"statement\":{}}"), "edge" },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {

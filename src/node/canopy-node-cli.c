@@ -81,6 +81,32 @@ start_chatting (App *app)
     send_chat (app);
 }
 
+/* A line on stdin that starts with '/' is a command for the host (a line to say that starts with
+ * '/' is written with two): /kick PEER, /mute PEER, /unmute PEER, /lock, /unlock. */
+static gboolean
+run_command (App        *app,
+             const char *line)
+{
+  g_auto (GStrv) words = NULL;
+
+  if (line[0] != '/' || line[1] == '/')
+    return FALSE;
+  words = g_strsplit (line + 1, " ", 2);
+  if (g_strv_length (words) == 2 && g_str_equal (words[0], "kick"))
+    canopy_node_kick (app->node, words[1]);
+  else if (g_strv_length (words) == 2 && g_str_equal (words[0], "mute"))
+    canopy_node_mute_peer (app->node, words[1], TRUE);
+  else if (g_strv_length (words) == 2 && g_str_equal (words[0], "unmute"))
+    canopy_node_mute_peer (app->node, words[1], FALSE);
+  else if (g_strv_length (words) == 1 && g_str_equal (words[0], "lock"))
+    canopy_node_set_locked (app->node, TRUE);
+  else if (g_strv_length (words) == 1 && g_str_equal (words[0], "unlock"))
+    canopy_node_set_locked (app->node, FALSE);
+  else
+    g_printerr ("Unknown command: %s\n", line);
+  return TRUE;
+}
+
 static void
 on_read_line (GObject      *source,
               GAsyncResult *result,
@@ -96,7 +122,9 @@ on_read_line (GObject      *source,
       g_printerr ("Cannot read standard input: %s\n", error->message);
     return;
   }
-  if (*line != '\0' && !canopy_node_send_chat (app->node, line, &error)) {
+  if (!run_command (app, line) && *line != '\0' &&
+      !canopy_node_send_chat (app->node, g_str_has_prefix (line, "//") ? line + 1 : line,
+                              &error)) {
     g_autoptr (JsonObject) event = event_new ("error");
 
     json_object_set_string_member (event, "code", "chat");
@@ -178,6 +206,7 @@ on_stats (CanopyNode *node,
   json_object_set_int_member (event, "keyframes_refused",
                               (gint64) canopy_node_get_keyframes_refused (node));
   json_object_set_int_member (event, "chat_refused", (gint64) canopy_node_get_chat_refused (node));
+  json_object_set_int_member (event, "maps_refused", (gint64) canopy_node_get_maps_refused (node));
   emit_event (app, event);
 }
 
@@ -295,6 +324,7 @@ canopy_node_cli_run (int             argc,
   gboolean unlisted = FALSE;
   gboolean no_decode = FALSE;
   gboolean chat_stdin = FALSE;
+  g_autofree char *password = NULL;
   int k1 = 4, k = 4, capacity = 2, width = 640, height = 360, fps = 30, bitrate = 1000;
   int latency = -1;
   CanopyCodec codec = CANOPY_CODEC_VP8;
@@ -321,7 +351,11 @@ canopy_node_cli_run (int             argc,
     { "latency", 0, 0, G_OPTION_ARG_INT, &latency, "Jitterbuffer latency", "MS" },
     { "chat", 0, 0, G_OPTION_ARG_STRING, &app.chat_text, "Say this once joined", "TEXT" },
     { "chat-every", 0, 0, G_OPTION_ARG_INT, &app.chat_every, "Repeat --chat", "SECONDS" },
-    { "chat-stdin", 0, 0, G_OPTION_ARG_NONE, &chat_stdin, "Say each line read on stdin", NULL },
+    { "chat-stdin", 0, 0, G_OPTION_ARG_NONE, &chat_stdin,
+      "Say each line read on stdin (a host's /kick PEER, /mute PEER, /unmute PEER, /lock, "
+      "/unlock are commands)", NULL },
+    { "password", 0, 0, G_OPTION_ARG_STRING, &password,
+      "The room's password (host), or the one to join with", "PASSWORD" },
     { "ice-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ice_addresses,
       "Gather ICE candidates only on this local address (repeatable)", "ADDR" },
     { "events", 0, 0, G_OPTION_ARG_NONE, &app.events, "Print one JSON object per event", NULL },
@@ -399,6 +433,7 @@ canopy_node_cli_run (int             argc,
     g_object_set (app.node, "identity", identity, NULL);
   if (role == CANOPY_NODE_ROLE_VIEWER)
     g_object_set (app.node, "room-id", argv[2], NULL);
+  canopy_node_set_password (app.node, password);
 
   g_signal_connect (app.node, "notify::room-id", G_CALLBACK (on_room), &app);
   g_signal_connect (app.node, "joined", G_CALLBACK (on_joined), &app);

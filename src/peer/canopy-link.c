@@ -6,13 +6,16 @@
 #include "canopy-edge.h"
 #include "canopy-error.h"
 #include "canopy-json.h"
+#include "canopy-parts.h"
+
+#include <string.h>
 
 /*
  * One tree link: the edge (a webrtcbin) to a parent or a child, and the tree protocol spoken on
  * its data channels. Everything the neighbour sends is untrusted: counted against the flood
  * limits before parsing, parsed with limits, checked against what this kind of link may say,
- * and only then handed to the node as a signal. A child link also keeps what the child reported
- * about its subtree. Runs on the main context only (the edge posts to it).
+ * and only then handed to the node as a signal. Runs on the main context only (the edge posts
+ * to it).
  */
 
 struct _CanopyLink {
@@ -30,10 +33,7 @@ struct _CanopyLink {
   /* a child's */
   char *name;
   guint capacity;
-  CanopyNodeMap *subtree;
-  guint64 subtree_seq;
   gboolean map_sent;
-  GPtrArray *held_chat;        /* chat that came before the first subtree report */
 
   /* a parent's */
   double rtt_ms;
@@ -43,8 +43,11 @@ struct _CanopyLink {
   gint64 rx_at;                /* when that last grew */
   gint64 media_at;             /* when media first arrived on this link; 0 before */
 
+  CanopyParts parts;           /* a long ctrl message coming in parts */
+
   /* messages this second, for the flood limits */
   guint ctrl_count;
+  guint part_count;
   guint chat_count;
   guint chat_allowance;        /* one burst per link: the neighbour's chat history */
 };
@@ -60,7 +63,6 @@ enum {
   SIGNAL_BYE,
   SIGNAL_REQUEST,
   SIGNAL_MAP,
-  SIGNAL_SUBTREE_CHANGED,
   N_SIGNALS
 };
 
@@ -118,67 +120,29 @@ on_edge_video_started (CanopyEdge *edge,
   g_signal_emit (user_data, signals[SIGNAL_VIDEO_STARTED], 0);
 }
 
+/* Sends a ctrl message, in `part`s when it is long (canopy_parts_split()). */
+static void
+send_ctrl_text (CanopyLink *self,
+                const char *text)
+{
+  g_autoptr (GPtrArray) texts = NULL;
+
+  if (strlen (text) > CANOPY_CTRL_WHOLE_BYTES) {
+    g_warning ("A control message of %" G_GSIZE_FORMAT " bytes is too long to send", strlen (text));
+    return;
+  }
+  texts = canopy_parts_split (text);
+  for (guint i = 0; i < texts->len; i++)
+    canopy_edge_send (self->edge, CANOPY_EDGE_CTRL, g_ptr_array_index (texts, i));
+}
+
 static void
 send_ctrl (CanopyLink *self,
            JsonObject *message)
 {
   g_autofree char *text = canopy_json_to_string (message);
 
-  canopy_edge_send (self->edge, CANOPY_EDGE_CTRL, text);
-}
-
-static void
-handle_subtree (CanopyLink *self,
-                JsonObject *message)
-{
-  g_autoptr (GError) error = NULL;
-  JsonObject *full = NULL;
-  JsonArray *ops = NULL;
-  gint64 seq = 0;
-
-  if (!canopy_json_get_int (message, "seq", 1, G_MAXINT64, TRUE, &seq, &error) ||
-      !canopy_json_get_object (message, "full", FALSE, &full, &error) ||
-      !canopy_json_get_array (message, "ops", CANOPY_MAP_OPS_MAX, FALSE, &ops, &error))
-    goto bad;
-
-  if (full != NULL) {
-    g_autoptr (CanopyNodeMap) map = canopy_node_map_new_from_json (full, CANOPY_TREE_NODES_MAX,
-                                                                   &error);
-
-    if (map == NULL)
-      goto bad;
-    if (g_strcmp0 (canopy_node_map_get_root (map), self->peer_id) != 0) {
-      g_set_error (&error, CANOPY_ERROR, CANOPY_ERROR_FORBIDDEN, "subtree root is not the sender");
-      goto bad;
-    }
-    g_set_object (&self->subtree, map);
-  } else if (ops != NULL) {
-    if (self->subtree == NULL || (guint64) seq != self->subtree_seq + 1) {
-      g_set_error (&error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "subtree ops out of sequence");
-      goto bad;
-    }
-    /* apply is all-or-nothing: a failed batch leaves the subtree as it was. */
-    if (!canopy_node_map_apply (self->subtree, ops, CANOPY_TREE_NODES_MAX, &error))
-      goto bad;
-  } else {
-    g_set_error (&error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "subtree needs full or ops");
-    goto bad;
-  }
-  self->subtree_seq = (guint64) seq;
-  g_signal_emit (self, signals[SIGNAL_SUBTREE_CHANGED], 0);
-  /* Now the node can tell which origins the child speaks for. */
-  if (self->held_chat != NULL) {
-    g_autoptr (GPtrArray) held = g_steal_pointer (&self->held_chat);
-
-    for (guint i = 0; i < held->len && self->edge != NULL; i++)
-      g_signal_emit (self, signals[SIGNAL_CHAT], 0, g_ptr_array_index (held, i));
-  }
-  return;
-
-bad:
-  g_message ("Bad subtree from %s: %s", self->peer_id, error->message);
-  /* Ask for the whole subtree again rather than trusting a partial one. */
-  canopy_link_send_request (self, "subtree-sync");
+  send_ctrl_text (self, text);
 }
 
 /* Pings are answered by the edge, on the data channel's thread (canopy_edge_answer_pings());
@@ -209,28 +173,64 @@ static gboolean
 is_request (CanopyLink *self,
             const char *type)
 {
-  if (self->kind == CANOPY_LINK_TO_CHILD)
-    return g_str_equal (type, "keyframe") || g_str_equal (type, "map-sync");
-  return g_str_equal (type, "subtree-sync");
+  return self->kind == CANOPY_LINK_TO_CHILD &&
+         (g_str_equal (type, "keyframe") || g_str_equal (type, "map-sync"));
+}
+
+static void dispatch_ctrl (CanopyLink *self,
+                           const char *text,
+                           gboolean    whole);
+
+/* One part of a long message; the last hands on the whole. */
+static void
+handle_part (CanopyLink *self,
+             JsonObject *message)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *whole = canopy_parts_add (&self->parts, message, &error);
+
+  if (error != NULL)
+    g_message ("Bad part from %s: %s", self->peer_id, error->message);
+  /* The whole counts as one message. */
+  if (whole != NULL && !over_limit (self, &self->ctrl_count, CANOPY_CTRL_PER_SECOND, "control"))
+    dispatch_ctrl (self, whole, TRUE);
 }
 
 static void
 handle_ctrl (CanopyLink *self,
              const char *text)
 {
+  /* Counted before parsing: a flood costs as little as possible. Parts have a budget of their
+   * own (a whole map of a large room is hundreds); the whole then counts as one message. */
+  if (g_str_has_prefix (text, "{\"type\":\"part\"")) {
+    if (!over_limit (self, &self->part_count, CANOPY_CTRL_PARTS_PER_SECOND, "part"))
+      dispatch_ctrl (self, text, FALSE);
+    return;
+  }
+  if (!over_limit (self, &self->ctrl_count, CANOPY_CTRL_PER_SECOND, "control"))
+    dispatch_ctrl (self, text, FALSE);
+}
+
+static void
+dispatch_ctrl (CanopyLink *self,
+               const char *text,
+               gboolean    whole)
+{
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) message = NULL;
   const char *type;
 
-  /* Counted before parsing: a flood costs as little as possible. */
-  if (over_limit (self, &self->ctrl_count, CANOPY_CTRL_PER_SECOND, "control"))
-    return;
-  message = canopy_json_parse_object (text, -1, CANOPY_CTRL_BYTES, &error);
+  message = canopy_json_parse_object (text, -1, whole ? CANOPY_CTRL_WHOLE_BYTES : CANOPY_CTRL_BYTES,
+                                      &error);
   if (message == NULL || (type = canopy_json_get_type (message, &error)) == NULL) {
     g_message ("Bad control message from %s: %s", self->peer_id, error->message);
     return;
   }
-  if (g_str_equal (type, "pong")) {
+  if (g_str_equal (type, "part")) {
+    /* (a whole put together from parts is never a part itself) */
+    if (!whole)
+      handle_part (self, message);
+  } else if (g_str_equal (type, "pong")) {
     handle_pong (self, message);
   } else if (g_str_equal (type, "ping")) {
     /* answered by the edge already, or not at all (see handle_pong) */
@@ -239,9 +239,8 @@ handle_ctrl (CanopyLink *self,
 
     canopy_json_get_string (message, "reason", CANOPY_TYPE_CHARS, FALSE, &reason, NULL);
     g_signal_emit (self, signals[SIGNAL_BYE], 0, reason ? reason : "");
-  } else if (g_str_equal (type, "subtree") && self->kind == CANOPY_LINK_TO_CHILD) {
-    handle_subtree (self, message);
-  } else if (g_str_equal (type, "map") && self->kind == CANOPY_LINK_TO_PARENT) {
+  } else if ((g_str_equal (type, "map") || g_str_equal (type, "mutes")) &&
+             self->kind == CANOPY_LINK_TO_PARENT) {
     g_signal_emit (self, signals[SIGNAL_MAP], 0, message, text);
   } else if (is_request (self, type)) {
     /* A child that asks for keyframes too often is not heard (and counted). */
@@ -269,15 +268,6 @@ handle_chat (CanopyLink *self,
   json = canopy_json_parse_object (text, -1, CANOPY_CHAT_BYTES, &error);
   if (json == NULL || (message = canopy_chat_message_new_from_json (json, &error)) == NULL) {
     g_message ("Bad chat from %s: %s", self->peer_id, error->message);
-    return;
-  }
-  /* Whose chat a child may pass on depends on its subtree: hold what comes before the first
-   * report (the history a re-attached child sends), in order. */
-  if (self->kind == CANOPY_LINK_TO_CHILD && self->subtree == NULL) {
-    if (self->held_chat == NULL)
-      self->held_chat = g_ptr_array_new_with_free_func ((GDestroyNotify) canopy_chat_message_free);
-    if (self->held_chat->len < CANOPY_CHAT_HISTORY + CANOPY_CHAT_PER_SECOND)
-      g_ptr_array_add (self->held_chat, g_steal_pointer (&message));
     return;
   }
   g_signal_emit (self, signals[SIGNAL_CHAT], 0, message);
@@ -310,9 +300,8 @@ canopy_link_dispose (GObject *object)
     canopy_link_close (self);
     g_clear_object (&self->edge);
   }
-  g_clear_object (&self->subtree);
   g_clear_object (&self->media);
-  g_clear_pointer (&self->held_chat, g_ptr_array_unref);
+  canopy_parts_clear (&self->parts);
   G_OBJECT_CLASS (canopy_link_parent_class)->dispose (object);
 }
 
@@ -361,7 +350,7 @@ canopy_link_class_init (CanopyLinkClass *klass)
                                                 NULL, NULL, NULL, G_TYPE_NONE, 0);
   /**
    * CanopyLink::chat:
-   * @message: a well-formed chat message, not yet checked against the tree
+   * @message: a well-formed chat message, its signature not checked yet
    */
   signals[SIGNAL_CHAT] = g_signal_new ("chat", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                        G_TYPE_NONE, 1,
@@ -374,23 +363,17 @@ canopy_link_class_init (CanopyLinkClass *klass)
                                       G_TYPE_NONE, 1, G_TYPE_STRING);
   /**
    * CanopyLink::request:
-   * @type: "keyframe" or "map-sync" from a child, "subtree-sync" from the parent
+   * @type: "keyframe" or "map-sync" from a child
    */
   signals[SIGNAL_REQUEST] = g_signal_new ("request", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                           NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   /**
    * CanopyLink::map:
-   * @message: a `map` message from the parent, parsed but not yet checked
+   * @message: a `map` or `mutes` message from the parent, parsed but not yet checked
    * @text: the same as it came, to pass on unchanged
    */
   signals[SIGNAL_MAP] = g_signal_new ("map", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                       G_TYPE_NONE, 2, JSON_TYPE_OBJECT, G_TYPE_STRING);
-  /**
-   * CanopyLink::subtree-changed:
-   * A child's report of its subtree was applied: read it with canopy_link_get_subtree().
-   */
-  signals[SIGNAL_SUBTREE_CHANGED] = g_signal_new ("subtree-changed", type, G_SIGNAL_RUN_LAST, 0,
-                                                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -508,19 +491,6 @@ canopy_link_get_capacity (CanopyLink *self)
 }
 
 /**
- * canopy_link_get_subtree:
- * @self: a child link
- *
- * Returns: (transfer none) (nullable): the child's subtree as it last reported it
- */
-CanopyNodeMap *
-canopy_link_get_subtree (CanopyLink *self)
-{
-  g_return_val_if_fail (CANOPY_IS_LINK (self), NULL);
-  return self->subtree;
-}
-
-/**
  * canopy_link_get_map_sent:
  * @self: a child link
  *
@@ -594,6 +564,19 @@ canopy_link_has_opened (CanopyLink *self)
 }
 
 /**
+ * canopy_link_get_opened_at:
+ * @self: a link
+ *
+ * Returns: when its ctrl channel opened (monotonic µs), or 0 while it has not
+ */
+gint64
+canopy_link_get_opened_at (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), 0);
+  return self->opened_at;
+}
+
+/**
  * canopy_link_handle_signal:
  * @self: a link
  * @data: the untrusted `data` of a `signal` message from this link's neighbour
@@ -635,7 +618,7 @@ canopy_link_send_text (CanopyLink *self,
                        const char *text)
 {
   g_return_if_fail (CANOPY_IS_LINK (self));
-  canopy_edge_send (self->edge, CANOPY_EDGE_CTRL, text);
+  send_ctrl_text (self, text);
 }
 
 /**
@@ -654,7 +637,7 @@ canopy_link_send_chat (CanopyLink *self,
 /**
  * canopy_link_send_request:
  * @self: a link
- * @type: "keyframe" or "map-sync" (to the parent), "subtree-sync" (to a child)
+ * @type: "keyframe" or "map-sync" (to the parent)
  */
 void
 canopy_link_send_request (CanopyLink *self,
@@ -698,6 +681,7 @@ canopy_link_tick (CanopyLink *self)
   g_return_if_fail (CANOPY_IS_LINK (self));
 
   self->ctrl_count = 0;
+  self->part_count = 0;
   self->chat_count = 0;
 }
 

@@ -46,13 +46,13 @@ CanopyLinkKind  canopy_link_get_kind       (CanopyLink  *self);
 const char     *canopy_link_get_peer_id    (CanopyLink  *self);
 const char     *canopy_link_get_name       (CanopyLink  *self);
 guint           canopy_link_get_capacity   (CanopyLink  *self);
-CanopyNodeMap  *canopy_link_get_subtree    (CanopyLink  *self);
 gboolean        canopy_link_get_map_sent   (CanopyLink  *self);
 void            canopy_link_set_map_sent   (CanopyLink  *self,
                                             gboolean     sent);
 double          canopy_link_get_rtt_ms     (CanopyLink  *self);
 gboolean        canopy_link_is_open        (CanopyLink  *self);
 gboolean        canopy_link_has_opened     (CanopyLink  *self);
+gint64          canopy_link_get_opened_at  (CanopyLink  *self);
 guint64         canopy_link_get_keyframes_refused (CanopyLink *self);
 
 gboolean        canopy_link_handle_signal  (CanopyLink  *self,

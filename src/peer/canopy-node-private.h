@@ -3,6 +3,7 @@
 
 #include "canopy-error.h"
 #include "canopy-identity.h"
+#include "canopy-statement.h"
 #include "canopy-link.h"
 #include "canopy-media.h"
 #include "canopy-node.h"
@@ -35,6 +36,7 @@ struct _CanopyNode {
   char *summary;
   char *cover;
   gboolean listed;
+  char *password;              /* the room's (host), or to join with (viewer); NULL: none */
   char *source_spec;
   CanopyCodec codec;
   guint width;
@@ -82,6 +84,14 @@ struct _CanopyNode {
   GPtrArray *departing;        /* CanopyLink: parents left with a bye, closed a moment later */
   CanopyThrottle *keyframe_throttle;
   guint64 chat_forged;         /* chat messages dropped for a bad or missing signature */
+  guint64 maps_refused;        /* maps from the parent that were not the host's */
+  guint forged_maps;           /* ...from the present parent */
+  guint64 statement_seq;       /* of our last edge statement */
+
+  /* moderation (canopy-node-moderation.c) */
+  gboolean locked;             /* host: no newcomers */
+  GPtrArray *banned;           /* host: ids removed from the room, told the server again on
+                                * a resume */
   guint64 keyframes_refused;   /* by children that were dropped since (see the getter) */
 
   /* timers */
@@ -110,6 +120,8 @@ void         canopy_node_set_state        (CanopyNode      *self,
                                            CanopyNodeState  state);
 void         canopy_node_set_peer_id      (CanopyNode      *self,
                                            const char      *id);
+void         canopy_node_set_name         (CanopyNode      *self,
+                                           const char      *name);
 void         canopy_node_set_room_id      (CanopyNode      *self,
                                            const char      *id);
 void         canopy_node_set_parent_id    (CanopyNode      *self,
@@ -143,6 +155,15 @@ void         canopy_node_start_joining    (CanopyNode      *self);
 void         canopy_node_finish           (CanopyNode      *self,
                                            CanopyEndReason  reason);
 void         canopy_node_update_directory (CanopyNode      *self);
+void         canopy_node_state_edge       (CanopyNode      *self,
+                                           const char      *kind,
+                                           const char      *other);
+
+/* canopy-node-moderation.c */
+void         canopy_node_moderation_resume (CanopyNode     *self,
+                                           JsonObject      *resume);
+void         canopy_node_send_mutes       (CanopyNode      *self,
+                                           CanopyLink      *child);
 
 /* canopy-node-tree.c */
 CanopyLink  *canopy_node_find_child       (CanopyNode      *self,
@@ -159,7 +180,10 @@ void         canopy_node_lose_parent      (CanopyNode      *self,
                                            const char      *why);
 void         canopy_node_close_links      (CanopyNode      *self);
 void         canopy_node_say_goodbye      (CanopyNode      *self);
-void         canopy_node_recompose        (CanopyNode      *self);
+void         canopy_node_publish_map      (CanopyNode      *self);
+void         canopy_node_leave_parent     (CanopyNode      *self,
+                                           const char      *report,
+                                           const char      *why);
 void         canopy_node_broadcast_chat   (CanopyNode      *self,
                                            CanopyLink      *except,
                                            const CanopyChatMessage *message);

@@ -96,6 +96,8 @@ canopy_node_ask_to_join (CanopyNode *self)
   json_object_set_string_member (message, "room", self->room_id);
   json_object_set_string_member (message, "name", self->name);
   json_object_set_int_member (message, "capacity", self->capacity);
+  if (self->password != NULL)
+    json_object_set_string_member (message, "password", self->password);
   if (self->avoid->len > 0) {
     JsonArray *avoid = json_array_new ();
 
@@ -142,6 +144,8 @@ create_room (CanopyNode *self)
   json_object_set_string_member (message, "name", self->name);
   json_object_set_boolean_member (message, "listed", self->listed);
   json_object_set_int_member (message, "k1", self->k1);
+  if (self->password != NULL)
+    json_object_set_string_member (message, "password", self->password);
   canopy_node_server_send (self, message);
 }
 
@@ -185,6 +189,7 @@ send_resume (CanopyNode *self)
       json_object_set_string_member (message, "cover", self->cover);
     json_object_set_boolean_member (message, "listed", self->listed);
     json_object_set_int_member (message, "k1", self->k1);
+    canopy_node_moderation_resume (self, message);
   } else {
     json_object_set_int_member (message, "capacity", self->capacity);
     if (self->parent_id != NULL)
@@ -270,7 +275,7 @@ on_identified (CanopyNode *self,
   }
   canopy_node_set_peer_id (self, peer);
   canopy_node_set_connected (self, TRUE);
-  self->room = canopy_room_new (self->role == CANOPY_NODE_ROLE_HOST, peer, self->name,
+  self->room = canopy_room_new (self->role == CANOPY_NODE_ROLE_HOST, self->identity, self->name,
                                 self->role == CANOPY_NODE_ROLE_HOST ? self->k1 : self->capacity);
   if (self->role == CANOPY_NODE_ROLE_HOST) {
     canopy_node_set_state (self, CANOPY_NODE_STATE_JOINING);
@@ -295,7 +300,10 @@ on_room_created (CanopyNode *self,
   g_free (self->secret);
   self->secret = g_strdup (secret);
   canopy_node_set_room_id (self, room);
+  canopy_room_set_room_id (self->room, room);
   canopy_node_set_state (self, CANOPY_NODE_STATE_LIVE);
+  if (self->locked)
+    canopy_node_set_locked (self, TRUE);
   canopy_node_emit_map_changed (self);
 }
 
@@ -304,6 +312,8 @@ on_join_request (CanopyNode *self,
                  JsonObject *message)
 {
   const char *peer = NULL;
+  const char *name = NULL;
+  gint64 capacity = 0;
   g_autofree char *parent = NULL;
   g_autoptr (JsonObject) place = NULL;
   g_autoptr (GPtrArray) avoid = g_ptr_array_new ();
@@ -311,7 +321,9 @@ on_join_request (CanopyNode *self,
 
   if (self->role != CANOPY_NODE_ROLE_HOST ||
       !canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL) ||
-      !canopy_text_is_id (peer, CANOPY_PEER_ID_CHARS))
+      !canopy_text_is_id (peer, CANOPY_PEER_ID_CHARS) ||
+      !canopy_json_get_string (message, "name", CANOPY_NAME_CHARS, TRUE, &name, NULL) ||
+      !canopy_json_get_int (message, "capacity", 0, CANOPY_CAPACITY_MAX, TRUE, &capacity, NULL))
     return;
   if (!canopy_json_get_array (message, "avoid", CANOPY_AVOID_MAX, FALSE, &avoid_json, NULL))
     return;
@@ -323,7 +335,7 @@ on_join_request (CanopyNode *self,
       g_ptr_array_add (avoid, (gpointer) json_node_get_string (node));
   }
   g_ptr_array_add (avoid, NULL);
-  parent = canopy_room_place (self->room, peer, self->k1, self->k,
+  parent = canopy_room_place (self->room, peer, name, (guint) capacity, self->k1, self->k,
                               (const char * const *) avoid->pdata);
   if (parent == NULL) {
     g_autoptr (JsonObject) reject = json_object_new ();
@@ -350,11 +362,22 @@ on_placed (CanopyNode *self,
            JsonObject *message)
 {
   const char *parent = NULL;
+  const char *host = NULL;
+  const char *name = NULL;
 
   if (self->role != CANOPY_NODE_ROLE_VIEWER ||
       !canopy_json_get_string (message, "parent", CANOPY_PEER_ID_CHARS, TRUE, &parent, NULL) ||
-      !canopy_text_is_id (parent, CANOPY_PEER_ID_CHARS))
+      !canopy_text_is_id (parent, CANOPY_PEER_ID_CHARS) ||
+      !canopy_json_get_string (message, "host", CANOPY_PEER_ID_CHARS, TRUE, &host, NULL) ||
+      !canopy_text_is_id (host, CANOPY_PEER_ID_CHARS) ||
+      !canopy_json_get_string (message, "name", CANOPY_NAME_CHARS, FALSE, &name, NULL))
     return;
+  /* Whose signature the room's maps carry, and our name as the server settled it (names are
+   * unique in a room). */
+  canopy_room_set_room_id (self->room, self->room_id);
+  canopy_room_set_host (self->room, host);
+  if (name != NULL && *name != '\0')
+    canopy_node_set_name (self, name);
   /* Never under ourselves or our own subtree, whatever the host's map says. */
   if (canopy_room_in_own_subtree (self->room, parent) ||
       canopy_node_find_child (self, parent) != NULL) {
@@ -524,11 +547,10 @@ on_peer_left (CanopyNode *self,
       !canopy_json_get_string (message, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, NULL) ||
       !canopy_text_is_id (peer, CANOPY_PEER_ID_CHARS))
     return;
-  canopy_room_forget_place (self->room, peer);
-  /* Until the map catches up (its parent's report may lag), nobody is placed under it. */
-  if (self->role == CANOPY_NODE_ROLE_HOST)
-    canopy_room_avoid (self->room, peer, FALSE);
   canopy_node_drop_child (self, peer);
+  /* The map follows at once: its children keep their subtrees until they attach again. */
+  if (self->role == CANOPY_NODE_ROLE_HOST && canopy_room_depart (self->room, peer))
+    canopy_node_publish_map (self);
 }
 
 /* Our parent's connection to the server closed: it crashed or lost the network. */
@@ -551,6 +573,21 @@ on_join_rejected (CanopyNode *self,
 
   if (!canopy_json_get_string (message, "reason", CANOPY_TYPE_CHARS, TRUE, &reason, NULL))
     return;
+  /* The room's rules: no waiting changes these. */
+  if (g_str_equal (reason, "locked")) {
+    canopy_node_fail (self, CANOPY_ERROR_FORBIDDEN, "The room is locked: it takes no newcomers");
+    return;
+  }
+  if (g_str_equal (reason, "password")) {
+    canopy_node_fail (self, CANOPY_ERROR_FORBIDDEN,
+                      self->password != NULL ? "Wrong password for this room"
+                                             : "This room needs a password");
+    return;
+  }
+  if (g_str_equal (reason, "banned")) {
+    canopy_node_fail (self, CANOPY_ERROR_FORBIDDEN, "The host removed you from this room");
+    return;
+  }
   /* A node moving with its subtree waits for a place (until the join deadline); a newcomer
    * asks again for a moment, as the host's map may lag a node that just left. */
   if (g_str_equal (reason, "full") && self->state != CANOPY_NODE_STATE_REJOINING) {
@@ -564,6 +601,60 @@ on_join_rejected (CanopyNode *self,
     }
   }
   schedule_join (self);
+}
+
+/* What one end of an edge says about it, passed on by the server: the host's map follows. */
+static void
+on_edge (CanopyNode *self,
+         JsonObject *message)
+{
+  const char *from = NULL;
+  JsonObject *statement = NULL;
+
+  if (self->role != CANOPY_NODE_ROLE_HOST || self->room == NULL ||
+      !canopy_json_get_string (message, "from", CANOPY_PEER_ID_CHARS, TRUE, &from, NULL) ||
+      !canopy_json_get_object (message, "statement", TRUE, &statement, NULL))
+    return;
+  if (canopy_room_attest (self->room, statement, from))
+    canopy_node_publish_map (self);
+}
+
+/**
+ * canopy_node_state_edge:
+ * @self: a node
+ * @kind: %CANOPY_STATEMENT_ATTACH (to our parent), %CANOPY_STATEMENT_ADOPT or
+ *   %CANOPY_STATEMENT_DROP (of a child)
+ * @other: the other end of the edge
+ *
+ * Tells the host, the map's only writer: a signed statement through the server, or on the
+ * host itself straight into its ledger.
+ */
+void
+canopy_node_state_edge (CanopyNode *self,
+                        const char *kind,
+                        const char *other)
+{
+  g_autoptr (JsonObject) message = NULL;
+
+  if (self->room == NULL || self->room_id == NULL)
+    return;
+  if (self->role == CANOPY_NODE_ROLE_HOST) {
+    gboolean changed = g_str_equal (kind, CANOPY_STATEMENT_ADOPT)
+                         ? canopy_room_adopt (self->room, other)
+                         : canopy_room_drop (self->room, other);
+
+    if (changed)
+      canopy_node_publish_map (self);
+    return;
+  }
+  /* Larger than any before, also after a restart with the same key. */
+  self->statement_seq = MAX (self->statement_seq + 1, (guint64) g_get_real_time ());
+  message = json_object_new ();
+  json_object_set_string_member (message, "type", "edge");
+  json_object_set_object_member (message, "statement",
+                                 canopy_statement_make (self->identity, self->room_id, kind, other,
+                                                        self->statement_seq));
+  canopy_node_server_send (self, message);
 }
 
 /* A child says its parent went silent: no newcomers under it for a while. */
@@ -582,7 +673,7 @@ on_peer_report (CanopyNode *self,
     return;
   if (g_strcmp0 (peer, self->peer_id) == 0)
     return;
-  g_message ("%s reports %s silent", from, peer);
+  g_message ("%s reports %s", from, peer);
   canopy_room_avoid (self->room, peer, TRUE);
 }
 
@@ -616,6 +707,10 @@ on_client_message (CanopySignalClient *client,
     on_join_rejected (self, message);
   else if (g_str_equal (type, "peer-report"))
     on_peer_report (self, message);
+  else if (g_str_equal (type, "edge"))
+    on_edge (self, message);
+  else if (g_str_equal (type, "kicked") && self->role == CANOPY_NODE_ROLE_VIEWER)
+    canopy_node_finish (self, CANOPY_END_REASON_REMOVED);
   else if (g_str_equal (type, "identified"))
     on_identified (self, message);
   else if (g_str_equal (type, "resumed"))

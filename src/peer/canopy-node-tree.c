@@ -8,8 +8,10 @@
 
 /*
  * The node's links: making and dropping the parent and child links, and what the node does
- * with what they report. Maps go up as subtree reports and down as versioned maps (CanopyRoom
- * builds both), chat floods to every neighbour but the sender, keyframe requests go up.
+ * with what they report. Each end of an edge tells the host (through the server) when the edge
+ * opens and a parent when it drops a child; maps come down from the host, signed and
+ * versioned (CanopyRoom checks them); chat floods to every neighbour but the sender, keyframe
+ * requests go up.
  */
 
 /* --- maps --- */
@@ -59,37 +61,34 @@ update_depth (CanopyNode *self)
 }
 
 /**
- * canopy_node_recompose:
+ * canopy_node_publish_map:
  * @self: a node
  *
- * Rebuilds our subtree from the children's reports. The host turns a change into a new map
- * version sent down as ops; anyone else sends the change up as ops. Each change costs bytes
- * in proportion to what changed on every edge it crosses, never the whole map per node.
+ * On the host, turns a change of its ledger into a new map version sent down as ops: each
+ * change costs bytes in proportion to what changed on every edge it crosses, never the whole
+ * map per node. Elsewhere (and after) it only tells the views.
  */
 void
-canopy_node_recompose (CanopyNode *self)
+canopy_node_publish_map (CanopyNode *self)
 {
-  g_autoptr (CanopyNodeMap) composed = NULL;
-  g_autoptr (JsonObject) message = NULL;
-
   if (self->room == NULL)
     return;
-  composed = canopy_room_compose (self->room, self->children);
   if (self->role == CANOPY_NODE_ROLE_HOST) {
-    message = canopy_room_publish (self->room, composed);
+    g_autoptr (JsonObject) message = canopy_room_publish (self->room);
+
     if (message != NULL) {
       g_autofree char *text = canopy_json_to_string (message);
 
       forward_map_text (self, text);
       canopy_node_emit_map_changed (self);
     }
-  } else if (self->parent != NULL && canopy_link_is_open (self->parent)) {
-    message = canopy_room_report (self->room, composed);
-    if (message != NULL)
-      canopy_link_send (self->parent, message);
   }
   canopy_node_notify_tree (self);
 }
+
+/* A parent that hands on maps that are not the host's is left after this many (an honest one
+ * passes on only maps it checked itself: none). */
+#define FORGED_MAPS_MAX 3
 
 static void
 on_parent_map (CanopyLink *link,
@@ -99,8 +98,28 @@ on_parent_map (CanopyLink *link,
 {
   gboolean full = FALSE;
   gboolean need_sync = FALSE;
+  gboolean forged = FALSE;
 
-  if (!canopy_room_apply_map (self->room, message, &full, &need_sync)) {
+  if (g_strcmp0 (json_object_get_string_member (message, "type"), "mutes") == 0) {
+    if (canopy_room_apply_mutes (self->room, message, &forged)) {
+      for (guint i = 0; i < self->children->len; i++)
+        canopy_link_send_text (g_ptr_array_index (self->children, i), text);
+      canopy_node_emit_map_changed (self);
+    } else if (forged) {
+      self->maps_refused++;
+      if (++self->forged_maps >= FORGED_MAPS_MAX)
+        canopy_node_leave_parent (self, "forged-map", "the parent alters what the host signed");
+    }
+    return;
+  }
+  if (!canopy_room_apply_map (self->room, message, &full, &need_sync, &forged)) {
+    if (forged) {
+      self->maps_refused++;
+      if (++self->forged_maps >= FORGED_MAPS_MAX) {
+        canopy_node_leave_parent (self, "forged-map", "the parent alters the host's map");
+        return;
+      }
+    }
     if (need_sync)
       canopy_link_send_request (link, "map-sync");
     return;
@@ -159,11 +178,9 @@ on_link_chat (CanopyLink              *link,
                message->origin);
     return;
   }
-  if (canopy_room_chat_is_forged (self->room, link, message->origin)) {
-    g_message ("Dropping chat from %s claiming origin %s", canopy_link_get_peer_id (link),
-               message->origin);
+  /* The host muted its author: nobody shows or passes it on. */
+  if (canopy_room_is_muted (self->room, message->origin))
     return;
-  }
   deliver = g_ptr_array_new_with_free_func ((GDestroyNotify) canopy_chat_message_free);
   if (canopy_chat_receive (canopy_room_get_chat (self->room), message, deliver) ==
       CANOPY_CHAT_RECEIVE_DUPLICATE)
@@ -177,25 +194,19 @@ on_link_chat (CanopyLink              *link,
  * a late joiner gets what was said before it came, a node that re-attached gets what it
  * missed meanwhile and its new parent what its subtree said. The history always arrives
  * before live messages, so per-origin order never drops it as a repeat; what each side has
- * already seen is dropped as a duplicate. */
+ * already seen is dropped as a duplicate (and every message is its author's, signed). */
 static void
 send_chat_history (CanopyNode *self,
                    CanopyLink *link)
 {
   g_autoptr (GPtrArray) history = canopy_chat_get_history (canopy_room_get_chat (self->room));
-  g_autoptr (CanopyNodeMap) subtree = NULL;
 
-  /* Up, only what our subtree said: the parent would take the rest for forgeries. */
-  if (canopy_link_get_kind (link) == CANOPY_LINK_TO_PARENT)
-    subtree = canopy_room_compose (self->room, self->children);
   for (guint i = 0; i < history->len; i++) {
     CanopyChatMessage *said = g_ptr_array_index (history, i);
     g_autoptr (CanopyChatMessage) m = NULL;
     g_autoptr (JsonObject) json = NULL;
     g_autofree char *text = NULL;
 
-    if (subtree != NULL && !canopy_node_map_contains (subtree, said->origin))
-      continue;
     m = canopy_chat_message_copy (said);
     m->hops = MIN (m->hops + 1, CANOPY_CHAT_HOPS_MAX);
     json = canopy_chat_message_to_json (m);
@@ -249,16 +260,16 @@ on_link_open (CanopyLink *link,
 {
   gboolean ctrl = g_str_equal (label, "ctrl");
 
+  if (!ctrl)
+    return;
   if (link == self->parent) {
-    /* A new parent hears our whole subtree once, then changes. */
-    if (ctrl) {
-      self->connect_failures = 0;
-      canopy_room_forget_report (self->room);
-      canopy_node_recompose (self);
-      canopy_link_heartbeat (link);
-    }
-  } else if (ctrl) {
+    self->connect_failures = 0;
+    canopy_node_state_edge (self, CANOPY_STATEMENT_ATTACH, self->parent_id);
+    canopy_link_heartbeat (link);
+  } else {
     send_full_map (self, link);
+    canopy_node_send_mutes (self, link);
+    canopy_node_state_edge (self, CANOPY_STATEMENT_ADOPT, canopy_link_get_peer_id (link));
   }
 }
 
@@ -314,9 +325,6 @@ on_link_request (CanopyLink *link,
     canopy_node_request_keyframe (self);
   } else if (g_str_equal (type, "map-sync")) {
     send_full_map (self, link);
-  } else if (g_str_equal (type, "subtree-sync")) {
-    canopy_room_forget_report (self->room);
-    canopy_node_recompose (self);
   }
 }
 
@@ -331,7 +339,6 @@ watch_link (CanopyNode *self,
   g_signal_connect (link, "chat", G_CALLBACK (on_link_chat), self);
   g_signal_connect (link, "bye", G_CALLBACK (on_link_bye), self);
   g_signal_connect (link, "request", G_CALLBACK (on_link_request), self);
-  g_signal_connect_swapped (link, "subtree-changed", G_CALLBACK (canopy_node_recompose), self);
   g_signal_connect (link, "map", G_CALLBACK (on_parent_map), self);
 }
 
@@ -375,9 +382,11 @@ canopy_node_drop_child (CanopyNode *self,
     return;
   g_debug ("dropping child %s", id);
   self->keyframes_refused += canopy_link_get_keyframes_refused (child);
+  if (canopy_link_has_opened (child))
+    canopy_node_state_edge (self, CANOPY_STATEMENT_DROP, id);
   unwatch_and_close (self, child);
   g_ptr_array_remove (self->children, child);
-  canopy_node_recompose (self);
+  canopy_node_notify_tree (self);
 }
 
 void
@@ -459,9 +468,9 @@ lose_parent (CanopyNode *self,
   else
     clear_parent (self);
   canopy_node_set_parent_id (self, NULL);
-  canopy_room_forget_report (self->room);
   canopy_room_lose_map (self->room);
   self->joined_emitted = FALSE;
+  self->forged_maps = 0;
   if (self->state == CANOPY_NODE_STATE_ENDED)
     return;
   /* Our children stay: the whole subtree moves with us. */
@@ -475,12 +484,20 @@ canopy_node_lose_parent (CanopyNode *self,
   lose_parent (self, why, FALSE);
 }
 
-/* Leaves a parent that failed us; one that went silent or swallows the media is refused in
- * the next joins and reported to the host, which then places nobody under it for a while. */
-static void
-leave_parent (CanopyNode *self,
-              const char *report,
-              const char *why)
+/**
+ * canopy_node_leave_parent:
+ * @self: a node
+ * @report: (nullable): what to report to the host about the parent ("silent", "no-media",
+ *   "forged-map", "unconfirmed"), or %NULL
+ * @why: for the log
+ *
+ * Leaves a parent that failed us; one that went silent, swallows the media or lies is refused
+ * in the next joins and reported to the host, which then places nobody under it for a while.
+ */
+void
+canopy_node_leave_parent (CanopyNode *self,
+                          const char *report,
+                          const char *why)
 {
   g_autofree char *parent = g_strdup (self->parent_id);
 
@@ -542,15 +559,20 @@ canopy_node_heartbeat (CanopyNode *self)
                             : "Could not connect to any parent: this network needs a TURN server");
         return;
       }
-      leave_parent (self, NULL, "the parent could not be reached");
+      canopy_node_leave_parent (self, NULL, "the parent could not be reached");
       break;
     case CANOPY_LINK_SILENT:
-      leave_parent (self, "silent", "the parent stopped answering");
+      canopy_node_leave_parent (self, "silent", "the parent stopped answering");
       break;
     case CANOPY_LINK_NO_MEDIA:
-      leave_parent (self, "no-media", "the parent passes on no media");
+      canopy_node_leave_parent (self, "no-media", "the parent passes on no media");
       break;
     case CANOPY_LINK_OK:
+      /* Open, but the host's map does not show us under it: the parent never told the host
+       * it took us (or its map never reaches us). */
+      if (!self->joined_emitted && canopy_link_has_opened (self->parent) &&
+          now - canopy_link_get_opened_at (self->parent) > CANOPY_CONFIRM_MS * 1000)
+        canopy_node_leave_parent (self, "unconfirmed", "the host never confirmed this parent");
       break;
     }
   }

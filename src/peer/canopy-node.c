@@ -149,6 +149,13 @@ canopy_node_set_room_id (CanopyNode *self,
 }
 
 void
+canopy_node_set_name (CanopyNode *self,
+                      const char *name)
+{
+  set_string (self, &self->name, name, PROP_NAME);
+}
+
+void
 canopy_node_set_parent_id (CanopyNode *self,
                            const char *id)
 {
@@ -482,6 +489,8 @@ canopy_node_finalize (GObject *object)
   g_free (self->title);
   g_free (self->summary);
   g_free (self->cover);
+  g_free (self->password);
+  g_clear_pointer (&self->banned, g_ptr_array_unref);
   g_free (self->source_spec);
   g_free (self->peer_id);
   g_free (self->secret);
@@ -661,6 +670,7 @@ canopy_node_init (CanopyNode *self)
   self->children = g_ptr_array_new_with_free_func (g_object_unref);
   self->departing = g_ptr_array_new_with_free_func (g_object_unref);
   self->avoid = g_ptr_array_new_with_free_func (g_free);
+  self->banned = g_ptr_array_new_with_free_func (g_free);
   self->keyframe_throttle = canopy_throttle_new (CANOPY_KEYFRAME_MIN_INTERVAL_MS,
                                                  canopy_node_request_keyframe, self, NULL);
 }
@@ -823,6 +833,19 @@ canopy_node_get_chat_refused (CanopyNode *self)
 }
 
 /**
+ * canopy_node_get_maps_refused:
+ * @self: a node
+ *
+ * Returns: maps from a parent that were not the host's (altered on the way), dropped
+ */
+guint64
+canopy_node_get_maps_refused (CanopyNode *self)
+{
+  g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
+  return self->maps_refused;
+}
+
+/**
  * canopy_node_get_keyframes_refused:
  * @self: a node
  *
@@ -932,7 +955,7 @@ canopy_node_get_last_error (CanopyNode *self)
  * canopy_end_reason_to_string:
  * @reason: why a node ended
  *
- * Returns: the reason's nick: "left", "room-closed", "server-lost" or "failed"
+ * Returns: the reason's nick: "left", "room-closed", "server-lost", "failed" or "removed"
  */
 const char *
 canopy_end_reason_to_string (CanopyEndReason reason)

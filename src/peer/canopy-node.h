@@ -40,6 +40,7 @@ typedef enum {
  * @CANOPY_END_REASON_ROOM_CLOSED: the host ended the room, or it is gone
  * @CANOPY_END_REASON_SERVER_LOST: the signalling server could not be reached any more
  * @CANOPY_END_REASON_FAILED: the node could not start, create or join the room
+ * @CANOPY_END_REASON_REMOVED: the host removed this viewer from the room
  *
  * Why a node ended (#CanopyNode::left). The enum's nicks ("left", "room-closed", ...) are
  * what `canopy-node --events` prints.
@@ -49,6 +50,7 @@ typedef enum {
   CANOPY_END_REASON_ROOM_CLOSED,
   CANOPY_END_REASON_SERVER_LOST,
   CANOPY_END_REASON_FAILED,
+  CANOPY_END_REASON_REMOVED,
 } CanopyEndReason;
 
 #define CANOPY_TYPE_NODE (canopy_node_get_type ())
@@ -90,6 +92,20 @@ double           canopy_node_get_latency_ms (CanopyNode     *self);
 double           canopy_node_get_bitrate_kbps (CanopyNode   *self);
 guint64          canopy_node_get_keyframes_refused (CanopyNode *self);
 guint64          canopy_node_get_chat_refused (CanopyNode      *self);
+guint64          canopy_node_get_maps_refused (CanopyNode      *self);
+
+void             canopy_node_kick           (CanopyNode     *self,
+                                             const char     *peer);
+void             canopy_node_mute_peer      (CanopyNode     *self,
+                                             const char     *peer,
+                                             gboolean        muted);
+gboolean         canopy_node_is_peer_muted  (CanopyNode     *self,
+                                             const char     *peer);
+void             canopy_node_set_locked     (CanopyNode     *self,
+                                             gboolean        locked);
+gboolean         canopy_node_get_locked     (CanopyNode     *self);
+void             canopy_node_set_password   (CanopyNode     *self,
+                                             const char     *password);
 
 const char      *canopy_end_reason_to_string (CanopyEndReason reason);
 

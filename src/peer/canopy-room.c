@@ -2,63 +2,24 @@
 #define G_LOG_DOMAIN "CanopyRoom"
 
 #include "canopy-room.h"
+#include "canopy-room-private.h"
 
 #include "canopy-error.h"
 #include "canopy-json.h"
+#include "canopy-statement.h"
+#include "canopy-ids.h"
+
+#include <string.h>
 
 /*
- * The room as one node knows it: the node map (the host's is authoritative, a viewer's is the
- * last one its parent sent), what this node last reported about its own subtree, the chat, and
- * on the host the places promised to joiners. No I/O: the node sends what this returns.
+ * The room as one node knows it: the node map (the host writes it, from facts it can check:
+ * see canopy-room-ledger.c; a viewer holds the last one its parent sent, checked against the
+ * host's signature) and the chat. No I/O: the node sends what this returns.
  */
 
-/* A place the host promised but that never attached is given back after this: longer than a
- * joiner waits for its parent to connect (CANOPY_CONNECT_TIMEOUT_MS). */
-#define PENDING_TIMEOUT_US (10 * G_USEC_PER_SEC)
-/* A node reported silent gets no newcomers for this long, doubled at each report after the
- * first (a relay that hung once comes back soon, one that stays a black hole gets fewer and
- * fewer children to lose): 10 s, 20 s, ... at most 10 s << AVOID_MAX_DOUBLINGS (~11 min). */
-#define AVOID_US (10 * G_USEC_PER_SEC)
-#define AVOID_MAX_DOUBLINGS 6
 #define CHAT_ORIGINS 4096
 
-typedef struct {
-  char *parent;
-  gint64 deadline;
-} Pending;
-
-typedef struct {
-  gint64 deadline;
-  guint strikes;               /* silence reports so far */
-} Avoided;
-
-struct _CanopyRoom {
-  GObject parent_instance;
-
-  gboolean host;
-  char *peer_id;
-  char *name;
-  guint capacity;
-
-  CanopyNodeMap *map;          /* the whole room as last known */
-  gboolean map_synced;         /* a viewer's map is a whole one its parent sent */
-  CanopyNodeMap *reported;     /* what the parent last heard about our subtree */
-  guint64 report_seq;
-  GHashTable *pending;         /* host: joiner id -> Pending */
-  GHashTable *avoided;         /* host: id -> Avoided, nodes no newcomer goes under */
-  CanopyChat *chat;
-};
-
 G_DEFINE_FINAL_TYPE (CanopyRoom, canopy_room, G_TYPE_OBJECT)
-
-static void
-pending_free (gpointer data)
-{
-  Pending *pending = data;
-
-  g_free (pending->parent);
-  g_free (pending);
-}
 
 static void
 canopy_room_dispose (GObject *object)
@@ -66,8 +27,10 @@ canopy_room_dispose (GObject *object)
   CanopyRoom *self = CANOPY_ROOM (object);
 
   g_clear_object (&self->map);
-  g_clear_object (&self->reported);
   g_clear_object (&self->chat);
+  g_clear_object (&self->identity);
+  g_clear_pointer (&self->mutes, json_object_unref);
+  canopy_room_ledger_clear (self);
   G_OBJECT_CLASS (canopy_room_parent_class)->dispose (object);
 }
 
@@ -76,10 +39,13 @@ canopy_room_finalize (GObject *object)
 {
   CanopyRoom *self = CANOPY_ROOM (object);
 
-  g_hash_table_unref (self->pending);
-  g_hash_table_unref (self->avoided);
   g_free (self->peer_id);
   g_free (self->name);
+  g_free (self->room_id);
+  g_free (self->host_id);
+  g_free (self->map_key);
+  g_free (self->map_sig);
+  g_hash_table_unref (self->muted);
   G_OBJECT_CLASS (canopy_room_parent_class)->finalize (object);
 }
 
@@ -95,37 +61,93 @@ canopy_room_class_init (CanopyRoomClass *klass)
 static void
 canopy_room_init (CanopyRoom *self)
 {
-  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, pending_free);
-  self->avoided = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->muted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /**
  * canopy_room_new:
- * @host: whether this node hosts the room (and holds its authoritative map)
- * @peer_id: this node's peer id
+ * @host: whether this node hosts the room (and writes its map)
+ * @identity: this node's identity: its peer id, and on the host the key maps are signed with
  * @name: this node's display name
  * @capacity: the children this node takes (the host's k1)
  *
  * Returns: (transfer full): the room state of one node
  */
 CanopyRoom *
-canopy_room_new (gboolean    host,
-                 const char *peer_id,
-                 const char *name,
-                 guint       capacity)
+canopy_room_new (gboolean        host,
+                 CanopyIdentity *identity,
+                 const char     *name,
+                 guint           capacity)
 {
   CanopyRoom *self = g_object_new (CANOPY_TYPE_ROOM, NULL);
 
+  g_return_val_if_fail (CANOPY_IS_IDENTITY (identity), self);
+
   self->host = host;
-  self->peer_id = g_strdup (peer_id);
+  self->identity = g_object_ref (identity);
+  self->peer_id = g_strdup (canopy_identity_get_id (identity));
   self->name = g_strdup (name);
   self->capacity = capacity;
-  self->chat = canopy_chat_new (peer_id, CHAT_ORIGINS, CANOPY_CHAT_HISTORY);
+  self->chat = canopy_chat_new (self->peer_id, CHAT_ORIGINS, CANOPY_CHAT_HISTORY);
   if (host) {
-    self->map = canopy_node_map_new (peer_id, name, capacity);
+    self->host_id = g_strdup (self->peer_id);
+    self->map = canopy_node_map_new (self->peer_id, name, capacity);
     self->map_synced = TRUE;
+    canopy_room_ledger_init (self);
   }
   return self;
+}
+
+/**
+ * canopy_room_set_room_id:
+ * @self: a room
+ * @room_id: the room's ID
+ *
+ * Maps and statements are signed for one room; the host signs its map from now on.
+ */
+void
+canopy_room_set_room_id (CanopyRoom *self,
+                         const char *room_id)
+{
+  g_return_if_fail (CANOPY_IS_ROOM (self));
+  if (g_strcmp0 (self->room_id, room_id) == 0)
+    return;
+  g_free (self->room_id);
+  self->room_id = g_strdup (room_id);
+  if (self->host)
+    canopy_room_sign_map (self);
+}
+
+const char *
+canopy_room_get_room_id (CanopyRoom *self)
+{
+  g_return_val_if_fail (CANOPY_IS_ROOM (self), NULL);
+  return self->room_id;
+}
+
+/**
+ * canopy_room_set_host:
+ * @self: a viewer's room
+ * @host_id: the host's peer id, as the server told it: only its signature makes a map
+ */
+void
+canopy_room_set_host (CanopyRoom *self,
+                      const char *host_id)
+{
+  g_return_if_fail (CANOPY_IS_ROOM (self));
+  if (self->host || g_strcmp0 (self->host_id, host_id) == 0)
+    return;
+  g_free (self->host_id);
+  self->host_id = g_strdup (host_id);
+  /* A map another host signed is no map of this room. */
+  self->map_synced = FALSE;
+}
+
+const char *
+canopy_room_get_host (CanopyRoom *self)
+{
+  g_return_val_if_fail (CANOPY_IS_ROOM (self), NULL);
+  return self->host_id;
 }
 
 /**
@@ -151,7 +173,7 @@ gboolean
 canopy_room_has_map (CanopyRoom *self)
 {
   g_return_val_if_fail (CANOPY_IS_ROOM (self), FALSE);
-  return self->map != NULL && self->map_synced;
+  return self->map != NULL && self->map_synced && self->map_sig != NULL;
 }
 
 /**
@@ -200,7 +222,7 @@ canopy_room_get_map_parent (CanopyRoom *self)
  * @self: a room
  * @id: a peer id
  *
- * Returns: whether @id is this node or below it, as last reported to the parent
+ * Returns: whether @id is this node or below it in the map
  */
 gboolean
 canopy_room_in_own_subtree (CanopyRoom *self,
@@ -208,7 +230,9 @@ canopy_room_in_own_subtree (CanopyRoom *self,
 {
   g_return_val_if_fail (CANOPY_IS_ROOM (self), FALSE);
   return g_strcmp0 (id, self->peer_id) == 0 ||
-         (self->reported != NULL && canopy_node_map_contains (self->reported, id));
+         (self->map != NULL && canopy_node_map_contains (self->map, self->peer_id) &&
+          canopy_node_map_contains (self->map, id) &&
+          canopy_node_map_is_ancestor (self->map, self->peer_id, id));
 }
 
 /**
@@ -227,141 +251,22 @@ canopy_room_is_ancestor (CanopyRoom *self,
          canopy_node_map_is_ancestor (self->map, id, self->peer_id);
 }
 
-/**
- * canopy_room_compose:
- * @self: a room
- * @children: (element-type CanopyLink): the child links, in attach order
- *
- * Returns: (transfer full): this node's subtree as known now: itself plus what every child
- *   reported; a child claiming nodes that are elsewhere keeps its place but not its claims
- */
-CanopyNodeMap *
-canopy_room_compose (CanopyRoom *self,
-                     GPtrArray  *children)
+static void
+set_signature (CanopyRoom *self,
+               JsonObject *message)
 {
-  CanopyNodeMap *map;
-
-  g_return_val_if_fail (CANOPY_IS_ROOM (self), NULL);
-
-  map = canopy_node_map_new (self->peer_id, self->name, self->capacity);
-  for (guint i = 0; i < children->len; i++) {
-    CanopyLink *child = g_ptr_array_index (children, i);
-    const char *id = canopy_link_get_peer_id (child);
-    CanopyNodeMap *subtree = canopy_link_get_subtree (child);
-    g_autoptr (JsonObject) json = NULL;
-    g_autoptr (GError) error = NULL;
-
-    if (subtree == NULL)
-      continue;
-    json = canopy_node_map_to_json (subtree, NULL);
-    if (!canopy_node_map_graft (map, self->peer_id, json, CANOPY_TREE_NODES_MAX, &error)) {
-      g_message ("Ignoring the subtree of %s: %s", id, error->message);
-      if (!canopy_node_map_contains (map, id))
-        canopy_node_map_add (map, self->peer_id, id, canopy_link_get_name (child),
-                             canopy_link_get_capacity (child), NULL);
-    }
-  }
-  return map;
-}
-
-/**
- * canopy_room_publish:
- * @self: the host's room
- * @composed: the tree as just composed
- *
- * Makes @composed the room's map. Places the host promised are fulfilled once the child shows
- * up in it.
- *
- * Returns: (transfer full) (nullable): the `map` message with the change as ops and the new
- *   version, or %NULL when nothing changed
- */
-JsonObject *
-canopy_room_publish (CanopyRoom    *self,
-                     CanopyNodeMap *composed)
-{
-  g_autoptr (JsonArray) ops = NULL;
-  JsonObject *message;
-  GHashTableIter iter;
-  gpointer key;
-  guint64 version;
-
-  g_return_val_if_fail (CANOPY_IS_ROOM (self) && self->host, NULL);
-
-  g_hash_table_iter_init (&iter, self->pending);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (canopy_node_map_contains (composed, key))
-      g_hash_table_iter_remove (&iter);
-
-  ops = canopy_node_map_diff (self->map, composed);
-  if (json_array_get_length (ops) == 0)
-    return NULL;
-  version = canopy_node_map_get_version (self->map) + 1;
-  canopy_node_map_set_version (composed, version);
-  g_set_object (&self->map, composed);
-
-  message = json_object_new ();
-  json_object_set_string_member (message, "type", "map");
-  json_object_set_int_member (message, "version", (gint64) version);
-  json_object_set_array_member (message, "ops", g_steal_pointer (&ops));
-  return message;
-}
-
-/**
- * canopy_room_report:
- * @self: a viewer's room
- * @composed: its subtree as just composed
- *
- * The whole subtree once per parent, then the changes as ops.
- *
- * Returns: (transfer full) (nullable): the `subtree` message for the parent, or %NULL when
- *   nothing changed
- */
-JsonObject *
-canopy_room_report (CanopyRoom    *self,
-                    CanopyNodeMap *composed)
-{
-  JsonObject *message;
-
-  g_return_val_if_fail (CANOPY_IS_ROOM (self), NULL);
-
-  message = json_object_new ();
-  json_object_set_string_member (message, "type", "subtree");
-  if (self->reported == NULL) {
-    json_object_set_object_member (message, "full", canopy_node_map_to_json (composed, NULL));
-  } else {
-    g_autoptr (JsonArray) ops = canopy_node_map_diff (self->reported, composed);
-
-    if (json_array_get_length (ops) == 0) {
-      json_object_unref (message);
-      return NULL;
-    }
-    json_object_set_array_member (message, "ops", g_steal_pointer (&ops));
-  }
-  json_object_set_int_member (message, "seq", (gint64) ++self->report_seq);
-  g_set_object (&self->reported, composed);
-  return message;
-}
-
-/**
- * canopy_room_forget_report:
- * @self: a viewer's room
- *
- * The parent is new or asked again: the next report is the whole subtree.
- */
-void
-canopy_room_forget_report (CanopyRoom *self)
-{
-  g_return_if_fail (CANOPY_IS_ROOM (self));
-  g_clear_object (&self->reported);
-  self->report_seq = 0;
+  g_free (self->map_key);
+  self->map_key = g_strdup (json_object_get_string_member (message, "key"));
+  g_free (self->map_sig);
+  self->map_sig = g_strdup (json_object_get_string_member (message, "sig"));
 }
 
 /**
  * canopy_room_full_map_message:
  * @self: a room
  *
- * Returns: (transfer full) (nullable): the whole map as a `map` message for a child, or %NULL
- *   while this node has no whole map
+ * Returns: (transfer full) (nullable): the whole map as a `map` message for a child, with the
+ *   host's signature for its version, or %NULL while this node has no whole, signed map
  */
 JsonObject *
 canopy_room_full_map_message (CanopyRoom *self)
@@ -376,7 +281,28 @@ canopy_room_full_map_message (CanopyRoom *self)
   json_object_set_string_member (message, "type", "map");
   json_object_set_int_member (message, "version", (gint64) canopy_node_map_get_version (self->map));
   json_object_set_object_member (message, "nodesMap", canopy_node_map_to_json (self->map, NULL));
+  json_object_set_string_member (message, "key", self->map_key);
+  json_object_set_string_member (message, "sig", self->map_sig);
   return message;
+}
+
+/* Whether @map (at @version) is what the host signed in @message. */
+static gboolean
+check_signed (CanopyRoom    *self,
+              JsonObject    *message,
+              CanopyNodeMap *map,
+              guint64        version,
+              GError       **error)
+{
+  g_autofree char *digest = NULL;
+
+  if (g_strcmp0 (canopy_node_map_get_root (map), self->host_id) != 0) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_FORBIDDEN, "The map's root is not the host");
+    return FALSE;
+  }
+  digest = canopy_node_map_digest (map);
+  return canopy_host_check (message, CANOPY_DOMAIN_MAP, self->room_id, self->host_id, version,
+                            digest, error);
 }
 
 /**
@@ -385,6 +311,9 @@ canopy_room_full_map_message (CanopyRoom *self)
  * @message: an untrusted `map` message from the parent
  * @full: (out): whether it was a whole map (children start over from it)
  * @need_sync: (out): whether the parent must be asked for the whole map
+ * @forged: (out): whether it is not what the host signed (the parent altered it)
+ *
+ * Applies @message only when the map it makes is the one the host signed for its version.
  *
  * Returns: %TRUE when the map changed (pass @message on to the children)
  */
@@ -392,9 +321,11 @@ gboolean
 canopy_room_apply_map (CanopyRoom *self,
                        JsonObject *message,
                        gboolean   *full,
-                       gboolean   *need_sync)
+                       gboolean   *need_sync,
+                       gboolean   *forged)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (CanopyNodeMap) map = NULL;
   JsonObject *nodes = NULL;
   JsonArray *ops = NULL;
   gint64 version = 0;
@@ -403,6 +334,7 @@ canopy_room_apply_map (CanopyRoom *self,
 
   *full = FALSE;
   *need_sync = FALSE;
+  *forged = FALSE;
   if (!canopy_json_get_int (message, "version", 0, G_MAXINT64, TRUE, &version, &error) ||
       !canopy_json_get_object (message, "nodesMap", FALSE, &nodes, &error) ||
       !canopy_json_get_array (message, "ops", CANOPY_MAP_OPS_MAX, FALSE, &ops, &error)) {
@@ -410,34 +342,45 @@ canopy_room_apply_map (CanopyRoom *self,
     return FALSE;
   }
   if (nodes != NULL) {
-    g_autoptr (CanopyNodeMap) map = canopy_node_map_new_from_json (nodes, CANOPY_TREE_NODES_MAX,
-                                                                   &error);
-
+    map = canopy_node_map_new_from_json (nodes, CANOPY_TREE_NODES_MAX, &error);
     if (map == NULL) {
       g_message ("Bad map from the parent: %s", error->message);
       return FALSE;
     }
-    canopy_node_map_set_version (map, (guint64) version);
-    g_set_object (&self->map, map);
+  } else if (ops != NULL) {
+    if (!self->map_synced || self->map == NULL ||
+        (guint64) version != canopy_node_map_get_version (self->map) + 1) {
+      self->map_synced = FALSE;
+      *need_sync = TRUE;
+      return FALSE;
+    }
+    /* Changed on a copy: ours stays as it was unless the result is the host's. */
+    map = canopy_node_map_copy (self->map);
+    if (!canopy_node_map_apply (map, ops, CANOPY_TREE_NODES_MAX, &error)) {
+      g_message ("Map ops from the parent do not apply: %s", error->message);
+      self->map_synced = FALSE;
+      *need_sync = TRUE;
+      return FALSE;
+    }
+  } else {
+    return FALSE;
+  }
+  if (!check_signed (self, message, map, (guint64) version, &error)) {
+    g_message ("Refusing a map from the parent: %s", error->message);
+    *forged = TRUE;
+    if (ops != NULL) {
+      self->map_synced = FALSE;
+      *need_sync = TRUE;
+    }
+    return FALSE;
+  }
+  canopy_node_map_set_version (map, (guint64) version);
+  g_set_object (&self->map, map);
+  set_signature (self, message);
+  if (nodes != NULL) {
     self->map_synced = TRUE;
     *full = TRUE;
-    return TRUE;
   }
-  if (ops == NULL)
-    return FALSE;
-  if (!self->map_synced || (guint64) version != canopy_node_map_get_version (self->map) + 1) {
-    self->map_synced = FALSE;
-    *need_sync = TRUE;
-    return FALSE;
-  }
-  /* apply is all-or-nothing: a failed batch leaves the map as it was. */
-  if (!canopy_node_map_apply (self->map, ops, CANOPY_TREE_NODES_MAX, &error)) {
-    g_message ("Map ops from the parent do not apply: %s", error->message);
-    self->map_synced = FALSE;
-    *need_sync = TRUE;
-    return FALSE;
-  }
-  canopy_node_map_set_version (self->map, (guint64) version);
   return TRUE;
 }
 
@@ -455,172 +398,163 @@ canopy_room_lose_map (CanopyRoom *self)
     self->map_synced = FALSE;
 }
 
-/**
- * canopy_room_place:
- * @self: the host's room
- * @joiner: the peer asking to join
- * @k1: children the host takes
- * @k: the most children any viewer takes
- * @avoid: (nullable) (array zero-terminated=1): parents the joiner refuses (they went silent)
- *
- * Returns: (transfer full) (nullable): the parent for @joiner: the shallowest node with a
- *   free slot, counting places promised but not attached yet, outside the joiner's own
- *   subtree and the subtrees of nodes reported silent; %NULL when there is none
- */
-char *
-canopy_room_place (CanopyRoom         *self,
-                   const char         *joiner,
-                   guint               k1,
-                   guint               k,
-                   const char * const *avoid)
+/* --- the mute list --- */
+
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
 {
-  g_autoptr (GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr (GHashTable) exclude = g_hash_table_new (g_str_hash, g_str_equal);
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
+/* SHA-256 over the ids, sorted, each followed by a NUL byte: what the host signs. */
+static char *
+mutes_digest (GPtrArray *ids)
+{
+  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  g_ptr_array_sort (ids, compare_ids);
+  for (guint i = 0; i < ids->len; i++) {
+    const char *id = g_ptr_array_index (ids, i);
+
+    g_checksum_update (checksum, (const guchar *) id, (gssize) strlen (id) + 1);
+  }
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+/**
+ * canopy_room_set_muted:
+ * @self: the host's room
+ * @id: a peer id
+ * @muted: whether nobody passes on its chat from now on
+ *
+ * Returns: (transfer full) (nullable): the new `mutes` message for the children (the whole
+ *   list, versioned and signed), or %NULL when nothing changed or the list is full
+ */
+JsonObject *
+canopy_room_set_muted (CanopyRoom *self,
+                       const char *id,
+                       gboolean    muted)
+{
+  g_autoptr (GPtrArray) ids = g_ptr_array_new ();
+  g_autofree char *digest = NULL;
+  JsonArray *list = json_array_new ();
+  JsonObject *message;
   GHashTableIter iter;
-  gpointer key, value;
-  gint64 now = g_get_monotonic_time ();
-  char *parent;
+  gpointer key;
 
   g_return_val_if_fail (CANOPY_IS_ROOM (self) && self->host, NULL);
 
-  g_hash_table_iter_init (&iter, self->pending);
-  while (g_hash_table_iter_next (&iter, &key, &value)) {
-    Pending *p = value;
+  if (self->room_id == NULL || g_strcmp0 (id, self->peer_id) == 0 ||
+      muted == g_hash_table_contains (self->muted, id) ||
+      (muted && g_hash_table_size (self->muted) >= CANOPY_MUTES_MAX)) {
+    json_array_unref (list);
+    return NULL;
+  }
+  if (muted)
+    g_hash_table_add (self->muted, g_strdup (id));
+  else
+    g_hash_table_remove (self->muted, id);
+  self->mutes_version++;
+  g_hash_table_iter_init (&iter, self->muted);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (ids, key);
+  digest = mutes_digest (ids);
+  for (guint i = 0; i < ids->len; i++)
+    json_array_add_string_element (list, g_ptr_array_index (ids, i));
+  message = json_object_new ();
+  json_object_set_string_member (message, "type", "mutes");
+  json_object_set_int_member (message, "version", (gint64) self->mutes_version);
+  json_object_set_array_member (message, "ids", list);
+  canopy_host_sign (message, self->identity, CANOPY_DOMAIN_MUTES, self->room_id,
+                    self->mutes_version, digest);
+  g_clear_pointer (&self->mutes, json_object_unref);
+  self->mutes = json_object_ref (message);
+  return message;
+}
 
-    if (p->deadline < now || g_str_equal (key, joiner)) {
-      g_hash_table_iter_remove (&iter);
-      continue;
+/**
+ * canopy_room_apply_mutes:
+ * @self: a viewer's room
+ * @message: an untrusted `mutes` message from the parent
+ * @forged: (out): whether it is not what the host signed
+ *
+ * Returns: %TRUE when it is the host's and newer than ours (pass it on to the children)
+ */
+gboolean
+canopy_room_apply_mutes (CanopyRoom *self,
+                         JsonObject *message,
+                         gboolean   *forged)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ids = g_ptr_array_new ();
+  g_autofree char *digest = NULL;
+  JsonArray *list = NULL;
+  gint64 version = 0;
+
+  g_return_val_if_fail (CANOPY_IS_ROOM (self), FALSE);
+
+  *forged = FALSE;
+  if (self->host ||
+      !canopy_json_get_int (message, "version", 1, G_MAXINT64, TRUE, &version, &error) ||
+      !canopy_json_get_array (message, "ids", CANOPY_MUTES_MAX, TRUE, &list, &error)) {
+    if (error != NULL)
+      g_message ("Bad mute list from the parent: %s", error->message);
+    return FALSE;
+  }
+  for (guint i = 0; i < json_array_get_length (list); i++) {
+    JsonNode *node = json_array_get_element (list, i);
+
+    if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+        !canopy_text_is_id (json_node_get_string (node), CANOPY_PEER_ID_CHARS)) {
+      g_message ("Bad mute list from the parent: not peer ids");
+      return FALSE;
     }
-    g_hash_table_insert (counts, p->parent,
-                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts,
-                                                                                  p->parent)) +
-                                           1));
+    g_ptr_array_add (ids, (gpointer) json_node_get_string (node));
   }
-  g_hash_table_add (exclude, (gpointer) joiner);
-  for (guint i = 0; avoid != NULL && avoid[i] != NULL; i++)
-    g_hash_table_add (exclude, (gpointer) avoid[i]);
-  g_hash_table_iter_init (&iter, self->avoided);
-  while (g_hash_table_iter_next (&iter, &key, &value)) {
-    if (((Avoided *) value)->deadline >= now)
-      g_hash_table_add (exclude, key);
+  digest = mutes_digest (ids);
+  if (!canopy_host_check (message, CANOPY_DOMAIN_MUTES, self->room_id, self->host_id,
+                          (guint64) version, digest, &error)) {
+    g_message ("Refusing a mute list from the parent: %s", error->message);
+    *forged = TRUE;
+    return FALSE;
   }
-  /* The host never is: a joiner cannot refuse the room's source. */
-  g_hash_table_remove (exclude, self->peer_id);
-  parent = canopy_node_map_place_excluding (self->map, counts, k1, k, exclude);
-  if (parent != NULL) {
-    Pending *p = g_new0 (Pending, 1);
-
-    p->parent = g_strdup (parent);
-    p->deadline = now + PENDING_TIMEOUT_US;
-    g_hash_table_replace (self->pending, g_strdup (joiner), p);
-  }
-  return parent;
+  if ((guint64) version <= self->mutes_version)
+    return FALSE;
+  self->mutes_version = (guint64) version;
+  g_hash_table_remove_all (self->muted);
+  for (guint i = 0; i < ids->len; i++)
+    g_hash_table_add (self->muted, g_strdup (g_ptr_array_index (ids, i)));
+  g_clear_pointer (&self->mutes, json_object_unref);
+  self->mutes = json_object_ref (message);
+  return TRUE;
 }
 
 /**
- * canopy_room_has_pending:
- * @self: the host's room
- *
- * Returns: whether places are promised to joiners still connecting (a full room may have a
- *   place again soon)
- */
-gboolean
-canopy_room_has_pending (CanopyRoom *self)
-{
-  g_return_val_if_fail (CANOPY_IS_ROOM (self), FALSE);
-  return g_hash_table_size (self->pending) > 0;
-}
-
-/**
- * canopy_room_avoid:
- * @self: the host's room
- * @id: a node that left, or was reported silent by one of its children
- * @strike: whether this is a silence report (each one doubles the time)
- *
- * Places no newcomer under @id or its subtree for a while: 10 s, and after repeated silence
- * reports twice as long each time (the count is kept for the room's life, a few bytes a node).
- */
-void
-canopy_room_avoid (CanopyRoom *self,
-                   const char *id,
-                   gboolean    strike)
-{
-  Avoided *avoided;
-  gint64 until;
-
-  g_return_if_fail (CANOPY_IS_ROOM (self));
-
-  avoided = g_hash_table_lookup (self->avoided, id);
-  if (avoided == NULL) {
-    if (g_hash_table_size (self->avoided) >= CANOPY_AVOIDED_MAX)
-      return;
-    avoided = g_new0 (Avoided, 1);
-    g_hash_table_insert (self->avoided, g_strdup (id), avoided);
-  }
-  until = g_get_monotonic_time () + (AVOID_US << MIN (avoided->strikes, AVOID_MAX_DOUBLINGS));
-  avoided->deadline = MAX (avoided->deadline, until);
-  if (strike)
-    avoided->strikes++;
-}
-
-/**
- * canopy_room_is_avoided:
- * @self: the host's room
- * @id: a node
- *
- * Returns: whether no newcomer goes under @id now
- */
-gboolean
-canopy_room_is_avoided (CanopyRoom *self,
-                        const char *id)
-{
-  Avoided *avoided;
-
-  g_return_val_if_fail (CANOPY_IS_ROOM (self), FALSE);
-  avoided = g_hash_table_lookup (self->avoided, id);
-  return avoided != NULL && avoided->deadline >= g_get_monotonic_time ();
-}
-
-/**
- * canopy_room_forget_place:
- * @self: the host's room
- * @joiner: a peer that left the server
- *
- * Gives back the place promised to @joiner, if any.
- */
-void
-canopy_room_forget_place (CanopyRoom *self,
-                          const char *joiner)
-{
-  g_return_if_fail (CANOPY_IS_ROOM (self));
-  g_hash_table_remove (self->pending, joiner);
-}
-
-/**
- * canopy_room_chat_is_forged:
+ * canopy_room_get_mutes_message:
  * @self: a room
- * @from: the link a chat message came through
- * @origin: the origin it claims
  *
- * A child can only speak for its own subtree, a parent for the rest of the room.
+ * Returns: (transfer none) (nullable): the host's signed mute list as last known, for a new
+ *   child; %NULL when the host never muted anybody
+ */
+JsonObject *
+canopy_room_get_mutes_message (CanopyRoom *self)
+{
+  g_return_val_if_fail (CANOPY_IS_ROOM (self), NULL);
+  return self->mutes;
+}
+
+/**
+ * canopy_room_is_muted:
+ * @self: a room
+ * @id: a peer id
  *
- * Returns: whether the tree shows @origin on the other side of @from
+ * Returns: whether the host muted @id: its chat is neither shown nor passed on
  */
 gboolean
-canopy_room_chat_is_forged (CanopyRoom *self,
-                            CanopyLink *from,
-                            const char *origin)
+canopy_room_is_muted (CanopyRoom *self,
+                      const char *id)
 {
-  CanopyNodeMap *subtree;
-
-  g_return_val_if_fail (CANOPY_IS_ROOM (self), TRUE);
-
-  if (canopy_link_get_kind (from) == CANOPY_LINK_TO_PARENT)
-    return canopy_room_in_own_subtree (self, origin);
-  if (g_strcmp0 (origin, canopy_link_get_peer_id (from)) == 0)
-    return FALSE;
-  subtree = canopy_link_get_subtree (from);
-  if (subtree != NULL && canopy_node_map_contains (subtree, origin))
-    return FALSE;
-  return self->map != NULL && canopy_node_map_contains (self->map, origin);
+  g_return_val_if_fail (CANOPY_IS_ROOM (self), FALSE);
+  return id != NULL && g_hash_table_contains (self->muted, id);
 }

@@ -51,7 +51,13 @@ G_BEGIN_DECLS
 #define CANOPY_CHAT_HISTORY 100
 
 /* Data channels between peers. */
-#define CANOPY_CTRL_BYTES (256 * 1024)
+#define CANOPY_CTRL_BYTES (256 * 1024)     /* one message as it arrives */
+/* A longer ctrl message (a whole map of a large room) travels in `part`s of at most this many
+ * bytes of its text, well within the 64 KiB every WebRTC data channel delivers; put together,
+ * it is at most CANOPY_CTRL_WHOLE_BYTES (a map of ~100,000 nodes). */
+#define CANOPY_CTRL_PART_BYTES (24 * 1024)
+#define CANOPY_CTRL_WHOLE_BYTES (16 * 1024 * 1024)
+#define CANOPY_CTRL_PARTS_PER_SECOND 1000
 /* 2000 characters of up to 4 bytes, a 64-character name and the envelope. */
 #define CANOPY_CHAT_BYTES (16 * 1024)
 #define CANOPY_CTRL_PER_SECOND 200     /* per neighbour, counted before parsing */
@@ -72,6 +78,7 @@ G_BEGIN_DECLS
 #define CANOPY_KEYFRAME_CHILD_REFILL_MS 2000 /* ...and one more every this long; others refused */
 #define CANOPY_DEPART_MS 150            /* a parent left with a bye is closed after this */
 #define CANOPY_CONNECT_TIMEOUT_MS 8000   /* from placement to an open link */
+#define CANOPY_CONFIRM_MS 6000           /* from an open link to the host's map showing it */
 #define CANOPY_CONNECT_ATTEMPTS 3        /* parents that never connected before a join fails */
 #define CANOPY_JOIN_TIMEOUT_MS 30000     /* from the first join request to a place */
 #define CANOPY_JOIN_BURST 5              /* joins a connection may send at once... */
@@ -93,6 +100,9 @@ G_BEGIN_DECLS
 #define CANOPY_ICE_URL_CHARS 512
 #define CANOPY_ICE_CREDENTIAL_CHARS 256
 #define CANOPY_EDGE_STATEMENT_BYTES 1024 /* a member's `edge` statement, as JSON */
+#define CANOPY_MUTES_MAX 1024            /* ids on a room's mute list */
+#define CANOPY_BANNED_MAX 1024           /* keys removed from one room */
+#define CANOPY_PASSWORD_CHARS 64         /* a room's password */
 
 /* Joins the server passed to a room's host and the host has not answered yet (place, reject):
  * beyond this many a joiner is told to retry at once, and each counts this long at most. */

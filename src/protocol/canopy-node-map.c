@@ -9,6 +9,8 @@
 #include "canopy-json.h"
 #include "canopy-text.h"
 
+#include <string.h>
+
 /**
  * CanopyNodeMap:
  *
@@ -485,4 +487,53 @@ canopy_node_map_get_ids (CanopyNodeMap *self)
   for (guint i = 0; i < order->len; i++)
     g_ptr_array_add (ids, ((CanopyMapNode *) g_ptr_array_index (order, i))->id);
   return ids;
+}
+
+static int
+compare_nodes_by_id (gconstpointer a,
+                     gconstpointer b)
+{
+  const CanopyMapNode *x = *(CanopyMapNode * const *) a;
+  const CanopyMapNode *y = *(CanopyMapNode * const *) b;
+
+  return strcmp (x->id, y->id);
+}
+
+/**
+ * canopy_node_map_digest:
+ * @self: a map
+ *
+ * What the host signs for each version: SHA-256 over every node sorted by id, each as its id,
+ * its parent's id (empty for the root), its name and its capacity in decimal, every field
+ * followed by a NUL byte. The order of children does not count, so any peer holding the same
+ * tree computes the same digest, whatever order its changes arrived in.
+ *
+ * Returns: (transfer full): the digest as 64 lower-case hex characters
+ */
+char *
+canopy_node_map_digest (CanopyNodeMap *self)
+{
+  g_autoptr (GPtrArray) nodes = g_ptr_array_new ();
+  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (CANOPY_IS_NODE_MAP (self), NULL);
+
+  g_hash_table_iter_init (&iter, self->nodes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (nodes, value);
+  g_ptr_array_sort (nodes, compare_nodes_by_id);
+  for (guint i = 0; i < nodes->len; i++) {
+    CanopyMapNode *node = g_ptr_array_index (nodes, i);
+    const char *parent = node->parent != NULL ? node->parent->id : "";
+    char capacity[16];
+
+    g_snprintf (capacity, sizeof capacity, "%u", node->capacity);
+    g_checksum_update (checksum, (const guchar *) node->id, (gssize) strlen (node->id) + 1);
+    g_checksum_update (checksum, (const guchar *) parent, (gssize) strlen (parent) + 1);
+    g_checksum_update (checksum, (const guchar *) node->name, (gssize) strlen (node->name) + 1);
+    g_checksum_update (checksum, (const guchar *) capacity, (gssize) strlen (capacity) + 1);
+  }
+  return g_strdup (g_checksum_get_string (checksum));
 }

@@ -46,6 +46,7 @@ gboolean       canopy_node_map_is_ancestor    (CanopyNodeMap  *self,
                                                const char     *ancestor,
                                                const char     *id);
 GPtrArray     *canopy_node_map_get_ids        (CanopyNodeMap  *self);
+char          *canopy_node_map_digest         (CanopyNodeMap  *self);
 
 gboolean       canopy_node_map_add            (CanopyNodeMap  *self,
                                                const char     *parent,

@@ -1,98 +1,47 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
-/* The tree's `ctrl` channel. CanopyLink parses it (canopy-link.c: handle_ctrl(),
- * handle_subtree(), handle_pong()), but those are static and a CanopyLink needs a CanopyEdge,
- * that is a webrtcbin: they are not reached here. What they call is: this harness dispatches
- * each message as handle_ctrl() does, with the same limits and member checks, and hands it to
- * the same GStreamer-free code:
+/* The tree's `ctrl` channel and the host's map. CanopyLink parses ctrl (canopy-link.c:
+ * handle_ctrl(), handle_pong()), but those are static and a CanopyLink needs a CanopyEdge, that
+ * is a webrtcbin: they are not reached here. What they call is: this harness dispatches each
+ * line as handle_ctrl() does, with the same limits and member checks, and hands it to the same
+ * GStreamer-free code:
  *
- *  - from the parent (`p` first on the line): `map` goes to canopy_room_apply_map() of a
- *    viewer's CanopyRoom; `pong` and `bye` have their members read;
- *  - from a child (`c` first): `subtree` is checked as handle_subtree() does (its `seq`, `full`
- *    read by canopy_node_map_new_from_json() with the sender as root, `ops` applied in
- *    sequence).
- *
- * What we accept we pass on, and the next node must accept it too: every change of the child's
- * subtree is composed as canopy_room_compose() does into a viewer's subtree, reported up with
- * canopy_room_report() to a parent that checks it the same way, and into a host's map, published
- * with canopy_room_publish() to a second viewer's canopy_room_apply_map(). */
+ *  - `p` first on the line: a message from the parent: `map` goes to canopy_room_apply_map() of
+ *    a viewer's CanopyRoom; `pong` and `bye` have their members read;
+ *  - `s` first: an edge statement as the server passes it on (`{"from": ..., "statement": ...}`)
+ *    goes to the host's canopy_room_attest();
+ *  - `o` first: the rest is a script of events the host's ledger lives through, 3 bytes each
+ *    (what, a, b; peers by number, 0 the host, signed by their real keys): a placed, a says it
+ *    attached to b, b says it adopted a, b drops a, a leaves the server. After each, the host
+ *    publishes, and a second viewer, in step from the start, must take the map and hold exactly
+ *    the host's (its digest and shape).
+ */
 
 #include "canopy-room.h"
 #include "canopy-json.h"
+#include "canopy-statement.h"
 #include "canopy-test-node-map.h"
 #include "canopy-fuzz.h"
 
 #include <string.h>
 
-#define CHILD_ID "pc"
-#define VIEWER_ID "pv"
-#define HOST_ID "ph"
+#define ROOM "k7m2q9xa"
+#define N_PEERS 9              /* the host and 8 */
 
-/* What a CanopyLink to a child keeps of the child's reports. */
-typedef struct {
-  const char *peer_id;
-  CanopyNodeMap *subtree;
-  guint64 seq;
-} ChildLink;
+static CanopyIdentity *peers[N_PEERS];
 
 static void
-child_link_clear (ChildLink *link)
+make_peers (void)
 {
-  g_clear_object (&link->subtree);
+  for (guint i = 0; i < N_PEERS; i++)
+    if (peers[i] == NULL)
+      peers[i] = canopy_identity_new ();
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ChildLink, child_link_clear)
-
-/* handle_subtree() of canopy-link.c, the same checks in the same order. */
-static gboolean
-handle_subtree (ChildLink  *link,
-                JsonObject *message)
+static const char *
+id_of (guint i)
 {
-  g_autoptr (GError) error = NULL;
-  JsonObject *full = NULL;
-  JsonArray *ops = NULL;
-  gint64 seq = 0;
-
-  if (!canopy_json_get_int (message, "seq", 1, G_MAXINT64, TRUE, &seq, &error) ||
-      !canopy_json_get_object (message, "full", FALSE, &full, &error) ||
-      !canopy_json_get_array (message, "ops", CANOPY_MAP_OPS_MAX, FALSE, &ops, &error))
-    return FALSE;
-  if (full != NULL) {
-    g_autoptr (CanopyNodeMap) map = canopy_node_map_new_from_json (full, CANOPY_TREE_NODES_MAX,
-                                                                   &error);
-
-    if (map == NULL || g_strcmp0 (canopy_node_map_get_root (map), link->peer_id) != 0)
-      return FALSE;
-    g_set_object (&link->subtree, map);
-  } else if (ops != NULL) {
-    if (link->subtree == NULL || (guint64) seq != link->seq + 1)
-      return FALSE;
-    if (!canopy_node_map_apply (link->subtree, ops, CANOPY_TREE_NODES_MAX, &error))
-      return FALSE;
-  } else {
-    return FALSE;
-  }
-  link->seq = (guint64) seq;
-  canopy_test_map_assert_consistent (link->subtree);
-  return TRUE;
-}
-
-/* canopy_room_compose() with one child link. */
-static CanopyNodeMap *
-compose (const char *id,
-         ChildLink  *child)
-{
-  CanopyNodeMap *map = canopy_node_map_new (id, id, 4);
-  g_autoptr (JsonObject) json = NULL;
-
-  if (child->subtree == NULL)
-    return map;
-  json = canopy_node_map_to_json (child->subtree, NULL);
-  if (!canopy_node_map_graft (map, id, json, CANOPY_TREE_NODES_MAX, NULL) &&
-      !canopy_node_map_contains (map, child->peer_id))
-    canopy_node_map_add (map, id, child->peer_id, child->peer_id, 2, NULL);
-  canopy_test_map_assert_consistent (map);
-  return map;
+  return canopy_identity_get_id (peers[i % N_PEERS]);
 }
 
 /* @message as the next node gets it: as text, parsed with the ctrl channel's limit. */
@@ -108,7 +57,6 @@ send_ctrl (JsonObject *message)
   return received;
 }
 
-/* The viewer's map is the one its parent sent: a map it may pass on to its children. */
 static void
 check_room (CanopyRoom *room)
 {
@@ -119,38 +67,91 @@ check_room (CanopyRoom *room)
   canopy_test_map_assert_consistent (map);
   canopy_room_get_depth (room);
   canopy_room_get_map_parent (room);
-  canopy_room_is_ancestor (room, HOST_ID);
-  canopy_room_in_own_subtree (room, CHILD_ID);
+  canopy_room_is_ancestor (room, id_of (0));
+  canopy_room_in_own_subtree (room, id_of (1));
+}
+
+/* The host publishes; the viewer that follows it must take it and agree. */
+static void
+publish (CanopyRoom *host,
+         CanopyRoom *follower)
+{
+  g_autoptr (JsonObject) published = canopy_room_publish (host);
+  g_autoptr (JsonObject) received = NULL;
+  g_autofree char *ours = NULL;
+  g_autofree char *theirs = NULL;
+  gboolean full = FALSE, need_sync = FALSE, forged = FALSE;
+
+  if (published == NULL)
+    return;
+  received = send_ctrl (published);
+  if (!canopy_room_apply_map (follower, received, &full, &need_sync, &forged))
+    g_error ("A map the host publishes is refused");
+  canopy_test_map_assert_consistent (canopy_room_get_map (host));
+  canopy_test_map_assert_equal (canopy_room_get_map (follower), canopy_room_get_map (host));
+  ours = canopy_node_map_digest (canopy_room_get_map (host));
+  theirs = canopy_node_map_digest (canopy_room_get_map (follower));
+  g_assert (g_str_equal (ours, theirs));
 }
 
 static void
-pass_on (CanopyRoom *viewer,
-         ChildLink  *parent_of_viewer,
-         CanopyRoom *host,
-         CanopyRoom *host_child,
-         ChildLink  *child)
+state (CanopyRoom *host,
+       guint       signer,
+       const char *kind,
+       guint       other,
+       guint64    *seq)
 {
-  g_autoptr (CanopyNodeMap) up = compose (VIEWER_ID, child);
-  g_autoptr (CanopyNodeMap) down = compose (HOST_ID, child);
-  g_autoptr (JsonObject) report = canopy_room_report (viewer, up);
-  g_autoptr (JsonObject) published = canopy_room_publish (host, down);
+  g_autoptr (JsonObject) statement = NULL;
 
-  if (report != NULL) {
-    g_autoptr (JsonObject) received = send_ctrl (report);
-
-    if (!handle_subtree (parent_of_viewer, received))
-      g_error ("A subtree report we send is refused");
-    canopy_test_map_assert_equal (parent_of_viewer->subtree, up);
+  if (signer % N_PEERS == 0) {
+    if (g_str_equal (kind, CANOPY_STATEMENT_ADOPT))
+      canopy_room_adopt (host, id_of (other));
+    else if (g_str_equal (kind, CANOPY_STATEMENT_DROP))
+      canopy_room_drop (host, id_of (other));
+    return;
   }
-  if (published != NULL) {
-    g_autoptr (JsonObject) received = send_ctrl (published);
-    gboolean full = FALSE;
-    gboolean need_sync = FALSE;
+  if (signer % N_PEERS == other % N_PEERS)
+    return;
+  statement = canopy_statement_make (peers[signer % N_PEERS], ROOM, kind, id_of (other), ++*seq);
+  canopy_room_attest (host, statement, id_of (signer));
+}
 
-    if (!canopy_room_apply_map (host_child, received, &full, &need_sync))
-      g_error ("A map the host publishes is refused");
-    g_assert (!need_sync);
-    canopy_test_map_assert_equal (canopy_room_get_map (host_child), canopy_room_get_map (host));
+static void
+run_script (CanopyRoom  *host,
+            CanopyRoom  *follower,
+            const char  *script,
+            gsize        len,
+            guint64     *seq)
+{
+  for (gsize i = 0; i + 3 <= len; i += 3) {
+    guint what = (guint8) script[i] % 5;
+    guint a = (guint8) script[i + 1] % N_PEERS;
+    guint b = (guint8) script[i + 2] % N_PEERS;
+
+    switch (what) {
+    case 0: {
+      g_autofree char *parent = NULL;
+      g_autofree char *name = g_strdup_printf ("n%u", a);
+
+      if (a != 0)
+        parent = canopy_room_place (host, id_of (a), name, b % 3, 2, 2, NULL);
+      break;
+    }
+    case 1:
+      if (a != 0)
+        state (host, a, CANOPY_STATEMENT_ATTACH, b, seq);
+      break;
+    case 2:
+      state (host, b, CANOPY_STATEMENT_ADOPT, a, seq);
+      break;
+    case 3:
+      state (host, b, CANOPY_STATEMENT_DROP, a, seq);
+      break;
+    default:
+      canopy_room_depart (host, id_of (a));
+      break;
+    }
+    publish (host, follower);
   }
 }
 
@@ -158,34 +159,59 @@ int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
 {
-  g_autoptr (CanopyRoom) viewer = canopy_room_new (FALSE, VIEWER_ID, "Viewer", 2);
-  g_autoptr (CanopyRoom) host = canopy_room_new (TRUE, HOST_ID, "Host", 4);
-  g_autoptr (CanopyRoom) host_child = canopy_room_new (FALSE, "pw", "W", 2);
-  g_autoptr (JsonObject) first_map = canopy_room_full_map_message (host);
-  g_auto (ChildLink) child = { CHILD_ID, NULL, 0 };
-  g_auto (ChildLink) parent_of_viewer = { VIEWER_ID, NULL, 0 };
-  gboolean full = FALSE;
-  gboolean need_sync = FALSE;
+  g_autoptr (CanopyRoom) viewer = NULL;
+  g_autoptr (CanopyRoom) host = NULL;
+  g_autoptr (CanopyRoom) follower = NULL;
+  g_autoptr (CanopyIdentity) viewer_id = canopy_identity_new ();
+  g_autoptr (CanopyIdentity) follower_id = canopy_identity_new ();
+  g_autoptr (JsonObject) first_map = NULL;
+  gboolean full = FALSE, need_sync = FALSE, forged = FALSE;
+  guint64 seq = 0;
   const char *line;
   gsize len;
 
-  g_assert (canopy_room_apply_map (host_child, first_map, &full, &need_sync) && full);
+  make_peers ();
+  host = canopy_room_new (TRUE, peers[0], "Host", 2);
+  canopy_room_set_room_id (host, ROOM);
+  viewer = canopy_room_new (FALSE, viewer_id, "Viewer", 2);
+  follower = canopy_room_new (FALSE, follower_id, "Follower", 2);
+  canopy_room_set_room_id (viewer, ROOM);
+  canopy_room_set_room_id (follower, ROOM);
+  canopy_room_set_host (viewer, id_of (0));
+  canopy_room_set_host (follower, id_of (0));
+  first_map = canopy_room_full_map_message (host);
+  g_assert (canopy_room_apply_map (follower, first_map, &full, &need_sync, &forged) && full);
 
   for (guint n = 0;
        n < CANOPY_FUZZ_MAX_MESSAGES && canopy_fuzz_next_line (&data, &size, &line, &len); n++) {
-    gboolean from_parent = len > 0 && line[0] == 'p';
+    char kind = len > 0 ? line[0] : '\0';
     g_autofree char *text = len > 0 ? canopy_fuzz_copy (line + 1, len - 1) : NULL;
     g_autoptr (GError) error = NULL;
     g_autoptr (JsonObject) message = NULL;
-    const char *type;
+    const char *type = NULL;
 
+    if (kind == 'o') {
+      run_script (host, follower, text, len - 1, &seq);
+      continue;
+    }
     if (len == 0)
       continue;
     message = canopy_json_parse_object (text, (gssize) len - 1, CANOPY_CTRL_BYTES, &error);
-    if (message == NULL || (type = canopy_json_get_type (message, &error)) == NULL)
+    if (message == NULL)
       continue;
+    if (kind == 's') {
+      const char *from = NULL;
+      JsonObject *statement = NULL;
 
-    if (g_str_equal (type, "pong") && from_parent) {
+      if (canopy_json_get_string (message, "from", CANOPY_PEER_ID_CHARS, TRUE, &from, NULL) &&
+          canopy_json_get_object (message, "statement", TRUE, &statement, NULL) &&
+          canopy_room_attest (host, statement, from))
+        publish (host, follower);
+      continue;
+    }
+    if (kind != 'p' || (type = canopy_json_get_type (message, &error)) == NULL)
+      continue;
+    if (g_str_equal (type, "pong")) {
       gint64 t = 0;
       gint64 rx = 0;
 
@@ -195,12 +221,9 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       const char *reason = NULL;
 
       canopy_json_get_string (message, "reason", CANOPY_TYPE_CHARS, FALSE, &reason, NULL);
-    } else if (g_str_equal (type, "subtree") && !from_parent) {
-      if (handle_subtree (&child, message))
-        pass_on (viewer, &parent_of_viewer, host, host_child, &child);
-    } else if (g_str_equal (type, "map") && from_parent) {
-      if (canopy_room_apply_map (viewer, message, &full, &need_sync))
-        g_assert (!need_sync);
+    } else if (g_str_equal (type, "map")) {
+      if (canopy_room_apply_map (viewer, message, &full, &need_sync, &forged))
+        g_assert (!need_sync && !forged);
       check_room (viewer);
     }
   }

@@ -7,6 +7,7 @@
 #include "canopy-json.h"
 #include "canopy-node-cli.h"
 #include "canopy-node-private.h"
+#include "canopy-statement.h"
 
 /*
  * canopy-hostile-node: canopy-node (the same command line, the same --events) with a way to
@@ -21,15 +22,25 @@
  *   forge-chat      sends its children, 10 times a second, chat "from the host": signed with
  *                   its own key, with no signature, and copies of the host's real messages
  *                   with their text changed
+ *   tamper-map      sends its children, 5 times a second, the host's map with a node added
+ *                   under itself (the host's signature kept), and changes adding one signed
+ *                   with its own key
+ *   lie-edges       tells the host through the server, 10 times a second, that it adopted
+ *                   50 invented peers and every real node it does not have, and dropped every
+ *                   node that is not its child; sends a statement signed by another peer's id;
+ *                   and reports an old-style subtree of 5,000 invented children to its parent
  */
 
 typedef enum {
   MODE_BLACK_HOLE,
   MODE_KEYFRAME_FLOOD,
   MODE_FORGE_CHAT,
+  MODE_TAMPER_MAP,
+  MODE_LIE_EDGES,
 } Mode;
 
-static const char *const mode_names[] = { "black-hole", "keyframe-flood", "forge-chat" };
+static const char *const mode_names[] = { "black-hole", "keyframe-flood", "forge-chat",
+                                          "tamper-map", "lie-edges" };
 
 #define FLOOD_INTERVAL_MS 20
 
@@ -40,6 +51,7 @@ typedef struct {
   gulong probes[2];
   guint flood_id;
   guint forged;
+  guint64 seq;
 } Hostile;
 
 static GstPadProbeReturn
@@ -151,6 +163,137 @@ forge_chat (gpointer user_data)
 }
 
 static gboolean
+tamper_map (gpointer user_data)
+{
+  Hostile *hostile = user_data;
+  CanopyNode *node = hostile->node;
+  g_autoptr (JsonObject) whole = canopy_room_full_map_message (node->room);
+  g_autoptr (JsonObject) ops = json_object_new ();
+  g_autoptr (CanopyIdentity) fake = canopy_identity_new ();
+  g_autofree char *digest = NULL;
+  JsonObject *root, *invented, *add;
+  JsonArray *list;
+  guint64 version;
+
+  if (whole == NULL)
+    return G_SOURCE_CONTINUE;
+  hostile->forged++;
+  /* 1. The host's whole map and signature, a node added under us. */
+  invented = json_object_new ();
+  json_object_set_string_member (invented, "id", canopy_identity_get_id (fake));
+  json_object_set_string_member (invented, "name", "Invented");
+  json_object_set_int_member (invented, "capacity", 2);
+  root = json_object_get_object_member (whole, "nodesMap");
+  if (json_object_has_member (root, "childNodes"))
+    json_array_add_object_element (json_object_get_array_member (root, "childNodes"), invented);
+  else
+    json_object_unref (invented);
+  for (guint i = 0; i < node->children->len; i++)
+    canopy_link_send (g_ptr_array_index (node->children, i), whole);
+  /* 2. The next version, a node added, signed by us. */
+  version = canopy_node_map_get_version (canopy_room_get_map (node->room)) + 1;
+  add = json_object_new ();
+  invented = json_object_new ();
+  json_object_set_string_member (invented, "id", canopy_identity_get_id (fake));
+  json_object_set_string_member (invented, "name", "Invented");
+  json_object_set_int_member (invented, "capacity", 2);
+  json_object_set_string_member (add, "op", "add");
+  json_object_set_string_member (add, "parent", node->peer_id);
+  json_object_set_object_member (add, "node", invented);
+  list = json_array_new ();
+  json_array_add_object_element (list, add);
+  json_object_set_string_member (ops, "type", "map");
+  json_object_set_int_member (ops, "version", (gint64) version);
+  json_object_set_array_member (ops, "ops", list);
+  digest = g_strnfill (64, 'a');
+  canopy_host_sign (ops, node->identity, CANOPY_DOMAIN_MAP, node->room_id, version, digest);
+  for (guint i = 0; i < node->children->len; i++)
+    canopy_link_send (g_ptr_array_index (node->children, i), ops);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+send_edge (Hostile    *hostile,
+           const char *kind,
+           const char *other)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  json_object_set_string_member (message, "type", "edge");
+  json_object_set_object_member (message, "statement",
+                                 canopy_statement_make (hostile->node->identity,
+                                                        hostile->node->room_id, kind, other,
+                                                        (guint64) g_get_real_time () + ++hostile->seq));
+  canopy_node_server_send (hostile->node, message);
+}
+
+static gboolean
+lie_edges (gpointer user_data)
+{
+  Hostile *hostile = user_data;
+  CanopyNode *node = hostile->node;
+  CanopyNodeMap *map = canopy_room_get_map (node->room);
+  g_autoptr (GPtrArray) ids = NULL;
+
+  if (map == NULL || node->room_id == NULL)
+    return G_SOURCE_CONTINUE;
+  hostile->forged++;
+  for (guint i = 0; i < 50; i++) {
+    g_autoptr (CanopyIdentity) invented = canopy_identity_new ();
+
+    send_edge (hostile, CANOPY_STATEMENT_ADOPT, canopy_identity_get_id (invented));
+  }
+  ids = canopy_node_map_get_ids (map);
+  for (guint i = 0; i < ids->len; i++) {
+    const char *id = g_ptr_array_index (ids, i);
+
+    if (g_str_equal (id, node->peer_id) || canopy_node_find_child (node, id) != NULL)
+      continue;
+    send_edge (hostile, CANOPY_STATEMENT_ADOPT, id);
+    send_edge (hostile, CANOPY_STATEMENT_DROP, id);
+  }
+  /* A statement in another peer's name (the server refuses it). */
+  if (ids->len > 2) {
+    g_autoptr (JsonObject) message = json_object_new ();
+    JsonObject *statement = canopy_statement_make (node->identity, node->room_id,
+                                                   CANOPY_STATEMENT_DROP, node->peer_id,
+                                                   (guint64) g_get_real_time () + ++hostile->seq);
+
+    json_object_set_string_member (statement, "peer",
+                                   g_ptr_array_index (ids, g_str_equal (g_ptr_array_index (ids, 1),
+                                                                        node->peer_id) ? 2 : 1));
+    json_object_set_string_member (message, "type", "edge");
+    json_object_set_object_member (message, "statement", statement);
+    canopy_node_server_send (node, message);
+  }
+  /* The old way: a subtree report full of invented children, once a second. */
+  if (node->parent != NULL && hostile->forged % 10 == 1) {
+    g_autoptr (JsonObject) report = json_object_new ();
+    JsonObject *full = json_object_new ();
+    JsonArray *children = json_array_new ();
+
+    for (guint i = 0; i < 5000; i++) {
+      JsonObject *child = json_object_new ();
+      g_autofree char *id = g_strdup_printf ("pinvented%u", i);
+
+      json_object_set_string_member (child, "id", id);
+      json_object_set_string_member (child, "name", "Invented");
+      json_object_set_int_member (child, "capacity", 2);
+      json_array_add_object_element (children, child);
+    }
+    json_object_set_string_member (full, "id", node->peer_id);
+    json_object_set_string_member (full, "name", node->name);
+    json_object_set_int_member (full, "capacity", 2);
+    json_object_set_array_member (full, "childNodes", children);
+    json_object_set_string_member (report, "type", "subtree");
+    json_object_set_int_member (report, "seq", 1);
+    json_object_set_object_member (report, "full", full);
+    canopy_link_send (node->parent, report);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
 on_usr1 (gpointer user_data)
 {
   Hostile *hostile = user_data;
@@ -167,6 +310,14 @@ on_usr1 (gpointer user_data)
   case MODE_FORGE_CHAT:
     if (hostile->flood_id == 0)
       hostile->flood_id = g_timeout_add (100, forge_chat, hostile);
+    break;
+  case MODE_TAMPER_MAP:
+    if (hostile->flood_id == 0)
+      hostile->flood_id = g_timeout_add (200, tamper_map, hostile);
+    break;
+  case MODE_LIE_EDGES:
+    if (hostile->flood_id == 0)
+      hostile->flood_id = g_timeout_add (100, lie_edges, hostile);
     break;
   }
   return G_SOURCE_CONTINUE;

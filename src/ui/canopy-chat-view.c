@@ -5,6 +5,8 @@
 
 #include <glib/gi18n.h>
 
+#include "canopy-person-menu.h"
+
 /* Older rows are dropped past this: a long room must not grow the list without bound. */
 #define MAX_ROWS 500
 /* Pixels from the end that still count as "at the bottom". */
@@ -19,9 +21,11 @@ struct _CanopyChatView
   GtkEntry          *entry;
   GtkButton         *send_button;
 
+  GHashTable        *muted;    /* peer ids the host muted */
   guint              n_messages;
   gboolean           follow;   /* keep the newest message in view */
   gboolean           entry_sensitive;
+  gboolean           can_moderate;
 };
 
 G_DEFINE_FINAL_TYPE (CanopyChatView, canopy_chat_view, ADW_TYPE_BIN)
@@ -30,6 +34,7 @@ enum {
   PROP_0,
   PROP_N_MESSAGES,
   PROP_ENTRY_SENSITIVE,
+  PROP_CAN_MODERATE,
   N_PROPS
 };
 
@@ -108,9 +113,13 @@ typedef struct
   char      *shown;
   gboolean   verified;
   gboolean   is_host;
+  gboolean   from_me;
+  gboolean   muted;
   GtkWidget *name_label; /* the widgets are the row's children: not owned */
   GtkWidget *host_badge;
   GtkWidget *unverified_label;
+  GtkWidget *muted_label;
+  GtkWidget *menu_button;
   GtkWidget *time_label;
   GtkWidget *text_label;
 } ChatRow;
@@ -137,6 +146,66 @@ name_or_someone (const char *name)
   return name != NULL && *name != '\0' ? name : _("Someone");
 }
 
+/* What a screen reader says of @row: author, time, text, and whether the host muted them. */
+static void
+describe (GtkWidget *row)
+{
+  ChatRow *chat_row = get_chat_row (row);
+  const char *name = chat_row->shown;
+  const char *time = gtk_label_get_text (GTK_LABEL (chat_row->time_label));
+  const char *text = gtk_label_get_text (GTK_LABEL (chat_row->text_label));
+  g_autofree char *accessible = NULL;
+
+  if (chat_row->is_host) {
+    /* TRANSLATORS: how a screen reader reads a chat message by the room's host: name, time, text */
+    accessible = g_strdup_printf (_("%s (host) at %s: %s"), name, time, text);
+  } else if (!chat_row->verified) {
+    /* TRANSLATORS: how a screen reader reads a chat message whose author the room does not list,
+     * under the name they gave themselves: name, time, text */
+    accessible = g_strdup_printf (_("%s (unverified) at %s: %s"), name, time, text);
+  } else {
+    /* TRANSLATORS: how a screen reader reads one chat message: name, time, text */
+    accessible = g_strdup_printf (_("%s at %s: %s"), name, time, text);
+  }
+  if (chat_row->muted) {
+    g_autofree char *plain = g_steal_pointer (&accessible);
+
+    /* TRANSLATORS: a chat message as a screen reader reads it, then that the host muted its
+     * author */
+    accessible = g_strdup_printf (_("%s (author muted)"), plain);
+  }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+}
+
+/* The host's menu on the author's name: never on the host's own messages or the host's. */
+static void
+update_menu (CanopyChatView *self,
+             GtkWidget      *row)
+{
+  ChatRow *chat_row = get_chat_row (row);
+
+  canopy_person_menu_button_update (chat_row->menu_button, chat_row->origin, chat_row->shown,
+                                    chat_row->muted,
+                                    self->can_moderate && !chat_row->from_me &&
+                                      !chat_row->is_host);
+}
+
+static void
+set_muted (GtkWidget *row,
+           gboolean   muted)
+{
+  ChatRow *chat_row = get_chat_row (row);
+
+  muted = !!muted;
+  if (chat_row->muted == muted)
+    return;
+  chat_row->muted = muted;
+  gtk_widget_set_visible (chat_row->muted_label, muted);
+  describe (row);
+}
+
 /* Shows @name as the author of @row: @verified when the room's map gave it (and then @is_host
  * when the author is the map's root), otherwise the author's own unconfirmed claim. */
 static void
@@ -146,9 +215,6 @@ set_author (GtkWidget  *row,
             gboolean    is_host)
 {
   ChatRow *chat_row = get_chat_row (row);
-  const char *time = gtk_label_get_text (GTK_LABEL (chat_row->time_label));
-  const char *text = gtk_label_get_text (GTK_LABEL (chat_row->text_label));
-  g_autofree char *accessible = NULL;
 
   is_host = verified && is_host;
   if (chat_row->shown != NULL && g_str_equal (chat_row->shown, name) &&
@@ -166,21 +232,7 @@ set_author (GtkWidget  *row,
     gtk_widget_add_css_class (chat_row->name_label, "dim-label");
   gtk_widget_set_visible (chat_row->host_badge, is_host);
   gtk_widget_set_visible (chat_row->unverified_label, !verified);
-
-  if (is_host) {
-    /* TRANSLATORS: how a screen reader reads a chat message by the room's host: name, time, text */
-    accessible = g_strdup_printf (_("%s (host) at %s: %s"), name, time, text);
-  } else if (!verified) {
-    /* TRANSLATORS: how a screen reader reads a chat message whose author the room does not list,
-     * under the name they gave themselves: name, time, text */
-    accessible = g_strdup_printf (_("%s (unverified) at %s: %s"), name, time, text);
-  } else {
-    /* TRANSLATORS: how a screen reader reads one chat message: name, time, text */
-    accessible = g_strdup_printf (_("%s at %s: %s"), name, time, text);
-  }
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
-                                  -1);
+  describe (row);
 }
 
 /* The room's names win over what a message claims: only the host writes the map (and the
@@ -199,7 +251,8 @@ author_from_map (GtkWidget     *row,
 }
 
 static GtkWidget *
-make_row (const CanopyChatMessage *message,
+make_row (CanopyChatView          *self,
+          const CanopyChatMessage *message,
           CanopyNodeMap           *map,
           gboolean                 from_me)
 {
@@ -217,13 +270,18 @@ make_row (const CanopyChatMessage *message,
   GtkWidget *unverified_label = make_label (_("unverified"), "dim-label");
   GtkWidget *time_label = make_label (time, "dim-label");
   GtkWidget *text_label = make_label (text, NULL);
+  GtkWidget *muted_label = canopy_person_muted_label_new ();
+  GtkWidget *menu_button = canopy_person_menu_button_new (box);
 
   chat_row->origin = g_strdup (message->origin);
+  chat_row->from_me = from_me;
   chat_row->name_label = name_label;
   chat_row->host_badge = host_badge;
   chat_row->unverified_label = unverified_label;
   chat_row->time_label = time_label;
   chat_row->text_label = text_label;
+  chat_row->muted_label = muted_label;
+  chat_row->menu_button = menu_button;
   g_object_set_qdata_full (G_OBJECT (row), chat_row_quark (), chat_row, chat_row_free);
 
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
@@ -253,13 +311,18 @@ make_row (const CanopyChatMessage *message,
   gtk_box_append (GTK_BOX (header), name_label);
   gtk_box_append (GTK_BOX (header), host_badge);
   gtk_box_append (GTK_BOX (header), unverified_label);
+  gtk_box_append (GTK_BOX (header), muted_label);
   gtk_box_append (GTK_BOX (header), time_label);
+  gtk_box_append (GTK_BOX (header), menu_button);
   gtk_box_append (GTK_BOX (box), header);
   gtk_box_append (GTK_BOX (box), text_label);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
 
   if (!author_from_map (row, map))
     set_author (row, name_or_someone (message->name), FALSE, FALSE);
+  set_muted (row, chat_row->origin != NULL && g_hash_table_contains (self->muted,
+                                                                      chat_row->origin));
+  update_menu (self, row);
   return row;
 }
 
@@ -315,6 +378,9 @@ canopy_chat_view_get_property (GObject    *object,
   case PROP_ENTRY_SENSITIVE:
     g_value_set_boolean (value, self->entry_sensitive);
     break;
+  case PROP_CAN_MODERATE:
+    g_value_set_boolean (value, self->can_moderate);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -332,6 +398,9 @@ canopy_chat_view_set_property (GObject      *object,
   case PROP_ENTRY_SENSITIVE:
     canopy_chat_view_set_sensitive_entry (self, g_value_get_boolean (value));
     break;
+  case PROP_CAN_MODERATE:
+    canopy_chat_view_set_can_moderate (self, g_value_get_boolean (value));
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -346,6 +415,16 @@ canopy_chat_view_dispose (GObject *object)
 }
 
 static void
+canopy_chat_view_finalize (GObject *object)
+{
+  CanopyChatView *self = CANOPY_CHAT_VIEW (object);
+
+  g_clear_pointer (&self->muted, g_hash_table_unref);
+
+  G_OBJECT_CLASS (canopy_chat_view_parent_class)->finalize (object);
+}
+
+static void
 canopy_chat_view_class_init (CanopyChatViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -354,12 +433,17 @@ canopy_chat_view_class_init (CanopyChatViewClass *klass)
   object_class->get_property = canopy_chat_view_get_property;
   object_class->set_property = canopy_chat_view_set_property;
   object_class->dispose = canopy_chat_view_dispose;
+  object_class->finalize = canopy_chat_view_finalize;
 
   properties[PROP_N_MESSAGES] =
     g_param_spec_uint ("n-messages", NULL, NULL, 0, MAX_ROWS, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_ENTRY_SENSITIVE] =
     g_param_spec_boolean ("entry-sensitive", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* Whether rows offer the host's menu (mute, remove) on everyone else's messages. */
+  properties[PROP_CAN_MODERATE] =
+    g_param_spec_boolean ("can-moderate", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -391,6 +475,7 @@ canopy_chat_view_init (CanopyChatView *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->muted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->follow = TRUE;
   self->entry_sensitive = TRUE;
   gtk_entry_set_max_length (self->entry, CANOPY_CHAT_TEXT_CHARS);
@@ -436,7 +521,7 @@ canopy_chat_view_add_message (CanopyChatView          *self,
   if (adjustment_at_bottom (gtk_scrolled_window_get_vadjustment (self->scroller)))
     self->follow = TRUE;
 
-  gtk_list_box_append (self->list, make_row (message, map, from_me));
+  gtk_list_box_append (self->list, make_row (self, message, map, from_me));
   n_messages++;
   while (n_messages > MAX_ROWS) {
     gtk_list_box_remove (self->list,
@@ -467,8 +552,8 @@ canopy_chat_view_update_names (CanopyChatView *self,
     return;
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->list)); row != NULL;
        row = gtk_widget_get_next_sibling (row)) {
-    if (get_chat_row (row) != NULL)
-      author_from_map (row, map);
+    if (get_chat_row (row) != NULL && author_from_map (row, map))
+      update_menu (self, row);
   }
 }
 
@@ -517,4 +602,66 @@ canopy_chat_view_set_sensitive_entry (CanopyChatView *self,
   gtk_widget_set_sensitive (GTK_WIDGET (self->entry), sensitive);
   gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), sensitive);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENTRY_SENSITIVE]);
+}
+
+/**
+ * canopy_chat_view_set_muted:
+ * @self: a chat view
+ * @muted: (nullable) (array zero-terminated=1): the peer ids the host muted
+ *
+ * Marks the messages of those authors "muted" (also later ones), and no others.
+ */
+void
+canopy_chat_view_set_muted (CanopyChatView     *self,
+                            const char * const *muted)
+{
+  g_return_if_fail (CANOPY_IS_CHAT_VIEW (self));
+
+  g_hash_table_remove_all (self->muted);
+  for (guint i = 0; muted != NULL && muted[i] != NULL; i++)
+    g_hash_table_add (self->muted, g_strdup (muted[i]));
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row)) {
+    ChatRow *chat_row = get_chat_row (row);
+
+    if (chat_row == NULL)
+      continue;
+    set_muted (row, chat_row->origin != NULL && g_hash_table_contains (self->muted,
+                                                                        chat_row->origin));
+    update_menu (self, row);
+  }
+}
+
+/**
+ * canopy_chat_view_set_can_moderate:
+ * @self: a chat view
+ * @can_moderate: whether this peer is the host: messages of everyone else offer its menu
+ *
+ * The menu's items activate `room.mute`, `room.unmute` and `room.kick` with the author's peer
+ * id.
+ */
+void
+canopy_chat_view_set_can_moderate (CanopyChatView *self,
+                                   gboolean        can_moderate)
+{
+  g_return_if_fail (CANOPY_IS_CHAT_VIEW (self));
+
+  can_moderate = !!can_moderate;
+  if (self->can_moderate == can_moderate)
+    return;
+  self->can_moderate = can_moderate;
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row)) {
+    if (get_chat_row (row) != NULL)
+      update_menu (self, row);
+  }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_MODERATE]);
+}
+
+gboolean
+canopy_chat_view_get_can_moderate (CanopyChatView *self)
+{
+  g_return_val_if_fail (CANOPY_IS_CHAT_VIEW (self), FALSE);
+
+  return self->can_moderate;
 }

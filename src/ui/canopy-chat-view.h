@@ -22,5 +22,10 @@ guint      canopy_chat_view_get_n_messages      (CanopyChatView          *self);
 void       canopy_chat_view_clear               (CanopyChatView          *self);
 void       canopy_chat_view_set_sensitive_entry (CanopyChatView          *self,
                                                  gboolean                 sensitive);
+void       canopy_chat_view_set_muted           (CanopyChatView          *self,
+                                                 const char * const      *muted);
+void       canopy_chat_view_set_can_moderate    (CanopyChatView          *self,
+                                                 gboolean                 can_moderate);
+gboolean   canopy_chat_view_get_can_moderate    (CanopyChatView          *self);
 
 G_END_DECLS

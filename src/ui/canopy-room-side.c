@@ -8,12 +8,20 @@
 #include "canopy-chat-view.h"
 #include "canopy-tree-view.h"
 
+/* Chat authors remembered to mark the muted ones who are not in the tree (any more): past this
+ * many, the oldest are not looked at again. */
+#define MAX_ORIGINS 1024
+
 struct _CanopyRoomSide
 {
   AdwBin parent_instance;
 
   CanopyNode *node;
+  GHashTable *origins;       /* chat authors seen: id -> itself */
+  GQueue origin_order;       /* the same ids, oldest first: not owned */
+  AdwMessageDialog *dialog;  /* "Remove NAME?" */
 
+  AdwViewStack *stack;
   CanopyChatView *chat_view;
   CanopyTreeView *tree_view;
 };
@@ -34,6 +42,53 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+static gboolean
+is_host (CanopyRoomSide *self)
+{
+  return self->node != NULL && canopy_node_get_role (self->node) == CANOPY_NODE_ROLE_HOST;
+}
+
+/* The host's mute list as this node knows it (the host's own, or the one it signed): whoever
+ * the map lists, and the chat authors seen. */
+static void
+update_muted (CanopyRoomSide *self,
+              CanopyNodeMap  *map)
+{
+  g_autoptr (GPtrArray) muted = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer origin;
+
+  if (self->node != NULL && map != NULL) {
+    g_autoptr (GPtrArray) ids = canopy_node_map_get_ids (map);
+
+    for (guint i = 0; i < ids->len; i++)
+      if (canopy_node_is_peer_muted (self->node, g_ptr_array_index (ids, i)))
+        g_ptr_array_add (muted, g_ptr_array_index (ids, i));
+  }
+  g_hash_table_iter_init (&iter, self->origins);
+  while (self->node != NULL && g_hash_table_iter_next (&iter, &origin, NULL)) {
+    if ((map == NULL || !canopy_node_map_contains (map, origin)) &&
+        canopy_node_is_peer_muted (self->node, origin))
+      g_ptr_array_add (muted, origin);
+  }
+  g_ptr_array_add (muted, NULL);
+  canopy_tree_view_set_muted (self->tree_view, (const char * const *) muted->pdata);
+  canopy_chat_view_set_muted (self->chat_view, (const char * const *) muted->pdata);
+}
+
+/* Only the host moderates: its panes offer the menu, its actions are enabled. */
+static void
+update_moderation (CanopyRoomSide *self)
+{
+  gboolean host = is_host (self);
+
+  canopy_tree_view_set_can_moderate (self->tree_view, host);
+  canopy_chat_view_set_can_moderate (self->chat_view, host);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "room.kick", host);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "room.mute", host);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "room.unmute", host);
+}
+
 /* Both panes show the room's names: the tree, and the authors of the chat messages. */
 static void
 update_map (CanopyRoomSide *self)
@@ -45,6 +100,7 @@ update_map (CanopyRoomSide *self)
   canopy_tree_view_set_map (self->tree_view, map,
                             self->node ? canopy_node_get_peer_id (self->node) : NULL);
   canopy_chat_view_update_names (self->chat_view, map);
+  update_muted (self, map);
 }
 
 static void
@@ -63,6 +119,14 @@ on_node_chat (CanopyNode              *node,
 {
   gboolean from_me = g_strcmp0 (message->origin, canopy_node_get_peer_id (node)) == 0;
 
+  if (message->origin != NULL && !g_hash_table_contains (self->origins, message->origin)) {
+    char *origin = g_strdup (message->origin);
+
+    if (g_queue_get_length (&self->origin_order) >= MAX_ORIGINS)
+      g_hash_table_remove (self->origins, g_queue_pop_head (&self->origin_order));
+    g_hash_table_add (self->origins, origin);
+    g_queue_push_tail (&self->origin_order, origin);
+  }
   canopy_chat_view_add_message (self->chat_view, message, canopy_node_get_map (node), from_me);
 }
 
@@ -95,6 +159,81 @@ on_chat_view_send (CanopyChatView *chat_view,
 
     g_signal_emit (self, signals[SIGNAL_TOAST], 0, message);
   }
+}
+
+/* --- moderation: the host's menu on a person's name --- */
+
+static const char *
+person_name (CanopyRoomSide *self,
+             const char     *peer)
+{
+  CanopyNodeMap *map = canopy_node_get_map (self->node);
+  const char *name = map != NULL && canopy_node_map_contains (map, peer)
+                       ? canopy_node_map_get_name (map, peer)
+                       : NULL;
+
+  return name != NULL && *name != '\0' ? name : _("Someone");
+}
+
+static void
+on_kick_dialog_response (AdwMessageDialog *dialog,
+                         const char       *response,
+                         CanopyRoomSide   *self)
+{
+  const char *peer = g_object_get_data (G_OBJECT (dialog), "canopy-peer");
+
+  if (self->dialog == dialog)
+    self->dialog = NULL;
+  if (g_strcmp0 (response, "remove") == 0 && is_host (self) && peer != NULL)
+    canopy_node_kick (self->node, peer);
+}
+
+static void
+kick_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CanopyRoomSide *self = CANOPY_ROOM_SIDE (widget);
+  const char *peer = g_variant_get_string (parameter, NULL);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+
+  if (!is_host (self) || g_strcmp0 (peer, canopy_node_get_peer_id (self->node)) == 0)
+    return;
+  if (self->dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->dialog)));
+  /* TRANSLATORS: asked before the host removes a person from the room; %s is their name */
+  heading = g_strdup_printf (_("Remove %s?"), person_name (self, peer));
+  /* Heading and body are plain text (their use-markup properties are off): names are safe. */
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading,
+                                   _("They cannot join this room again."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "remove", _("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "canopy-peer", g_strdup (peer), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_kick_dialog_response), self, 0);
+  self->dialog = ADW_MESSAGE_DIALOG (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+mute_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CanopyRoomSide *self = CANOPY_ROOM_SIDE (widget);
+
+  if (!is_host (self))
+    return;
+  /* The node signs the new list, sends it down the tree and says map-changed: the panes follow. */
+  canopy_node_mute_peer (self->node, g_variant_get_string (parameter, NULL),
+                         g_str_equal (action_name, "room.mute"));
 }
 
 static void
@@ -139,10 +278,22 @@ canopy_room_side_dispose (GObject *object)
   if (self->node != NULL)
     g_signal_handlers_disconnect_by_data (self->node, self);
   g_clear_object (&self->node);
+  if (self->dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->dialog)));
   /* GTK 4.8 unparents a bound direct child behind AdwBin's back: let the bin drop it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CANOPY_TYPE_ROOM_SIDE);
   G_OBJECT_CLASS (canopy_room_side_parent_class)->dispose (object);
+}
+
+static void
+canopy_room_side_finalize (GObject *object)
+{
+  CanopyRoomSide *self = CANOPY_ROOM_SIDE (object);
+
+  g_queue_clear (&self->origin_order);
+  g_clear_pointer (&self->origins, g_hash_table_unref);
+  G_OBJECT_CLASS (canopy_room_side_parent_class)->finalize (object);
 }
 
 static void
@@ -154,6 +305,7 @@ canopy_room_side_class_init (CanopyRoomSideClass *klass)
   object_class->get_property = canopy_room_side_get_property;
   object_class->set_property = canopy_room_side_set_property;
   object_class->dispose = canopy_room_side_dispose;
+  object_class->finalize = canopy_room_side_finalize;
 
   properties[PROP_NODE] =
     g_param_spec_object ("node", NULL, NULL, CANOPY_TYPE_NODE,
@@ -167,8 +319,14 @@ canopy_room_side_class_init (CanopyRoomSideClass *klass)
   signals[SIGNAL_TOAST] = g_signal_new ("toast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  /* The host's menu on a person's name (canopy-person-menu.c): the parameter is a peer id. */
+  gtk_widget_class_install_action (widget_class, "room.kick", "s", kick_activated);
+  gtk_widget_class_install_action (widget_class, "room.mute", "s", mute_activated);
+  gtk_widget_class_install_action (widget_class, "room.unmute", "s", mute_activated);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/canopy/Canopy/ui/canopy-room-side.ui");
+  gtk_widget_class_bind_template_child (widget_class, CanopyRoomSide, stack);
   gtk_widget_class_bind_template_child (widget_class, CanopyRoomSide, chat_view);
   gtk_widget_class_bind_template_child (widget_class, CanopyRoomSide, tree_view);
   gtk_widget_class_bind_template_callback (widget_class, on_chat_view_send);
@@ -180,7 +338,10 @@ canopy_room_side_init (CanopyRoomSide *self)
   g_type_ensure (CANOPY_TYPE_CHAT_VIEW);
   g_type_ensure (CANOPY_TYPE_TREE_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->origins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&self->origin_order);
   update_entry (self);
+  update_moderation (self);
 }
 
 GtkWidget *
@@ -213,6 +374,7 @@ canopy_room_side_set_node (CanopyRoomSide *self,
     g_signal_connect (node, "map-changed", G_CALLBACK (on_node_map_changed), self);
     g_signal_connect (node, "notify::state", G_CALLBACK (on_node_state_notify), self);
   }
+  update_moderation (self);
   update_map (self);
   update_entry (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE]);

@@ -14,6 +14,7 @@ struct _CanopyTreeItem
   guint       capacity;
   gboolean    is_you;
   gboolean    is_host;
+  gboolean    is_muted;
   GListStore *children;
 };
 
@@ -28,6 +29,7 @@ enum {
   PROP_N_CHILDREN,
   PROP_IS_YOU,
   PROP_IS_HOST,
+  PROP_IS_MUTED,
   N_PROPS
 };
 
@@ -73,6 +75,9 @@ canopy_tree_item_get_property (GObject    *object,
   case PROP_IS_HOST:
     g_value_set_boolean (value, self->is_host);
     break;
+  case PROP_IS_MUTED:
+    g_value_set_boolean (value, self->is_muted);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -104,6 +109,9 @@ canopy_tree_item_set_property (GObject      *object,
     break;
   case PROP_IS_HOST:
     canopy_tree_item_set_is_host (self, g_value_get_boolean (value));
+    break;
+  case PROP_IS_MUTED:
+    canopy_tree_item_set_is_muted (self, g_value_get_boolean (value));
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -163,6 +171,10 @@ canopy_tree_item_class_init (CanopyTreeItemClass *klass)
   /* The map's root: the room's host. */
   properties[PROP_IS_HOST] =
     g_param_spec_boolean ("is-host", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* The host muted it: nobody shows its chat. */
+  properties[PROP_IS_MUTED] =
+    g_param_spec_boolean ("is-muted", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -292,6 +304,27 @@ canopy_tree_item_set_is_host (CanopyTreeItem *self,
     return;
   self->is_host = is_host;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_HOST]);
+}
+
+gboolean
+canopy_tree_item_get_is_muted (CanopyTreeItem *self)
+{
+  g_return_val_if_fail (CANOPY_IS_TREE_ITEM (self), FALSE);
+
+  return self->is_muted;
+}
+
+void
+canopy_tree_item_set_is_muted (CanopyTreeItem *self,
+                               gboolean        is_muted)
+{
+  g_return_if_fail (CANOPY_IS_TREE_ITEM (self));
+
+  is_muted = !!is_muted;
+  if (self->is_muted == is_muted)
+    return;
+  self->is_muted = is_muted;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_MUTED]);
 }
 
 guint

@@ -25,6 +25,9 @@ void            canopy_tree_item_set_is_you   (CanopyTreeItem *self,
 gboolean        canopy_tree_item_get_is_host  (CanopyTreeItem *self);
 void            canopy_tree_item_set_is_host  (CanopyTreeItem *self,
                                                gboolean        is_host);
+gboolean        canopy_tree_item_get_is_muted (CanopyTreeItem *self);
+void            canopy_tree_item_set_is_muted (CanopyTreeItem *self,
+                                               gboolean        is_muted);
 guint           canopy_tree_item_get_n_children (CanopyTreeItem *self);
 GListStore     *canopy_tree_item_get_children (CanopyTreeItem *self);
 

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "canopy-person-menu.h"
 #include "canopy-tree-item.h"
 
 struct _CanopyTreeView
@@ -17,7 +18,9 @@ struct _CanopyTreeView
   GListStore       *root_store;  /* the root's item, or nothing */
   GtkTreeListModel *tree_model;
   char             *self_id;
+  GHashTable       *muted;       /* peer ids the host muted */
   guint             n_nodes;
+  gboolean          can_moderate;
 };
 
 G_DEFINE_FINAL_TYPE (CanopyTreeView, canopy_tree_view, ADW_TYPE_BIN)
@@ -25,6 +28,7 @@ G_DEFINE_FINAL_TYPE (CanopyTreeView, canopy_tree_view, ADW_TYPE_BIN)
 enum {
   PROP_0,
   PROP_N_NODES,
+  PROP_CAN_MODERATE,
   N_PROPS
 };
 
@@ -84,6 +88,7 @@ sync_store (CanopyTreeView *self,
     canopy_tree_item_set_capacity (item, canopy_node_map_get_capacity (map, id));
     canopy_tree_item_set_is_you (item, g_strcmp0 (id, self->self_id) == 0);
     canopy_tree_item_set_is_host (item, g_strcmp0 (id, canopy_node_map_get_root (map)) == 0);
+    canopy_tree_item_set_is_muted (item, g_hash_table_contains (self->muted, id));
     count += 1 + sync_store (self, canopy_tree_item_get_children (item), map, children,
                              depth + 1);
 
@@ -102,33 +107,51 @@ sync_store (CanopyTreeView *self,
   return count;
 }
 
+/* The widgets of one row, made in setup: the expander's child box holds them in this order. */
+typedef struct
+{
+  GtkWidget *name_label;
+  GtkWidget *host_badge;
+  GtkWidget *you_label;
+  GtkWidget *muted_label;
+  GtkWidget *relays_label;
+  GtkWidget *menu_button;
+} TreeRow;
+
+static G_DEFINE_QUARK (canopy_tree_row, tree_row)
+
 static void
-update_row (GtkListItem    *list_item,
+update_row (CanopyTreeView *self,
+            GtkListItem    *list_item,
             CanopyTreeItem *item)
 {
-  GtkWidget *expander = gtk_list_item_get_child (list_item);
-  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
-  GtkWidget *name_label = gtk_widget_get_first_child (box);
-  GtkWidget *host_badge = gtk_widget_get_next_sibling (name_label);
-  GtkWidget *you_label = gtk_widget_get_next_sibling (host_badge);
-  GtkWidget *relays_label = gtk_widget_get_next_sibling (you_label);
+  TreeRow *row = g_object_get_qdata (G_OBJECT (list_item), tree_row_quark ());
   guint n_children = canopy_tree_item_get_n_children (item);
   const char *name = canopy_tree_item_get_name (item);
+  gboolean is_you = canopy_tree_item_get_is_you (item);
+  gboolean is_host = canopy_tree_item_get_is_host (item);
   g_autofree char *relays = NULL;
 
+  if (name == NULL || *name == '\0')
+    name = canopy_tree_item_get_id (item);
   /* Names come from the network: plain text only. */
-  gtk_label_set_text (GTK_LABEL (name_label),
-                      name != NULL && *name != '\0' ? name : canopy_tree_item_get_id (item));
-  gtk_widget_set_visible (host_badge, canopy_tree_item_get_is_host (item));
-  gtk_widget_set_visible (you_label, canopy_tree_item_get_is_you (item));
-  if (canopy_tree_item_get_is_you (item))
-    gtk_widget_add_css_class (name_label, "canopy-you");
+  gtk_label_set_text (GTK_LABEL (row->name_label), name);
+  gtk_widget_set_visible (row->host_badge, is_host);
+  gtk_widget_set_visible (row->you_label, is_you);
+  gtk_widget_set_visible (row->muted_label, canopy_tree_item_get_is_muted (item));
+  if (is_you)
+    gtk_widget_add_css_class (row->name_label, "canopy-you");
   else
-    gtk_widget_remove_css_class (name_label, "canopy-you");
+    gtk_widget_remove_css_class (row->name_label, "canopy-you");
 
   /* TRANSLATORS: how many viewers a peer forwards the stream to */
   relays = g_strdup_printf (ngettext ("relays to %u", "relays to %u", n_children), n_children);
-  gtk_label_set_text (GTK_LABEL (relays_label), relays);
+  gtk_label_set_text (GTK_LABEL (row->relays_label), relays);
+
+  /* Only the host moderates, and never itself. */
+  canopy_person_menu_button_update (row->menu_button, canopy_tree_item_get_id (item), name,
+                                    canopy_tree_item_get_is_muted (item),
+                                    self->can_moderate && !is_you && !is_host);
 }
 
 static void
@@ -136,58 +159,84 @@ on_item_notify (CanopyTreeItem *item,
                 GParamSpec     *pspec,
                 GtkListItem    *list_item)
 {
-  update_row (list_item, item);
+  CanopyTreeView *self = g_object_get_data (G_OBJECT (list_item), "canopy-tree-view");
+
+  update_row (self, list_item, item);
+}
+
+static void
+on_can_moderate_notify (CanopyTreeView *self,
+                        GParamSpec     *pspec,
+                        GtkListItem    *list_item)
+{
+  GtkTreeListRow *list_row = gtk_list_item_get_item (list_item);
+  g_autoptr (CanopyTreeItem) item = list_row != NULL ? gtk_tree_list_row_get_item (list_row)
+                                                     : NULL;
+
+  if (item != NULL)
+    update_row (self, list_item, item);
 }
 
 static void
 on_factory_setup (GtkSignalListItemFactory *factory,
                   GtkListItem              *list_item,
-                  gpointer                  user_data)
+                  CanopyTreeView           *self)
 {
   GtkWidget *expander = gtk_tree_expander_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *name_label = gtk_label_new (NULL);
-  /* TRANSLATORS: a badge next to the name of the room's host */
-  GtkWidget *host_badge = gtk_label_new (_("Host"));
-  GtkWidget *you_label = gtk_label_new (_("(you)"));
-  GtkWidget *relays_label = gtk_label_new (NULL);
+  TreeRow *row = g_new0 (TreeRow, 1);
 
-  gtk_label_set_use_markup (GTK_LABEL (name_label), FALSE);
-  gtk_label_set_xalign (GTK_LABEL (name_label), 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (name_label), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (host_badge, "canopy-host-badge");
-  gtk_widget_set_valign (host_badge, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (you_label, "canopy-you");
-  gtk_widget_add_css_class (relays_label, "dim-label");
+  row->name_label = gtk_label_new (NULL);
+  /* TRANSLATORS: a badge next to the name of the room's host */
+  row->host_badge = gtk_label_new (_("Host"));
+  row->you_label = gtk_label_new (_("(you)"));
+  row->muted_label = canopy_person_muted_label_new ();
+  row->relays_label = gtk_label_new (NULL);
+  row->menu_button = canopy_person_menu_button_new (box);
+  g_object_set_qdata_full (G_OBJECT (list_item), tree_row_quark (), row, g_free);
+  /* The view outlives its rows: they go with its list view. */
+  g_object_set_data (G_OBJECT (list_item), "canopy-tree-view", self);
+
+  gtk_label_set_use_markup (GTK_LABEL (row->name_label), FALSE);
+  gtk_label_set_xalign (GTK_LABEL (row->name_label), 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (row->name_label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (row->host_badge, "canopy-host-badge");
+  gtk_widget_set_valign (row->host_badge, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (row->you_label, "canopy-you");
+  gtk_widget_add_css_class (row->relays_label, "dim-label");
   gtk_widget_set_margin_top (box, 6);
   gtk_widget_set_margin_bottom (box, 6);
 
-  gtk_box_append (GTK_BOX (box), name_label);
-  gtk_box_append (GTK_BOX (box), host_badge);
-  gtk_box_append (GTK_BOX (box), you_label);
-  gtk_box_append (GTK_BOX (box), relays_label);
+  gtk_box_append (GTK_BOX (box), row->name_label);
+  gtk_box_append (GTK_BOX (box), row->host_badge);
+  gtk_box_append (GTK_BOX (box), row->you_label);
+  gtk_box_append (GTK_BOX (box), row->muted_label);
+  gtk_box_append (GTK_BOX (box), row->relays_label);
+  gtk_box_append (GTK_BOX (box), row->menu_button);
   gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
   gtk_list_item_set_child (list_item, expander);
+  g_signal_connect_object (self, "notify::can-moderate", G_CALLBACK (on_can_moderate_notify),
+                           list_item, 0);
 }
 
 static void
 on_factory_bind (GtkSignalListItemFactory *factory,
                  GtkListItem              *list_item,
-                 gpointer                  user_data)
+                 CanopyTreeView           *self)
 {
   GtkTreeListRow *row = gtk_list_item_get_item (list_item);
   GtkWidget *expander = gtk_list_item_get_child (list_item);
   g_autoptr (CanopyTreeItem) item = gtk_tree_list_row_get_item (row);
 
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
-  update_row (list_item, item);
+  update_row (self, list_item, item);
   g_signal_connect_object (item, "notify", G_CALLBACK (on_item_notify), list_item, 0);
 }
 
 static void
 on_factory_unbind (GtkSignalListItemFactory *factory,
                    GtkListItem              *list_item,
-                   gpointer                  user_data)
+                   CanopyTreeView           *self)
 {
   GtkTreeListRow *row = gtk_list_item_get_item (list_item);
   GtkWidget *expander = gtk_list_item_get_child (list_item);
@@ -196,6 +245,20 @@ on_factory_unbind (GtkSignalListItemFactory *factory,
   if (item != NULL)
     g_signal_handlers_disconnect_by_func (item, on_item_notify, list_item);
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), NULL);
+}
+
+/* Marks the items of @store and their subtrees muted or not, as the host's list says. */
+static void
+update_muted (CanopyTreeView *self,
+              GListStore     *store)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (store)); i++) {
+    g_autoptr (CanopyTreeItem) item = g_list_model_get_item (G_LIST_MODEL (store), i);
+
+    canopy_tree_item_set_is_muted (item, g_hash_table_contains (self->muted,
+                                                                canopy_tree_item_get_id (item)));
+    update_muted (self, canopy_tree_item_get_children (item));
+  }
 }
 
 static void
@@ -209,6 +272,26 @@ canopy_tree_view_get_property (GObject    *object,
   switch (prop_id) {
   case PROP_N_NODES:
     g_value_set_uint (value, self->n_nodes);
+    break;
+  case PROP_CAN_MODERATE:
+    g_value_set_boolean (value, self->can_moderate);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+canopy_tree_view_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  CanopyTreeView *self = CANOPY_TREE_VIEW (object);
+
+  switch (prop_id) {
+  case PROP_CAN_MODERATE:
+    canopy_tree_view_set_can_moderate (self, g_value_get_boolean (value));
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -233,6 +316,7 @@ canopy_tree_view_finalize (GObject *object)
   CanopyTreeView *self = CANOPY_TREE_VIEW (object);
 
   g_clear_pointer (&self->self_id, g_free);
+  g_clear_pointer (&self->muted, g_hash_table_unref);
 
   G_OBJECT_CLASS (canopy_tree_view_parent_class)->finalize (object);
 }
@@ -244,6 +328,7 @@ canopy_tree_view_class_init (CanopyTreeViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->get_property = canopy_tree_view_get_property;
+  object_class->set_property = canopy_tree_view_set_property;
   object_class->dispose = canopy_tree_view_dispose;
   object_class->finalize = canopy_tree_view_finalize;
 
@@ -251,6 +336,10 @@ canopy_tree_view_class_init (CanopyTreeViewClass *klass)
   properties[PROP_N_NODES] =
     g_param_spec_uint ("n-nodes", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* Whether rows offer the host's menu (mute, remove) on everyone but the host. */
+  properties[PROP_CAN_MODERATE] =
+    g_param_spec_boolean ("can-moderate", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -266,6 +355,7 @@ canopy_tree_view_init (CanopyTreeView *self)
 
   g_type_ensure (CANOPY_TYPE_TREE_ITEM);
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->muted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* Not a bound template child: gtk_widget_dispose_template() would unparent it behind
    * AdwBin's back, and AdwBin unparents its child again in its own dispose. */
   self->stack = GTK_STACK (adw_bin_get_child (ADW_BIN (self)));
@@ -275,9 +365,9 @@ canopy_tree_view_init (CanopyTreeView *self)
                                               FALSE, TRUE, create_child_model, NULL, NULL);
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->tree_model)));
 
-  g_signal_connect (factory, "setup", G_CALLBACK (on_factory_setup), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (on_factory_bind), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (on_factory_unbind), NULL);
+  g_signal_connect (factory, "setup", G_CALLBACK (on_factory_setup), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (on_factory_bind), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (on_factory_unbind), self);
   gtk_list_view_set_factory (self->list_view, factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
 
@@ -345,4 +435,51 @@ canopy_tree_view_get_model (CanopyTreeView *self)
   g_return_val_if_fail (CANOPY_IS_TREE_VIEW (self), NULL);
 
   return G_LIST_MODEL (self->tree_model);
+}
+
+/**
+ * canopy_tree_view_set_muted:
+ * @self: a tree view
+ * @muted: (nullable) (array zero-terminated=1): the peer ids the host muted
+ *
+ * Marks those rows "muted" (also the ones of later maps), and no others.
+ */
+void
+canopy_tree_view_set_muted (CanopyTreeView     *self,
+                            const char * const *muted)
+{
+  g_return_if_fail (CANOPY_IS_TREE_VIEW (self));
+
+  g_hash_table_remove_all (self->muted);
+  for (guint i = 0; muted != NULL && muted[i] != NULL; i++)
+    g_hash_table_add (self->muted, g_strdup (muted[i]));
+  update_muted (self, self->root_store);
+}
+
+/**
+ * canopy_tree_view_set_can_moderate:
+ * @self: a tree view
+ * @can_moderate: whether this peer is the host: the rows of everyone else offer its menu
+ *
+ * The menu's items activate `room.mute`, `room.unmute` and `room.kick` with the row's peer id.
+ */
+void
+canopy_tree_view_set_can_moderate (CanopyTreeView *self,
+                                   gboolean        can_moderate)
+{
+  g_return_if_fail (CANOPY_IS_TREE_VIEW (self));
+
+  can_moderate = !!can_moderate;
+  if (self->can_moderate == can_moderate)
+    return;
+  self->can_moderate = can_moderate;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_MODERATE]);
+}
+
+gboolean
+canopy_tree_view_get_can_moderate (CanopyTreeView *self)
+{
+  g_return_val_if_fail (CANOPY_IS_TREE_VIEW (self), FALSE);
+
+  return self->can_moderate;
 }

@@ -16,5 +16,10 @@ void        canopy_tree_view_set_map     (CanopyTreeView *self,
                                           const char     *self_id);
 guint       canopy_tree_view_get_n_nodes (CanopyTreeView *self);
 GListModel *canopy_tree_view_get_model   (CanopyTreeView *self);
+void        canopy_tree_view_set_muted   (CanopyTreeView     *self,
+                                          const char * const *muted);
+void        canopy_tree_view_set_can_moderate (CanopyTreeView *self,
+                                               gboolean        can_moderate);
+gboolean    canopy_tree_view_get_can_moderate (CanopyTreeView *self);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "canopy-chat-view.h"
 #include "canopy-shell-test.h"
+#include "canopy-test-moderation.h"
 
 #define HOSTILE "<b>not bold</b> & <script>"
 
@@ -351,6 +352,131 @@ test_names (void)
   g_assert_finalize_object (view);
 }
 
+/* A message from @origin, @from_me or not, shown with @map. */
+static GtkWidget *
+add_as (CanopyChatView *view,
+        CanopyNodeMap  *map,
+        const char     *origin,
+        const char     *name,
+        const char     *text,
+        gboolean        from_me)
+{
+  GtkListBox *list = GTK_LIST_BOX (canopy_test_find_type (GTK_WIDGET (view), GTK_TYPE_LIST_BOX));
+  guint n = canopy_chat_view_get_n_messages (view);
+  CanopyChatMessage message = {
+    .origin = (char *) origin,
+    .seq = 1,
+    .name = (char *) name,
+    .time = 0,
+    .text = (char *) text,
+  };
+
+  canopy_chat_view_add_message (view, &message, map, from_me);
+  return GTK_WIDGET (gtk_list_box_get_row_at_index (list, n));
+}
+
+static GtkWidget *
+row_menu (GtkWidget  *row,
+          const char *name)
+{
+  GtkLabel *label = find_shown (row, name);
+
+  g_assert_nonnull (label);
+  return canopy_test_person_menu_of (label);
+}
+
+static gboolean
+row_shows_muted (GtkWidget  *row,
+                 const char *name)
+{
+  GtkLabel *label = find_shown (row, name);
+
+  g_assert_nonnull (label);
+  return canopy_test_shows_muted (label);
+}
+
+/* The host's chat offers its menu on everyone else's messages (unverified authors too), never
+ * on its own; a viewer's on none. Muted authors are marked, for the screen reader too. */
+static void
+test_moderation (void)
+{
+  GtkWidget *view = new_view ();
+  CanopyChatView *chat = CANOPY_CHAT_VIEW (view);
+  g_autoptr (CanopyNodeMap) map = canopy_node_map_new ("h", "Ana", 2);
+  g_autoptr (GError) error = NULL;
+  const char *const muted[] = { "v", "x", NULL };
+  g_autofree char *action = NULL;
+  g_autofree char *target = NULL;
+  GtkWidget *mine, *vic, *stranger, *later, *menu;
+  gboolean can_moderate = TRUE;
+  g_autoptr (GDateTime) local = g_date_time_new_from_unix_local (0);
+  g_autofree char *hhmm = g_date_time_format (local, "%H:%M");
+  g_autofree char *said = g_strdup_printf ("Vic at %s: hi", hhmm);
+  g_autofree char *said_muted = g_strdup_printf ("Vic at %s: hi (author muted)", hhmm);
+
+  g_assert_true (canopy_node_map_add (map, "h", "v", "Vic", 2, &error));
+  g_assert_no_error (error);
+
+  /* The host's own message, a viewer's, and one from an author the map does not list. */
+  g_object_get (view, "can-moderate", &can_moderate, NULL);
+  g_assert_false (can_moderate);
+  mine = add_as (chat, map, "h", "Ana", "welcome", TRUE);
+  vic = add_as (chat, map, "v", "Vic", "hi", FALSE);
+  stranger = add_as (chat, map, "x", "Xu", "hello?", FALSE);
+  g_assert_null (row_menu (mine, "Ana"));
+  g_assert_null (row_menu (vic, "Vic"));
+  g_assert_null (row_menu (stranger, "Xu"));
+
+  g_object_set (view, "can-moderate", TRUE, NULL);
+  g_assert_true (canopy_chat_view_get_can_moderate (chat));
+  g_assert_null (row_menu (mine, "Ana"));
+  menu = row_menu (vic, "Vic");
+  g_assert_nonnull (menu);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (menu), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Moderate Vic");
+  g_assert_true (canopy_test_person_menu_item (menu, "Mute", &action, &target));
+  g_assert_cmpstr (action, ==, "room.mute");
+  g_assert_cmpstr (target, ==, "v");
+  g_clear_pointer (&action, g_free);
+  g_clear_pointer (&target, g_free);
+  g_assert_true (canopy_test_person_menu_item (menu, "Remove from Room…", &action, &target));
+  g_assert_cmpstr (action, ==, "room.kick");
+  g_assert_cmpstr (target, ==, "v");
+  g_clear_pointer (&action, g_free);
+  g_clear_pointer (&target, g_free);
+  g_assert_nonnull (row_menu (stranger, "Xu"));
+  g_assert_false (row_shows_muted (vic, "Vic"));
+
+  /* Muted: marked, with Unmute in the menu, later messages too; the others are not. */
+  canopy_chat_view_set_muted (chat, muted);
+  g_assert_true (row_shows_muted (vic, "Vic"));
+  g_assert_true (row_shows_muted (stranger, "Xu"));
+  g_assert_false (row_shows_muted (mine, "Ana"));
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (vic), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       said_muted);
+  g_assert_true (canopy_test_person_menu_item (row_menu (vic, "Vic"), "Unmute", &action,
+                                               &target));
+  g_assert_cmpstr (action, ==, "room.unmute");
+  g_assert_cmpstr (target, ==, "v");
+  later = add_as (chat, map, "v", "Vic", "still here", FALSE);
+  g_assert_true (row_shows_muted (later, "Vic"));
+  g_assert_nonnull (row_menu (later, "Vic"));
+
+  /* A viewer's chat: marks, no menus. */
+  canopy_chat_view_set_can_moderate (chat, FALSE);
+  g_assert_null (row_menu (vic, "Vic"));
+  g_assert_null (row_menu (later, "Vic"));
+  g_assert_null (row_menu (stranger, "Xu"));
+  g_assert_true (row_shows_muted (later, "Vic"));
+
+  canopy_chat_view_set_muted (chat, NULL);
+  g_assert_false (row_shows_muted (vic, "Vic"));
+  g_assert_false (row_shows_muted (later, "Vic"));
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (vic), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       said);
+  g_assert_finalize_object (view);
+}
+
 static gboolean
 at_bottom (GtkAdjustment *adjustment)
 {
@@ -445,6 +571,7 @@ main (int   argc,
   g_test_add_func ("/chat-view/send", test_send);
   g_test_add_func ("/chat-view/accessible", test_accessible);
   g_test_add_func ("/chat-view/names", test_names);
+  g_test_add_func ("/chat-view/moderation", test_moderation);
   g_test_add_func ("/chat-view/autoscroll", test_autoscroll);
 
   return g_test_run ();

@@ -2,6 +2,7 @@
 #include "canopy-tree-item.h"
 #include "canopy-tree-view.h"
 #include "canopy-shell-test.h"
+#include "canopy-test-moderation.h"
 
 /*   h (Host)
  *   ├── a (Ann) ── a1 (Al), a2 (Alma)
@@ -75,19 +76,23 @@ test_item (void)
   g_autofree char *id = NULL;
   g_autofree char *name = NULL;
   guint depth, capacity, n_children;
-  gboolean is_you, is_host;
+  gboolean is_you, is_host, is_muted;
 
   g_object_set (item, "name", "Xena", "depth", 3, "capacity", 4, "is-you", TRUE, "is-host", TRUE,
-                NULL);
+                "is-muted", TRUE, NULL);
   g_object_get (item, "id", &id, "name", &name, "depth", &depth, "capacity", &capacity,
-                "is-you", &is_you, "is-host", &is_host, "n-children", &n_children, NULL);
+                "is-you", &is_you, "is-host", &is_host, "is-muted", &is_muted,
+                "n-children", &n_children, NULL);
   g_assert_cmpstr (id, ==, "x");
   g_assert_cmpstr (name, ==, "Xena");
   g_assert_cmpuint (depth, ==, 3);
   g_assert_cmpuint (capacity, ==, 4);
   g_assert_true (is_you);
   g_assert_true (is_host);
+  g_assert_true (is_muted);
   g_assert_cmpuint (n_children, ==, 0);
+  canopy_tree_item_set_is_muted (item, FALSE);
+  g_assert_false (canopy_tree_item_get_is_muted (item));
   canopy_tree_item_set_is_host (item, FALSE);
   g_assert_false (canopy_tree_item_get_is_host (item));
 
@@ -238,6 +243,138 @@ test_shown (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* What the room.* actions were asked, as "action target". */
+static void
+on_room_action (GSimpleAction *action,
+                GVariant      *parameter,
+                GPtrArray     *calls)
+{
+  g_ptr_array_add (calls, g_strdup_printf ("%s %s", g_action_get_name (G_ACTION (action)),
+                                           g_variant_get_string (parameter, NULL)));
+}
+
+static GtkWidget *
+menu_of (GtkWidget  *list_view,
+         const char *name)
+{
+  GtkLabel *label = canopy_test_find_mapped_label (list_view, name);
+
+  g_assert_nonnull (label);
+  return canopy_test_person_menu_of (label);
+}
+
+static gboolean
+shows_muted (GtkWidget  *list_view,
+             const char *name)
+{
+  GtkLabel *label = canopy_test_find_mapped_label (list_view, name);
+
+  g_assert_nonnull (label);
+  return canopy_test_shows_muted (label);
+}
+
+/* The host's rows offer its menu on everyone but itself; a viewer's offer none; muted people
+ * are marked in both, and the menu's items reach the room.* actions with the peer id. */
+static void
+test_moderation (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = canopy_tree_view_new ();
+  CanopyTreeView *tree = CANOPY_TREE_VIEW (view);
+  g_autoptr (CanopyNodeMap) map = make_map ();
+  g_autoptr (GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr (GPtrArray) calls = g_ptr_array_new_with_free_func (g_free);
+  GtkWidget *list_view = canopy_test_find_type (view, GTK_TYPE_LIST_VIEW);
+  const char *const muted[] = { "a", NULL };
+  g_autofree char *action = NULL;
+  g_autofree char *target = NULL;
+  gboolean can_moderate = TRUE;
+  GtkWidget *menu;
+
+  for (guint i = 0; i < 3; i++) {
+    static const char *const names[] = { "kick", "mute", "unmute" };
+    g_autoptr (GSimpleAction) room_action = g_simple_action_new (names[i], G_VARIANT_TYPE_STRING);
+
+    g_signal_connect (room_action, "activate", G_CALLBACK (on_room_action), calls);
+    g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (room_action));
+  }
+  gtk_widget_insert_action_group (window, "room", G_ACTION_GROUP (group));
+  gtk_window_set_default_size (GTK_WINDOW (window), 320, 480);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The host's tree before it knows it moderates: no menus. */
+  g_object_get (view, "can-moderate", &can_moderate, NULL);
+  g_assert_false (can_moderate);
+  canopy_tree_view_set_map (tree, map, "h");
+  canopy_test_spin (300);
+  g_assert_null (menu_of (list_view, "Hana"));
+  g_assert_null (menu_of (list_view, "Ann"));
+
+  g_object_set (view, "can-moderate", TRUE, NULL);
+  g_assert_true (canopy_tree_view_get_can_moderate (tree));
+  canopy_test_spin (100);
+  /* Never on the host's own row. */
+  g_assert_null (menu_of (list_view, "Hana"));
+  for (guint i = 0; i < 5; i++) {
+    static const char *const names[] = { "Ann", "<b>Bob</b>", "Al", "Alma", "Bea" };
+
+    g_assert_nonnull (menu_of (list_view, names[i]));
+    g_assert_false (shows_muted (list_view, names[i]));
+  }
+  menu = menu_of (list_view, "<b>Bob</b>");
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (menu), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Moderate <b>Bob</b>");
+  g_assert_true (canopy_test_person_menu_item (menu, "Remove from Room…", &action, &target));
+  g_assert_cmpstr (action, ==, "room.kick");
+  g_assert_cmpstr (target, ==, "b");
+  g_clear_pointer (&action, g_free);
+  g_clear_pointer (&target, g_free);
+  g_assert_true (canopy_test_person_menu_item (menu, "Mute", &action, &target));
+  g_assert_cmpstr (action, ==, "room.mute");
+  g_assert_cmpstr (target, ==, "b");
+  g_assert_false (canopy_test_person_menu_item (menu, "Unmute", &action, &target));
+
+  /* The items reach the actions with the row's peer id. */
+  canopy_test_person_menu_activate (menu, "Mute");
+  canopy_test_person_menu_activate (menu_of (list_view, "Al"), "Remove from Room…");
+  g_assert_cmpuint (calls->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (calls, 0), ==, "mute b");
+  g_assert_cmpstr (g_ptr_array_index (calls, 1), ==, "kick a1");
+
+  /* Muted: the row says so, and its menu offers Unmute. */
+  canopy_tree_view_set_muted (tree, muted);
+  canopy_test_spin (100);
+  g_assert_true (canopy_tree_item_get_is_muted (find_item (tree, "a")));
+  g_assert_false (canopy_tree_item_get_is_muted (find_item (tree, "b")));
+  g_assert_true (shows_muted (list_view, "Ann"));
+  g_assert_false (shows_muted (list_view, "<b>Bob</b>"));
+  menu = menu_of (list_view, "Ann");
+  g_assert_nonnull (menu);
+  g_assert_false (canopy_test_person_menu_item (menu, "Mute", &action, &target));
+  canopy_test_person_menu_activate (menu, "Unmute");
+  g_assert_cmpstr (g_ptr_array_index (calls, 2), ==, "unmute a");
+  /* A later map keeps the mark. */
+  canopy_tree_view_set_map (tree, map, "h");
+  canopy_test_spin (100);
+  g_assert_true (shows_muted (list_view, "Ann"));
+
+  /* A viewer's tree: the same marks, no menus, not even on the host's row. */
+  g_object_set (view, "can-moderate", FALSE, NULL);
+  canopy_tree_view_set_map (tree, map, "a1");
+  canopy_test_spin (100);
+  g_assert_null (menu_of (list_view, "Hana"));
+  g_assert_null (menu_of (list_view, "Ann"));
+  g_assert_null (menu_of (list_view, "Al"));
+  g_assert_true (shows_muted (list_view, "Ann"));
+
+  canopy_tree_view_set_muted (tree, NULL);
+  canopy_test_spin (100);
+  g_assert_false (shows_muted (list_view, "Ann"));
+  g_assert_false (canopy_tree_item_get_is_muted (find_item (tree, "a")));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -248,6 +385,7 @@ main (int   argc,
   g_test_add_func ("/tree-view/new-destroy", test_new_destroy);
   g_test_add_func ("/tree-view/map", test_map);
   g_test_add_func ("/tree-view/shown", test_shown);
+  g_test_add_func ("/tree-view/moderation", test_moderation);
 
   return g_test_run ();
 }

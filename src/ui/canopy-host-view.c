@@ -30,6 +30,7 @@ struct _CanopyHostView
   GtkLabel *bitrate_label;
   GtkLabel *room_id_label;
   GtkButton *copy_button;
+  GtkToggleButton *lock_button;
   GtkButton *end_button;
   GtkPicture *picture;
   CanopyRoomSide *side;
@@ -162,6 +163,8 @@ update_state (CanopyHostView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->bitrate_label), live);
   gtk_widget_set_sensitive (GTK_WIDGET (self->source_button),
                             state != CANOPY_NODE_STATE_ENDED && state != CANOPY_NODE_STATE_FAILED);
+  /* The node tells the server once the room exists (and again when it resumes it). */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->lock_button), live);
 
   switch (state) {
   case CANOPY_NODE_STATE_IDLE:
@@ -440,6 +443,29 @@ on_copy_button_clicked (GtkButton      *button,
 }
 
 static void
+update_lock_button (CanopyHostView *self)
+{
+  gboolean locked = gtk_toggle_button_get_active (self->lock_button);
+
+  gtk_button_set_icon_name (GTK_BUTTON (self->lock_button),
+                            locked ? "changes-prevent-symbolic" : "changes-allow-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->lock_button),
+                               locked ? _("Unlock Room: newcomers can join")
+                                      : _("Lock Room: no newcomers"));
+}
+
+static void
+on_lock_button_toggled (GtkToggleButton *button,
+                        CanopyHostView  *self)
+{
+  gboolean locked = gtk_toggle_button_get_active (button);
+
+  update_lock_button (self);
+  if (locked != canopy_node_get_locked (self->node))
+    canopy_node_set_locked (self->node, locked);
+}
+
+static void
 on_end_dialog_response (AdwMessageDialog *dialog,
                         const char       *response,
                         CanopyHostView   *self)
@@ -576,6 +602,9 @@ canopy_host_view_constructed (GObject *object)
   g_signal_connect (self->node, "error", G_CALLBACK (on_node_error), self);
   g_signal_connect (self->node, "left", G_CALLBACK (on_node_left), self);
   canopy_room_side_set_node (self->side, self->node);
+  /* A room may be locked before it starts (the node sends it with create-room). */
+  gtk_toggle_button_set_active (self->lock_button, canopy_node_get_locked (self->node));
+  update_lock_button (self);
   on_node_viewers_notify (self->node, NULL, self);
   on_node_room_id_notify (self->node, NULL, self);
   on_node_stats (self->node, self);
@@ -646,6 +675,7 @@ canopy_host_view_class_init (CanopyHostViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, bitrate_label);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, room_id_label);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, copy_button);
+  gtk_widget_class_bind_template_child (widget_class, CanopyHostView, lock_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, end_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, picture);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, side);
@@ -657,6 +687,7 @@ canopy_host_view_class_init (CanopyHostViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_source_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_end_button_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_lock_button_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_error_close_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_side_toast);
 }

@@ -4,6 +4,9 @@
 #include "canopy-room-side.h"
 #include "canopy-video-paintable.h"
 #include "canopy-shell-test.h"
+#include "canopy-test-moderation.h"
+#include "canopy-chat-view.h"
+#include "canopy-tree-view.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -429,6 +432,226 @@ test_server_lost (void)
   g_object_unref (server);
 }
 
+static GtkWidget *
+side_child (GtkWidget  *view,
+            const char *name)
+{
+  return canopy_test_template_child (child (view, "side"), CANOPY_TYPE_ROOM_SIDE, name);
+}
+
+static gboolean
+node_is_live (gpointer data)
+{
+  return canopy_node_get_state (CANOPY_NODE (data)) == CANOPY_NODE_STATE_LIVE;
+}
+
+static gboolean
+tree_has_two (gpointer data)
+{
+  return canopy_tree_view_get_n_nodes (CANOPY_TREE_VIEW (side_child (data, "tree_view"))) == 2;
+}
+
+/* The side pane's page @name (the other one's rows are not mapped). */
+static void
+show_pane (GtkWidget  *view,
+           const char *name)
+{
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (side_child (view, "stack")), name);
+  canopy_test_spin (200);
+}
+
+typedef struct {
+  GtkWidget *root;
+  const char *name;
+} Shown;
+
+static gboolean
+shows_name (gpointer data)
+{
+  Shown *shown = data;
+
+  return canopy_test_find_mapped_label (shown->root, shown->name) != NULL;
+}
+
+/* The label showing @name in @pane (mapped: list views keep old rows around). */
+static GtkLabel *
+name_in (GtkWidget  *pane,
+         const char *name)
+{
+  Shown shown = { pane, name };
+
+  canopy_test_wait_for (shows_name, &shown, TIMEOUT_SECONDS, name);
+  return canopy_test_find_mapped_label (pane, name);
+}
+
+typedef struct {
+  GtkWidget *pane;
+  const char *name;
+  gboolean muted;
+} MutedMark;
+
+static gboolean
+has_muted_mark (gpointer data)
+{
+  MutedMark *mark = data;
+  GtkLabel *label = canopy_test_find_mapped_label (mark->pane, mark->name);
+
+  return label != NULL && canopy_test_shows_muted (label) == mark->muted;
+}
+
+static void
+wait_muted_mark (GtkWidget  *pane,
+                 const char *name,
+                 gboolean    muted)
+{
+  MutedMark mark = { pane, name, muted };
+
+  canopy_test_wait_for (has_muted_mark, &mark, TIMEOUT_SECONDS,
+                        muted ? "the muted mark" : "no muted mark");
+}
+
+typedef struct {
+  CanopyNode *node;
+  const char *peer;
+  gboolean muted;
+} PeerMuted;
+
+static gboolean
+peer_muted_is (gpointer data)
+{
+  PeerMuted *check = data;
+
+  return canopy_node_is_peer_muted (check->node, check->peer) == check->muted;
+}
+
+static gboolean
+chat_has (gpointer data)
+{
+  gpointer *pair = data;
+
+  return canopy_chat_view_get_n_messages (pair[0]) >= GPOINTER_TO_UINT (pair[1]);
+}
+
+/* The host's panes offer the menu on the viewer's name, in the tree and in chat, never on the
+ * host's own; Mute reaches the node (and through it the viewer), and both panes mark the
+ * viewer; Remove asks first; the lock reaches the node. */
+static void
+test_moderation (void)
+{
+  g_autoptr (CanopyNode) node = make_host ();
+  g_autoptr (CanopyNode) viewer = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = canopy_host_view_new (node);
+  Watch watch = { node, NULL, 0 };
+  GtkWidget *tree, *chat, *menu;
+  AdwMessageDialog *dialog;
+  const char *viewer_id;
+  gpointer pair[2];
+
+  g_object_ref (view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  canopy_test_wait_for (is_live, &watch, TIMEOUT_SECONDS, "the room to go live");
+  tree = side_child (view, "tree_view");
+  chat = side_child (view, "chat_view");
+  g_assert_true (canopy_tree_view_get_can_moderate (CANOPY_TREE_VIEW (tree)));
+  g_assert_true (canopy_chat_view_get_can_moderate (CANOPY_CHAT_VIEW (chat)));
+
+  viewer = canopy_node_new (CANOPY_NODE_ROLE_VIEWER, server_url);
+  g_object_set (viewer, "name", "Viewer <b>One</b>", "room-id", canopy_node_get_room_id (node),
+                "decode", FALSE, NULL);
+  canopy_node_start (viewer);
+  canopy_test_wait_for (node_is_live, viewer, TIMEOUT_SECONDS, "the viewer to join");
+  viewer_id = canopy_node_get_peer_id (viewer);
+  canopy_test_wait_for (tree_has_two, view, TIMEOUT_SECONDS, "the host's tree to show two");
+
+  /* The tree: the menu on the viewer's row, none on the host's own. */
+  show_pane (view, "tree");
+  g_assert_null (canopy_test_person_menu_of (name_in (tree, "Test Host")));
+  menu = canopy_test_person_menu_of (name_in (tree, "Viewer <b>One</b>"));
+  g_assert_nonnull (menu);
+  g_assert_false (canopy_test_shows_muted (name_in (tree, "Viewer <b>One</b>")));
+
+  /* Chat: the same on the viewer's message, none on the host's. */
+  g_assert_true (canopy_node_send_chat (viewer, "hello host", &error));
+  g_assert_true (canopy_node_send_chat (node, "hello viewer", &error));
+  g_assert_no_error (error);
+  pair[0] = chat;
+  pair[1] = GUINT_TO_POINTER (2);
+  canopy_test_wait_for (chat_has, pair, TIMEOUT_SECONDS, "both messages in the host's chat");
+  show_pane (view, "chat");
+  g_assert_nonnull (canopy_test_person_menu_of (name_in (chat, "Viewer <b>One</b>")));
+  g_assert_null (canopy_test_person_menu_of (name_in (chat, "Test Host")));
+
+  /* Mute, from the tree row's menu: the node's list, the viewer's copy, both panes' marks. */
+  canopy_test_person_menu_activate (menu, "Mute");
+  g_assert_true (canopy_node_is_peer_muted (node, viewer_id));
+  {
+    PeerMuted check = { viewer, viewer_id, TRUE };
+
+    canopy_test_wait_for (peer_muted_is, &check, TIMEOUT_SECONDS,
+                          "the viewer to hear it is muted");
+  }
+  wait_muted_mark (chat, "Viewer <b>One</b>", TRUE);
+  show_pane (view, "tree");
+  wait_muted_mark (tree, "Viewer <b>One</b>", TRUE);
+  g_assert_false (canopy_test_shows_muted (name_in (tree, "Test Host")));
+
+  /* Unmute, from the menu that now offers it. */
+  menu = canopy_test_person_menu_of (name_in (tree, "Viewer <b>One</b>"));
+  canopy_test_person_menu_activate (menu, "Unmute");
+  g_assert_false (canopy_node_is_peer_muted (node, viewer_id));
+  wait_muted_mark (tree, "Viewer <b>One</b>", FALSE);
+  {
+    PeerMuted check = { viewer, viewer_id, FALSE };
+
+    canopy_test_wait_for (peer_muted_is, &check, TIMEOUT_SECONDS,
+                          "the viewer to hear it is not muted");
+  }
+
+  /* Remove asks first, by name, as plain text; cancelled, the viewer stays. */
+  g_assert_null (find_message_dialog ());
+  canopy_test_person_menu_activate (menu, "Remove from Room…");
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Remove Viewer <b>One</b>?");
+  g_assert_false (adw_message_dialog_get_heading_use_markup (dialog));
+  g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==, "They cannot join this room again.");
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "remove"), ==,
+                   ADW_RESPONSE_DESTRUCTIVE);
+  g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "cancel");
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  canopy_test_spin (500);
+  g_assert_cmpint (canopy_node_get_state (viewer), ==, CANOPY_NODE_STATE_LIVE);
+
+  /* The lock. */
+  {
+    GtkWidget *lock = child (view, "lock_button");
+
+    g_assert_true (gtk_widget_get_sensitive (lock));
+    g_assert_false (canopy_node_get_locked (node));
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (lock), ==, "Lock Room: no newcomers");
+    gtk_test_accessible_assert_property (GTK_ACCESSIBLE (lock), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                         "Lock Room");
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (lock), TRUE);
+    g_assert_true (canopy_node_get_locked (node));
+    g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (lock)), ==, "changes-prevent-symbolic");
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (lock), ==, "Unlock Room: newcomers can join");
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (lock), FALSE);
+    g_assert_false (canopy_node_get_locked (node));
+    g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (lock)), ==, "changes-allow-symbolic");
+  }
+
+  canopy_node_leave (viewer);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  canopy_node_leave (node);
+  canopy_test_wait_for (is_ended, &watch, TIMEOUT_SECONDS, "the room to end");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -444,5 +667,6 @@ main (int   argc,
   g_test_add_func ("/host-view/source-error-at-start", test_source_error_at_start);
   g_test_add_func ("/host-view/source-error-live", test_source_error_live);
   g_test_add_func ("/host-view/server-lost", test_server_lost);
+  g_test_add_func ("/host-view/moderation", test_moderation);
   return canopy_test_run_with_server (&server_url);
 }

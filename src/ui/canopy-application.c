@@ -310,7 +310,7 @@ canopy_application_activate (GApplication *application)
 
   if (host_title != NULL) {
     canopy_window_create_room (window, host_title, NULL, NULL, TRUE,
-                               g_settings_get_uint (self->settings, "k1"));
+                               g_settings_get_uint (self->settings, "k1"), NULL);
   } else if (join_room != NULL) {
     g_autofree char *room = canopy_room_id_normalize (join_room);
 

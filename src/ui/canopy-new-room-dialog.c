@@ -7,8 +7,9 @@
 
 #include <glib/gi18n.h>
 
-/* Asks for what a new room needs: title, summary, cover, whether it is listed and how many
- * viewers the host feeds directly. Emits "create"; the window makes the room. */
+/* Asks for what a new room needs: title, summary, cover, whether it is listed, an optional
+ * password and how many viewers the host feeds directly. Emits "create"; the window makes the
+ * room. */
 struct _CanopyNewRoomDialog {
   AdwWindow parent_instance;
 
@@ -23,6 +24,7 @@ struct _CanopyNewRoomDialog {
   GtkButton *cover_button;
   GtkButton *cover_clear_button;
   GtkSwitch *listed_switch;
+  AdwPasswordEntryRow *password_row;
   GtkSpinButton *k1_spin;
 };
 
@@ -268,11 +270,14 @@ canopy_new_room_dialog_class_init (CanopyNewRoomDialogClass *klass)
    * @cover: (nullable): a `data:image/jpeg;base64,` cover of at most 64 KiB, or %NULL
    * @listed: whether the room index shows it
    * @k1: how many viewers the host feeds directly
+   * @password: (nullable): the password joiners need (up to 64 characters, as typed), or %NULL
+   *   for none; keep it out of logs and settings
    */
   signals[SIGNAL_CREATE] = g_signal_new ("create", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                         0, NULL, NULL, NULL, G_TYPE_NONE, 5,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 6,
                                          G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
-                                         G_TYPE_BOOLEAN, G_TYPE_UINT);
+                                         G_TYPE_BOOLEAN, G_TYPE_UINT,
+                                         G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 
@@ -286,6 +291,7 @@ canopy_new_room_dialog_class_init (CanopyNewRoomDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CanopyNewRoomDialog, cover_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyNewRoomDialog, cover_clear_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyNewRoomDialog, listed_switch);
+  gtk_widget_class_bind_template_child (widget_class, CanopyNewRoomDialog, password_row);
   gtk_widget_class_bind_template_child (widget_class, CanopyNewRoomDialog, k1_spin);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_create_button_clicked);
@@ -300,6 +306,7 @@ canopy_new_room_dialog_init (CanopyNewRoomDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   limit_length (self->title_row, CANOPY_TITLE_CHARS);
   limit_length (self->summary_row, CANOPY_SUMMARY_CHARS);
+  limit_length (ADW_ENTRY_ROW (self->password_row), CANOPY_PASSWORD_CHARS);
 }
 
 /**
@@ -382,6 +389,7 @@ canopy_new_room_dialog_create (CanopyNewRoomDialog *self)
 {
   g_autofree char *title = NULL;
   g_autofree char *summary = NULL;
+  const char *password;
 
   g_return_if_fail (CANOPY_IS_NEW_ROOM_DIALOG (self));
 
@@ -391,10 +399,13 @@ canopy_new_room_dialog_create (CanopyNewRoomDialog *self)
     gtk_widget_grab_focus (GTK_WIDGET (self->title_row));
     return;
   }
+  /* As typed, spaces too: the joiner's dialog takes it as typed as well. */
+  password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
   g_object_ref (self);
   g_signal_emit (self, signals[SIGNAL_CREATE], 0, title, summary, self->cover,
                  gtk_switch_get_active (self->listed_switch),
-                 (guint) gtk_spin_button_get_value_as_int (self->k1_spin));
+                 (guint) gtk_spin_button_get_value_as_int (self->k1_spin),
+                 *password != '\0' ? password : NULL);
   gtk_window_destroy (GTK_WINDOW (self));
   g_object_unref (self);
 }

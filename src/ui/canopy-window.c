@@ -86,9 +86,10 @@ on_dialog_create (CanopyWindow *self,
                   const char   *summary,
                   const char   *cover,
                   gboolean      listed,
-                  guint         k1)
+                  guint         k1,
+                  const char   *password)
 {
-  canopy_window_create_room (self, title, summary, cover, listed, k1);
+  canopy_window_create_room (self, title, summary, cover, listed, k1, password);
 }
 
 static void
@@ -431,6 +432,7 @@ canopy_window_join_room (CanopyWindow *self,
  * @cover: (nullable): a `data:` URL cover
  * @listed: whether the index lists it
  * @k1: viewers the host feeds directly
+ * @password: (nullable): the password joiners need, or %NULL; never stored or logged
  *
  * Makes a host node and opens the host view.
  */
@@ -440,7 +442,8 @@ canopy_window_create_room (CanopyWindow *self,
                            const char   *summary,
                            const char   *cover,
                            gboolean      listed,
-                           guint         k1)
+                           guint         k1,
+                           const char   *password)
 {
   g_autoptr (CanopyNode) node = NULL;
 
@@ -457,6 +460,8 @@ canopy_window_create_room (CanopyWindow *self,
                 "listed", listed,
                 "k1", CLAMP (k1, 1, 32),
                 NULL);
+  /* Before the start: the node sends it with create-room (and with its resume). */
+  canopy_node_set_password (node, password);
   canopy_window_open_host (self, node);
 }
 

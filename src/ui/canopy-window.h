@@ -28,7 +28,8 @@ void          canopy_window_create_room    (CanopyWindow      *self,
                                             const char        *summary,
                                             const char        *cover,
                                             gboolean           listed,
-                                            guint              k1);
+                                            guint              k1,
+                                            const char        *password);
 CanopyNode   *canopy_window_make_node      (CanopyWindow      *self,
                                             CanopyNodeRole     role);
 void          canopy_window_open_host      (CanopyWindow      *self,

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "canopy-application.h"
+#include "canopy-host-view.h"
 #include "canopy-new-room-dialog.h"
+/* Only to read what password a node was given: CanopyNode has no getter for it, on purpose. */
+#include "canopy-node-private.h"
 #include "canopy-preferences-window.h"
 #include "canopy-room-index.h"
 #include "canopy-room-row.h"
 #include "canopy-window.h"
 
 #include "canopy-shell-test.h"
+#include "canopy-webrtc.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -301,6 +305,7 @@ typedef struct {
   char *cover;
   gboolean listed;
   guint k1;
+  char *password;
 } Created;
 
 static void
@@ -310,6 +315,7 @@ on_create (CanopyNewRoomDialog *dialog,
            const char          *cover,
            gboolean             listed,
            guint                k1,
+           const char          *password,
            Created             *created)
 {
   created->count++;
@@ -318,6 +324,7 @@ on_create (CanopyNewRoomDialog *dialog,
   created->cover = g_strdup (cover);
   created->listed = listed;
   created->k1 = k1;
+  created->password = g_strdup (password);
 }
 
 static void
@@ -396,6 +403,17 @@ test_new_room_dialog (void)
   gtk_editable_set_text (GTK_EDITABLE (summary), "Friday");
   gtk_switch_set_active (GTK_SWITCH (sw), FALSE);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 8);
+  /* The password is optional, taken as typed (spaces and all), and at most 64 characters. */
+  {
+    GtkWidget *password = canopy_test_find (GTK_WIDGET (dialog), canopy_test_is_row_with_title,
+                                            "Password (optional)");
+    g_autofree char *long_password = g_strnfill (100, 'p');
+
+    g_assert_true (ADW_IS_PASSWORD_ENTRY_ROW (password));
+    gtk_editable_set_text (GTK_EDITABLE (password), long_password);
+    g_assert_cmpint (g_utf8_strlen (gtk_editable_get_text (GTK_EDITABLE (password)), -1), ==, 64);
+    gtk_editable_set_text (GTK_EDITABLE (password), " open <b>sesame</b> ");
+  }
   g_signal_emit_by_name (create, "clicked");
 
   g_assert_cmpint (created.count, ==, 1);
@@ -404,12 +422,114 @@ test_new_room_dialog (void)
   g_assert_true (g_str_has_prefix (created.cover, "data:image/jpeg;base64,"));
   g_assert_false (created.listed);
   g_assert_cmpuint (created.k1, ==, 8);
+  g_assert_cmpstr (created.password, ==, " open <b>sesame</b> ");
+  g_free (created.password);
   g_free (created.title);
   g_free (created.summary);
   g_free (created.cover);
 
   /* It closed itself. */
   g_assert_finalize_object (dialog);
+}
+
+static CanopyNewRoomDialog *
+find_new_room_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+    if (CANOPY_IS_NEW_ROOM_DIALOG (window))
+      return CANOPY_NEW_ROOM_DIALOG (window);
+  }
+  return NULL;
+}
+
+/* No password typed: none reaches the node. */
+static void
+create_room_through_dialog (CanopyWindow *window,
+                            const char   *title,
+                            const char   *password)
+{
+  CanopyNewRoomDialog *dialog;
+  GtkWidget *row;
+
+  canopy_window_new_room (window);
+  dialog = find_new_room_dialog ();
+  g_assert_nonnull (dialog);
+  row = canopy_test_find (GTK_WIDGET (dialog), canopy_test_is_row_with_title, "Title");
+  gtk_editable_set_text (GTK_EDITABLE (row), title);
+  row = canopy_test_find (GTK_WIDGET (dialog), canopy_test_is_row_with_title,
+                          "Password (optional)");
+  gtk_editable_set_text (GTK_EDITABLE (row), password);
+  canopy_new_room_dialog_create (dialog);
+  g_assert_null (find_new_room_dialog ());
+}
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Back to the index: the host view leaves the room; its node is let go once it ended (a node
+ * still at work when the process exits races the TLS library's own exit). */
+static void
+leave_room (CanopyWindow *window)
+{
+  CanopyNode *node = canopy_host_view_get_node (
+    CANOPY_HOST_VIEW (canopy_window_get_room_view (window)));
+
+  g_object_add_weak_pointer (G_OBJECT (node), (gpointer *) &node);
+  canopy_window_show_index (window);
+  canopy_test_wait_for (is_null, &node, CANOPY_TEST_WAIT_S, "the host node to be let go");
+}
+
+static void
+new_room_password_body (CanopyApplication *app,
+                        CanopyWindow      *window)
+{
+  g_autoptr (GSettings) settings = g_settings_new (CANOPY_APP_ID);
+  g_autoptr (GSettingsSchema) schema = NULL;
+  g_auto (GStrv) keys = NULL;
+  GtkWidget *view;
+  CanopyNode *node;
+
+  /* The dialog's password is the host node's before it starts. */
+  create_room_through_dialog (window, "Private jam", "open sesame");
+  g_assert_cmpstr (canopy_window_get_page (window), ==, "room");
+  view = canopy_window_get_room_view (window);
+  g_assert_true (CANOPY_IS_HOST_VIEW (view));
+  node = canopy_host_view_get_node (CANOPY_HOST_VIEW (view));
+  g_assert_cmpint (canopy_node_get_role (node), ==, CANOPY_NODE_ROLE_HOST);
+  g_assert_cmpstr (node->password, ==, "open sesame");
+
+  /* It is in no setting. */
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++) {
+    g_autoptr (GVariant) value = g_settings_get_value (settings, keys[i]);
+    g_autofree char *text = g_variant_print (value, FALSE);
+
+    g_assert_null (strstr (text, "sesame"));
+  }
+
+  leave_room (window);
+  create_room_through_dialog (window, "Open jam", "");
+  view = canopy_window_get_room_view (window);
+  g_assert_true (CANOPY_IS_HOST_VIEW (view));
+  g_assert_null (canopy_host_view_get_node (CANOPY_HOST_VIEW (view))->password);
+  leave_room (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_window_new_room_password (void)
+{
+  g_autoptr (GSettings) settings = settings_reset ();
+
+  run_app (new_room_password_body, NULL);
 }
 
 int
@@ -419,13 +539,22 @@ main (int   argc,
   /* No session bus: a registered GApplication exports itself there and stays referenced, and
    * two instances in one process would collide on the object path. Non-unique applications
    * run without one. */
+  int status;
+
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/canopy-test-bus", TRUE);
+  /* The password test hosts a room: its node has a pipeline, with no sound card. */
+  g_setenv ("CANOPY_NO_AUDIO", "1", TRUE);
   canopy_test_init_ui (&argc, &argv);
+  gst_init (NULL, NULL);
 
   g_test_add_func ("/window/explicit-server", test_window_explicit_server);
   g_test_add_func ("/window/embedded-server", test_window_embedded_server);
   g_test_add_func ("/window/server-option", test_window_server_option);
   g_test_add_func ("/window/preferences", test_preferences_round_trip);
   g_test_add_func ("/window/new-room-dialog", test_new_room_dialog);
-  return g_test_run ();
+  g_test_add_func ("/window/new-room-password", test_window_new_room_password);
+  status = g_test_run ();
+  /* A host node started the DTLS certificate's thread: OpenSSL must be done before exit. */
+  canopy_webrtc_shutdown ();
+  return status;
 }

@@ -6,7 +6,19 @@
 #include <glib/gi18n.h>
 
 #include "canopy-error.h"
+#include "canopy-limits.h"
 #include "canopy-room-side.h"
+
+#include <string.h>
+
+/* Which of the room's rules refused the join: these failures need their own words and ways on. */
+typedef enum {
+  REFUSAL_NONE,
+  REFUSAL_LOCKED,
+  REFUSAL_PASSWORD_NEEDED,
+  REFUSAL_PASSWORD_WRONG,
+  REFUSAL_BANNED,
+} Refusal;
 
 struct _CanopyAudienceView
 {
@@ -20,6 +32,9 @@ struct _CanopyAudienceView
   gboolean was_connected; /* "connected" was TRUE once: FALSE now means reconnecting */
   gboolean leaving;
   gboolean closed;
+  Refusal refusal;          /* of the current node's join, if one was refused */
+  char *password;           /* the one the person typed: every rejoin uses it; memory only */
+  AdwMessageDialog *dialog; /* asking for the password */
 
   AdwToastOverlay *toast_overlay;
   GtkStack *stack;
@@ -30,6 +45,7 @@ struct _CanopyAudienceView
   GtkPicture *picture;
   CanopyRoomSide *side;
   AdwStatusPage *ended_page;
+  AdwStatusPage *removed_page;
   AdwStatusPage *lost_page;
   GtkButton *rejoin_button;
   GtkButton *back_button;
@@ -145,15 +161,186 @@ update_status (CanopyAudienceView *self)
   }
 }
 
+/* The lost page, under @title and @icon_name, says @why; Rejoin tries again. */
+static void
+show_lost_as (CanopyAudienceView *self,
+              const char         *icon_name,
+              const char         *title,
+              const char         *why)
+{
+  /* The status page's title and description are markup; errors may come from the network. */
+  g_autofree char *escaped_title = g_markup_escape_text (title, -1);
+  g_autofree char *escaped = g_markup_escape_text (why, -1);
+
+  adw_status_page_set_icon_name (self->lost_page, icon_name);
+  adw_status_page_set_title (self->lost_page, escaped_title);
+  adw_status_page_set_description (self->lost_page, escaped);
+  gtk_stack_set_visible_child_name (self->stack, "lost");
+}
+
 static void
 show_lost (CanopyAudienceView *self,
            const char         *why)
 {
-  /* The status page's description is markup; error messages may come from the network. */
-  g_autofree char *escaped = g_markup_escape_text (why, -1);
+  show_lost_as (self, "network-offline-symbolic", _("Connection lost"), why);
+}
 
-  adw_status_page_set_description (self->lost_page, escaped);
-  gtk_stack_set_visible_child_name (self->stack, "lost");
+/* The node says which rule refused it only in its error's words (on_join_rejected() in
+ * src/peer/canopy-node-signalling.c), always with CANOPY_ERROR_FORBIDDEN. */
+static Refusal
+refusal_of (const GError *error)
+{
+  static const struct {
+    const char *message;
+    Refusal refusal;
+  } refusals[] = {
+    { "The room is locked: it takes no newcomers", REFUSAL_LOCKED },
+    { "This room needs a password", REFUSAL_PASSWORD_NEEDED },
+    { "Wrong password for this room", REFUSAL_PASSWORD_WRONG },
+    { "The host removed you from this room", REFUSAL_BANNED },
+  };
+
+  if (!g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_FORBIDDEN))
+    return REFUSAL_NONE;
+  for (guint i = 0; i < G_N_ELEMENTS (refusals); i++)
+    if (g_strcmp0 (error->message, refusals[i].message) == 0)
+      return refusals[i].refusal;
+  return REFUSAL_NONE;
+}
+
+static void
+forget_password (CanopyAudienceView *self)
+{
+  /* Not left lying around in freed memory either. */
+  if (self->password != NULL)
+    memset (self->password, 0, strlen (self->password));
+  g_clear_pointer (&self->password, g_free);
+}
+
+static void attach_node (CanopyAudienceView *self,
+                         CanopyNode         *node);
+static void detach_node (CanopyAudienceView *self);
+
+/* A new node for the same room (with the password typed, if any) in place of the current one. */
+static void
+rejoin (CanopyAudienceView *self)
+{
+  g_autoptr (CanopyNode) old = g_object_ref (self->node);
+  g_autoptr (CanopyNode) node = canopy_node_new_rejoin (old);
+
+  detach_node (self);
+  canopy_node_leave (old);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->leave_button), TRUE);
+  attach_node (self, node);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE]);
+}
+
+static void
+on_password_entry_changed (GtkEditable      *entry,
+                           AdwMessageDialog *dialog)
+{
+  adw_message_dialog_set_response_enabled (dialog, "join",
+                                           *gtk_editable_get_text (entry) != '\0');
+}
+
+/* GTK 4.8's GtkPasswordEntry leaves a focus handler on its text behind: a window destroyed with
+ * the focus in it calls that handler on the disposed entry. Taking the focus away first avoids
+ * it. */
+static void
+unfocus_and_destroy (AdwMessageDialog *dialog)
+{
+  gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
+on_password_dialog_response (AdwMessageDialog   *dialog,
+                             const char         *response,
+                             CanopyAudienceView *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  const char *password = gtk_editable_get_text (entry);
+
+  /* The dialog closes itself after this. */
+  gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
+  if (self->dialog == dialog)
+    self->dialog = NULL;
+  if (g_strcmp0 (response, "join") != 0 || *password == '\0')
+    return;
+  forget_password (self);
+  self->password = g_strdup (password);
+  gtk_editable_set_text (entry, "");
+  rejoin (self);
+}
+
+/* Asks for the room's password and joins again with it; cancelled, the lost page stays. */
+static void
+ask_password (CanopyAudienceView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  gboolean wrong = self->refusal == REFUSAL_PASSWORD_WRONG;
+  GtkWidget *dialog;
+  GtkWidget *entry;
+  GtkEditable *text;
+
+  if (self->dialog != NULL)
+    unfocus_and_destroy (g_steal_pointer (&self->dialog));
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   wrong ? _("Wrong Password") : _("Password Needed"),
+                                   wrong ? _("This is not the room's password. Try again.")
+                                         : _("This room needs a password. Ask the host for it."));
+  entry = gtk_password_entry_new ();
+  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
+  g_object_set (entry, "activates-default", TRUE, NULL);
+  text = gtk_editable_get_delegate (GTK_EDITABLE (entry));
+  if (GTK_IS_TEXT (text))
+    gtk_text_set_max_length (GTK_TEXT (text), CANOPY_PASSWORD_CHARS);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Room password"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "join", _("_Join"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "join",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "join", FALSE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "join");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (entry, "changed", G_CALLBACK (on_password_entry_changed), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_password_dialog_response), self,
+                           0);
+  self->dialog = ADW_MESSAGE_DIALOG (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+/* A join the room's rules refused: the words for it, and the way on (a password, later). */
+static void
+show_refusal (CanopyAudienceView *self)
+{
+  switch (self->refusal) {
+  case REFUSAL_LOCKED:
+    show_lost_as (self, "changes-prevent-symbolic", _("The room is locked"),
+                  _("The host lets no newcomers in right now. Try again later."));
+    break;
+  case REFUSAL_BANNED:
+    gtk_stack_set_visible_child_name (self->stack, "removed");
+    break;
+  case REFUSAL_PASSWORD_NEEDED:
+    show_lost_as (self, "dialog-password-symbolic", _("This room needs a password"),
+                  _("Ask the host for it, then join again."));
+    ask_password (self);
+    break;
+  case REFUSAL_PASSWORD_WRONG:
+    show_lost_as (self, "dialog-password-symbolic", _("Wrong password for this room"),
+                  _("Ask the host for it, then join again."));
+    ask_password (self);
+    break;
+  case REFUSAL_NONE:
+  default:
+    g_assert_not_reached ();
+  }
 }
 
 /* --- node --- */
@@ -194,6 +381,11 @@ on_node_error (CanopyNode         *node,
 
   if (self->leaving)
     return;
+  /* The room's rules refused the join: "left" follows, and shows it with its own words. */
+  if (refusal_of (error) != REFUSAL_NONE) {
+    self->refusal = refusal_of (error);
+    return;
+  }
   /* A lost server or parent the node heals itself: the status line says so while it lasts
    * (one lost server is one error, but no toast is needed beside the line). The ones that end
    * the node (no parent reachable, no place in time, a full room) are followed by "left",
@@ -223,6 +415,10 @@ on_node_left (CanopyNode         *node,
     emit_closed (self);
   else if (reason == CANOPY_END_REASON_ROOM_CLOSED)
     gtk_stack_set_visible_child_name (self->stack, "ended");
+  else if (reason == CANOPY_END_REASON_REMOVED)
+    gtk_stack_set_visible_child_name (self->stack, "removed");
+  else if (reason == CANOPY_END_REASON_FAILED && self->refusal != REFUSAL_NONE)
+    show_refusal (self);
   /* A failure says why in the node's own words ("The room is full", "... needs a TURN
    * server"); the generic line is for a node that gave none. */
   else if (reason == CANOPY_END_REASON_FAILED && last != NULL && last->message[0] != '\0')
@@ -246,6 +442,10 @@ attach_node (CanopyAudienceView *self,
   self->joined = FALSE;
   self->was_connected = FALSE;
   self->leaving = FALSE;
+  self->refusal = REFUSAL_NONE;
+  /* Set before the start: the node sends it with each join. */
+  if (self->password != NULL)
+    canopy_node_set_password (node, self->password);
 
   g_clear_object (&self->paintable);
   self->paintable = canopy_video_paintable_new (TRUE);
@@ -333,14 +533,11 @@ static void
 on_rejoin_button_clicked (GtkButton          *button,
                           CanopyAudienceView *self)
 {
-  g_autoptr (CanopyNode) old = g_object_ref (self->node);
-  g_autoptr (CanopyNode) node = canopy_node_new_rejoin (old);
-
-  detach_node (self);
-  canopy_node_leave (old);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->leave_button), TRUE);
-  attach_node (self, node);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE]);
+  /* The same password would be refused again: ask for one. */
+  if (self->refusal == REFUSAL_PASSWORD_NEEDED || self->refusal == REFUSAL_PASSWORD_WRONG)
+    ask_password (self);
+  else
+    rejoin (self);
 }
 
 static void
@@ -404,6 +601,9 @@ canopy_audience_view_dispose (GObject *object)
   CanopyAudienceView *self = CANOPY_AUDIENCE_VIEW (object);
 
   detach_node (self);
+  if (self->dialog != NULL)
+    unfocus_and_destroy (g_steal_pointer (&self->dialog));
+  forget_password (self);
   /* GTK 4.8 unparents a bound direct child behind AdwBin's back: let the bin drop it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CANOPY_TYPE_AUDIENCE_VIEW);
@@ -447,6 +647,7 @@ canopy_audience_view_class_init (CanopyAudienceViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, picture);
   gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, side);
   gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, ended_page);
+  gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, removed_page);
   gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, lost_page);
   gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, rejoin_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyAudienceView, back_button);

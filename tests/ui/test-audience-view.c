@@ -6,6 +6,9 @@
 #include "canopy-tree-view.h"
 #include "canopy-video-paintable.h"
 #include "canopy-shell-test.h"
+#include "canopy-test-moderation.h"
+/* Only to read what password a node was given: CanopyNode has no getter for it, on purpose. */
+#include "canopy-node-private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -573,6 +576,254 @@ test_room_full (void)
   canopy_test_wait_for (node_has_ended, first, TIMEOUT_SECONDS, "the first viewer to end");
 }
 
+static gboolean
+shows_page (GtkWidget  *view,
+            const char *name)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (child (view, "stack"))), name) ==
+         0;
+}
+
+static gboolean
+shows_removed (gpointer data)
+{
+  return shows_page (data, "removed");
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+    if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+      return ADW_MESSAGE_DIALOG (window);
+  }
+  return NULL;
+}
+
+typedef struct {
+  GtkWidget *root;
+  const char *name;
+  gboolean muted;
+} MutedMark;
+
+static gboolean
+has_muted_mark (gpointer data)
+{
+  MutedMark *mark = data;
+  GtkLabel *label = canopy_test_find_mapped_label (mark->root, mark->name);
+
+  return label != NULL && canopy_test_shows_muted (label) == mark->muted;
+}
+
+/* A viewer's panes: who is host, who is muted (the host's signed list), and no menus at all. */
+static void
+test_moderation_seen (void)
+{
+  g_autoptr (CanopyNode) host = start_host ();
+  g_autoptr (CanopyNode) viewer = make_viewer (canopy_node_get_room_id (host));
+  g_autoptr (GError) error = NULL;
+  GtkWidget *view = canopy_audience_view_new (viewer);
+  GtkWidget *window = show_in_window (view);
+  GtkWidget *tree = side_child (view, "tree_view");
+  GtkWidget *chat = side_child (view, "chat_view");
+  GtkWidget *stack = side_child (view, "stack");
+  MutedMark mark = { tree, "Viewer <b>One</b>", TRUE };
+
+  canopy_test_wait_for (tree_has_two, view, TIMEOUT_SECONDS, "the tree to show two nodes");
+  g_assert_false (canopy_tree_view_get_can_moderate (CANOPY_TREE_VIEW (tree)));
+  g_assert_false (canopy_chat_view_get_can_moderate (CANOPY_CHAT_VIEW (chat)));
+  /* The actions do nothing on a viewer's side. */
+  gtk_widget_activate_action (tree, "room.mute", "s", canopy_node_get_peer_id (host));
+  canopy_test_spin (200);
+  g_assert_false (canopy_node_is_peer_muted (viewer, canopy_node_get_peer_id (host)));
+
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "tree");
+  canopy_test_spin (300);
+  g_assert_nonnull (canopy_test_find_mapped_label (tree, "Host"));
+  g_assert_null (canopy_test_person_menu_of (canopy_test_find_mapped_label (tree, "The Host")));
+  g_assert_null (canopy_test_person_menu_of (
+    canopy_test_find_mapped_label (tree, "Viewer <b>One</b>")));
+
+  /* The host mutes this viewer: its own tree marks it. */
+  canopy_node_mute_peer (host, canopy_node_get_peer_id (viewer), TRUE);
+  canopy_test_wait_for (has_muted_mark, &mark, TIMEOUT_SECONDS, "the viewer's own muted mark");
+  g_assert_true (canopy_node_is_peer_muted (viewer, canopy_node_get_peer_id (viewer)));
+
+  /* The host's message: its badge, no menu. */
+  g_assert_true (canopy_node_send_chat (host, "hello", &error));
+  g_assert_no_error (error);
+  canopy_test_wait_for (has_chat, view, TIMEOUT_SECONDS, "the host's message");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "chat");
+  canopy_test_spin (300);
+  g_assert_null (canopy_test_person_menu_of (canopy_test_find_mapped_label (chat, "The Host")));
+  g_assert_nonnull (canopy_test_find_mapped_label (chat, "Host"));
+
+  canopy_node_leave (host);
+  canopy_test_wait_for (shows_ended, view, TIMEOUT_SECONDS, "the host ended the room page");
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  canopy_test_wait_for (node_has_ended, host, TIMEOUT_SECONDS, "the host to end");
+}
+
+/* What the view shows for an end it cannot bring about itself: the node's signals as the node
+ * emits them (see canopy-node-signalling.c: "kicked", and join-rejected for the room's rules),
+ * on a viewer that is live in a real room so that nothing else ends it meanwhile. */
+static GtkWidget *
+live_view (CanopyNode  *host,
+           CanopyNode **viewer)
+{
+  GtkWidget *view;
+
+  /* The node of a view before, ended for real. */
+  if (*viewer != NULL)
+    canopy_node_leave (*viewer);
+  g_clear_object (viewer);
+  *viewer = make_viewer (canopy_node_get_room_id (host));
+  view = g_object_ref_sink (canopy_audience_view_new (*viewer));
+  canopy_test_wait_for (node_is_live, *viewer, TIMEOUT_SECONDS, "the viewer to join");
+  return view;
+}
+
+static void
+emit_refusal (CanopyNode *node,
+              const char *message)
+{
+  g_autoptr (GError) error = g_error_new_literal (CANOPY_ERROR, CANOPY_ERROR_FORBIDDEN, message);
+
+  g_signal_emit_by_name (node, "error", error);
+  g_signal_emit_by_name (node, "left", CANOPY_END_REASON_FAILED);
+}
+
+/* Removed by the host (its node ended "removed"), or refused for it later: the removed page in
+ * plain words, no Rejoin. */
+static void
+test_removed (void)
+{
+  g_autoptr (CanopyNode) host = start_host ();
+  g_autoptr (CanopyNode) viewer = NULL;
+  GtkWidget *view = live_view (host, &viewer);
+  AdwStatusPage *page;
+  gboolean closed = FALSE;
+
+  g_signal_connect (view, "closed", G_CALLBACK (on_closed), &closed);
+  g_signal_emit_by_name (viewer, "left", CANOPY_END_REASON_REMOVED);
+  g_assert_true (shows_removed (view));
+  page = ADW_STATUS_PAGE (child (view, "removed_page"));
+  g_assert_cmpstr (adw_status_page_get_title (page), ==, "The host removed you from this room");
+  g_assert_cmpstr (adw_status_page_get_description (page), ==,
+                   "You cannot join this room again.");
+  g_assert_null (canopy_test_find (GTK_WIDGET (page), canopy_test_is_button_with_label,
+                                   "Rejoin"));
+  g_assert_false (closed);
+  g_signal_emit_by_name (canopy_test_find (GTK_WIDGET (page), canopy_test_is_button_with_label,
+                                           "Back to rooms"),
+                         "clicked");
+  g_assert_true (closed);
+  g_assert_finalize_object (view);
+
+  /* A removed key that tries again. */
+  view = live_view (host, &viewer);
+  emit_refusal (viewer, "The host removed you from this room");
+  g_assert_true (shows_removed (view));
+  g_assert_false (shows_toast (view));
+  g_assert_finalize_object (view);
+
+  canopy_node_leave (viewer);
+  canopy_node_leave (host);
+  canopy_test_wait_for (node_has_ended, host, TIMEOUT_SECONDS, "the host to end");
+}
+
+/* Locked, or a password needed or wrong: the lost page under its own title; for a password, a
+ * dialog asks for it and the view joins again with a new node that carries it (and its rejoins
+ * too); cancelled, Rejoin asks again. */
+static void
+test_refused (void)
+{
+  g_autoptr (CanopyNode) host = start_host ();
+  g_autoptr (CanopyNode) viewer = NULL;
+  GtkWidget *view = live_view (host, &viewer);
+  AdwStatusPage *lost = ADW_STATUS_PAGE (child (view, "lost_page"));
+  AdwMessageDialog *dialog;
+  GtkEditable *entry;
+  CanopyNode *again;
+
+  emit_refusal (viewer, "The room is locked: it takes no newcomers");
+  g_assert_true (shows_lost (view));
+  g_assert_cmpstr (adw_status_page_get_title (lost), ==, "The room is locked");
+  g_assert_cmpstr (adw_status_page_get_description (lost), ==,
+                   "The host lets no newcomers in right now. Try again later.");
+  g_assert_null (find_message_dialog ());
+  g_assert_false (shows_toast (view));
+  g_assert_finalize_object (view);
+
+  view = live_view (host, &viewer);
+  lost = ADW_STATUS_PAGE (child (view, "lost_page"));
+  emit_refusal (viewer, "This room needs a password");
+  g_assert_true (shows_lost (view));
+  g_assert_cmpstr (adw_status_page_get_title (lost), ==, "This room needs a password");
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Password Needed");
+  entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_assert_true (GTK_IS_PASSWORD_ENTRY (entry));
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "join"));
+  /* Cancelled: the page stays, and Rejoin asks again instead of failing the same way. */
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_true (canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view)) == viewer);
+  g_signal_emit_by_name (child (view, "rejoin_button"), "clicked");
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_true (canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view)) == viewer);
+  entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  gtk_editable_set_text (entry, "open sesame");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "join"));
+  adw_message_dialog_response (dialog, "join");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  again = canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view));
+  g_assert_true (again != viewer);
+  g_assert_cmpstr (again->password, ==, "open sesame");
+  g_assert_cmpstr (canopy_node_get_room_id (again), ==, canopy_node_get_room_id (host));
+  g_assert_true (shows_page (view, "room"));
+  canopy_test_wait_for (node_is_live, again, TIMEOUT_SECONDS, "the new node to join");
+
+  /* Wrong: says so, and asks again. */
+  emit_refusal (again, "Wrong password for this room");
+  g_assert_cmpstr (adw_status_page_get_title (lost), ==, "Wrong password for this room");
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Wrong Password");
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), "sesame");
+  adw_message_dialog_response (dialog, "join");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_cmpstr (canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view))->password, ==,
+                   "sesame");
+  canopy_test_wait_for (node_is_live, canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view)),
+                        TIMEOUT_SECONDS, "the third node to join");
+
+  /* A lost connection's Rejoin keeps the password. */
+  g_signal_emit_by_name (canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view)), "left",
+                         CANOPY_END_REASON_SERVER_LOST);
+  g_assert_true (shows_lost (view));
+  g_assert_cmpstr (adw_status_page_get_title (lost), ==, "Connection lost");
+  g_assert_null (find_message_dialog ());
+  g_signal_emit_by_name (child (view, "rejoin_button"), "clicked");
+  g_assert_cmpstr (canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view))->password, ==,
+                   "sesame");
+  canopy_test_wait_for (node_is_live, canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view)),
+                        TIMEOUT_SECONDS, "the fourth node to join");
+
+  canopy_node_leave (viewer);
+  canopy_node_leave (host);
+  canopy_test_wait_for (shows_ended, view, TIMEOUT_SECONDS, "the ended page");
+  g_assert_finalize_object (view);
+  canopy_test_wait_for (node_has_ended, host, TIMEOUT_SECONDS, "the host to end");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -588,5 +839,8 @@ main (int   argc,
   g_test_add_func ("/audience-view/server-lost", test_server_lost);
   g_test_add_func ("/audience-view/relay-left", test_relay_left);
   g_test_add_func ("/audience-view/room-full", test_room_full);
+  g_test_add_func ("/audience-view/moderation-seen", test_moderation_seen);
+  g_test_add_func ("/audience-view/removed", test_removed);
+  g_test_add_func ("/audience-view/refused", test_refused);
   return canopy_test_run_with_server (&server_url);
 }

@@ -23,6 +23,7 @@ static const char *const error_codes[] = {
   [CANOPY_ERROR_CONNECTION] = "connection",
   [CANOPY_ERROR_MEDIA] = "media",
   [CANOPY_ERROR_ROOM_FULL] = "room-full",
+  [CANOPY_ERROR_NOT_IDENTIFIED] = "not-identified",
 };
 
 G_DEFINE_QUARK (canopy-error-quark, canopy_error)

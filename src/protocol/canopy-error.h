@@ -30,6 +30,7 @@ typedef enum {
   CANOPY_ERROR_CONNECTION,      /* "connection": cannot reach a server or peer */
   CANOPY_ERROR_MEDIA,           /* "media": a GStreamer element or pipeline failed */
   CANOPY_ERROR_ROOM_FULL,       /* "room-full": no place in the tree for a joiner */
+  CANOPY_ERROR_NOT_IDENTIFIED,  /* "not-identified": the message needs `hello` first */
 } CanopyError;
 
 GQuark       canopy_error_quark          (void);

@@ -22,10 +22,6 @@ peer_send_error (CanopySignalPeer *peer,
 {
   g_autoptr (JsonObject) message = canopy_json_error_new (error, ref);
 
-  /* The server's own codes, which CanopyError does not have. */
-  if (g_error_matches (error, CANOPY_SIGNAL_ERROR, CANOPY_SIGNAL_ERROR_NOT_IDENTIFIED))
-    json_object_set_string_member (message, "code", "not-identified");
-
   g_debug ("%s: %s%s%s", peer->id, error->message, ref ? " in " : "", ref ? ref : "");
   canopy_signal_peer_send (peer, message);
 }

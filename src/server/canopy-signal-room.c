@@ -920,11 +920,8 @@ canopy_signal_server_dispatch (CanopySignalServer *self,
   for (guint i = 0; i < G_N_ELEMENTS (handlers); i++) {
     if (!g_str_equal (handlers[i].type, type))
       continue;
-    if (!handlers[i].anonymous && !peer->identified) {
-      g_set_error_literal (error, CANOPY_SIGNAL_ERROR, CANOPY_SIGNAL_ERROR_NOT_IDENTIFIED,
-                           "Say hello first");
-      return FALSE;
-    }
+    if (!handlers[i].anonymous && !peer->identified)
+      return canopy_signal_set_error (error, CANOPY_ERROR_NOT_IDENTIFIED, "Say hello first");
     return handlers[i].handle (self, peer, message, error);
   }
   g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_UNKNOWN_TYPE, "Unknown message type \"%s\"",

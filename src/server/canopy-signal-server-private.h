@@ -11,14 +11,6 @@ G_BEGIN_DECLS
 
 typedef struct _CanopySignalRoom CanopySignalRoom;
 
-/* Errors of the server alone, besides CanopyError; canopy-signal-peer.c sends each with its own
- * wire code ("not-identified"). */
-#define CANOPY_SIGNAL_ERROR (canopy_signal_error_quark ())
-
-typedef enum {
-  CANOPY_SIGNAL_ERROR_NOT_IDENTIFIED, /* "not-identified": the message needs `hello` first */
-} CanopySignalError;
-
 /* One WebSocket connection. Its id is bound to it: whatever it sends, the server names it. A
  * connection that shows the id's token may take the id over (`resume`). */
 typedef struct {
@@ -118,7 +110,6 @@ typedef struct {
 } CanopySignalRoomSettings;
 
 /* canopy-signal-server.c: helpers for all the files */
-GQuark      canopy_signal_error_quark              (void);
 void        canopy_signal_random_bytes             (guint8                  *buffer,
                                                     gsize                    len);
 char       *canopy_signal_random_id                (gsize                    n_chars);

@@ -44,8 +44,6 @@ static GParamSpec *properties[N_PROPS];
 
 /* --- helpers shared with the other canopy-signal-*.c --- */
 
-G_DEFINE_QUARK (canopy-signal-error-quark, canopy_signal_error)
-
 void
 canopy_signal_random_bytes (guint8 *buffer,
                             gsize   len)

@@ -109,6 +109,11 @@ G_BEGIN_DECLS
 #define CANOPY_ROOM_PENDING_JOINS_MAX 64
 #define CANOPY_PENDING_JOIN_MS 15000
 
+/* Members that left a room, remembered for its life (the oldest forgotten first): while the room
+ * is locked or has a password, only they (and, after its host opened it again, everyone for
+ * CANOPY_HOST_WAIT_MS) may `resume` into it. */
+#define CANOPY_ROOM_DEPARTED_MAX 4096
+
 /* Any JSON from the network: json-glib's parser recurses, so a hostile "[[[[..." would reach
  * the stack limit. A map of the deepest tree accepted nests two JSON levels per tree level. */
 #define CANOPY_JSON_DEPTH_MAX 600

@@ -25,6 +25,11 @@ room_entry_new (CanopySignalRoom *room)
   json_object_set_int_member (entry, "viewers", room->viewers);
   json_object_set_int_member (entry, "depth", room->depth);
   json_object_set_string_member (entry, "started", room->started);
+  /* Whether the room takes newcomers, and needs a password from them; never the password. */
+  if (room->locked)
+    json_object_set_boolean_member (entry, "locked", TRUE);
+  if (room->password != NULL)
+    json_object_set_boolean_member (entry, "password", TRUE);
   return entry;
 }
 

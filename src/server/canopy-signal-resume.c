@@ -91,9 +91,11 @@ resume_parse (JsonObject *message,
     return bad_member (error, "parent", "a peer id");
   resume->capacity = (guint) capacity;
   resume->room_id = canopy_room_id_normalize (room);
-  /* A host's room may have to be opened again: its settings are checked as in create-room. */
+  /* A host's room may have to be opened again: its settings are checked as in create-room, and
+   * it brings its rules back (password, lock, removed ids). */
   if (resume->secret != NULL &&
-      !canopy_signal_room_settings_parse (message, &resume->settings, error))
+      (!canopy_signal_room_settings_parse (message, &resume->settings, error) ||
+       !canopy_signal_room_rules_parse (message, &resume->settings, error)))
     return FALSE;
   return TRUE;
 }
@@ -110,7 +112,7 @@ resume_check (CanopySignalServer *self,
   if (resume->secret == NULL) {
     if (room == NULL)
       return canopy_signal_set_error (error, CANOPY_ERROR_UNKNOWN_ROOM, "There is no such room");
-    return TRUE;
+    return canopy_signal_room_may_resume (room, peer, error);
   }
   if (room != NULL) {
     if (!canopy_signal_secret_equal (resume->secret, room->secret))

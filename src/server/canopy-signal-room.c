@@ -3,7 +3,7 @@
 
 /* Rooms and their messages: create, update and close a room; join, place, refuse, signal, leave;
  * names made unique in a room. Placements, reject, report and edge are in canopy-signal-heal.c,
- * resume in canopy-signal-resume.c. */
+ * resume in canopy-signal-resume.c, kick, lock and who gets in in canopy-signal-moderation.c. */
 
 #include "canopy-signal-server-private.h"
 
@@ -230,6 +230,9 @@ canopy_signal_room_free (gpointer data)
   g_hash_table_unref (room->members);
   g_hash_table_unref (room->children);
   g_hash_table_unref (room->names);
+  canopy_signal_id_set_clear (&room->banned);
+  canopy_signal_id_set_clear (&room->departed);
+  g_free (room->password);
   g_free (room->id);
   g_free (room->secret);
   g_free (room->title);
@@ -299,9 +302,13 @@ room_leave (Peer *peer)
 {
   Room *room = peer->room;
 
-  if (room->host == peer)
+  if (room->host == peer) {
     room_close (room, peer->lost ? "host-lost" : "host-left", FALSE);
-  else if (peer->lost)
+    return;
+  }
+  /* It may come back by `resume`, also while the room is locked. */
+  canopy_signal_id_set_add (&room->departed, peer->id);
+  if (peer->lost)
     canopy_signal_member_remove (peer);
   else
     canopy_signal_member_left (room, peer);
@@ -390,7 +397,7 @@ handle_ping (CanopySignalServer *self,
  * @settings: (out caller-allocates): where to put what @message asks for
  * @error: return location for a #CanopyError
  *
- * Returns: whether @message's title, summary, cover, listed and k1 are all right
+ * Returns: whether @message's title, summary, cover, password, listed and k1 are all right
  */
 gboolean
 canopy_signal_room_settings_parse (JsonObject               *message,
@@ -398,6 +405,7 @@ canopy_signal_room_settings_parse (JsonObject               *message,
                                    GError                  **error)
 {
   const char *cover = NULL;
+  const char *password = NULL;
   gint64 k1 = K1_DEFAULT;
 
   settings->listed = TRUE;
@@ -406,10 +414,12 @@ canopy_signal_room_settings_parse (JsonObject               *message,
       !canopy_signal_get_display_string (message, "summary", CANOPY_SUMMARY_CHARS, FALSE, TRUE,
                                          &settings->summary, error) ||
       !canopy_signal_get_cover (message, &cover, error) ||
+      !canopy_signal_get_password (message, FALSE, &password, error) ||
       !canopy_json_get_bool (message, "listed", FALSE, &settings->listed, error) ||
       !canopy_json_get_int (message, "k1", 1, CANOPY_CAPACITY_MAX, FALSE, &k1, error))
     return FALSE;
   settings->cover = cover && *cover ? g_strdup (cover) : NULL;
+  settings->password = g_strdup (password);
   settings->k1 = (guint) k1;
   return TRUE;
 }
@@ -420,6 +430,8 @@ canopy_signal_room_settings_clear (CanopySignalRoomSettings *settings)
   g_clear_pointer (&settings->title, g_free);
   g_clear_pointer (&settings->summary, g_free);
   g_clear_pointer (&settings->cover, g_free);
+  g_clear_pointer (&settings->password, g_free);
+  g_clear_pointer (&settings->banned, g_ptr_array_unref);
 }
 
 /**
@@ -431,8 +443,9 @@ canopy_signal_room_settings_clear (CanopySignalRoomSettings *settings)
  * @host_name: (transfer full): the host's display name
  * @settings: the room's settings, taken
  *
- * Opens a room hosted by @host. The caller announces it (canopy_signal_room_announce()) once
- * it has answered @host.
+ * Opens a room hosted by @host, with the password, lock and removed ids of @settings (a room
+ * opened again under its old @id lets every member resume for CANOPY_HOST_WAIT_MS). The caller
+ * announces it (canopy_signal_room_announce()) once it has answered @host.
  *
  * Returns: (transfer none): the room
  */
@@ -478,6 +491,15 @@ canopy_signal_room_open (CanopySignalServer       *self,
   g_queue_init (&room->pending);
   room->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   names_add (room->names, host_name, +1);
+  room->password = g_steal_pointer (&settings->password);
+  room->locked = settings->locked;
+  canopy_signal_id_set_init (&room->banned, CANOPY_BANNED_MAX);
+  for (guint i = 0; settings->banned != NULL && i < settings->banned->len; i++)
+    canopy_signal_id_set_add (&room->banned, g_ptr_array_index (settings->banned, i));
+  canopy_signal_id_set_init (&room->departed, CANOPY_ROOM_DEPARTED_MAX);
+  /* The server knew its members before, and knows none now: they come back by resume. */
+  if (id != NULL)
+    room->reopened_until = g_get_monotonic_time () + CANOPY_HOST_WAIT_MS * (gint64) 1000;
   room->listed = settings->listed;
   room->k1 = settings->k1;
   room->started_usec = g_get_real_time ();
@@ -537,6 +559,7 @@ handle_update_room (CanopySignalServer *self,
   g_autofree char *summary = NULL;
   g_autoptr (JsonObject) reply = NULL;
   const char *cover = NULL;
+  const char *password = NULL;
   gint64 viewers = -1;
   gint64 depth = -1;
   gboolean listed;
@@ -552,6 +575,7 @@ handle_update_room (CanopySignalServer *self,
       !canopy_signal_get_display_string (message, "summary", CANOPY_SUMMARY_CHARS, FALSE, TRUE,
                                          &summary, error) ||
       !canopy_signal_get_cover (message, &cover, error) ||
+      !canopy_signal_get_password (message, TRUE, &password, error) ||
       !canopy_json_get_bool (message, "listed", FALSE, &listed, error) ||
       !canopy_json_get_int (message, "viewers", 0, CANOPY_VIEWERS_MAX, FALSE, &viewers, error) ||
       !canopy_json_get_int (message, "depth", 0, CANOPY_DIRECTORY_DEPTH_MAX, FALSE, &depth, error))
@@ -572,6 +596,12 @@ handle_update_room (CanopySignalServer *self,
     g_free (room->cover);
     room->cover = *cover ? g_strdup (cover) : NULL;
     changed = TRUE;
+  }
+  if (password != NULL) {
+    /* The directory shows only whether there is one. */
+    changed |= (*password != '\0') != (room->password != NULL);
+    g_free (room->password);
+    room->password = *password ? g_strdup (password) : NULL;
   }
   if (viewers >= 0 && (guint) viewers != room->viewers) {
     room->viewers = (guint) viewers;
@@ -670,6 +700,27 @@ get_avoid (JsonObject *message,
   return TRUE;
 }
 
+/* Each join that reaches the host costs it work, and each password tried could be the right one:
+ * CANOPY_JOIN_BURST at once, then one a second. */
+static gboolean
+take_join_token (Peer    *peer,
+                 GError **error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  peer->join_tokens = MIN ((double) CANOPY_JOIN_BURST,
+                           peer->join_tokens + (double) (now - peer->join_refilled_at) /
+                                                 (CANOPY_JOIN_REFILL_MS * 1000.0));
+  peer->join_refilled_at = now;
+  if (peer->join_tokens < 1.0) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_RATE_LIMITED,
+                 "More than %d joins at once or one a second: join dropped", CANOPY_JOIN_BURST);
+    return FALSE;
+  }
+  peer->join_tokens -= 1.0;
+  return TRUE;
+}
+
 static gboolean
 handle_join (CanopySignalServer *self,
              Peer               *peer,
@@ -679,6 +730,8 @@ handle_join (CanopySignalServer *self,
   g_autofree char *name = NULL;
   g_autoptr (JsonObject) request = NULL;
   g_autoptr (JsonArray) avoid = NULL;
+  const char *password = NULL;
+  const char *refusal;
   gint64 capacity = 0;
   guint waiting;
   Room *room = get_room (self, message, error);
@@ -706,22 +759,24 @@ handle_join (CanopySignalServer *self,
   if (!canopy_signal_get_display_string (message, "name", CANOPY_NAME_CHARS, TRUE, FALSE, &name,
                                          error) ||
       !canopy_json_get_int (message, "capacity", 0, CANOPY_CAPACITY_MAX, TRUE, &capacity, error) ||
-      !get_avoid (message, &avoid, error))
+      !get_avoid (message, &avoid, error) ||
+      !canopy_signal_get_password (message, FALSE, &password, error))
     return FALSE;
-  /* Each join that reaches the host costs it work: CANOPY_JOIN_BURST at once, then one a second. */
-  {
-    gint64 now = g_get_monotonic_time ();
-
-    peer->join_tokens = MIN ((double) CANOPY_JOIN_BURST,
-                             peer->join_tokens + (double) (now - peer->join_refilled_at) /
-                                                   (CANOPY_JOIN_REFILL_MS * 1000.0));
-    peer->join_refilled_at = now;
-    if (peer->join_tokens < 1.0) {
-      g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_RATE_LIMITED,
-                   "More than %d joins at once or one a second: join dropped", CANOPY_JOIN_BURST);
-      return FALSE;
-    }
-    peer->join_tokens -= 1.0;
+  /* The room's rules, before anything else, and so without a word to its host: a removed key,
+   * then a locked room (neither tells a joiner anything it does not know). The password only
+   * after the join budget, which bounds how fast anybody can guess it. */
+  refusal = canopy_signal_room_refusal (room, peer);
+  if (refusal != NULL) {
+    g_debug ("%s: join of room %s refused (%s)", peer->id, room->id, refusal);
+    canopy_signal_reject_joiner (peer, refusal);
+    return TRUE;
+  }
+  if (!take_join_token (peer, error))
+    return FALSE;
+  if (!canopy_signal_room_password_ok (room, peer, password)) {
+    g_debug ("%s: join of room %s refused (password)", peer->id, room->id);
+    canopy_signal_reject_joiner (peer, "password");
+    return TRUE;
   }
   /* The host answers joins one by one: a flood of joiners (many connections, few joins each)
    * waits outside the room rather than in its host's queue. A member's join replaces its own. */
@@ -898,6 +953,8 @@ static const struct {
   { "report", canopy_signal_handle_report, FALSE },
   { "edge", canopy_signal_handle_edge, FALSE },
   { "resume", canopy_signal_handle_resume, FALSE },
+  { "kick", canopy_signal_handle_kick, FALSE },
+  { "lock", canopy_signal_handle_lock, FALSE },
 };
 
 /**

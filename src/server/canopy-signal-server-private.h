@@ -11,6 +11,13 @@ G_BEGIN_DECLS
 
 typedef struct _CanopySignalRoom CanopySignalRoom;
 
+/* A bounded set of peer ids: past its @max, the oldest added is forgotten. */
+typedef struct {
+  GHashTable *ids;         /* id -> its link in @order */
+  GQueue order;            /* the ids (owned), oldest first */
+  guint max;
+} CanopySignalIdSet;
+
 /* One WebSocket connection. Its id is bound to it: whatever it sends, the server names it. A
  * connection that shows the id's token may take the id over (`resume`). */
 typedef struct {
@@ -90,6 +97,11 @@ struct _CanopySignalRoom {
   GHashTable *children;     /* parent id -> set of the members placed under it, not owned */
   GQueue pending;           /* members whose join the host has not answered, oldest first */
   GHashTable *names;        /* name key -> GUINT_TO_POINTER (host and members named so) */
+  gboolean locked;          /* takes no newcomers */
+  char *password;           /* what a newcomer's join must carry, or NULL; never sent or logged */
+  CanopySignalIdSet banned; /* peer ids its host removed: refused here for the room's life */
+  CanopySignalIdSet departed; /* members that left: may resume while it is locked or guarded */
+  gint64 reopened_until;    /* opened again by its host's resume: members resume freely until */
   gboolean listed;
   guint k1;
   guint viewers;
@@ -105,8 +117,11 @@ typedef struct {
   char *title;
   char *summary;
   char *cover;              /* NULL when the room has none */
+  char *password;           /* NULL when the room has none */
   gboolean listed;
   guint k1;
+  gboolean locked;          /* resume only */
+  GPtrArray *banned;        /* resume only: peer ids, or NULL */
 } CanopySignalRoomSettings;
 
 /* canopy-signal-server.c: helpers for all the files */
@@ -229,6 +244,40 @@ gboolean    canopy_signal_handle_report            (CanopySignalServer      *sel
                                                     JsonObject              *message,
                                                     GError                 **error);
 gboolean    canopy_signal_handle_edge              (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *peer,
+                                                    JsonObject              *message,
+                                                    GError                 **error);
+
+/* canopy-signal-moderation.c: kick, lock, passwords, the ids a room refuses */
+void        canopy_signal_id_set_init              (CanopySignalIdSet       *set,
+                                                    guint                    max);
+void        canopy_signal_id_set_clear             (CanopySignalIdSet       *set);
+void        canopy_signal_id_set_add               (CanopySignalIdSet       *set,
+                                                    const char              *id);
+void        canopy_signal_id_set_remove            (CanopySignalIdSet       *set,
+                                                    const char              *id);
+gboolean    canopy_signal_id_set_contains          (CanopySignalIdSet       *set,
+                                                    const char              *id);
+gboolean    canopy_signal_get_password             (JsonObject              *message,
+                                                    gboolean                 allow_empty,
+                                                    const char             **out,
+                                                    GError                 **error);
+gboolean    canopy_signal_room_rules_parse         (JsonObject              *message,
+                                                    CanopySignalRoomSettings *settings,
+                                                    GError                 **error);
+const char *canopy_signal_room_refusal             (CanopySignalRoom        *room,
+                                                    CanopySignalPeer        *joiner);
+gboolean    canopy_signal_room_password_ok         (CanopySignalRoom        *room,
+                                                    CanopySignalPeer        *joiner,
+                                                    const char              *password);
+gboolean    canopy_signal_room_may_resume          (CanopySignalRoom        *room,
+                                                    CanopySignalPeer        *member,
+                                                    GError                 **error);
+gboolean    canopy_signal_handle_kick              (CanopySignalServer      *self,
+                                                    CanopySignalPeer        *peer,
+                                                    JsonObject              *message,
+                                                    GError                 **error);
+gboolean    canopy_signal_handle_lock              (CanopySignalServer      *self,
                                                     CanopySignalPeer        *peer,
                                                     JsonObject              *message,
                                                     GError                 **error);

@@ -824,6 +824,126 @@ test_refused (void)
   canopy_test_wait_for (node_has_ended, host, TIMEOUT_SECONDS, "the host to end");
 }
 
+/* --- the same against the server's rules --- */
+
+static gboolean
+dialog_says (gpointer data)
+{
+  AdwMessageDialog *dialog = find_message_dialog ();
+
+  return dialog != NULL && g_strcmp0 (adw_message_dialog_get_heading (dialog), data) == 0;
+}
+
+/* Types @password into the password dialog and joins: what the person does. */
+static void
+answer_password (const char *password)
+{
+  AdwMessageDialog *dialog = find_message_dialog ();
+
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), password);
+  adw_message_dialog_response (dialog, "join");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* The host removes the viewer: the removed page; its key is refused from then on. */
+static void
+test_removed_by_host (void)
+{
+  g_autoptr (CanopyNode) host = start_host ();
+  g_autoptr (CanopyNode) viewer = make_viewer (canopy_node_get_room_id (host));
+  g_autoptr (CanopyNode) again = NULL;
+  GtkWidget *view = canopy_audience_view_new (viewer);
+  GtkWidget *window = show_in_window (view);
+  GtkWidget *view2;
+
+  canopy_test_wait_for (node_is_live, viewer, TIMEOUT_SECONDS, "the viewer to join");
+  canopy_node_kick (host, canopy_node_get_peer_id (viewer));
+  canopy_test_wait_for (shows_removed, view, TIMEOUT_SECONDS, "the removed page");
+  g_assert_cmpint (canopy_node_get_state (viewer), ==, CANOPY_NODE_STATE_ENDED);
+  g_assert_false (shows_toast (view));
+
+  /* The same key, as a Rejoin would: refused, the same page. */
+  again = canopy_node_new_rejoin (viewer);
+  view2 = g_object_ref_sink (canopy_audience_view_new (again));
+  canopy_test_wait_for (shows_removed, view2, TIMEOUT_SECONDS, "the removed page again");
+  g_assert_error (canopy_node_get_last_error (again), CANOPY_ERROR, CANOPY_ERROR_FORBIDDEN);
+  g_assert_false (shows_toast (view2));
+  g_assert_finalize_object (view2);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  canopy_node_leave (host);
+  canopy_test_wait_for (node_has_ended, host, TIMEOUT_SECONDS, "the host to end");
+}
+
+/* A locked room: the locked page; unlocked, Rejoin gets in. */
+static void
+test_locked_room (void)
+{
+  g_autoptr (CanopyNode) host = start_host ();
+  g_autoptr (CanopyNode) viewer = make_viewer (canopy_node_get_room_id (host));
+  GtkWidget *view;
+  AdwStatusPage *lost;
+
+  canopy_node_set_locked (host, TRUE);
+  canopy_test_spin (200);
+  view = g_object_ref_sink (canopy_audience_view_new (viewer));
+  lost = ADW_STATUS_PAGE (child (view, "lost_page"));
+  canopy_test_wait_for (shows_lost, view, TIMEOUT_SECONDS, "the locked page");
+  g_assert_cmpstr (adw_status_page_get_title (lost), ==, "The room is locked");
+  g_assert_null (find_message_dialog ());
+  g_assert_false (shows_toast (view));
+
+  canopy_node_set_locked (host, FALSE);
+  canopy_test_spin (200);
+  g_signal_emit_by_name (child (view, "rejoin_button"), "clicked");
+  canopy_test_wait_for (node_is_live, canopy_audience_view_get_node (CANOPY_AUDIENCE_VIEW (view)),
+                        TIMEOUT_SECONDS, "the viewer to join the unlocked room");
+  g_assert_true (shows_page (view, "room"));
+
+  canopy_node_leave (host);
+  canopy_test_wait_for (shows_ended, view, TIMEOUT_SECONDS, "the ended page");
+  g_assert_finalize_object (view);
+  canopy_test_wait_for (node_has_ended, host, TIMEOUT_SECONDS, "the host to end");
+}
+
+/* A room with a password: asked for, a wrong one asked again, the right one lets the viewer in
+ * and the video comes. */
+static void
+test_password_room (void)
+{
+  g_autoptr (CanopyNode) host = canopy_node_new (CANOPY_NODE_ROLE_HOST, server_url);
+  g_autoptr (CanopyNode) viewer = NULL;
+  GtkWidget *view;
+  GtkWidget *window;
+
+  g_object_set (host, "name", "The Host", "title", "Password test", "width", 320, "height", 240,
+                "listed", FALSE, NULL);
+  canopy_node_set_password (host, "open sesame");
+  canopy_node_start (host);
+  canopy_test_wait_for (node_is_live, host, TIMEOUT_SECONDS, "the host to go live");
+
+  viewer = make_viewer (canopy_node_get_room_id (host));
+  view = canopy_audience_view_new (viewer);
+  window = show_in_window (view);
+  canopy_test_wait_for (dialog_says, (gpointer) "Password Needed", TIMEOUT_SECONDS,
+                        "the password dialog");
+  g_assert_true (shows_lost (view));
+  answer_password ("open says me");
+  canopy_test_wait_for (dialog_says, (gpointer) "Wrong Password", TIMEOUT_SECONDS,
+                        "the wrong password dialog");
+  answer_password ("open sesame");
+  canopy_test_wait_for (has_frames, view, TIMEOUT_SECONDS, "the video with the right password");
+  g_assert_true (shows_page (view, "room"));
+  g_assert_null (find_message_dialog ());
+
+  canopy_node_leave (host);
+  canopy_test_wait_for (shows_ended, view, TIMEOUT_SECONDS, "the ended page");
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  canopy_test_wait_for (node_has_ended, host, TIMEOUT_SECONDS, "the host to end");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -842,5 +962,8 @@ main (int   argc,
   g_test_add_func ("/audience-view/moderation-seen", test_moderation_seen);
   g_test_add_func ("/audience-view/removed", test_removed);
   g_test_add_func ("/audience-view/refused", test_refused);
+  g_test_add_func ("/audience-view/removed-by-host", test_removed_by_host);
+  g_test_add_func ("/audience-view/locked-room", test_locked_room);
+  g_test_add_func ("/audience-view/password-room", test_password_room);
   return canopy_test_run_with_server (&server_url);
 }

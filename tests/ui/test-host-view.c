@@ -451,6 +451,21 @@ tree_has_two (gpointer data)
   return canopy_tree_view_get_n_nodes (CANOPY_TREE_VIEW (side_child (data, "tree_view"))) == 2;
 }
 
+static gboolean
+tree_has_one (gpointer data)
+{
+  return canopy_tree_view_get_n_nodes (CANOPY_TREE_VIEW (side_child (data, "tree_view"))) == 1;
+}
+
+static void
+on_viewer_left (CanopyNode      *viewer,
+                CanopyEndReason  reason,
+                gpointer        *data)
+{
+  *(CanopyEndReason *) data[0] = reason;
+  *(gboolean *) data[1] = TRUE;
+}
+
 /* The side pane's page @name (the other one's rows are not mapped). */
 static void
 show_pane (GtkWidget  *view,
@@ -534,7 +549,7 @@ chat_has (gpointer data)
 
 /* The host's panes offer the menu on the viewer's name, in the tree and in chat, never on the
  * host's own; Mute reaches the node (and through it the viewer), and both panes mark the
- * viewer; Remove asks first; the lock reaches the node. */
+ * viewer; Remove asks first, and then removes; the lock reaches the node. */
 static void
 test_moderation (void)
 {
@@ -645,7 +660,24 @@ test_moderation (void)
     g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (lock)), ==, "changes-allow-symbolic");
   }
 
-  canopy_node_leave (viewer);
+  /* Remove, confirmed: the viewer's node ends "removed", and the tree is the host alone. */
+  {
+    CanopyEndReason reason = CANOPY_END_REASON_LEFT;
+    gboolean left = FALSE;
+    gpointer data[2] = { &reason, &left };
+
+    g_signal_connect (viewer, "left", G_CALLBACK (on_viewer_left), data);
+    canopy_test_person_menu_activate (menu, "Remove from Room…");
+    dialog = find_message_dialog ();
+    g_assert_nonnull (dialog);
+    adw_message_dialog_response (dialog, "remove");
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    canopy_test_wait_for (canopy_test_is_true, &left, TIMEOUT_SECONDS, "the viewer to end");
+    g_assert_cmpint (reason, ==, CANOPY_END_REASON_REMOVED);
+    canopy_test_wait_for (tree_has_one, view, TIMEOUT_SECONDS, "the host's tree to show one");
+    g_signal_handlers_disconnect_by_data (viewer, data);
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (view);
   canopy_node_leave (node);

@@ -6,6 +6,7 @@
  */
 #include "canopy-application.h"
 #include "canopy-test-hook.h"
+#include "canopy-webrtc.h"
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
@@ -26,6 +27,7 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr (CanopyApplication) app = NULL;
+  int status;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -36,5 +38,9 @@ main (int   argc,
 
   app = canopy_application_new ();
   g_signal_connect (app, "window-added", G_CALLBACK (on_window_added), NULL);
-  return g_application_run (G_APPLICATION (app), argc, argv);
+  status = g_application_run (G_APPLICATION (app), argc, argv);
+  g_clear_object (&app);
+  /* As the app's main() does: OpenSSL must be done with the DTLS certificate before exit. */
+  canopy_webrtc_shutdown ();
+  return status;
 }

@@ -12,6 +12,7 @@
 #include "canopy-room-side.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* TEST ONLY: end-to-end tests and build-aux/screenshots drive real app processes with it. It
  * prints one JSON object per line on stdout about what the window shows:
@@ -20,8 +21,14 @@
  *   {"event":"chat","name":..,"text":..,"mine":B,"shown":N}  a message added to the chat view
  *   {"event":"tree","nodes":N}                  the tree view's node count changed
  *   {"event":"index","rooms":N}                 each second without a room: rooms listed
+ *   {"event":"peer","peer":ID,"role":R}         the room view's node has its peer id
+ *   {"event":"page","page":P}                   the audience view shows another page (room,
+ *                                               ended, removed, lost)
  * and types each line read on stdin into the room's chat entry and activates it, so the text
- * takes the path a person's would. Only canopy-test-app (tests/ui/canopy-test-app.c) links it:
+ * takes the path a person's would; except "!kick ID", "!mute ID" and "!unmute ID", which the
+ * host's menu on a person's name would do: the room.* action, and for kick "Remove" in the
+ * dialog that asks; and "!menu ID", which opens that menu on ID's first row shown (for
+ * screenshots). Only canopy-test-app (tests/ui/canopy-test-app.c) links it:
  * the installed `canopy` has no such hook. */
 
 typedef struct {
@@ -31,6 +38,7 @@ typedef struct {
   CanopyChatView *chat_view; /* weak */
   CanopyTreeView *tree_view; /* weak */
   CanopyNode *node;          /* weak */
+  GtkWidget *stack;          /* weak: the audience view's pages */
   char *room;                /* the room last reported */
   guint tick_id;
   GCancellable *cancellable;
@@ -90,6 +98,102 @@ view_paintable (GtkWidget   *view,
   return NULL;
 }
 
+/* --- moderation: what the host's menu items do --- */
+
+static AdwMessageDialog *
+find_dialog_of (CanopyWindow *window)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr (GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+    if (ADW_IS_MESSAGE_DIALOG (toplevel) &&
+        gtk_window_get_transient_for (GTK_WINDOW (toplevel)) == GTK_WINDOW (window))
+      return ADW_MESSAGE_DIALOG (toplevel);
+  }
+  return NULL;
+}
+
+/* Whether @button is the person menu of @peer: its Remove item targets @peer. */
+static gboolean
+is_menu_of (GtkWidget  *button,
+            const char *peer)
+{
+  GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button));
+
+  for (int i = 0; menu != NULL && i < g_menu_model_get_n_items (menu); i++) {
+    g_autoptr (GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+    for (int j = 0; section != NULL && j < g_menu_model_get_n_items (section); j++) {
+      g_autofree char *action = NULL;
+      g_autofree char *target = NULL;
+
+      if (g_menu_model_get_item_attribute (section, j, G_MENU_ATTRIBUTE_ACTION, "s", &action) &&
+          g_str_equal (action, "room.kick") &&
+          g_menu_model_get_item_attribute (section, j, G_MENU_ATTRIBUTE_TARGET, "s", &target))
+        return g_str_equal (target, peer);
+    }
+  }
+  return FALSE;
+}
+
+static GtkWidget *
+find_menu_of (GtkWidget  *widget,
+              const char *peer)
+{
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_widget_get_mapped (widget) && is_menu_of (widget, peer))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = find_menu_of (child, peer);
+
+    if (found != NULL)
+      return found;
+  }
+  return NULL;
+}
+
+/* "!kick ID", "!mute ID", "!unmute ID", "!menu ID": TRUE when @line was one (done or not). */
+static gboolean
+moderate (Hook       *hook,
+          const char *line)
+{
+  static const char *const commands[] = { "kick", "mute", "unmute" };
+
+  if (line[0] != '!')
+    return FALSE;
+  if (g_str_has_prefix (line, "!menu ")) {
+    GtkWidget *button = hook->side ? find_menu_of (GTK_WIDGET (hook->side), line + 6) : NULL;
+
+    if (button != NULL)
+      gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+    else
+      g_warning ("No menu shown for %s", line + 6);
+    return TRUE;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    g_autofree char *prefix = g_strdup_printf ("!%s ", commands[i]);
+    g_autofree char *action = g_strdup_printf ("room.%s", commands[i]);
+    AdwMessageDialog *dialog;
+
+    if (!g_str_has_prefix (line, prefix))
+      continue;
+    if (hook->side == NULL) {
+      g_warning ("No room to %s in", commands[i]);
+      return TRUE;
+    }
+    gtk_widget_activate_action (GTK_WIDGET (hook->side), action, "s", line + strlen (prefix));
+    /* Remove asks first: what a click on its button does. */
+    if (i == 0 && (dialog = find_dialog_of (hook->window)) != NULL) {
+      adw_message_dialog_response (dialog, "remove");
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+    return TRUE;
+  }
+  return FALSE;
+}
+
 /* --- chat input --- */
 
 static void
@@ -107,6 +211,8 @@ flush_pending (Hook *hook)
   while (!g_queue_is_empty (&hook->pending)) {
     g_autofree char *line = g_queue_pop_head (&hook->pending);
 
+    if (moderate (hook, line))
+      continue;
     if (entry != NULL) {
       /* What Enter in the entry does (GtkEntry has no activate_signal for
        * gtk_widget_activate() to use). */
@@ -188,6 +294,29 @@ on_node_chat (CanopyNode              *node,
 }
 
 static void
+emit_peer (Hook *hook)
+{
+  JsonObject *event;
+
+  if (hook->node == NULL || canopy_node_get_peer_id (hook->node) == NULL)
+    return;
+  event = event_new ("peer");
+  json_object_set_string_member (event, "peer", canopy_node_get_peer_id (hook->node));
+  json_object_set_string_member (event, "role",
+                                 canopy_node_get_role (hook->node) == CANOPY_NODE_ROLE_HOST
+                                   ? "host" : "viewer");
+  emit (event);
+}
+
+static void
+on_node_peer_id_notify (CanopyNode *node,
+                        GParamSpec *pspec,
+                        Hook       *hook)
+{
+  emit_peer (hook);
+}
+
+static void
 bind_node (Hook       *hook,
            CanopyNode *node)
 {
@@ -203,7 +332,9 @@ bind_node (Hook       *hook,
   g_signal_connect (node, "chat", G_CALLBACK (on_node_chat), hook);
   g_signal_connect (node, "notify::state", G_CALLBACK (on_node_notify), hook);
   g_signal_connect (node, "notify::room-id", G_CALLBACK (on_node_notify), hook);
+  g_signal_connect (node, "notify::peer-id", G_CALLBACK (on_node_peer_id_notify), hook);
   check_room (hook);
+  emit_peer (hook);
 }
 
 /* --- view --- */
@@ -243,9 +374,23 @@ on_chat_view_entry_sensitive_notify (CanopyChatView *chat_view,
 }
 
 static void
+on_stack_page_notify (GtkStack   *stack,
+                      GParamSpec *pspec,
+                      Hook       *hook)
+{
+  JsonObject *event = event_new ("page");
+
+  json_object_set_string_member (event, "page", gtk_stack_get_visible_child_name (stack));
+  emit (event);
+}
+
+static void
 unbind_view (Hook *hook)
 {
   bind_node (hook, NULL);
+  if (hook->stack != NULL)
+    g_signal_handlers_disconnect_by_data (hook->stack, hook);
+  g_clear_weak_pointer (&hook->stack);
   if (hook->side != NULL)
     g_signal_handlers_disconnect_by_data (hook->side, hook);
   if (hook->chat_view != NULL)
@@ -270,6 +415,13 @@ rebind (Hook *hook)
   if (view == NULL)
     return;
   g_set_weak_pointer (&hook->view, view);
+  if (CANOPY_IS_AUDIENCE_VIEW (view)) {
+    g_set_weak_pointer (&hook->stack, GTK_WIDGET (gtk_widget_get_template_child (
+                                        view, CANOPY_TYPE_AUDIENCE_VIEW, "stack")));
+    g_signal_connect (hook->stack, "notify::visible-child-name",
+                      G_CALLBACK (on_stack_page_notify), hook);
+    on_stack_page_notify (GTK_STACK (hook->stack), NULL, hook);
+  }
   side = find_descendant (view, CANOPY_TYPE_ROOM_SIDE);
   if (side == NULL)
     return;

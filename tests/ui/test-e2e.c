@@ -3,7 +3,8 @@
  * The desktop app end to end: a real canopy-signal and two real app processes on one display
  * and 127.0.0.1. A hosts a room from the command line, B joins it; B's audience view paints the
  * video, chat typed into either window's entry (stdin, through the test hook) shows in both,
- * both tree views count two nodes, and both quit cleanly on SIGTERM. The apps are
+ * both tree views count two nodes, and both quit cleanly on SIGTERM. Then moderation: the host
+ * removes the viewer through its menu's action and the viewer's window shows the removed page. The apps are
  * canopy-test-app (CANOPY_APP): the shipped application plus the hook that reports what the
  * windows show (tests/ui/canopy-test-hook.c).
  */
@@ -180,11 +181,51 @@ test_host_and_audience (void)
   g_assert_cmpint (server->exit_status, ==, 0);
 }
 
+/* A hosts, B joins; A removes B (room.kick, "Remove" in the dialog, as the tree's menu does):
+ * B's window shows the removed page, A's tree is back to one, and both quit cleanly. */
+static void
+test_remove_viewer (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autoptr (CanopyTestProc) a = NULL;
+  g_autoptr (CanopyTestProc) b = NULL;
+  g_autofree char *url = canopy_test_start_server (&server);
+  g_autofree char *room = NULL;
+  g_autofree char *kick = NULL;
+  const char *peer;
+
+  a = spawn_app ("A", url, "--host", "E2E moderated room");
+  room = g_strdup (json_object_get_string_member (wait_for (a, "room", NULL, NULL, 0), "room"));
+  b = spawn_app ("B", url, "--join", room);
+  wait_for (b, "frames", "n", NULL, 10);
+  wait_tree (a, 2);
+  wait_for (b, "page", "page", "room", 0);
+  peer = json_object_get_string_member (wait_for (b, "peer", "role", "viewer", 0), "peer");
+  g_assert_nonnull (peer);
+
+  kick = g_strconcat ("!kick ", peer, NULL);
+  canopy_test_proc_write_line (a, kick);
+  wait_for (b, "page", "page", "removed", 0);
+  wait_tree (a, 1);
+  g_assert_false (b->exited);
+
+  canopy_test_proc_signal (b, SIGTERM);
+  canopy_test_wait_exit (b, WAIT_S);
+  g_assert_cmpint (b->exit_status, ==, 0);
+  canopy_test_proc_signal (a, SIGTERM);
+  canopy_test_wait_exit (a, WAIT_S);
+  g_assert_cmpint (a->exit_status, ==, 0);
+  canopy_test_proc_signal (server, SIGTERM);
+  canopy_test_wait_exit (server, WAIT_S);
+  g_assert_cmpint (server->exit_status, ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/e2e/host-and-audience", test_host_and_audience);
+  g_test_add_func ("/e2e/remove-viewer", test_remove_viewer);
   return g_test_run ();
 }

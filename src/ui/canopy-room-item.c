@@ -20,6 +20,8 @@ struct _CanopyRoomItem {
   guint viewers;
   guint depth;
   char *started;
+  gboolean locked;          /* takes no newcomers now */
+  gboolean needs_password;  /* newcomers must give one (never in the entry itself) */
 };
 
 G_DEFINE_FINAL_TYPE (CanopyRoomItem, canopy_room_item, G_TYPE_OBJECT)
@@ -34,6 +36,8 @@ enum {
   PROP_VIEWERS,
   PROP_DEPTH,
   PROP_STARTED,
+  PROP_LOCKED,
+  PROP_NEEDS_PASSWORD,
   N_PROPS
 };
 
@@ -91,6 +95,12 @@ canopy_room_item_get_property (GObject    *object,
   case PROP_STARTED:
     g_value_set_string (value, self->started);
     break;
+  case PROP_LOCKED:
+    g_value_set_boolean (value, self->locked);
+    break;
+  case PROP_NEEDS_PASSWORD:
+    g_value_set_boolean (value, self->needs_password);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -127,6 +137,9 @@ canopy_room_item_class_init (CanopyRoomItemClass *klass)
   properties[PROP_VIEWERS] = g_param_spec_uint ("viewers", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_DEPTH] = g_param_spec_uint ("depth", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_STARTED] = g_param_spec_string ("started", NULL, NULL, NULL, flags);
+  properties[PROP_LOCKED] = g_param_spec_boolean ("locked", NULL, NULL, FALSE, flags);
+  properties[PROP_NEEDS_PASSWORD] = g_param_spec_boolean ("needs-password", NULL, NULL, FALSE,
+                                                          flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -167,7 +180,9 @@ canopy_room_item_new_from_json (JsonObject  *entry,
       !get_text (entry, "started", STARTED_MAX, FALSE, &self->started, error) ||
       !canopy_json_get_string (entry, "cover", CANOPY_COVER_CHARS, FALSE, &cover, error) ||
       !canopy_json_get_int (entry, "viewers", 0, 1000000, FALSE, &viewers, error) ||
-      !canopy_json_get_int (entry, "depth", 0, 1000, FALSE, &depth, error))
+      !canopy_json_get_int (entry, "depth", 0, 1000, FALSE, &depth, error) ||
+      !canopy_json_get_bool (entry, "locked", FALSE, &self->locked, error) ||
+      !canopy_json_get_bool (entry, "password", FALSE, &self->needs_password, error))
     return NULL;
   if (*self->title == '\0') {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Empty title");
@@ -225,6 +240,16 @@ canopy_room_item_update (CanopyRoomItem *self,
   if (self->depth != from->depth) {
     self->depth = from->depth;
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEPTH]);
+    changed = TRUE;
+  }
+  if (self->locked != from->locked) {
+    self->locked = from->locked;
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCKED]);
+    changed = TRUE;
+  }
+  if (self->needs_password != from->needs_password) {
+    self->needs_password = from->needs_password;
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_PASSWORD]);
     changed = TRUE;
   }
   g_object_thaw_notify (G_OBJECT (self));
@@ -285,4 +310,30 @@ canopy_room_item_get_started (CanopyRoomItem *self)
 {
   g_return_val_if_fail (CANOPY_IS_ROOM_ITEM (self), NULL);
   return self->started;
+}
+
+/**
+ * canopy_room_item_get_locked:
+ * @self: a room
+ *
+ * Returns: whether the host locked the room: it takes no newcomers now
+ */
+gboolean
+canopy_room_item_get_locked (CanopyRoomItem *self)
+{
+  g_return_val_if_fail (CANOPY_IS_ROOM_ITEM (self), FALSE);
+  return self->locked;
+}
+
+/**
+ * canopy_room_item_get_needs_password:
+ * @self: a room
+ *
+ * Returns: whether joining takes the room's password
+ */
+gboolean
+canopy_room_item_get_needs_password (CanopyRoomItem *self)
+{
+  g_return_val_if_fail (CANOPY_IS_ROOM_ITEM (self), FALSE);
+  return self->needs_password;
 }

@@ -20,5 +20,7 @@ const char     *canopy_room_item_get_host      (CanopyRoomItem  *self);
 guint           canopy_room_item_get_viewers   (CanopyRoomItem  *self);
 guint           canopy_room_item_get_depth     (CanopyRoomItem  *self);
 const char     *canopy_room_item_get_started   (CanopyRoomItem  *self);
+gboolean        canopy_room_item_get_locked    (CanopyRoomItem  *self);
+gboolean        canopy_room_item_get_needs_password (CanopyRoomItem *self);
 
 G_END_DECLS

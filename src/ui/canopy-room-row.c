@@ -164,6 +164,19 @@ update_text (CanopyRoomRow *self)
     meta = g_strdup_printf (_("by %s · %s"), host, watching);
   else
     meta = g_strdup (watching);
+  /* The room's rules, known before joining: the audience view asks for the password. */
+  if (canopy_room_item_get_needs_password (self->item)) {
+    g_autofree char *before = g_steal_pointer (&meta);
+
+    /* Translators: the room's line, then "needs a password" */
+    meta = g_strdup_printf (_("%s · %s"), before, _("needs a password"));
+  }
+  if (canopy_room_item_get_locked (self->item)) {
+    g_autofree char *before = g_steal_pointer (&meta);
+
+    /* Translators: the room's line, then "locked": the host lets no newcomers in */
+    meta = g_strdup_printf (_("%s · %s"), before, _("locked"));
+  }
 
   gtk_label_set_text (self->title_label, title);
   gtk_label_set_text (self->summary_label, summary);

@@ -121,6 +121,17 @@ host_send (Host       *host,
 }
 
 static void
+host_lock (Host    *host,
+           gboolean locked)
+{
+  g_autoptr (JsonObject) message = json_object_new ();
+
+  json_object_set_string_member (message, "type", "lock");
+  json_object_set_boolean_member (message, "locked", locked);
+  g_assert_true (canopy_signal_client_send (host->client, message));
+}
+
+static void
 host_free (Host *host)
 {
   canopy_signal_client_close (host->client);
@@ -171,6 +182,20 @@ viewers_are (gpointer data)
   g_autoptr (CanopyRoomItem) item = g_list_model_get_item (canopy_room_index_get_rooms (e->index), 0);
 
   return item != NULL && canopy_room_item_get_viewers (item) == e->viewers;
+}
+
+typedef struct {
+  GtkWidget *root;
+  const char *text;
+} ShownText;
+
+/* A label under root shows exactly text. */
+static gboolean
+shows_text (gpointer data)
+{
+  ShownText *shown = data;
+
+  return canopy_test_find (shown->root, canopy_test_is_label_with_text, shown->text) != NULL;
 }
 
 /* --- tests --- */
@@ -228,6 +253,17 @@ test_room_index_live (void)
   canopy_test_spin (50);
   g_assert_nonnull (canopy_test_find (GTK_WIDGET (index), canopy_test_is_label_with_text,
                                       "by Ana · 3 watching"));
+
+  /* Locked by its host: the row says so; unlocked, it does not. */
+  {
+    ShownText locked = { GTK_WIDGET (index), "by Ana · 3 watching · locked" };
+    ShownText unlocked = { GTK_WIDGET (index), "by Ana · 3 watching" };
+
+    host_lock (host, TRUE);
+    canopy_test_wait_for (shows_text, &locked, CANOPY_TEST_WAIT_S, "the locked room's line");
+    host_lock (host, FALSE);
+    canopy_test_wait_for (shows_text, &unlocked, CANOPY_TEST_WAIT_S, "the unlocked room's line");
+  }
 
   /* The search filters by title and host, ignoring case. */
   search = canopy_test_find_type (GTK_WIDGET (index), GTK_TYPE_SEARCH_ENTRY);
@@ -336,6 +372,8 @@ test_room_item_validation (void)
     "{\"room\": \"k7m2q9xa\", \"title\": \"x\", \"viewers\": \"3\"}",
     "{\"room\": \"k7m2q9xa\", \"title\": \"x\", \"depth\": 100000}",
     "{\"room\": \"k7m2q9xa\", \"title\": \"x\", \"host\": []}",
+    "{\"room\": \"k7m2q9xa\", \"title\": \"x\", \"locked\": 1}",
+    "{\"room\": \"k7m2q9xa\", \"title\": \"x\", \"password\": \"open sesame\"}",
   };
   g_autofree char *long_title = NULL;
   g_autofree char *json = NULL;
@@ -369,7 +407,24 @@ test_room_item_validation (void)
     g_assert_cmpstr (canopy_room_item_get_summary (item), ==, "");
     g_assert_null (canopy_room_item_get_cover (item));
     g_assert_cmpuint (canopy_room_item_get_viewers (item), ==, 6);
+    g_assert_false (canopy_room_item_get_locked (item));
+    g_assert_false (canopy_room_item_get_needs_password (item));
     g_assert_finalize_object (g_steal_pointer (&item));
+  }
+  /* The room's rules: locked, and a password needed (never the password itself). */
+  {
+    g_autoptr (JsonObject) object = canopy_json_parse_object (
+      "{\"room\": \"k7m2q9xa\", \"title\": \"x\", \"locked\": true, \"password\": true}", -1,
+      4096, NULL);
+    g_autoptr (CanopyRoomItem) item = canopy_room_item_new_from_json (object, NULL);
+    gboolean locked = FALSE, needs_password = FALSE;
+
+    g_assert_nonnull (item);
+    g_object_get (item, "locked", &locked, "needs-password", &needs_password, NULL);
+    g_assert_true (locked);
+    g_assert_true (needs_password);
+    g_assert_true (canopy_room_item_get_locked (item));
+    g_assert_true (canopy_room_item_get_needs_password (item));
   }
 }
 

@@ -217,6 +217,7 @@ forget_password (CanopyAudienceView *self)
   g_clear_pointer (&self->password, g_free);
 }
 
+/* A cycle: attaching a node connects "left", whose password dialog may attach a new one. */
 static void attach_node (CanopyAudienceView *self,
                          CanopyNode         *node);
 static void detach_node (CanopyAudienceView *self);

@@ -162,3 +162,22 @@ canopy_person_muted_label_new (void)
   gtk_widget_set_visible (label, FALSE);
   return label;
 }
+
+/**
+ * canopy_person_set_equals:
+ * @set: a set of peer ids (a #GHashTable whose keys are the ids)
+ * @ids: (nullable) (array zero-terminated=1): peer ids, without repeats
+ *
+ * Returns: whether @set holds exactly @ids
+ */
+gboolean
+canopy_person_set_equals (GHashTable         *set,
+                          const char * const *ids)
+{
+  guint n = 0;
+
+  for (; ids != NULL && ids[n] != NULL; n++)
+    if (!g_hash_table_contains (set, ids[n]))
+      return FALSE;
+  return n == g_hash_table_size (set);
+}

@@ -18,5 +18,7 @@ void        canopy_person_menu_button_update (GtkWidget  *button,
                                               gboolean    muted,
                                               gboolean    shown);
 GtkWidget  *canopy_person_muted_label_new    (void);
+gboolean    canopy_person_set_equals         (GHashTable         *set,
+                                              const char * const *ids);
 
 G_END_DECLS

@@ -450,6 +450,9 @@ canopy_tree_view_set_muted (CanopyTreeView     *self,
 {
   g_return_if_fail (CANOPY_IS_TREE_VIEW (self));
 
+  /* Called on every change of the room's map: most change nothing here. */
+  if (canopy_person_set_equals (self->muted, muted))
+    return;
   g_hash_table_remove_all (self->muted);
   for (guint i = 0; muted != NULL && muted[i] != NULL; i++)
     g_hash_table_add (self->muted, g_strdup (muted[i]));

@@ -374,7 +374,8 @@ canopy_room_publish (CanopyRoom *self)
  *
  * Returns: (transfer full) (nullable): the parent for @joiner: the shallowest node with a
  *   free slot, counting places promised but not attached yet, outside the joiner's own
- *   subtree and the subtrees of nodes reported silent; %NULL when there is none
+ *   subtree, the subtrees of the parents it refuses and, while any other place is free, the
+ *   subtrees of nodes reported silent; %NULL when there is none
  */
 char *
 canopy_room_place (CanopyRoom         *self,
@@ -387,6 +388,7 @@ canopy_room_place (CanopyRoom         *self,
 {
   g_autoptr (GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GHashTable) exclude = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) exclude_avoided = g_hash_table_new (g_str_hash, g_str_equal);
   GHashTableIter iter;
   gpointer key, value;
   gint64 now = g_get_monotonic_time ();
@@ -408,14 +410,22 @@ canopy_room_place (CanopyRoom         *self,
   g_hash_table_add (exclude, (gpointer) joiner);
   for (guint i = 0; avoid != NULL && avoid[i] != NULL; i++)
     g_hash_table_add (exclude, (gpointer) avoid[i]);
-  g_hash_table_iter_init (&iter, self->avoided);
-  while (g_hash_table_iter_next (&iter, &key, &value)) {
-    if (((Avoided *) value)->deadline >= now)
-      g_hash_table_add (exclude, key);
-  }
   /* The host never is: a joiner cannot refuse the room's source. */
   g_hash_table_remove (exclude, self->peer_id);
-  parent = canopy_node_map_place_excluding (self->map, counts, k1, k, exclude);
+  g_hash_table_add (exclude_avoided, (gpointer) joiner);
+  g_hash_table_iter_init (&iter, exclude);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (exclude_avoided, key);
+  g_hash_table_iter_init (&iter, self->avoided);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    if (((Avoided *) value)->deadline >= now && g_strcmp0 (key, self->peer_id) != 0)
+      g_hash_table_add (exclude_avoided, key);
+  }
+  /* Reported nodes only when nothing else is free (on a machine so busy that many looked
+   * silent at once, a place under one beats no place at all). */
+  parent = canopy_node_map_place_excluding (self->map, counts, k1, k, exclude_avoided);
+  if (parent == NULL)
+    parent = canopy_node_map_place_excluding (self->map, counts, k1, k, exclude);
   if (parent != NULL) {
     Pending *p = g_new0 (Pending, 1);
 

@@ -293,6 +293,34 @@ test_subtrees_move_whole (Fixture       *f,
   assert_map (f, "B<H C<E E<B");
 }
 
+/* A reported node gets no newcomer while another place is free, and one when it is the only
+ * place left (a room is not "full" because a busy moment made its relays look silent). */
+static void
+test_avoided_last (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *placed = NULL;
+  const char *avoid[] = { NULL, NULL };
+
+  join (f, 'A', 'H');
+  join (f, 'B', 'H');
+  assert_map (f, "A<H B<H");
+  canopy_room_avoid (f->host, id_of (f, 'A'), TRUE);
+  /* A comes first among the free places, but it was reported. */
+  join (f, 'C', 'B');
+  join (f, 'D', 'B');
+  assert_map (f, "A<H B<H C<B D<B");
+  /* Every place left is under a reported node: the first of them rather than none. */
+  canopy_room_avoid (f->host, id_of (f, 'B'), TRUE);
+  placed = canopy_room_place (f->host, id_of (f, 'E'), "E", 2, f->k1, 2, NULL);
+  g_assert_cmpstr (placed, ==, id_of (f, 'A'));
+  g_clear_pointer (&placed, g_free);
+  /* What the joiner itself refuses stays refused. */
+  avoid[0] = id_of (f, 'A');
+  placed = canopy_room_place (f->host, id_of (f, 'E'), "E", 2, f->k1, 2, avoid);
+  g_assert_cmpstr (placed, ==, id_of (f, 'C'));
+}
+
 /* A viewer takes only what the host signed: a relay cannot add, remove or rename anything. */
 static void
 test_forged_maps (Fixture       *f,
@@ -372,6 +400,8 @@ main (int    argc,
   g_test_add ("/room/subtrees-move-whole", Fixture, NULL, fixture_set_up,
               test_subtrees_move_whole, fixture_tear_down);
   g_test_add ("/room/forged-maps", Fixture, NULL, fixture_set_up, test_forged_maps,
+              fixture_tear_down);
+  g_test_add ("/room/avoided-last", Fixture, NULL, fixture_set_up, test_avoided_last,
               fixture_tear_down);
   return g_test_run ();
 }

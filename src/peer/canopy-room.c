@@ -451,10 +451,13 @@ canopy_room_set_muted (CanopyRoom *self,
     json_array_unref (list);
     return NULL;
   }
-  if (muted)
+  if (muted) {
     g_hash_table_add (self->muted, g_strdup (id));
-  else
+  } else {
     g_hash_table_remove (self->muted, id);
+    /* What it said while muted went nowhere: its next message starts its stream again. */
+    canopy_chat_forget_origin (self->chat, id);
+  }
   self->mutes_version++;
   g_hash_table_iter_init (&iter, self->muted);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -522,9 +525,20 @@ canopy_room_apply_mutes (CanopyRoom *self,
   if ((guint64) version <= self->mutes_version)
     return FALSE;
   self->mutes_version = (guint64) version;
-  g_hash_table_remove_all (self->muted);
-  for (guint i = 0; i < ids->len; i++)
-    g_hash_table_add (self->muted, g_strdup (g_ptr_array_index (ids, i)));
+  {
+    g_autoptr (GHashTable) before = g_steal_pointer (&self->muted);
+    GHashTableIter iter;
+    gpointer key;
+
+    self->muted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < ids->len; i++)
+      g_hash_table_add (self->muted, g_strdup (g_ptr_array_index (ids, i)));
+    /* Unmuted: what it said meanwhile went nowhere, its next message starts its stream. */
+    g_hash_table_iter_init (&iter, before);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      if (!g_hash_table_contains (self->muted, key))
+        canopy_chat_forget_origin (self->chat, key);
+  }
   g_clear_pointer (&self->mutes, json_object_unref);
   self->mutes = json_object_ref (message);
   return TRUE;

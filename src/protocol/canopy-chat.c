@@ -573,6 +573,30 @@ canopy_chat_receive (CanopyChat              *self,
 }
 
 /**
+ * canopy_chat_forget_origin:
+ * @self: a chat
+ * @id: an origin
+ *
+ * Forgets where @id's stream stands, and what of it waits for a gap: its next message starts
+ * it again. For an origin the host muted and unmuted, whose messages meanwhile went nowhere
+ * (nothing would ever fill that gap).
+ */
+void
+canopy_chat_forget_origin (CanopyChat *self,
+                           const char *id)
+{
+  Origin *origin;
+
+  g_return_if_fail (CANOPY_IS_CHAT (self));
+
+  origin = id != NULL ? g_hash_table_lookup (self->origins, id) : NULL;
+  if (origin == NULL)
+    return;
+  g_queue_unlink (&self->lru, &origin->link);
+  g_hash_table_remove (self->origins, id);
+}
+
+/**
  * canopy_chat_get_history:
  * @self: a chat
  *

@@ -76,6 +76,8 @@ void               canopy_chat_set_signer      (CanopyChat              *self,
 CanopyChatReceive  canopy_chat_receive         (CanopyChat              *self,
                                                 const CanopyChatMessage *message,
                                                 GPtrArray               *deliver);
+void               canopy_chat_forget_origin         (CanopyChat              *self,
+                                                      const char              *id);
 GPtrArray         *canopy_chat_get_history     (CanopyChat              *self);
 guint              canopy_chat_get_n_origins   (CanopyChat              *self);
 

@@ -334,6 +334,25 @@ test_out_of_order (void)
   receive (chat, "pa", 3, DUP, NONE);
 }
 
+/* Muted, then unmuted: what the origin said meanwhile went nowhere; forgotten, its stream
+ * starts again at its next message instead of waiting for a gap nothing will fill. */
+static void
+test_forget_origin (void)
+{
+  g_autoptr (CanopyChat) chat = canopy_chat_new ("pself", 4096, 50);
+
+  receive (chat, "pa", 1, NEW, SEQS (1));
+  receive (chat, "pb", 1, NEW, SEQS (1));
+  receive (chat, "pa", 5, NEW, NONE);
+  canopy_chat_forget_origin (chat, "pa");
+  canopy_chat_forget_origin (chat, "pnobody");
+  receive (chat, "pa", 6, NEW, SEQS (6));
+  receive (chat, "pa", 7, NEW, SEQS (7));
+  /* Others are untouched. */
+  receive (chat, "pb", 1, DUP, NONE);
+  receive (chat, "pb", 2, NEW, SEQS (2));
+}
+
 static void
 test_gap_skip (void)
 {
@@ -592,6 +611,7 @@ main (int argc, char **argv)
   g_test_add_func ("/chat/duplicates", test_duplicates);
   g_test_add_func ("/chat/out-of-order", test_out_of_order);
   g_test_add_func ("/chat/gap-skip", test_gap_skip);
+  g_test_add_func ("/chat/forget-origin", test_forget_origin);
   g_test_add_func ("/chat/late-joiner", test_late_joiner);
   g_test_add_func ("/chat/history", test_history);
   g_test_add_func ("/chat/origins-bounded", test_origins_bounded);

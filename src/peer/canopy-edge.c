@@ -595,6 +595,54 @@ canopy_edge_get_peer_id (CanopyEdge *self)
   return self->peer_id;
 }
 
+static void
+flush_pad (const GValue *item,
+           gpointer      user_data)
+{
+  gst_pad_send_event (g_value_get_object (item), gst_event_new_flush_start ());
+}
+
+/* GStreamer 1.22.0's sctpenc retries a send that the association refuses (its send buffer
+ * full: a peer that died and acknowledges nothing; or a stream being reset) in a loop on the
+ * data channel's streaming thread that only a flush ends, and going from PAUSED to READY does
+ * not flush it: setting the webrtcbin to NULL then waits for that thread for good, and the
+ * main loop with it (fixed upstream in 1.22.4, "sctpenc: Fix potential shutdown deadlock").
+ * Flushing its sink pads first ends the loop. */
+static void
+flush_sctp_encoders (GstElement *webrtcbin)
+{
+  GstIterator *elements = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
+  GValue item = G_VALUE_INIT;
+  gboolean done = FALSE;
+
+  while (!done) {
+    switch (gst_iterator_next (elements, &item)) {
+    case GST_ITERATOR_OK: {
+      GstElement *element = g_value_get_object (&item);
+      GstElementFactory *factory = gst_element_get_factory (element);
+
+      if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "sctpenc")) {
+        GstIterator *pads = gst_element_iterate_sink_pads (element);
+
+        while (gst_iterator_foreach (pads, flush_pad, NULL) == GST_ITERATOR_RESYNC)
+          gst_iterator_resync (pads);
+        gst_iterator_free (pads);
+      }
+      g_value_reset (&item);
+      break;
+    }
+    case GST_ITERATOR_RESYNC:
+      gst_iterator_resync (elements);
+      break;
+    default:
+      done = TRUE;
+      break;
+    }
+  }
+  g_value_unset (&item);
+  gst_iterator_free (elements);
+}
+
 /**
  * canopy_edge_close:
  * @self: an edge
@@ -640,6 +688,7 @@ canopy_edge_close (CanopyEdge *self)
         (GstElement *) GST_OBJECT_PARENT (peer) == self->webrtcbin)
       gst_pad_unlink (peer, sink);
   }
+  flush_sctp_encoders (self->webrtcbin);
   gst_element_set_state (self->webrtcbin, GST_STATE_NULL);
   for (guint i = 0; i < 2; i++) {
     if (self->queues[i] != NULL) {

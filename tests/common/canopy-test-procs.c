@@ -107,16 +107,39 @@ canopy_test_proc_signal (CanopyTestProc *proc,
     g_subprocess_send_signal (proc->process, signum);
 }
 
+static gboolean
+stream_is_writable (gpointer user_data)
+{
+  return g_pollable_output_stream_is_writable (user_data);
+}
+
 void
 canopy_test_proc_write_line (CanopyTestProc *proc,
                              const char     *line)
 {
   g_autofree char *text = g_strdup_printf ("%s\n", line);
-  g_autoptr (GError) error = NULL;
+  GPollableOutputStream *out = G_POLLABLE_OUTPUT_STREAM (proc->in);
+  gsize len = strlen (text);
+  gsize done = 0;
 
-  g_output_stream_write_all (proc->in, text, strlen (text), NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_flush (proc->in, NULL, NULL);
+  /* Never blocked on a child that reads nothing: a stuck child (its pipe full) fails the
+   * test after a while, and everybody's output is read meanwhile. Pieces of at most PIPE_BUF
+   * bytes, which a pipe that polls writable takes whole. */
+  while (done < len) {
+    g_autoptr (GError) error = NULL;
+    gssize n = g_pollable_output_stream_write_nonblocking (out, text + done,
+                                                           MIN (len - done, 4096), NULL, &error);
+
+    if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      if (!canopy_test_wait (stream_is_writable, out, 60)) {
+        canopy_test_proc_print_stacks (proc, "read nothing on its standard input for 60 s");
+        g_error ("%s reads nothing on its standard input", proc->name);
+      }
+      continue;
+    }
+    g_assert_no_error (error);
+    done += (gsize) n;
+  }
 }
 
 static gboolean
@@ -125,24 +148,39 @@ has_exited (gpointer user_data)
   return ((CanopyTestProc *) user_data)->exited && ((CanopyTestProc *) user_data)->eof;
 }
 
+/**
+ * canopy_test_proc_print_stacks:
+ * @proc: a process that is still running when it should not be (or not answering)
+ * @why: what it failed to do, for the log
+ *
+ * A process stuck is a bug of its own: with CANOPY_TEST_GDB set (build-aux/test sets it),
+ * every thread's stack goes to stderr, so that a hang seen once in CI can be read afterwards.
+ */
+void
+canopy_test_proc_print_stacks (CanopyTestProc *proc,
+                               const char     *why)
+{
+  const char *pid = proc->exited ? NULL : g_subprocess_get_identifier (proc->process);
+  const char *gdb[] = { "gdb", "-p", NULL, "-batch", "-ex", "thread apply all bt 30", NULL };
+  g_autofree char *out = NULL;
+
+  if (g_getenv ("CANOPY_TEST_GDB") == NULL || pid == NULL)
+    return;
+  gdb[2] = pid;
+  g_printerr ("%s (pid %s) %s; its threads:\n", proc->name, pid, why);
+  if (g_spawn_sync (NULL, (char **) gdb, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                    NULL, NULL, &out, NULL, NULL, NULL))
+    g_printerr ("%s\n", out);
+}
+
 void
 canopy_test_wait_exit (CanopyTestProc *proc,
                        guint           timeout_s)
 {
   if (!canopy_test_wait (has_exited, proc, timeout_s)) {
-    const char *pid = g_subprocess_get_identifier (proc->process);
+    g_autofree char *why = g_strdup_printf ("did not exit in %u s", timeout_s);
 
-    /* A process that does not end is a bug of its own: with CANOPY_TEST_GDB set, every
-     * thread's stack goes to stderr before it is killed. */
-    if (g_getenv ("CANOPY_TEST_GDB") != NULL && pid != NULL) {
-      const char *gdb[] = { "gdb", "-p", pid, "-batch", "-ex", "thread apply all bt 30", NULL };
-      g_autofree char *out = NULL;
-
-      g_printerr ("%s (pid %s) did not exit in %u s; its threads:\n", proc->name, pid, timeout_s);
-      if (g_spawn_sync (NULL, (char **) gdb, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                        NULL, NULL, &out, NULL, NULL, NULL))
-        g_printerr ("%s\n", out);
-    }
+    canopy_test_proc_print_stacks (proc, why);
     g_subprocess_force_exit (proc->process);
     canopy_test_wait (has_exited, proc, 10);
   }

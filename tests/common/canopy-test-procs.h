@@ -66,6 +66,8 @@ void            canopy_test_proc_wait_events    (CanopyTestProc  *proc,
                                                  guint            timeout_s);
 void            canopy_test_wait_exit           (CanopyTestProc  *proc,
                                                  guint            timeout_s);
+void            canopy_test_proc_print_stacks   (CanopyTestProc  *proc,
+                                                 const char      *why);
 char           *canopy_test_start_server        (CanopyTestProc **server);
 const char     *canopy_test_binary              (const char      *env_name);
 char           *canopy_test_start_server_at     (CanopyTestProc **server,

@@ -310,9 +310,12 @@ canopy_test_tree_wait_all (CanopyTestProc    **procs,
   if (!canopy_test_wait (all_of, &a, timeout_s)) {
     g_autoptr (GString) late = g_string_new (NULL);
 
-    for (guint i = 0; i < n; i++)
-      if (at[i] < 0)
-        g_string_append_printf (late, " %s (exited: %d)", procs[i]->name, procs[i]->exited);
+    for (guint i = 0; i < n; i++) {
+      if (at[i] >= 0)
+        continue;
+      g_string_append_printf (late, " %s (exited: %d)", procs[i]->name, procs[i]->exited);
+      canopy_test_proc_print_stacks (procs[i], what);
+    }
     g_error ("Timed out after %u s waiting for %s at:%s", timeout_s, what, late->str);
   }
   for (guint i = 0; at_ms != NULL && i < n; i++)

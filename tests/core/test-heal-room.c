@@ -65,6 +65,47 @@ test_host_killed (void)
   canopy_test_tree_free_all (viewers, N_HOSTLESS);
 }
 
+/* --- 1a. the host leaving while a stopped child's data channels are full --------------------- */
+
+/* A child that acknowledges nothing (stopped, or dead before the server noticed) lets the SCTP
+ * send buffer toward it fill up; GStreamer 1.22.0's sctpenc then loops in a streaming thread
+ * until a flush, and closing the edge waited for that thread for ever (the main loop stuck,
+ * no `left`, the server closing the node for unanswered pings: seen in CI at a room's end).
+ * The host says ~2.8 MB of chat to a stopped child, then leaves: it must end at once. */
+static void
+test_host_leaves_stuck_child (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autoptr (CanopyTestProc) host = NULL;
+  CanopyTestProc *viewers[1] = { NULL };
+  g_autofree char *url = canopy_test_start_server (&server);
+  g_autofree char *filler = g_strnfill (1900, 'x');
+  const char *room;
+
+  host = canopy_test_tree_spawn_host (url, 2, 2, FALSE);
+  room = canopy_test_tree_room_of (host);
+  viewers[0] = canopy_test_tree_join_viewer (url, room, "stuck", 0, FALSE);
+  canopy_test_tree_wait_playing (viewers, 1);
+  canopy_test_proc_signal (viewers[0], SIGSTOP);
+  /* In batches smaller than a pipe's buffer (the write blocks until the host reads it), with
+   * everybody's output read between them. */
+  for (guint i = 0; i < 60; i++) {
+    for (guint j = 0; j < 25; j++) {
+      g_autofree char *line = g_strdup_printf ("%u %s", i * 25 + j, filler);
+
+      canopy_test_proc_write_line (host, line);
+    }
+    canopy_test_spin (30);
+  }
+  canopy_test_proc_signal (host, SIGTERM);
+  canopy_test_wait_exit (host, WAIT_S);
+  g_assert_nonnull (canopy_test_proc_last_event (host, "left"));
+  g_assert_cmpint (host->exit_status, ==, 0);
+  canopy_test_proc_signal (viewers[0], SIGCONT);
+  canopy_test_wait_exit (viewers[0], WAIT_S);
+  canopy_test_tree_free_all (viewers, 1);
+}
+
 /* --- 1b. the host stalled (SIGSTOP) a few seconds, then going on ---------------------------- */
 
 /* A host frozen for a moment (a laptop swapping, a debugger) looks silent to its children,
@@ -494,6 +535,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/heal/host-killed", test_host_killed);
+  g_test_add_func ("/heal/host-leaves-stuck-child", test_host_leaves_stuck_child);
   g_test_add_func ("/heal/host-stalled", test_host_stalled);
   g_test_add_func ("/heal/server-restarted", test_server_restarted);
   g_test_add_func ("/heal/server-stalled", test_server_stalled);

@@ -588,6 +588,12 @@ on_join_rejected (CanopyNode *self,
     canopy_node_fail (self, CANOPY_ERROR_FORBIDDEN, "The host removed you from this room");
     return;
   }
+  /* The parents we left may be the only places: one that only stalled (a busy machine, a
+   * moment of loss) is better than none, and one that is a black hole gets left again. */
+  if (g_str_equal (reason, "full") && self->avoid->len > 0) {
+    g_message ("No place but under the parents we left: asking without refusing them");
+    g_ptr_array_set_size (self->avoid, 0);
+  }
   /* A node moving with its subtree waits for a place (until the join deadline); a newcomer
    * asks again for a moment, as the host's map may lag a node that just left. */
   if (g_str_equal (reason, "full") && self->state != CANOPY_NODE_STATE_REJOINING) {

@@ -713,7 +713,8 @@ canopy_link_heartbeat (CanopyLink *self)
  * thread, so a busy main loop here does not count against the neighbour. */
 static gboolean
 is_silent (CanopyLink *self,
-           gint64      now)
+           gint64      now,
+           gint64     *silent_us)
 {
   gint64 base = self->kind == CANOPY_LINK_TO_PARENT ? CANOPY_PARENT_SILENCE_MS
                                                     : CANOPY_CHILD_SILENCE_MS;
@@ -721,6 +722,7 @@ is_silent (CanopyLink *self,
   gint64 heard = MAX (canopy_edge_get_heard (self->edge, &gap_us), self->opened_at);
   gint64 limit_ms = CLAMP (3 * gap_us / 1000, base, MAX (base, CANOPY_SILENCE_MAX_MS));
 
+  *silent_us = now - heard;
   return now - heard > limit_ms * 1000;
 }
 
@@ -743,6 +745,7 @@ canopy_link_check (CanopyLink *self,
 {
   gboolean parent;
   guint64 rx;
+  gint64 silent_us = 0;
 
   g_return_val_if_fail (CANOPY_IS_LINK (self), CANOPY_LINK_OK);
 
@@ -750,18 +753,25 @@ canopy_link_check (CanopyLink *self,
   if (self->opened_at == 0)
     return now - self->created_at > CANOPY_CONNECT_TIMEOUT_MS * 1000 ? CANOPY_LINK_UNCONNECTED
                                                                     : CANOPY_LINK_OK;
-  if (is_silent (self, now))
+  if (parent) {
+    rx = canopy_media_get_packets (self->media);
+    if (rx != self->rx) {
+      self->rx = rx;
+      self->rx_at = now;
+      if (self->media_at == 0)
+        self->media_at = now;
+    }
+  }
+  /* A parent whose media still comes is alive: its ctrl channel is only held up behind a lost
+   * packet (an ordered, reliable SCTP stream; usrsctp resends after 1 s at the least, more after
+   * a second loss), which at 1-5 % loss happens every few seconds. Waited for up to
+   * CANOPY_CTRL_STALL_MAX_MS, as long as the media flows. */
+  if (is_silent (self, now, &silent_us) &&
+      (!parent || now - self->rx_at > CANOPY_PARENT_SILENCE_MS * 1000 ||
+       silent_us > CANOPY_CTRL_STALL_MAX_MS * 1000))
     return CANOPY_LINK_SILENT;
   if (!parent)
     return CANOPY_LINK_OK;
-
-  rx = canopy_media_get_packets (self->media);
-  if (rx != self->rx) {
-    self->rx = rx;
-    self->rx_at = now;
-    if (self->media_at == 0)
-      self->media_at = now;
-  }
   /* Media starts in fits (DTLS, then a pad per stream, then the decoder is linked while the
    * video waits): judge it once it has had time to flow. */
   if (now - (self->media_at != 0 ? self->media_at : self->opened_at) <

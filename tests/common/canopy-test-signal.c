@@ -774,3 +774,19 @@ canopy_test_signal_assert_healthy (CanopyTestSignal *f,
     g_assert_nonnull (entry);
   }
 }
+
+/* A canopy-signal configuration file holding @text, in the temporary directory; the caller
+ * removes it. */
+char *
+canopy_test_write_config (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("canopy-signal-XXXXXX.ini", &path, &error);
+
+  g_assert_no_error (error);
+  close (fd);
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}

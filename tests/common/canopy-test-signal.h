@@ -147,4 +147,6 @@ void              canopy_test_signal_assert_healthy  (CanopyTestSignal     *f,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CanopyTestClient, canopy_test_client_free)
 
+char             *canopy_test_write_config           (const char           *text);
+
 G_END_DECLS

@@ -162,25 +162,11 @@ tcp_free (Tcp *tcp)
   g_free (tcp);
 }
 
-static char *
-write_config (const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  char *path = NULL;
-  int fd = g_file_open_tmp ("canopy-signal-XXXXXX.ini", &path, &error);
-
-  g_assert_no_error (error);
-  close (fd);
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-  return path;
-}
-
 static void
 test_upgrade_timeout (CanopyTestSignal *f,
                       gconstpointer     data)
 {
-  g_autofree char *path = write_config ("[server]\nupgrade-timeout=1\nhello-timeout=1\n");
+  g_autofree char *path = canopy_test_write_config ("[server]\nupgrade-timeout=1\nhello-timeout=1\n");
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) health = NULL;
   g_autoptr (GByteArray) text = g_byte_array_new ();

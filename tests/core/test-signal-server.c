@@ -112,20 +112,6 @@ test_welcome (CanopyTestSignal *f,
   g_assert_cmpint (json_object_get_int_member (limits, "chat"), ==, 2000);
 }
 
-static char *
-write_config (const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  char *path = NULL;
-  int fd = g_file_open_tmp ("canopy-signal-XXXXXX.ini", &path, &error);
-
-  g_assert_no_error (error);
-  close (fd);
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-  return path;
-}
-
 static void
 test_config (CanopyTestSignal *f,
              gconstpointer     data)
@@ -144,7 +130,7 @@ test_config (CanopyTestSignal *f,
     "[ice-server stun]\nurl=stun:203.0.113.10:3478\n",
     "this is not a key file\n",
   };
-  g_autofree char *path = write_config (
+  g_autofree char *path = canopy_test_write_config (
     "[server]\nmax-rooms=5\nrate=20\nkeepalive=30\nhello-timeout=20\nupgrade-timeout=3\n\n"
     "[ice-server stun]\nurls=stun:203.0.113.10:3478\n\n"
     "[ice-server relay]\n"
@@ -186,7 +172,7 @@ test_config (CanopyTestSignal *f,
 
   /* A wrong file is refused whole: nothing of it is applied. */
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
-    g_autofree char *bad_path = write_config (bad[i]);
+    g_autofree char *bad_path = canopy_test_write_config (bad[i]);
 
     g_assert_false (canopy_signal_server_load_config (f->server, bad_path, &error));
     g_assert_nonnull (error);
@@ -486,7 +472,7 @@ test_binary_errors (CanopyTestSignal *f,
     return;
   }
   port = g_strdup_printf ("%u", canopy_signal_server_get_port (f->server));
-  bad_config = write_config ("[server]\nmax-peers=none\n");
+  bad_config = canopy_test_write_config ("[server]\nmax-peers=none\n");
   {
     const char *in_use[] = { path, "--port", port, NULL };
     const char *missing[] = { path, "--port", "0", "--config", "/nonexistent/canopy.ini", NULL };

@@ -36,13 +36,18 @@ struct _CanopyEdge {
   GstPad *tee_pads[2];
   CanopyBudget *keyframes;     /* the child's keyframe requests, by RTCP or on ctrl */
 
-  /* to the parent: what the webrtcbin's src pads feed */
+  /* to the parent: what the webrtcbin's src pads feed, and who takes its packets as they
+   * come (nullable) */
   GstPad *linked_sinks[2];
+  CanopyForward *forward;
+  GPtrArray *jitterbuffers;    /* under lock: one per stream the parent sends */
+  gint retry_ms;               /* under lock: their rtx-retry-timeout, -1 automatic */
 
   GstWebRTCDataChannel *ctrl;
   GstWebRTCDataChannel *chat;
-  /* lock guards watched and linked_sinks: pad-added and on-data-channel fill them on
-   * webrtcbin's threads, close() empties them on the main context. */
+  /* lock guards watched, linked_sinks and jitterbuffers: pad-added, on-data-channel and
+   * new-jitterbuffer fill them on webrtcbin's threads, close() empties them on the main
+   * context. */
   GMutex lock;
   GPtrArray *watched;          /* every channel whose signals point at us */
   GQueue pending_ctrl;

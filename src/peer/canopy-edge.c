@@ -287,10 +287,29 @@ on_pad_added (GstElement *webrtcbin,
   g_mutex_lock (&self->lock);
   g_set_object (&self->linked_sinks[video ? 0 : 1], sink);
   g_mutex_unlock (&self->lock);
+  if (self->forward != NULL)
+    canopy_forward_set_caps (self->forward, video ? CANOPY_FORWARD_VIDEO : CANOPY_FORWARD_AUDIO,
+                             caps);
   /* Not from inside pad-added: the event would travel up into the very elements that are
    * emitting it, on their own streaming thread. */
   if (video)
     canopy_edge_post (self, request_keyframe, gst_object_ref (pad), gst_object_unref);
+}
+
+/* On the streaming thread that made the stream. */
+static void
+on_new_jitterbuffer (GstElement *rtpbin,
+                     GstElement *jitterbuffer,
+                     guint       session,
+                     guint       ssrc,
+                     gpointer    user_data)
+{
+  CanopyEdge *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->jitterbuffers, gst_object_ref (jitterbuffer));
+  g_object_set (jitterbuffer, "rtx-retry-timeout", self->retry_ms, NULL);
+  g_mutex_unlock (&self->lock);
 }
 
 static GstElement *
@@ -417,6 +436,7 @@ edge_new (GstBin                *pipeline,
           gboolean               to_child,
           GstElement            *video_tee,
           GstElement            *audio_tee,
+          CanopyForward         *forward,
           const CanopyIceConfig *ice,
           guint                  latency_ms)
 {
@@ -436,6 +456,16 @@ edge_new (GstBin                *pipeline,
   self->audio_tee = gst_object_ref (audio_tee);
   g_debug ("edge to %s: making", peer_id);
   self->webrtcbin = gst_object_ref_sink (canopy_webrtc_new (name, ice, latency_ms));
+  if (!to_child) {
+    g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtcbin), "rtpbin");
+
+    /* Disconnected in close(), under the lock, before the edge can go. */
+    g_signal_connect (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), self);
+  }
+  if (forward != NULL) {
+    self->forward = canopy_forward_ref (forward);
+    canopy_forward_tap (forward, self->webrtcbin);
+  }
 
   g_signal_connect (self->webrtcbin, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed),
                     self);
@@ -474,7 +504,8 @@ canopy_edge_new_to_child (GstBin                *pipeline,
                           GstElement            *audio_tee,
                           const CanopyIceConfig *ice)
 {
-  return edge_new (pipeline, peer_id, TRUE, video_tee, audio_tee, ice, CANOPY_DEFAULT_LATENCY_MS);
+  return edge_new (pipeline, peer_id, TRUE, video_tee, audio_tee, NULL, ice,
+                   CANOPY_DEFAULT_LATENCY_MS);
 }
 
 /**
@@ -483,6 +514,7 @@ canopy_edge_new_to_child (GstBin                *pipeline,
  * @peer_id: the parent's peer id
  * @video_tee: the tee to feed with the parent's video RTP
  * @audio_tee: the tee to feed with the parent's audio RTP
+ * @forward: (nullable): the forwarder to hand every packet to as it arrives
  * @ice: (nullable): ICE configuration
  * @latency_ms: jitterbuffer latency
  *
@@ -493,10 +525,11 @@ canopy_edge_new_to_parent (GstBin                *pipeline,
                            const char            *peer_id,
                            GstElement            *video_tee,
                            GstElement            *audio_tee,
+                           CanopyForward         *forward,
                            const CanopyIceConfig *ice,
                            guint                  latency_ms)
 {
-  return edge_new (pipeline, peer_id, FALSE, video_tee, audio_tee, ice, latency_ms);
+  return edge_new (pipeline, peer_id, FALSE, video_tee, audio_tee, forward, ice, latency_ms);
 }
 
 static gboolean
@@ -661,6 +694,15 @@ canopy_edge_close (CanopyEdge *self)
     return;
   g_atomic_int_set (&self->closed, 1);
   g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
+  {
+    g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtcbin), "rtpbin");
+
+    g_mutex_lock (&self->lock);
+    if (rtpbin != NULL)
+      g_signal_handlers_disconnect_by_data (rtpbin, self);
+    g_ptr_array_set_size (self->jitterbuffers, 0);
+    g_mutex_unlock (&self->lock);
+  }
 
   for (guint i = 0; i < 2; i++) {
     GstElement *tee = i == 0 ? self->video_tee : self->audio_tee;
@@ -713,6 +755,7 @@ canopy_edge_dispose (GObject *object)
   gst_clear_object (&self->webrtcbin);
   gst_clear_object (&self->video_tee);
   gst_clear_object (&self->audio_tee);
+  g_clear_pointer (&self->forward, canopy_forward_unref);
   gst_clear_object (&self->pipeline);
   G_OBJECT_CLASS (canopy_edge_parent_class)->dispose (object);
 }
@@ -724,6 +767,7 @@ canopy_edge_finalize (GObject *object)
 
   g_free (self->peer_id);
   g_ptr_array_unref (self->watched);
+  g_ptr_array_unref (self->jitterbuffers);
   g_clear_object (&self->pong_source);
   g_mutex_clear (&self->lock);
   canopy_budget_unref (self->keyframes);
@@ -774,6 +818,59 @@ canopy_edge_init (CanopyEdge *self)
   g_mutex_init (&self->lock);
   self->keyframes = canopy_budget_new (CANOPY_KEYFRAME_CHILD_BURST, CANOPY_KEYFRAME_CHILD_REFILL_MS);
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
+  self->jitterbuffers = g_ptr_array_new_with_free_func (gst_object_unref);
+  self->retry_ms = -1;
   g_queue_init (&self->pending_ctrl);
   g_queue_init (&self->pending_chat);
+}
+
+/**
+ * canopy_edge_set_repair:
+ * @self: an edge to the parent
+ * @latency_ms: how long a packet may be waited for (the jitterbuffer latency)
+ * @retry_ms: how long to wait for a retransmission before asking again; -1 automatic
+ *
+ * Sizes the repair of what the parent sends to the link's round trip and loss.
+ */
+void
+canopy_edge_set_repair (CanopyEdge *self,
+                        guint       latency_ms,
+                        gint        retry_ms)
+{
+  g_return_if_fail (CANOPY_IS_EDGE (self));
+
+  if (canopy_edge_is_closed (self))
+    return;
+  g_object_set (self->webrtcbin, "latency", latency_ms, NULL);
+  g_mutex_lock (&self->lock);
+  self->retry_ms = retry_ms;
+  for (guint i = 0; i < self->jitterbuffers->len; i++)
+    g_object_set (g_ptr_array_index (self->jitterbuffers, i), "rtx-retry-timeout", retry_ms, NULL);
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * canopy_edge_get_media_lost:
+ * @self: an edge to the parent
+ *
+ * Returns: the packets its jitterbuffers gave up as lost, all streams together
+ */
+guint64
+canopy_edge_get_media_lost (CanopyEdge *self)
+{
+  guint64 lost = 0;
+
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), 0);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->jitterbuffers->len; i++) {
+    g_autoptr (GstStructure) stats = NULL;
+    guint64 n = 0;
+
+    g_object_get (g_ptr_array_index (self->jitterbuffers, i), "stats", &stats, NULL);
+    if (stats != NULL && gst_structure_get_uint64 (stats, "num-lost", &n))
+      lost += n;
+  }
+  g_mutex_unlock (&self->lock);
+  return lost;
 }

@@ -5,6 +5,7 @@
 #include <gst/webrtc/webrtc.h>
 #include <json-glib/json-glib.h>
 
+#include "canopy-forward.h"
 #include "canopy-limits.h"
 #include "canopy-webrtc.h"
 
@@ -28,6 +29,7 @@ CanopyEdge *canopy_edge_new_to_parent (GstBin                *pipeline,
                                        const char            *peer_id,
                                        GstElement            *video_tee,
                                        GstElement            *audio_tee,
+                                       CanopyForward         *forward,
                                        const CanopyIceConfig *ice,
                                        guint                  latency_ms);
 const char *canopy_edge_get_peer_id   (CanopyEdge            *self);
@@ -47,5 +49,9 @@ gint64      canopy_edge_get_heard     (CanopyEdge            *self,
 void        canopy_edge_close         (CanopyEdge            *self);
 gboolean    canopy_edge_take_keyframe (CanopyEdge            *self);
 guint64     canopy_edge_get_keyframes_refused (CanopyEdge    *self);
+void        canopy_edge_set_repair    (CanopyEdge            *self,
+                                       guint                  latency_ms,
+                                       gint                   retry_ms);
+guint64     canopy_edge_get_media_lost (CanopyEdge           *self);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "canopy-error.h"
 #include "canopy-json.h"
 #include "canopy-parts.h"
+#include "canopy-repair.h"
 
 #include <string.h>
 
@@ -37,6 +38,7 @@ struct _CanopyLink {
 
   /* a parent's */
   double rtt_ms;
+  CanopyRepair repair;         /* how long to wait for what the parent lost */
   guint64 parent_rx;           /* RTP packets the parent said it received, from its pongs */
   gint64 parent_rx_at;         /* when that last grew */
   guint64 rx;                  /* RTP packets our tees got, as of the last check */
@@ -159,6 +161,7 @@ handle_pong (CanopyLink *self,
       !canopy_json_get_int (message, "t", 0, now, TRUE, &t, NULL))
     return;
   self->rtt_ms = (now - t) / 1000.0;
+  canopy_repair_add_rtt (&self->repair, self->rtt_ms);
   /* How much media the parent itself gets: tells a parent that swallows it from a room whose
    * media stalled upstream. */
   if (canopy_json_get_int (message, "rx", 0, G_MAXINT64, FALSE, &rx, NULL) &&
@@ -429,8 +432,11 @@ canopy_link_new_to_child (CanopyMedia           *media,
 
   self = link_new (CANOPY_LINK_TO_CHILD, media, peer_id,
                    canopy_edge_new_to_child (canopy_media_get_bin (media), peer_id,
-                                             canopy_media_get_video_tee (media),
-                                             canopy_media_get_audio_tee (media), ice));
+                                             canopy_media_get_forward_tee (media,
+                                                                           CANOPY_FORWARD_VIDEO),
+                                             canopy_media_get_forward_tee (media,
+                                                                           CANOPY_FORWARD_AUDIO),
+                                             ice));
   self->name = g_strdup (name);
   self->capacity = capacity;
   canopy_edge_answer_pings (self->edge, (CanopyEdgeCountFunc) canopy_media_get_packets,
@@ -453,13 +459,18 @@ canopy_link_new_to_parent (CanopyMedia           *media,
                            const CanopyIceConfig *ice,
                            guint                  latency_ms)
 {
+  CanopyLink *self;
+
   g_return_val_if_fail (CANOPY_IS_MEDIA (media), NULL);
 
-  return link_new (CANOPY_LINK_TO_PARENT, media, peer_id,
+  self = link_new (CANOPY_LINK_TO_PARENT, media, peer_id,
                    canopy_edge_new_to_parent (canopy_media_get_bin (media), peer_id,
                                               canopy_media_get_video_tee (media),
-                                              canopy_media_get_audio_tee (media), ice,
+                                              canopy_media_get_audio_tee (media),
+                                              canopy_media_get_forward (media), ice,
                                               latency_ms));
+  canopy_repair_init (&self->repair, latency_ms);
+  return self;
 }
 
 CanopyLinkKind
@@ -683,6 +694,13 @@ canopy_link_tick (CanopyLink *self)
   self->ctrl_count = 0;
   self->part_count = 0;
   self->chat_count = 0;
+  if (self->kind == CANOPY_LINK_TO_PARENT &&
+      canopy_repair_tick (&self->repair, canopy_edge_get_media_lost (self->edge))) {
+    g_message ("Waiting up to %u ms for what %s lost (round trip %.0f ms, asking again after "
+               "%d ms)", self->repair.latency_ms, self->peer_id,
+               canopy_repair_get_rtt (&self->repair), self->repair.retry_ms);
+    canopy_edge_set_repair (self->edge, self->repair.latency_ms, self->repair.retry_ms);
+  }
 }
 
 /**

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "canopy-error.h"
+#include "canopy-forward.h"
 #include "canopy-post.h"
 #include "canopy-webrtc.h"
 
@@ -28,6 +29,7 @@ struct _CanopyMedia {
   GstElement *video_tee;
   GstElement *audio_tee;
   CanopySource *source;
+  CanopyForward *forward;      /* viewers: what their children get */
 
   /* playback (viewers) */
   gboolean decode;
@@ -362,6 +364,7 @@ canopy_media_dispose (GObject *object)
     /* Deactivating the pads also releases a still-blocked caps probe. */
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
   }
+  g_clear_pointer (&self->forward, canopy_forward_unref);
   gst_clear_object (&self->volume);
   gst_clear_object (&self->video_sink);
   gst_clear_object (&self->video_tee);
@@ -489,6 +492,7 @@ canopy_media_start_playback (CanopyMedia *self,
   g_return_val_if_fail (CANOPY_IS_MEDIA (self), FALSE);
 
   self->decode = decode;
+  self->forward = canopy_forward_new (GST_BIN (self->pipeline), self->video_tee);
   if (decode) {
     g_autoptr (GstPad) tee_sink = gst_element_get_static_pad (self->video_tee, "sink");
     GstElement *audio;
@@ -601,7 +605,8 @@ canopy_media_get_bin (CanopyMedia *self)
  * canopy_media_get_video_tee:
  * @self: media
  *
- * Returns: (transfer none): the tee carrying the room's video RTP
+ * Returns: (transfer none): the tee carrying the room's video RTP in order: the host's
+ *   encoder or the parent's jitterbuffer feeds it, playback takes from it
  */
 GstElement *
 canopy_media_get_video_tee (CanopyMedia *self)
@@ -621,6 +626,37 @@ canopy_media_get_audio_tee (CanopyMedia *self)
 {
   g_return_val_if_fail (CANOPY_IS_MEDIA (self), NULL);
   return self->audio_tee;
+}
+
+/**
+ * canopy_media_get_forward:
+ * @self: a viewer's media, playing
+ *
+ * Returns: (transfer none) (nullable): the viewer's forwarder; %NULL on the host
+ */
+CanopyForward *
+canopy_media_get_forward (CanopyMedia *self)
+{
+  g_return_val_if_fail (CANOPY_IS_MEDIA (self), NULL);
+  return self->forward;
+}
+
+/**
+ * canopy_media_get_forward_tee:
+ * @self: media
+ * @kind: video or audio
+ *
+ * Returns: (transfer none): the tee that edges to children take @kind from: the host's
+ *   encoder output, or on a viewer the packets from its parent as they arrive
+ */
+GstElement *
+canopy_media_get_forward_tee (CanopyMedia       *self,
+                              CanopyForwardKind  kind)
+{
+  g_return_val_if_fail (CANOPY_IS_MEDIA (self), NULL);
+  if (self->forward != NULL)
+    return canopy_forward_get_tee (self->forward, kind);
+  return kind == CANOPY_FORWARD_VIDEO ? self->video_tee : self->audio_tee;
 }
 
 /**

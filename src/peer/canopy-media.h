@@ -3,6 +3,7 @@
 
 #include <gst/gst.h>
 
+#include "canopy-forward.h"
 #include "canopy-source.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,9 @@ void         canopy_media_stop              (CanopyMedia  *self);
 GstBin      *canopy_media_get_bin           (CanopyMedia  *self);
 GstElement  *canopy_media_get_video_tee     (CanopyMedia  *self);
 GstElement  *canopy_media_get_audio_tee     (CanopyMedia  *self);
+GstElement  *canopy_media_get_forward_tee   (CanopyMedia       *self,
+                                             CanopyForwardKind  kind);
+CanopyForward *canopy_media_get_forward     (CanopyMedia  *self);
 
 void         canopy_media_tick              (CanopyMedia  *self);
 guint64      canopy_media_get_frames        (CanopyMedia  *self);

@@ -9,6 +9,10 @@ G_BEGIN_DECLS
 /* The receiving jitterbuffer latency for live rooms (media-plane notes: 50-100 ms). */
 #define CANOPY_DEFAULT_LATENCY_MS 60
 
+/* RTCP per edge, both ways together: enough for a report (and so a retransmission request)
+ * every ~40 ms; ~3 % of a 2 Mbit/s stream. */
+#define CANOPY_RTCP_BANDWIDTH_BPS 64000
+
 /* At most one keyframe request passes a relay (or reaches the encoder) per this interval. */
 #define CANOPY_KEYFRAME_MIN_INTERVAL_MS 500
 

@@ -65,8 +65,11 @@ drop_media (GstPad          *pad,
 static void
 start_black_hole (Hostile *hostile)
 {
-  GstElement *tees[2] = { canopy_media_get_video_tee (hostile->node->media),
-                          canopy_media_get_audio_tee (hostile->node->media) };
+  /* The tees the edges to children take from: what it passes on, not what it plays. */
+  GstElement *tees[2] = {
+    canopy_media_get_forward_tee (hostile->node->media, CANOPY_FORWARD_VIDEO),
+    canopy_media_get_forward_tee (hostile->node->media, CANOPY_FORWARD_AUDIO),
+  };
 
   for (guint i = 0; i < G_N_ELEMENTS (tees); i++) {
     g_autoptr (GstPad) sink = NULL;

@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopyForward"
+
+#include "canopy-forward.h"
+
+#include <gst/app/app.h>
+#include <gst/rtp/rtp.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "canopy-webrtc.h"
+
+/* Sequence numbers remembered per stream to drop repeats (a retransmission of a packet that
+ * was only late, the same packet asked for twice): about 10 s of 1 Mbit/s video. */
+#define SEEN_WINDOW 1024
+
+struct _CanopyForward {
+  gint ref_count;
+  GstElement *src[2];
+  GstElement *tee[2];
+  /* The sink of the tee the parent's ordered video feeds: children's keyframe requests go up
+   * from there, through the probe that coalesces them, into the parent's webrtcbin. */
+  GstPad *ordered_video_sink;
+  /* The payload type of each kind, from the parent webrtcbin's src pad caps; -1 before. The
+   * parent offers, so these are the ones every packet carries (RTX is undone before the tap). */
+  atomic_int pt[2];
+};
+
+/* One per jitterbuffer, so per SSRC; only that jitterbuffer's sink thread touches it. */
+typedef struct {
+  CanopyForward *forward;
+  gboolean started;
+  guint16 top;                       /* the highest sequence number seen */
+  guint64 seen[SEEN_WINDOW / 64];    /* bit (seq % SEEN_WINDOW): seen, within the window */
+} Tap;
+
+static void
+tap_free (Tap *tap)
+{
+  canopy_forward_unref (tap->forward);
+  g_free (tap);
+}
+
+static void
+clear_bit (Tap    *tap,
+           guint16 seq)
+{
+  guint bit = seq % SEEN_WINDOW;
+
+  tap->seen[bit / 64] &= ~(G_GUINT64_CONSTANT (1) << (bit % 64));
+}
+
+/* Marks @seq seen; returns whether it already was. */
+static gboolean
+test_and_set (Tap    *tap,
+              guint16 seq)
+{
+  guint bit = seq % SEEN_WINDOW;
+  gboolean was = (tap->seen[bit / 64] >> (bit % 64)) & 1;
+
+  tap->seen[bit / 64] |= G_GUINT64_CONSTANT (1) << (bit % 64);
+  return was;
+}
+
+/* Whether @seq is new for this stream: the window slides with the highest number seen, and a
+ * packet older than the window is not passed on (every child has given it up long ago). */
+static gboolean
+tap_is_new (Tap    *tap,
+            guint16 seq)
+{
+  gint16 ahead = (gint16) (guint16) (seq - tap->top);
+
+  if (!tap->started || ahead >= SEEN_WINDOW) {
+    tap->started = TRUE;
+    memset (tap->seen, 0, sizeof tap->seen);
+    tap->top = seq;
+  } else if (ahead > 0) {
+    /* The numbers skipped on the way are not seen yet: they may still come, repaired. */
+    for (guint16 s = tap->top + 1;; s++) {
+      clear_bit (tap, s);
+      if (s == seq)
+        break;
+    }
+    tap->top = seq;
+  } else if (-ahead >= SEEN_WINDOW) {
+    return FALSE;
+  }
+  return !test_and_set (tap, seq);
+}
+
+static void
+tap_buffer (Tap       *tap,
+            GstBuffer *buffer)
+{
+  CanopyForward *self = tap->forward;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GstBuffer *copy;
+  guint8 pt;
+  guint16 seq;
+  guint kind;
+
+  if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    return;
+  pt = gst_rtp_buffer_get_payload_type (&rtp);
+  seq = gst_rtp_buffer_get_seq (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+
+  if (pt == atomic_load_explicit (&self->pt[CANOPY_FORWARD_VIDEO], memory_order_relaxed))
+    kind = CANOPY_FORWARD_VIDEO;
+  else if (pt == atomic_load_explicit (&self->pt[CANOPY_FORWARD_AUDIO], memory_order_relaxed))
+    kind = CANOPY_FORWARD_AUDIO;
+  else
+    return;  /* not negotiated yet, or nothing we forward */
+  if (!tap_is_new (tap, seq))
+    return;
+
+  /* A new buffer around the same memory: the jitterbuffer keeps its own. Stamped with its
+   * arrival, which is what the branch queues measure their length in. */
+  copy = gst_buffer_copy (buffer);
+  GST_BUFFER_FLAG_UNSET (copy, GST_RTP_BUFFER_FLAG_RETRANSMISSION);
+  if (GST_BUFFER_DTS_IS_VALID (copy))
+    GST_BUFFER_PTS (copy) = GST_BUFFER_DTS (copy);
+  else
+    GST_BUFFER_PTS (copy) = GST_BUFFER_DTS (copy) = GST_CLOCK_TIME_NONE;
+  gst_app_src_push_buffer (GST_APP_SRC (self->src[kind]), copy);
+}
+
+static gboolean
+tap_list_item (GstBuffer **buffer,
+               guint       idx,
+               gpointer    user_data)
+{
+  tap_buffer (user_data, *buffer);
+  return TRUE;
+}
+
+static GstPadProbeReturn
+on_jitterbuffer_input (GstPad          *pad,
+                       GstPadProbeInfo *info,
+                       gpointer         user_data)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    tap_buffer (user_data, GST_PAD_PROBE_INFO_BUFFER (info));
+  else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), tap_list_item, user_data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* On the streaming thread that made the stream: one tap per SSRC. */
+static void
+on_new_jitterbuffer (GstElement *rtpbin,
+                     GstElement *jitterbuffer,
+                     guint       session,
+                     guint       ssrc,
+                     gpointer    user_data)
+{
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (jitterbuffer, "sink");
+  Tap *tap = g_new0 (Tap, 1);
+
+  tap->forward = canopy_forward_ref (user_data);
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     on_jitterbuffer_input, tap, (GDestroyNotify) tap_free);
+}
+
+/* A child's keyframe request reached our appsrc, where nothing would take it further. */
+static GstPadProbeReturn
+on_upstream_event (GstPad          *pad,
+                   GstPadProbeInfo *info,
+                   gpointer         user_data)
+{
+  CanopyForward *self = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+
+  if (!canopy_webrtc_is_keyframe_request (event))
+    return GST_PAD_PROBE_OK;
+  gst_pad_push_event (self->ordered_video_sink, gst_event_ref (event));
+  return GST_PAD_PROBE_DROP;
+}
+
+static void
+make_branch (CanopyForward     *self,
+             GstBin            *pipeline,
+             CanopyForwardKind  kind)
+{
+  GstElement *src = gst_element_factory_make ("appsrc", NULL);
+  GstElement *tee = gst_element_factory_make ("tee", NULL);
+
+  /* Live, and never in the way: what a stalled branch cannot take is dropped, oldest first,
+   * as in the branch queues behind the tee. */
+  g_object_set (src,
+                "is-live", TRUE,
+                "format", GST_FORMAT_TIME,
+                "do-timestamp", TRUE,
+                "max-bytes", (guint64) 0,
+                "max-buffers", (guint64) 0,
+                "max-time", (guint64) 300 * GST_MSECOND,
+                "leaky-type", GST_APP_LEAKY_TYPE_DOWNSTREAM,
+                NULL);
+  g_object_set (tee, "allow-not-linked", TRUE, NULL);
+  gst_bin_add_many (pipeline, src, tee, NULL);
+  gst_element_link (src, tee);
+  self->src[kind] = gst_object_ref (src);
+  self->tee[kind] = gst_object_ref (tee);
+  gst_element_sync_state_with_parent (tee);
+  gst_element_sync_state_with_parent (src);
+}
+
+/* --- the sending side: late packets and rtprtxsend --- */
+
+/* rtprtxsend keeps what it sent in a GSequence it appends to and then binary-searches by
+ * sequence number: a packet that comes after later ones (a repair, forwarded as soon as it
+ * arrived) breaks the order, and from then on requests for it, and for its neighbours, find
+ * nothing ("has not been transmitted yet"). So late packets go around it, straight to its
+ * src pad, and are kept here; a child that asks for one again gets it resent as it was. */
+#define LATE_SLOTS 256
+#define LATE_STREAMS 4
+
+typedef struct {
+  GMutex lock;
+  GstPad *src;                          /* rtprtxsend's src pad (not a reference) */
+  struct {
+    guint32 ssrc;
+    guint16 top;
+    gboolean used;
+  } streams[LATE_STREAMS];
+  struct {
+    guint32 ssrc;
+    guint16 seq;
+    GstBuffer *buffer;
+  } late[LATE_SLOTS];
+} Sender;
+
+static void
+sender_clear (gpointer data)
+{
+  Sender *sender = data;
+
+  for (guint i = 0; i < LATE_SLOTS; i++)
+    gst_clear_buffer (&sender->late[i].buffer);
+  g_mutex_clear (&sender->lock);
+}
+
+static void
+sender_release (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, sender_clear);
+}
+
+/* Whether @seq comes after every packet of @ssrc seen so far; notes it. Streams beyond
+ * LATE_STREAMS (never, in a room: one video and one audio) are taken as in order. */
+static gboolean
+sender_is_in_order (Sender  *sender,
+                    guint32  ssrc,
+                    guint16  seq)
+{
+  for (guint i = 0; i < LATE_STREAMS; i++) {
+    if (!sender->streams[i].used) {
+      sender->streams[i].used = TRUE;
+      sender->streams[i].ssrc = ssrc;
+      sender->streams[i].top = seq;
+      return TRUE;
+    }
+    if (sender->streams[i].ssrc == ssrc) {
+      if ((gint16) (guint16) (seq - sender->streams[i].top) <= 0)
+        return FALSE;
+      sender->streams[i].top = seq;
+      return TRUE;
+    }
+  }
+  return TRUE;
+}
+
+static GstPadProbeReturn
+on_rtx_sender_input (GstPad          *pad,
+                     GstPadProbeInfo *info,
+                     gpointer         user_data)
+{
+  Sender *sender = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint32 ssrc;
+  guint16 seq;
+  guint slot;
+
+  if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+  seq = gst_rtp_buffer_get_seq (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+
+  g_mutex_lock (&sender->lock);
+  if (sender_is_in_order (sender, ssrc, seq)) {
+    g_mutex_unlock (&sender->lock);
+    return GST_PAD_PROBE_OK;
+  }
+  slot = seq % LATE_SLOTS;
+  sender->late[slot].ssrc = ssrc;
+  sender->late[slot].seq = seq;
+  gst_buffer_replace (&sender->late[slot].buffer, buffer);
+  g_mutex_unlock (&sender->lock);
+
+  /* On the sink pad's streaming thread, as rtprtxsend itself would push it. */
+  gst_pad_push (sender->src, gst_buffer_ref (buffer));
+  return GST_PAD_PROBE_DROP;
+}
+
+static GstPadProbeReturn
+on_rtx_request (GstPad          *pad,
+                GstPadProbeInfo *info,
+                gpointer         user_data)
+{
+  Sender *sender = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  const GstStructure *s;
+  GstBuffer *buffer = NULL;
+  guint seqnum, ssrc;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_UPSTREAM)
+    return GST_PAD_PROBE_OK;
+  s = gst_event_get_structure (event);
+  if (!gst_structure_has_name (s, "GstRTPRetransmissionRequest") ||
+      !gst_structure_get_uint (s, "seqnum", &seqnum) ||
+      !gst_structure_get_uint (s, "ssrc", &ssrc))
+    return GST_PAD_PROBE_OK;
+
+  g_mutex_lock (&sender->lock);
+  if (sender->late[seqnum % LATE_SLOTS].buffer != NULL &&
+      sender->late[seqnum % LATE_SLOTS].seq == seqnum &&
+      sender->late[seqnum % LATE_SLOTS].ssrc == ssrc)
+    buffer = gst_buffer_ref (sender->late[seqnum % LATE_SLOTS].buffer);
+  g_mutex_unlock (&sender->lock);
+  if (buffer == NULL)
+    return GST_PAD_PROBE_OK;  /* in rtprtxsend's history, in order */
+  /* Resent as it was, not wrapped as RTX: the child takes it like the original it missed. */
+  gst_pad_push (sender->src, buffer);
+  return GST_PAD_PROBE_DROP;
+}
+
+/**
+ * canopy_forward_watch_rtx_sender:
+ * @rtxsend: an `rtprtxsend` inside a webrtcbin, just made
+ *
+ * Keeps packets that reach @rtxsend after later ones out of its history and resends them
+ * when asked, see above.
+ */
+void
+canopy_forward_watch_rtx_sender (GstElement *rtxsend)
+{
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (rtxsend, "sink");
+  g_autoptr (GstPad) src = gst_element_get_static_pad (rtxsend, "src");
+  Sender *sender;
+
+  g_return_if_fail (sink != NULL && src != NULL);
+  sender = g_atomic_rc_box_new0 (Sender);
+  g_mutex_init (&sender->lock);
+  sender->src = src;
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, on_rtx_sender_input,
+                     g_atomic_rc_box_acquire (sender), sender_release);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_rtx_request,
+                     g_atomic_rc_box_acquire (sender), sender_release);
+  sender_release (sender);
+}
+
+/**
+ * canopy_forward_new:
+ * @pipeline: a viewer's pipeline
+ * @ordered_video_tee: the tee the parent's (jitterbuffered) video feeds
+ *
+ * Returns: (transfer full): the forwarder, its elements in @pipeline
+ */
+CanopyForward *
+canopy_forward_new (GstBin     *pipeline,
+                    GstElement *ordered_video_tee)
+{
+  CanopyForward *self = g_new0 (CanopyForward, 1);
+  g_autoptr (GstPad) video_src = NULL;
+
+  self->ref_count = 1;
+  atomic_init (&self->pt[CANOPY_FORWARD_VIDEO], -1);
+  atomic_init (&self->pt[CANOPY_FORWARD_AUDIO], -1);
+  self->ordered_video_sink = gst_element_get_static_pad (ordered_video_tee, "sink");
+  make_branch (self, pipeline, CANOPY_FORWARD_VIDEO);
+  make_branch (self, pipeline, CANOPY_FORWARD_AUDIO);
+  video_src = gst_element_get_static_pad (self->src[CANOPY_FORWARD_VIDEO], "src");
+  gst_pad_add_probe (video_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event,
+                     canopy_forward_ref (self), (GDestroyNotify) canopy_forward_unref);
+  return self;
+}
+
+CanopyForward *
+canopy_forward_ref (CanopyForward *self)
+{
+  g_atomic_int_inc (&self->ref_count);
+  return self;
+}
+
+/* The probe on the video appsrc holds a reference: the owner's last unref is not the last.
+ * The elements are freed with the pipeline, and their probes with them. */
+void
+canopy_forward_unref (CanopyForward *self)
+{
+  if (!g_atomic_int_dec_and_test (&self->ref_count))
+    return;
+  for (guint i = 0; i < 2; i++) {
+    gst_clear_object (&self->src[i]);
+    gst_clear_object (&self->tee[i]);
+  }
+  gst_clear_object (&self->ordered_video_sink);
+  g_free (self);
+}
+
+/**
+ * canopy_forward_get_tee:
+ * @self: a forwarder
+ * @kind: video or audio
+ *
+ * Returns: (transfer none): the tee the edges to children take @kind from
+ */
+GstElement *
+canopy_forward_get_tee (CanopyForward     *self,
+                        CanopyForwardKind  kind)
+{
+  return self->tee[kind];
+}
+
+/**
+ * canopy_forward_tap:
+ * @self: a forwarder
+ * @webrtcbin: the edge to the parent, before it receives anything
+ *
+ * Passes on every packet @webrtcbin receives as it arrives (repeats dropped), once the
+ * kind's caps are known.
+ */
+void
+canopy_forward_tap (CanopyForward *self,
+                    GstElement    *webrtcbin)
+{
+  g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (webrtcbin), "rtpbin");
+
+  g_return_if_fail (rtpbin != NULL);
+  g_signal_connect_data (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer),
+                         canopy_forward_ref (self), (GClosureNotify) canopy_forward_unref, 0);
+}
+
+/**
+ * canopy_forward_set_caps:
+ * @self: a forwarder
+ * @kind: video or audio
+ * @caps: the caps of the parent webrtcbin's src pad for @kind
+ *
+ * From now on @kind's packets (by the payload type in @caps) go to the children, with
+ * @caps; any thread.
+ */
+void
+canopy_forward_set_caps (CanopyForward     *self,
+                         CanopyForwardKind  kind,
+                         GstCaps           *caps)
+{
+  int pt = -1;
+
+  if (gst_caps_get_size (caps) > 0 &&
+      !gst_structure_get_int (gst_caps_get_structure (caps, 0), "payload", &pt))
+    pt = -1;
+  gst_app_src_set_caps (GST_APP_SRC (self->src[kind]), caps);
+  atomic_store_explicit (&self->pt[kind], pt, memory_order_relaxed);
+}

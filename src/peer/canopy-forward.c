@@ -205,29 +205,40 @@ make_branch (CanopyForward     *self,
   gst_element_sync_state_with_parent (src);
 }
 
-/* --- the sending side: late packets and rtprtxsend --- */
+/* --- the sending side: retransmissions in any order --- */
 
 /* rtprtxsend keeps what it sent in a GSequence it appends to and then binary-searches by
  * sequence number: a packet that comes after later ones (a repair, forwarded as soon as it
  * arrived) breaks the order, and from then on requests for it, and for its neighbours, find
- * nothing ("has not been transmitted yet"). So late packets go around it, straight to its
- * src pad, and are kept here; a child that asks for one again gets it resent as it was. */
-#define LATE_SLOTS 256
-#define LATE_STREAMS 4
+ * nothing ("has not been transmitted yet"). Sending the packet again as it was is no way
+ * out: SRTP refuses to protect one index twice (error 9, replay_fail). So each edge answers
+ * its child's requests here, from a history indexed by sequence number, with RTX packets
+ * (RFC 4588) of its own. The RTX SSRC is the one webrtcbin negotiated, which rtprtxsend does
+ * not let anyone read: the first requests go to rtprtxsend, and once it has sent one RTX
+ * packet for a stream, its SSRC and sequence number are known and this takes over for good
+ * (rtprtxsend then never sends again, so the RTX sequence numbers do not collide). */
+#define HISTORY 512        /* packets per stream: ~5 s of 1 Mbit/s video */
+#define STREAMS 4          /* a room sends two, video and audio */
+
+typedef struct {
+  gboolean used;
+  guint32 ssrc;
+  guint8 pt;
+  gboolean rtx_known;
+  guint32 rtx_ssrc;
+  guint8 rtx_pt;
+  guint16 rtx_seq;
+  struct {
+    guint16 seq;
+    GstBuffer *buffer;
+  } sent[HISTORY];
+} Stream;
 
 typedef struct {
   GMutex lock;
-  GstPad *src;                          /* rtprtxsend's src pad (not a reference) */
-  struct {
-    guint32 ssrc;
-    guint16 top;
-    gboolean used;
-  } streams[LATE_STREAMS];
-  struct {
-    guint32 ssrc;
-    guint16 seq;
-    GstBuffer *buffer;
-  } late[LATE_SLOTS];
+  GstElement *rtxsend;                  /* not a reference: the probes die with its pads */
+  GstPad *src;
+  Stream streams[STREAMS];
 } Sender;
 
 static void
@@ -235,8 +246,9 @@ sender_clear (gpointer data)
 {
   Sender *sender = data;
 
-  for (guint i = 0; i < LATE_SLOTS; i++)
-    gst_clear_buffer (&sender->late[i].buffer);
+  for (guint i = 0; i < STREAMS; i++)
+    for (guint j = 0; j < HISTORY; j++)
+      gst_clear_buffer (&sender->streams[i].sent[j].buffer);
   g_mutex_clear (&sender->lock);
 }
 
@@ -246,28 +258,24 @@ sender_release (gpointer data)
   g_atomic_rc_box_release_full (data, sender_clear);
 }
 
-/* Whether @seq comes after every packet of @ssrc seen so far; notes it. Streams beyond
- * LATE_STREAMS (never, in a room: one video and one audio) are taken as in order. */
-static gboolean
-sender_is_in_order (Sender  *sender,
-                    guint32  ssrc,
-                    guint16  seq)
+/* Under the lock. */
+static Stream *
+sender_stream (Sender  *sender,
+               guint32  ssrc,
+               gboolean add)
 {
-  for (guint i = 0; i < LATE_STREAMS; i++) {
-    if (!sender->streams[i].used) {
-      sender->streams[i].used = TRUE;
-      sender->streams[i].ssrc = ssrc;
-      sender->streams[i].top = seq;
-      return TRUE;
-    }
-    if (sender->streams[i].ssrc == ssrc) {
-      if ((gint16) (guint16) (seq - sender->streams[i].top) <= 0)
-        return FALSE;
-      sender->streams[i].top = seq;
-      return TRUE;
+  for (guint i = 0; i < STREAMS; i++) {
+    Stream *stream = &sender->streams[i];
+
+    if (stream->used && stream->ssrc == ssrc)
+      return stream;
+    if (!stream->used && add) {
+      stream->used = TRUE;
+      stream->ssrc = ssrc;
+      return stream;
     }
   }
-  return TRUE;
+  return NULL;
 }
 
 static GstPadProbeReturn
@@ -278,30 +286,117 @@ on_rtx_sender_input (GstPad          *pad,
   Sender *sender = user_data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  Stream *stream;
   guint32 ssrc;
   guint16 seq;
-  guint slot;
+  guint8 pt;
 
   if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
     return GST_PAD_PROBE_OK;
   ssrc = gst_rtp_buffer_get_ssrc (&rtp);
   seq = gst_rtp_buffer_get_seq (&rtp);
+  pt = gst_rtp_buffer_get_payload_type (&rtp);
   gst_rtp_buffer_unmap (&rtp);
 
   g_mutex_lock (&sender->lock);
-  if (sender_is_in_order (sender, ssrc, seq)) {
-    g_mutex_unlock (&sender->lock);
-    return GST_PAD_PROBE_OK;
+  stream = sender_stream (sender, ssrc, TRUE);
+  if (stream != NULL) {
+    stream->pt = pt;
+    stream->sent[seq % HISTORY].seq = seq;
+    gst_buffer_replace (&stream->sent[seq % HISTORY].buffer, buffer);
   }
-  slot = seq % LATE_SLOTS;
-  sender->late[slot].ssrc = ssrc;
-  sender->late[slot].seq = seq;
-  gst_buffer_replace (&sender->late[slot].buffer, buffer);
   g_mutex_unlock (&sender->lock);
+  return GST_PAD_PROBE_OK;
+}
 
-  /* On the sink pad's streaming thread, as rtprtxsend itself would push it. */
-  gst_pad_push (sender->src, gst_buffer_ref (buffer));
-  return GST_PAD_PROBE_DROP;
+/* rtprtxsend's RTX packets: the first one of a stream tells its RTX SSRC and sequence. */
+static GstPadProbeReturn
+on_rtx_sender_output (GstPad          *pad,
+                      GstPadProbeInfo *info,
+                      gpointer         user_data)
+{
+  Sender *sender = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr (GstStructure) pts = NULL;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint32 rtx_ssrc;
+  guint16 rtx_seq;
+  guint8 rtx_pt;
+
+  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_RTP_BUFFER_FLAG_RETRANSMISSION) ||
+      !gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  rtx_ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+  rtx_seq = gst_rtp_buffer_get_seq (&rtp);
+  rtx_pt = gst_rtp_buffer_get_payload_type (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  g_object_get (sender->rtxsend, "payload-type-map", &pts, NULL);
+  if (pts == NULL)
+    return GST_PAD_PROBE_OK;
+
+  g_mutex_lock (&sender->lock);
+  for (guint i = 0; i < STREAMS; i++) {
+    Stream *stream = &sender->streams[i];
+    char key[4];
+    guint value;
+
+    /* The map goes from each payload type to its RTX payload type. */
+    g_snprintf (key, sizeof key, "%u", stream->pt);
+    if (stream->used && !stream->rtx_known && gst_structure_get_uint (pts, key, &value) &&
+        value == rtx_pt) {
+      stream->rtx_known = TRUE;
+      stream->rtx_ssrc = rtx_ssrc;
+      stream->rtx_pt = rtx_pt;
+      stream->rtx_seq = rtx_seq + 1;
+      break;
+    }
+  }
+  g_mutex_unlock (&sender->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The RTX form of @original: its fixed header and extensions, then the original sequence
+ * number and payload, under the RTX SSRC, payload type and a sequence number of its own. */
+static GstBuffer *
+make_rtx (GstBuffer *original,
+          guint32    rtx_ssrc,
+          guint8     rtx_pt,
+          guint16    rtx_seq)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GstBuffer *rtx;
+  GstMemory *payload;
+  GstMapInfo map;
+
+  if (!gst_rtp_buffer_map (original, GST_MAP_READ, &rtp))
+    return NULL;
+  rtx = gst_buffer_new ();
+  gst_rtp_buffer_get_payload (&rtp);  /* maps the payload too */
+  gst_buffer_append_memory (rtx, gst_memory_copy (rtp.map[0].memory, 0, rtp.size[0]));
+  if (rtp.size[1] > 0) {
+    gpointer extensions = g_memdup2 (rtp.data[1], rtp.size[1]);
+
+    gst_buffer_append_memory (rtx, gst_memory_new_wrapped (0, extensions, rtp.size[1], 0,
+                                                           rtp.size[1], extensions, g_free));
+  }
+  payload = gst_allocator_alloc (NULL, 2 + rtp.size[2], NULL);
+  gst_memory_map (payload, &map, GST_MAP_WRITE);
+  GST_WRITE_UINT16_BE (map.data, gst_rtp_buffer_get_seq (&rtp));
+  if (rtp.size[2] > 0)
+    memcpy (map.data + 2, rtp.data[2], rtp.size[2]);
+  gst_memory_unmap (payload, &map);
+  gst_buffer_append_memory (rtx, payload);
+  gst_rtp_buffer_unmap (&rtp);
+
+  gst_rtp_buffer_map (rtx, GST_MAP_WRITE, &rtp);
+  gst_rtp_buffer_set_ssrc (&rtp, rtx_ssrc);
+  gst_rtp_buffer_set_seq (&rtp, rtx_seq);
+  gst_rtp_buffer_set_payload_type (&rtp, rtx_pt);
+  gst_rtp_buffer_set_padding (&rtp, FALSE);
+  gst_rtp_buffer_unmap (&rtp);
+  gst_buffer_copy_into (rtx, original, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  GST_BUFFER_FLAG_SET (rtx, GST_RTP_BUFFER_FLAG_RETRANSMISSION);
+  return rtx;
 }
 
 static GstPadProbeReturn
@@ -312,8 +407,10 @@ on_rtx_request (GstPad          *pad,
   Sender *sender = user_data;
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
   const GstStructure *s;
-  GstBuffer *buffer = NULL;
+  GstBuffer *rtx = NULL;
   guint seqnum, ssrc;
+  Stream *stream;
+  gboolean ours;
 
   if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_UPSTREAM)
     return GST_PAD_PROBE_OK;
@@ -324,15 +421,22 @@ on_rtx_request (GstPad          *pad,
     return GST_PAD_PROBE_OK;
 
   g_mutex_lock (&sender->lock);
-  if (sender->late[seqnum % LATE_SLOTS].buffer != NULL &&
-      sender->late[seqnum % LATE_SLOTS].seq == seqnum &&
-      sender->late[seqnum % LATE_SLOTS].ssrc == ssrc)
-    buffer = gst_buffer_ref (sender->late[seqnum % LATE_SLOTS].buffer);
+  stream = sender_stream (sender, ssrc, FALSE);
+  ours = stream != NULL && stream->rtx_known;
+  if (ours && stream->sent[seqnum % HISTORY].buffer != NULL &&
+      stream->sent[seqnum % HISTORY].seq == seqnum) {
+    rtx = make_rtx (stream->sent[seqnum % HISTORY].buffer, stream->rtx_ssrc, stream->rtx_pt,
+                    stream->rtx_seq);
+    if (rtx != NULL)
+      stream->rtx_seq++;
+  }
   g_mutex_unlock (&sender->lock);
-  if (buffer == NULL)
-    return GST_PAD_PROBE_OK;  /* in rtprtxsend's history, in order */
-  /* Resent as it was, not wrapped as RTX: the child takes it like the original it missed. */
-  gst_pad_push (sender->src, buffer);
+  if (!ours)
+    return GST_PAD_PROBE_OK;
+  /* From the RTCP thread, as rtprtxsend's own task pushes its RTX packets. Not sent yet, or
+   * forgotten: nothing to send. */
+  if (rtx != NULL)
+    gst_pad_push (sender->src, rtx);
   return GST_PAD_PROBE_DROP;
 }
 
@@ -340,8 +444,7 @@ on_rtx_request (GstPad          *pad,
  * canopy_forward_watch_rtx_sender:
  * @rtxsend: an `rtprtxsend` inside a webrtcbin, just made
  *
- * Keeps packets that reach @rtxsend after later ones out of its history and resends them
- * when asked, see above.
+ * Answers the retransmission requests that reach @rtxsend in its place, see above.
  */
 void
 canopy_forward_watch_rtx_sender (GstElement *rtxsend)
@@ -353,8 +456,11 @@ canopy_forward_watch_rtx_sender (GstElement *rtxsend)
   g_return_if_fail (sink != NULL && src != NULL);
   sender = g_atomic_rc_box_new0 (Sender);
   g_mutex_init (&sender->lock);
+  sender->rtxsend = rtxsend;
   sender->src = src;
   gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, on_rtx_sender_input,
+                     g_atomic_rc_box_acquire (sender), sender_release);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, on_rtx_sender_output,
                      g_atomic_rc_box_acquire (sender), sender_release);
   gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_rtx_request,
                      g_atomic_rc_box_acquire (sender), sender_release);

@@ -219,11 +219,19 @@ make_branch (CanopyForward     *self,
  * (rtprtxsend then never sends again, so the RTX sequence numbers do not collide). */
 #define HISTORY 512        /* packets per stream: ~5 s of 1 Mbit/s video */
 #define STREAMS 4          /* a room sends two, video and audio */
+/* srtpenc refuses a packet further behind the newest it protected than its replay window
+ * (128), and its refusal is GST_FLOW_ERROR, which stops the child's branch and, through the
+ * tee, every branch. A repair that late is dropped before it gets there. */
+#define LATEST_BEHIND 100
+/* rtprtxsend may still have an RTX packet or two queued when the first one tells us its
+ * sequence number: ours start this far beyond, so that none is used twice. */
+#define RTX_SEQ_MARGIN 16
 
 typedef struct {
   gboolean used;
   guint32 ssrc;
   guint8 pt;
+  guint16 top;                          /* the newest sequence number passed on */
   gboolean rtx_known;
   guint32 rtx_ssrc;
   guint8 rtx_pt;
@@ -299,8 +307,21 @@ on_rtx_sender_input (GstPad          *pad,
   gst_rtp_buffer_unmap (&rtp);
 
   g_mutex_lock (&sender->lock);
-  stream = sender_stream (sender, ssrc, TRUE);
+  stream = sender_stream (sender, ssrc, FALSE);
+  if (stream == NULL) {
+    stream = sender_stream (sender, ssrc, TRUE);
+    if (stream != NULL)
+      stream->top = seq;
+  }
   if (stream != NULL) {
+    gint16 ahead = (gint16) (guint16) (seq - stream->top);
+
+    if (ahead < -LATEST_BEHIND) {
+      g_mutex_unlock (&sender->lock);
+      return GST_PAD_PROBE_DROP;
+    }
+    if (ahead > 0)
+      stream->top = seq;
     stream->pt = pt;
     stream->sent[seq % HISTORY].seq = seq;
     gst_buffer_replace (&stream->sent[seq % HISTORY].buffer, buffer);
@@ -347,7 +368,7 @@ on_rtx_sender_output (GstPad          *pad,
       stream->rtx_known = TRUE;
       stream->rtx_ssrc = rtx_ssrc;
       stream->rtx_pt = rtx_pt;
-      stream->rtx_seq = rtx_seq + 1;
+      stream->rtx_seq = rtx_seq + RTX_SEQ_MARGIN;
       break;
     }
   }

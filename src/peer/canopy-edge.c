@@ -621,7 +621,7 @@ canopy_edge_handle_signal (CanopyEdge *self,
       g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "Invalid ICE candidate");
       return FALSE;
     }
-    g_signal_emit_by_name (self->webrtcbin, "add-ice-candidate", (guint) mline, candidate);
+    canopy_webrtc_add_remote_candidate (self->webrtcbin, (guint) mline, candidate);
     return TRUE;
   }
   g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,

@@ -8,6 +8,7 @@
 #include "canopy-throttle.h"
 
 #include <agent.h>
+#include <interfaces.h>
 #include <gio/gio.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/nice/nice.h>
@@ -23,11 +24,83 @@ on_new_transceiver (GstElement              *webrtcbin,
   g_object_set (transceiver, "do-nack", TRUE, NULL);
 }
 
+/* The data on each webrtcbin with the local addresses its agent gathers on (a GStrv), or
+ * none when libnice chose them itself. */
+#define LOCAL_ADDRESSES_KEY "canopy-ice-local-addresses"
+
+/* libnice writes link-local addresses with their interface: fe80::1%eth0. */
+static GInetAddress *
+inet_address_parse (const char *text)
+{
+  g_autofree char *bare = g_strdup (text);
+  char *scope = strchr (bare, '%');
+
+  if (scope != NULL)
+    *scope = '\0';
+  return g_inet_address_new_from_string (bare);
+}
+
+typedef enum {
+  SCOPE_GLOBAL,
+  SCOPE_PRIVATE, /* RFC 1918, the RFC 6598 shared space of carrier NATs, IPv6 fc00::/7 */
+  SCOPE_LINK,    /* 169.254/16, fe80::/10 */
+  SCOPE_OTHER,   /* loopback, any, multicast: left to libnice */
+} Scope;
+
+static Scope
+scope_of (GInetAddress *addr)
+{
+  const guint8 *b = g_inet_address_to_bytes (addr);
+  gboolean private;
+
+  if (g_inet_address_get_is_loopback (addr) || g_inet_address_get_is_any (addr) ||
+      g_inet_address_get_is_multicast (addr))
+    return SCOPE_OTHER;
+  if (g_inet_address_get_is_link_local (addr))
+    return SCOPE_LINK;
+  /* GLib's site-local: 10/8, 172.16/12, 192.168/16 and the old fec0::/10. */
+  if (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV4)
+    private = g_inet_address_get_is_site_local (addr) || (b[0] == 100 && (b[1] & 0xc0) == 64);
+  else
+    private = g_inet_address_get_is_site_local (addr) || (b[0] & 0xfe) == 0xfc;
+  return private ? SCOPE_PRIVATE : SCOPE_GLOBAL;
+}
+
+/* Every address libnice would gather on by itself, but IPv6 link-local ones. Every interface
+ * with IPv6 on has one, and libnice pairs ours with the other side's whatever link each is on:
+ * a pair that can only work when both share a link, and which held every join through a NAT
+ * for the 2 s its checks take to fail (the controlling agent nominates only when no check is
+ * left pending, see canopy_webrtc_candidate_is_reachable()). NULL when nothing else is
+ * left: libnice then chooses, as before. */
+static GStrv
+gather_addresses (void)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  GList *ips = nice_interfaces_get_local_ips (FALSE);
+  GStrv addresses;
+
+  for (GList *l = ips; l != NULL; l = l->next) {
+    g_autoptr (GInetAddress) addr = inet_address_parse (l->data);
+
+    if (addr == NULL || g_inet_address_get_family (addr) != G_SOCKET_FAMILY_IPV6 ||
+        scope_of (addr) != SCOPE_LINK)
+      g_strv_builder_add (builder, l->data);
+  }
+  g_list_free_full (ips, g_free);
+  addresses = g_strv_builder_end (builder);
+  if (addresses[0] == NULL)
+    g_clear_pointer (&addresses, g_strfreev);
+  return addresses;
+}
+
 static void
 restrict_agent (GstElement            *webrtcbin,
                 const CanopyIceConfig *ice)
 {
   g_autoptr (GstWebRTCICE) webrtc_ice = NULL;
+  g_auto (GStrv) gathered = NULL;
+  const char *const *addresses = NULL;
+  GPtrArray *used;
   NiceAgent *agent = NULL;
 
   g_object_get (webrtcbin, "ice-agent", &webrtc_ice, NULL);
@@ -40,16 +113,118 @@ restrict_agent (GstElement            *webrtcbin,
   g_object_set (agent, "upnp", FALSE, NULL);
   g_object_set (webrtc_ice, "ice-tcp", FALSE, NULL);
 
-  for (guint i = 0; ice != NULL && ice->addresses != NULL && ice->addresses[i] != NULL; i++) {
+  used = g_ptr_array_new_null_terminated (4, g_free, TRUE);
+  if (ice != NULL && ice->addresses != NULL && ice->addresses[0] != NULL)
+    addresses = (const char *const *) ice->addresses;
+  else
+    addresses = (const char *const *) (gathered = gather_addresses ());
+  for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++) {
     NiceAddress addr;
 
     nice_address_init (&addr);
-    if (nice_address_set_from_string (&addr, ice->addresses[i]))
+    if (nice_address_set_from_string (&addr, addresses[i])) {
       nice_agent_add_local_address (agent, &addr);
-    else
-      g_message ("Ignoring ICE address %s: not an IP address", ice->addresses[i]);
+      g_ptr_array_add (used, g_strdup (addresses[i]));
+    } else {
+      g_message ("Ignoring ICE address %s: not an IP address", addresses[i]);
+    }
   }
+  if (used->len > 0)
+    g_object_set_data_full (G_OBJECT (webrtcbin), LOCAL_ADDRESSES_KEY,
+                            g_ptr_array_free (used, FALSE), (GDestroyNotify) g_strfreev);
+  else
+    g_ptr_array_unref (used);
   g_object_unref (agent);
+}
+
+/**
+ * canopy_webrtc_candidate_is_reachable:
+ * @candidate: a remote `candidate:` line, untrusted
+ * @local_addresses: (nullable): the addresses our agent gathers on; %NULL when unknown
+ *
+ * Whether a pair with @candidate can work at all. libnice in 0.1.21, under webrtcbin's regular
+ * nomination, lets the controlling side (the parent) nominate a valid pair only once it has a
+ * host-host one, two valid ones, or no check left pending; a pair that cannot work keeps its
+ * check pending for three sends over 2 s. A viewer behind a NAT sends its private address
+ * first, and a parent with public addresses only would wait those 2 s with the pair through
+ * the NAT already valid. Private addresses (RFC 1918, RFC 6598, fc00::/7) are not routed on
+ * the internet, so they are kept only when we have one of the same family ourselves (a LAN, a
+ * VPN, a corporate network: then the check may well work); link-local ones only when we are
+ * on a link-local address of the same family. Anything we cannot read is kept: libnice
+ * decides. The other side's checks still reach us from whatever address they come from (as
+ * peer-reflexive candidates), so a path that works is still found.
+ *
+ * Returns: %FALSE when no local address of ours can reach @candidate's address
+ */
+gboolean
+canopy_webrtc_candidate_is_reachable (const char        *candidate,
+                                      const char *const *local_addresses)
+{
+  g_auto (GStrv) fields = NULL;
+  g_autoptr (GInetAddress) remote = NULL;
+  Scope scope;
+
+  g_return_val_if_fail (candidate != NULL, TRUE);
+
+  if (local_addresses == NULL)
+    return TRUE;
+  /* candidate:FOUNDATION COMPONENT TRANSPORT PRIORITY ADDRESS PORT typ TYPE ... */
+  fields = g_strsplit (candidate, " ", 6);
+  if (g_strv_length (fields) < 6)
+    return TRUE;
+  remote = inet_address_parse (fields[4]);
+  if (remote == NULL)
+    return TRUE;
+  scope = scope_of (remote);
+  if (scope == SCOPE_GLOBAL || scope == SCOPE_OTHER)
+    return TRUE;
+  for (guint i = 0; local_addresses[i] != NULL; i++) {
+    g_autoptr (GInetAddress) local = inet_address_parse (local_addresses[i]);
+
+    if (local != NULL && g_inet_address_get_family (local) == g_inet_address_get_family (remote) &&
+        scope_of (local) == scope)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/**
+ * canopy_webrtc_get_local_addresses:
+ * @webrtcbin: a webrtcbin made by canopy_webrtc_new()
+ *
+ * Returns: (transfer none) (nullable): the addresses its ICE agent gathers on, or %NULL when
+ *   libnice chooses them itself
+ */
+const char *const *
+canopy_webrtc_get_local_addresses (GstElement *webrtcbin)
+{
+  return g_object_get_data (G_OBJECT (webrtcbin), LOCAL_ADDRESSES_KEY);
+}
+
+/**
+ * canopy_webrtc_add_remote_candidate:
+ * @webrtcbin: a webrtcbin made by canopy_webrtc_new()
+ * @mline: the candidate's media line
+ * @candidate: a remote `candidate:` line
+ *
+ * Hands @candidate to @webrtcbin unless none of its local addresses can reach it (see
+ * canopy_webrtc_candidate_is_reachable()).
+ *
+ * Returns: whether @candidate was added
+ */
+gboolean
+canopy_webrtc_add_remote_candidate (GstElement *webrtcbin,
+                                    guint       mline,
+                                    const char *candidate)
+{
+  if (!canopy_webrtc_candidate_is_reachable (candidate,
+                                             canopy_webrtc_get_local_addresses (webrtcbin))) {
+    g_debug ("%s: not pairing with %s: no local address can reach it",
+             GST_OBJECT_NAME (webrtcbin), candidate);
+    return FALSE;
+  }
+  g_signal_emit_by_name (webrtcbin, "add-ice-candidate", mline, candidate);
+  return TRUE;
 }
 
 /**

@@ -46,6 +46,12 @@ char       *canopy_webrtc_server_url          (const char            *url,
                                                const char            *username,
                                                const char            *credential);
 gboolean    canopy_webrtc_has_turn            (const CanopyIceConfig *ice);
+gboolean    canopy_webrtc_candidate_is_reachable (const char        *candidate,
+                                                  const char *const *local_addresses);
+const char *const *canopy_webrtc_get_local_addresses (GstElement *webrtcbin);
+gboolean    canopy_webrtc_add_remote_candidate (GstElement          *webrtcbin,
+                                                guint                mline,
+                                                const char          *candidate);
 gboolean    canopy_address_is_loopback        (const char            *host);
 
 G_END_DECLS

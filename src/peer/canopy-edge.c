@@ -296,7 +296,8 @@ on_pad_added (GstElement *webrtcbin,
     canopy_edge_post (self, request_keyframe, gst_object_ref (pad), gst_object_unref);
 }
 
-/* On the streaming thread that made the stream. */
+/* On the streaming thread that made the stream: one jitterbuffer per stream the parent
+ * sends, each tapped for the children and kept for its settings and counts. */
 static void
 on_new_jitterbuffer (GstElement *rtpbin,
                      GstElement *jitterbuffer,
@@ -306,6 +307,8 @@ on_new_jitterbuffer (GstElement *rtpbin,
 {
   CanopyEdge *self = user_data;
 
+  if (self->forward != NULL)
+    canopy_forward_tap (self->forward, jitterbuffer);
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->jitterbuffers, gst_object_ref (jitterbuffer));
   /* Ask for what is missing, not for what is late: by default a packet not there when the
@@ -464,15 +467,13 @@ edge_new (GstBin                *pipeline,
   self->audio_tee = gst_object_ref (audio_tee);
   g_debug ("edge to %s: making", peer_id);
   self->webrtcbin = gst_object_ref_sink (canopy_webrtc_new (name, ice, latency_ms));
+  if (forward != NULL)
+    self->forward = canopy_forward_ref (forward);
   if (!to_child) {
     g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtcbin), "rtpbin");
 
     /* Disconnected in close(), under the lock, before the edge can go. */
     g_signal_connect (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), self);
-  }
-  if (forward != NULL) {
-    self->forward = canopy_forward_ref (forward);
-    canopy_forward_tap (forward, self->webrtcbin);
   }
 
   g_signal_connect (self->webrtcbin, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed),

@@ -125,13 +125,11 @@ tap_buffer (Tap       *tap,
   gst_app_src_push_buffer (GST_APP_SRC (self->src[kind]), copy);
 }
 
-static gboolean
-tap_list_item (GstBuffer **buffer,
-               guint       idx,
-               gpointer    user_data)
+static void
+tap_one (GstBuffer *buffer,
+         gpointer   user_data)
 {
-  tap_buffer (user_data, *buffer);
-  return TRUE;
+  tap_buffer (user_data, buffer);
 }
 
 static GstPadProbeReturn
@@ -139,27 +137,8 @@ on_jitterbuffer_input (GstPad          *pad,
                        GstPadProbeInfo *info,
                        gpointer         user_data)
 {
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
-    tap_buffer (user_data, GST_PAD_PROBE_INFO_BUFFER (info));
-  else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-    gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), tap_list_item, user_data);
+  canopy_webrtc_probe_buffers (info, tap_one, user_data);
   return GST_PAD_PROBE_OK;
-}
-
-/* On the streaming thread that made the stream: one tap per SSRC. */
-static void
-on_new_jitterbuffer (GstElement *rtpbin,
-                     GstElement *jitterbuffer,
-                     guint       session,
-                     guint       ssrc,
-                     gpointer    user_data)
-{
-  g_autoptr (GstPad) sink = gst_element_get_static_pad (jitterbuffer, "sink");
-  Tap *tap = g_new0 (Tap, 1);
-
-  tap->forward = canopy_forward_ref (user_data);
-  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                     on_jitterbuffer_input, tap, (GDestroyNotify) tap_free);
 }
 
 /* A child's keyframe request reached our appsrc, where nothing would take it further. */
@@ -553,20 +532,21 @@ canopy_forward_get_tee (CanopyForward     *self,
 /**
  * canopy_forward_tap:
  * @self: a forwarder
- * @webrtcbin: the edge to the parent, before it receives anything
+ * @jitterbuffer: a jitterbuffer of the edge to the parent, just made (one per stream)
  *
- * Passes on every packet @webrtcbin receives as it arrives (repeats dropped), once the
- * kind's caps are known.
+ * Passes on every packet that reaches @jitterbuffer as it arrives (repeats dropped), once the
+ * kind's caps are known. Any thread.
  */
 void
 canopy_forward_tap (CanopyForward *self,
-                    GstElement    *webrtcbin)
+                    GstElement    *jitterbuffer)
 {
-  g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (webrtcbin), "rtpbin");
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (jitterbuffer, "sink");
+  Tap *tap = g_new0 (Tap, 1);
 
-  g_return_if_fail (rtpbin != NULL);
-  g_signal_connect_data (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer),
-                         canopy_forward_ref (self), (GClosureNotify) canopy_forward_unref, 0);
+  tap->forward = canopy_forward_ref (self);
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     on_jitterbuffer_input, tap, (GDestroyNotify) tap_free);
 }
 
 /**

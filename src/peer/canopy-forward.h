@@ -30,7 +30,7 @@ void           canopy_forward_unref     (CanopyForward     *self);
 GstElement    *canopy_forward_get_tee   (CanopyForward     *self,
                                          CanopyForwardKind  kind);
 void           canopy_forward_tap       (CanopyForward     *self,
-                                         GstElement        *webrtcbin);
+                                         GstElement        *jitterbuffer);
 void           canopy_forward_set_caps  (CanopyForward     *self,
                                          CanopyForwardKind  kind,
                                          GstCaps           *caps);

@@ -104,13 +104,11 @@ count_rtp_buffer (CanopyMedia *self,
   }
 }
 
-static gboolean
-count_rtp_in_list (GstBuffer **buffer,
-                   guint       idx,
-                   gpointer    user_data)
+static void
+count_one (GstBuffer *buffer,
+           gpointer   user_data)
 {
-  count_rtp_buffer (user_data, *buffer);
-  return TRUE;
+  count_rtp_buffer (user_data, buffer);
 }
 
 static GstPadProbeReturn
@@ -118,10 +116,7 @@ on_video_rtp (GstPad          *pad,
               GstPadProbeInfo *info,
               gpointer         user_data)
 {
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
-    count_rtp_buffer (user_data, GST_PAD_PROBE_INFO_BUFFER (info));
-  else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-    gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), count_rtp_in_list, user_data);
+  canopy_webrtc_probe_buffers (info, count_one, user_data);
   return GST_PAD_PROBE_OK;
 }
 

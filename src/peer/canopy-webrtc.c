@@ -439,6 +439,39 @@ canopy_webrtc_ntp_caps (void)
   return caps;
 }
 
+static gboolean
+call_on_item (GstBuffer **buffer,
+              guint       idx,
+              gpointer    user_data)
+{
+  gpointer *call = user_data;
+
+  ((CanopyBufferFunc) call[0]) (*buffer, call[1]);
+  return TRUE;
+}
+
+/**
+ * canopy_webrtc_probe_buffers:
+ * @info: what a buffer (or buffer list) probe got
+ * @func: (scope call): called for each buffer, which it must not keep without a reference
+ * @data: data for @func
+ *
+ * For the RTP probes on the forwarding path, which see single buffers and lists alike.
+ */
+void
+canopy_webrtc_probe_buffers (GstPadProbeInfo  *info,
+                             CanopyBufferFunc  func,
+                             gpointer          data)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    func (GST_PAD_PROBE_INFO_BUFFER (info), data);
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    gpointer call[2] = { (gpointer) func, data };
+
+    gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), call_on_item, call);
+  }
+}
+
 /**
  * canopy_webrtc_is_keyframe_request:
  * @event: an event

@@ -33,6 +33,9 @@ typedef struct {
   char     **addresses;
 } CanopyIceConfig;
 
+typedef void (*CanopyBufferFunc) (GstBuffer *buffer,
+                                  gpointer   data);
+
 GstElement *canopy_webrtc_new                 (const char            *name,
                                                const CanopyIceConfig *ice,
                                                guint                  latency_ms);
@@ -41,6 +44,9 @@ void        canopy_webrtc_shutdown            (void);
 void        canopy_webrtc_watch_pipeline      (GstBin                *pipeline);
 GstCaps    *canopy_webrtc_ntp_caps            (void);
 gboolean    canopy_webrtc_is_keyframe_request (GstEvent              *event);
+void        canopy_webrtc_probe_buffers       (GstPadProbeInfo       *info,
+                                               CanopyBufferFunc       func,
+                                               gpointer               data);
 void        canopy_webrtc_coalesce_keyframe_requests (GstPad         *pad);
 char       *canopy_webrtc_server_url          (const char            *url,
                                                const char            *username,

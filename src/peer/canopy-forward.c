@@ -205,12 +205,17 @@ make_branch (CanopyForward     *self,
 /* rtprtxsend may still have an RTX packet or two queued when the first one tells us its
  * sequence number: ours start this far beyond, so that none is used twice. */
 #define RTX_SEQ_MARGIN 16
+/* A child may have at most half as many packets resent as it is sent (a share no honest
+ * link needs: 5 % loss asked for ~15 % at depth 3), saved up for at most this many: a NACK
+ * costs the child a few bytes and the relay a whole packet of upload. */
+#define RTX_CREDIT_MAX 256
 
 typedef struct {
   gboolean used;
   guint32 ssrc;
   guint8 pt;
   guint16 top;                          /* the newest sequence number passed on */
+  guint rtx_credit;                     /* in half packets: one per packet sent, two per RTX */
   gboolean rtx_known;
   guint32 rtx_ssrc;
   guint8 rtx_pt;
@@ -245,24 +250,28 @@ sender_release (gpointer data)
   g_atomic_rc_box_release_full (data, sender_clear);
 }
 
-/* Under the lock. */
+/* Under the lock. With @first_seq >= 0, a stream not known yet is added, starting there. */
 static Stream *
 sender_stream (Sender  *sender,
                guint32  ssrc,
-               gboolean add)
+               gint     first_seq)
 {
+  Stream *free_slot = NULL;
+
   for (guint i = 0; i < STREAMS; i++) {
     Stream *stream = &sender->streams[i];
 
     if (stream->used && stream->ssrc == ssrc)
       return stream;
-    if (!stream->used && add) {
-      stream->used = TRUE;
-      stream->ssrc = ssrc;
-      return stream;
-    }
+    if (!stream->used && free_slot == NULL)
+      free_slot = stream;
   }
-  return NULL;
+  if (free_slot == NULL || first_seq < 0)
+    return NULL;
+  free_slot->used = TRUE;
+  free_slot->ssrc = ssrc;
+  free_slot->top = first_seq;
+  return free_slot;
 }
 
 static GstPadProbeReturn
@@ -286,12 +295,7 @@ on_rtx_sender_input (GstPad          *pad,
   gst_rtp_buffer_unmap (&rtp);
 
   g_mutex_lock (&sender->lock);
-  stream = sender_stream (sender, ssrc, FALSE);
-  if (stream == NULL) {
-    stream = sender_stream (sender, ssrc, TRUE);
-    if (stream != NULL)
-      stream->top = seq;
-  }
+  stream = sender_stream (sender, ssrc, seq);
   if (stream != NULL) {
     gint16 ahead = (gint16) (guint16) (seq - stream->top);
 
@@ -302,6 +306,7 @@ on_rtx_sender_input (GstPad          *pad,
     if (ahead > 0)
       stream->top = seq;
     stream->pt = pt;
+    stream->rtx_credit = MIN (stream->rtx_credit + 1, RTX_CREDIT_MAX);
     stream->sent[seq % HISTORY].seq = seq;
     gst_buffer_replace (&stream->sent[seq % HISTORY].buffer, buffer);
   }
@@ -421,20 +426,22 @@ on_rtx_request (GstPad          *pad,
     return GST_PAD_PROBE_OK;
 
   g_mutex_lock (&sender->lock);
-  stream = sender_stream (sender, ssrc, FALSE);
+  stream = sender_stream (sender, ssrc, -1);
   ours = stream != NULL && stream->rtx_known;
-  if (ours && stream->sent[seqnum % HISTORY].buffer != NULL &&
+  if (ours && stream->rtx_credit >= 2 && stream->sent[seqnum % HISTORY].buffer != NULL &&
       stream->sent[seqnum % HISTORY].seq == seqnum) {
     rtx = make_rtx (stream->sent[seqnum % HISTORY].buffer, stream->rtx_ssrc, stream->rtx_pt,
                     stream->rtx_seq);
-    if (rtx != NULL)
+    if (rtx != NULL) {
       stream->rtx_seq++;
+      stream->rtx_credit -= 2;
+    }
   }
   g_mutex_unlock (&sender->lock);
   if (!ours)
     return GST_PAD_PROBE_OK;
-  /* From the RTCP thread, as rtprtxsend's own task pushes its RTX packets. Not sent yet, or
-   * forgotten: nothing to send. */
+  /* From the RTCP thread, as rtprtxsend's own task pushes its RTX packets. Not sent yet,
+   * forgotten, or over the child's budget: nothing to send. */
   if (rtx != NULL)
     gst_pad_push (sender->src, rtx);
   return GST_PAD_PROBE_DROP;

@@ -30,6 +30,9 @@
  * fewer children to lose): 10 s, 20 s, ... at most 10 s << AVOID_MAX_DOUBLINGS (~11 min). */
 #define AVOID_US (10 * G_USEC_PER_SEC)
 #define AVOID_MAX_DOUBLINGS 6
+/* A relay's capacity statements count at most once a second each: a relay judges its upload
+ * over several seconds, so more is noise or an attempt to make the host publish map after map. */
+#define CAPACITY_INTERVAL_US G_USEC_PER_SEC
 
 typedef struct {
   char *parent;
@@ -44,6 +47,11 @@ typedef struct {
   gint64 deadline;
   guint strikes;               /* silence reports so far */
 } Avoided;
+
+typedef struct {
+  guint capacity;              /* what the relay said its upload sustains */
+  gint64 said_at;              /* when (monotonic µs) */
+} Measured;
 
 static void
 pending_free (gpointer data)
@@ -64,6 +72,8 @@ canopy_room_ledger_init (CanopyRoom *self)
   self->last_seq = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, pending_free);
   self->avoided = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->declared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->measured = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 void
@@ -74,6 +84,20 @@ canopy_room_ledger_clear (CanopyRoom *self)
   g_clear_pointer (&self->last_seq, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->avoided, g_hash_table_unref);
+  g_clear_pointer (&self->declared, g_hash_table_unref);
+  g_clear_pointer (&self->measured, g_hash_table_unref);
+}
+
+/* The children @id takes: what it declared when it joined (@declared), or fewer when its own
+ * measurement said so. */
+static guint
+effective_capacity (CanopyRoom *self,
+                    const char *id,
+                    guint       declared)
+{
+  Measured *measured = g_hash_table_lookup (self->measured, id);
+
+  return measured != NULL ? MIN (declared, measured->capacity) : declared;
 }
 
 /* Signs the map's current version (the host's own). */
@@ -157,14 +181,15 @@ commit (CanopyRoom *self,
       return FALSE;
     }
     g_hash_table_remove (self->limbo, child);
-    return canopy_node_map_set (self->ledger, child, pending->name, pending->capacity, NULL);
+    return canopy_node_map_set (self->ledger, child, pending->name,
+                                effective_capacity (self, child, pending->capacity), NULL);
   }
   if (canopy_node_map_get_size (self->ledger) >= CANOPY_TREE_NODES_MAX) {
     g_message ("The room is at its size limit: %s stays out of the map", child);
     return FALSE;
   }
-  return canopy_node_map_add (self->ledger, parent, child, pending->name, pending->capacity,
-                              NULL);
+  return canopy_node_map_add (self->ledger, parent, child, pending->name,
+                              effective_capacity (self, child, pending->capacity), NULL);
 }
 
 /* One end of the placed edge @child -> @parent said it stands. */
@@ -208,6 +233,52 @@ drop (CanopyRoom *self,
   return TRUE;
 }
 
+/* @peer says its upload sustains @capacity children. Only ever lower than what it declared when
+ * it joined (a relay cannot talk itself into more children than it asked for), at most once a
+ * second; the node's capacity in the map follows when it is in it. */
+static gboolean
+set_measured (CanopyRoom *self,
+              const char *peer,
+              guint       capacity)
+{
+  gpointer declared_value = NULL;
+  Measured *measured;
+  guint declared;
+  gint64 now = g_get_monotonic_time ();
+  CanopyNodeMap *ledger = self->ledger;
+
+  if (g_strcmp0 (peer, self->peer_id) == 0 ||
+      !g_hash_table_lookup_extended (self->declared, peer, NULL, &declared_value)) {
+    g_message ("Ignoring a capacity statement from %s: it never joined", peer);
+    return FALSE;
+  }
+  declared = GPOINTER_TO_UINT (declared_value);
+  if (capacity > declared) {
+    g_message ("Ignoring %s's capacity %u: more than the %u it declared when it joined", peer,
+               capacity, declared);
+    return FALSE;
+  }
+  measured = g_hash_table_lookup (self->measured, peer);
+  if (measured != NULL && now - measured->said_at < CAPACITY_INTERVAL_US) {
+    g_message ("Ignoring %s's capacity %u: too soon after its last one", peer, capacity);
+    return FALSE;
+  }
+  if (measured == NULL) {
+    if (g_hash_table_size (self->measured) >= 2 * CANOPY_AVOIDED_MAX)
+      g_hash_table_remove_all (self->measured);
+    measured = g_new0 (Measured, 1);
+    g_hash_table_insert (self->measured, g_strdup (peer), measured);
+  }
+  measured->capacity = capacity;
+  measured->said_at = now;
+  g_message ("%s measured its upload: %u children (declared %u)", peer, capacity, declared);
+  if (!canopy_node_map_contains (ledger, peer) ||
+      canopy_node_map_get_capacity (ledger, peer) == capacity)
+    return FALSE;
+  return canopy_node_map_set (ledger, peer, canopy_node_map_get_name (ledger, peer), capacity,
+                              NULL);
+}
+
 /**
  * canopy_room_attest:
  * @self: the host's room
@@ -247,6 +318,8 @@ canopy_room_attest (CanopyRoom *self,
   }
   *last = said->seq;
   expire (self, g_get_monotonic_time ());
+  if (g_str_equal (said->kind, CANOPY_STATEMENT_CAPACITY))
+    return set_measured (self, said->peer, (guint) said->capacity);
   if (g_str_equal (said->kind, CANOPY_STATEMENT_ATTACH))
     return confirm (self, said->peer, said->other, TRUE);
   if (g_str_equal (said->kind, CANOPY_STATEMENT_ADOPT))
@@ -309,6 +382,8 @@ canopy_room_depart (CanopyRoom *self,
   g_return_val_if_fail (CANOPY_IS_ROOM (self) && self->host, FALSE);
 
   g_hash_table_remove (self->pending, id);
+  g_hash_table_remove (self->declared, id);
+  g_hash_table_remove (self->measured, id);
   if (g_strcmp0 (id, self->peer_id) == 0 || g_strcmp0 (id, CANOPY_ROOM_LIMBO) == 0 ||
       !canopy_node_map_contains (self->ledger, id))
     return FALSE;
@@ -398,6 +473,11 @@ canopy_room_place (CanopyRoom         *self,
 
   expire (self, now);
   g_hash_table_remove (self->pending, joiner);
+  /* What a capacity statement may lower, never raise. */
+  if (!g_hash_table_contains (self->declared, joiner) &&
+      g_hash_table_size (self->declared) >= 2 * CANOPY_AVOIDED_MAX)
+    g_hash_table_remove_all (self->declared);
+  g_hash_table_replace (self->declared, g_strdup (joiner), GUINT_TO_POINTER (capacity));
   g_hash_table_iter_init (&iter, self->pending);
   while (g_hash_table_iter_next (&iter, &key, &value)) {
     Pending *p = value;

@@ -33,6 +33,9 @@ struct _CanopyRoom {
   GHashTable *last_seq;        /* signer -> the seq of its last statement */
   GHashTable *pending;         /* joiner id -> CanopyRoomPending */
   GHashTable *avoided;         /* id -> CanopyRoomAvoided, nodes no newcomer goes under */
+  GHashTable *declared;        /* id -> capacity its last join declared (GUINT_TO_POINTER) */
+  GHashTable *measured;        /* id -> CanopyRoomMeasured: capacity its upload sustains, in
+                                * its own signed word */
 };
 
 /* The hidden node detached subtrees wait under; no peer id has a '_'. */

@@ -13,6 +13,9 @@
  * (attach, adopt, drop): the host builds its map only from such statements, its own placements
  * and the server's departure notices. A map signature is the host's over one version of the
  * map (its digest), so that any relay can hand a child the whole map and nobody can alter it.
+ * A capacity statement is a relay's word about itself: how many children its upload was
+ * measured to sustain; it is signed like an edge statement, the capacity in decimal where an
+ * edge statement has the other end.
  */
 
 static void
@@ -69,6 +72,46 @@ canopy_statement_make (CanopyIdentity *identity,
 }
 
 /**
+ * canopy_statement_make_capacity:
+ * @identity: the signer: a relay speaking about itself
+ * @room: the room's ID
+ * @capacity: the children its upload sustains, at most %CANOPY_CAPACITY_MAX
+ * @seq: larger than any statement the signer made before
+ *
+ * Returns: (transfer full): the statement: `{kind: "capacity", room, peer, capacity, seq, key,
+ *   sig}`, signed over the domain "canopy-edge" and the fields room, kind, peer, capacity in
+ *   decimal, seq
+ */
+JsonObject *
+canopy_statement_make_capacity (CanopyIdentity *identity,
+                                const char     *room,
+                                guint           capacity,
+                                guint64         seq)
+{
+  JsonObject *json = json_object_new ();
+  const char *peer = canopy_identity_get_id (identity);
+  char seq_text[24];
+  char capacity_text[16];
+  const char *fields[6];
+  g_autofree char *sig = NULL;
+
+  g_return_val_if_fail (capacity <= CANOPY_CAPACITY_MAX, json);
+
+  g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
+  g_snprintf (capacity_text, sizeof capacity_text, "%u", capacity);
+  statement_fields (room, CANOPY_STATEMENT_CAPACITY, peer, capacity_text, seq_text, fields);
+  sig = canopy_identity_sign (identity, "canopy-edge", fields);
+  json_object_set_string_member (json, "kind", CANOPY_STATEMENT_CAPACITY);
+  json_object_set_string_member (json, "room", room);
+  json_object_set_string_member (json, "peer", peer);
+  json_object_set_int_member (json, "capacity", capacity);
+  json_object_set_int_member (json, "seq", (gint64) seq);
+  json_object_set_string_member (json, "key", canopy_identity_get_public_key (identity));
+  json_object_set_string_member (json, "sig", sig);
+  return json;
+}
+
+/**
  * canopy_statement_check:
  * @json: an untrusted statement
  * @room: the room it must be about
@@ -87,33 +130,43 @@ canopy_statement_check (JsonObject  *json,
   const char *in_room = NULL;
   g_autofree char *key_id = NULL;
   gint64 seq = 0;
+  gint64 capacity = -1;
   char seq_text[24];
+  char capacity_text[24];
   const char *fields[6];
+  gboolean about_self;
   CanopyStatement *statement;
 
   g_return_val_if_fail (room != NULL, NULL);
 
-  if (!canopy_json_get_string (json, "kind", CANOPY_TYPE_CHARS, TRUE, &kind, error) ||
-      !canopy_json_get_string (json, "room", CANOPY_ROOM_ID_CHARS, TRUE, &in_room, error) ||
+  if (!canopy_json_get_string (json, "kind", CANOPY_TYPE_CHARS, TRUE, &kind, error))
+    return NULL;
+  about_self = g_str_equal (kind, CANOPY_STATEMENT_CAPACITY);
+  if (!canopy_json_get_string (json, "room", CANOPY_ROOM_ID_CHARS, TRUE, &in_room, error) ||
       !canopy_json_get_string (json, "peer", CANOPY_PEER_ID_CHARS, TRUE, &peer, error) ||
-      !canopy_json_get_string (json, "other", CANOPY_PEER_ID_CHARS, TRUE, &other, error) ||
+      (!about_self &&
+       !canopy_json_get_string (json, "other", CANOPY_PEER_ID_CHARS, TRUE, &other, error)) ||
+      (about_self &&
+       !canopy_json_get_int (json, "capacity", 0, CANOPY_CAPACITY_MAX, TRUE, &capacity, error)) ||
       !canopy_json_get_int (json, "seq", 1, G_MAXINT64, TRUE, &seq, error) ||
       !canopy_json_get_string (json, "key", CANOPY_KEY_CHARS, TRUE, &key, error) ||
       !canopy_json_get_string (json, "sig", CANOPY_SIGNATURE_CHARS, TRUE, &sig, error))
     return NULL;
-  if (!g_str_equal (kind, CANOPY_STATEMENT_ATTACH) && !g_str_equal (kind, CANOPY_STATEMENT_ADOPT) &&
-      !g_str_equal (kind, CANOPY_STATEMENT_DROP)) {
+  if (!about_self && !g_str_equal (kind, CANOPY_STATEMENT_ATTACH) &&
+      !g_str_equal (kind, CANOPY_STATEMENT_ADOPT) && !g_str_equal (kind, CANOPY_STATEMENT_DROP)) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "Unknown statement kind");
     return NULL;
   }
   if (!canopy_text_is_id (peer, CANOPY_PEER_ID_CHARS) ||
-      !canopy_text_is_id (other, CANOPY_PEER_ID_CHARS) || g_str_equal (peer, other)) {
+      (!about_self &&
+       (!canopy_text_is_id (other, CANOPY_PEER_ID_CHARS) || g_str_equal (peer, other)))) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE, "Bad peer ids in a statement");
     return NULL;
   }
   key_id = canopy_key_to_id (key);
   g_snprintf (seq_text, sizeof seq_text, "%" G_GINT64_FORMAT, seq);
-  statement_fields (room, kind, peer, other, seq_text, fields);
+  g_snprintf (capacity_text, sizeof capacity_text, "%" G_GINT64_FORMAT, capacity);
+  statement_fields (room, kind, peer, about_self ? capacity_text : other, seq_text, fields);
   if (!g_str_equal (in_room, room) || g_strcmp0 (key_id, peer) != 0 ||
       !canopy_signature_verify (key, sig, "canopy-edge", fields)) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_FORBIDDEN,
@@ -125,6 +178,7 @@ canopy_statement_check (JsonObject  *json,
   statement->peer = g_strdup (peer);
   statement->other = g_strdup (other);
   statement->seq = (guint64) seq;
+  statement->capacity = (gint) capacity;
   return statement;
 }
 

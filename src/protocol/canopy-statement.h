@@ -15,12 +15,14 @@ G_BEGIN_DECLS
 #define CANOPY_STATEMENT_ATTACH "attach" /* a child: "I am attached to other" */
 #define CANOPY_STATEMENT_ADOPT "adopt"   /* a parent: "other is my child" */
 #define CANOPY_STATEMENT_DROP "drop"     /* a parent: "other is no longer my child" */
+#define CANOPY_STATEMENT_CAPACITY "capacity" /* a relay: "my upload sustains this many children" */
 
 typedef struct {
   char *kind;    /* one of the CANOPY_STATEMENT_* */
   char *peer;    /* who signed it */
-  char *other;   /* the other end of the edge */
+  char *other;   /* the other end of the edge; NULL in a capacity statement */
   guint64 seq;   /* grows with every statement of its signer */
+  gint capacity; /* a capacity statement's children (0-CANOPY_CAPACITY_MAX); -1 otherwise */
 } CanopyStatement;
 
 JsonObject      *canopy_statement_make    (CanopyIdentity  *identity,
@@ -28,6 +30,10 @@ JsonObject      *canopy_statement_make    (CanopyIdentity  *identity,
                                            const char      *kind,
                                            const char      *other,
                                            guint64          seq);
+JsonObject      *canopy_statement_make_capacity (CanopyIdentity *identity,
+                                                 const char     *room,
+                                                 guint           capacity,
+                                                 guint64         seq);
 CanopyStatement *canopy_statement_check   (JsonObject      *json,
                                            const char      *room,
                                            GError         **error);

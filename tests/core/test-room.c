@@ -390,12 +390,118 @@ test_forged_maps (Fixture       *f,
   assert_map (f, "A<H B<H");
 }
 
+/* @who says its upload sustains @capacity children; the server passes it on from @from. */
+static gboolean
+say_capacity (Fixture *f,
+              char     who,
+              gint64   capacity,
+              char     from)
+{
+  g_autoptr (JsonObject) statement = canopy_statement_make_capacity (f->peers[who - 'A'], ROOM,
+                                                                     MIN (capacity, 32), ++f->seq);
+
+  /* Out of range: what a hostile relay could send, signed or not. */
+  if (capacity > 32)
+    json_object_set_int_member (statement, "capacity", capacity);
+  return canopy_room_attest (f->host, statement, id_of (f, from));
+}
+
+static guint
+capacity_of (Fixture *f,
+             char     who)
+{
+  publish (f);
+  g_assert_cmpuint (canopy_node_map_get_capacity (canopy_room_get_map (f->viewer), id_of (f, who)),
+                    ==, canopy_node_map_get_capacity (canopy_room_get_map (f->host), id_of (f, who)));
+  return canopy_node_map_get_capacity (canopy_room_get_map (f->host), id_of (f, who));
+}
+
+/* A relay's measured capacity: its own signed word lowers its capacity in the map (placement
+ * follows), never above what it declared at join, once a second at most; nobody else's word
+ * counts. */
+static void
+test_measured_capacity (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr (JsonObject) statement = NULL;
+  g_autoptr (CanopyIdentity) stranger = canopy_identity_new ();
+  g_autofree char *placed = NULL;
+
+  join (f, 'A', 'H');
+  join (f, 'B', 'H');
+  join (f, 'C', 'A');
+  assert_map (f, "A<H B<H C<A");
+  g_assert_cmpuint (capacity_of (f, 'A'), ==, 2);
+
+  /* Lies first: more than A declared, out of range, in A's name from B, signed by a stranger,
+   * for another room, altered after signing, about another node (an edge statement's other). */
+  g_assert_false (say_capacity (f, 'A', 3, 'A'));
+  g_assert_false (say_capacity (f, 'A', 33, 'A'));
+  g_assert_false (say_capacity (f, 'A', 0, 'B'));
+  statement = canopy_statement_make_capacity (stranger, ROOM, 0, ++f->seq);
+  json_object_set_string_member (statement, "peer", id_of (f, 'A'));
+  g_assert_false (canopy_room_attest (f->host, statement, id_of (f, 'A')));
+  g_clear_pointer (&statement, json_object_unref);
+  statement = canopy_statement_make_capacity (f->peers[0], "22222222", 0, ++f->seq);
+  g_assert_false (canopy_room_attest (f->host, statement, id_of (f, 'A')));
+  g_clear_pointer (&statement, json_object_unref);
+  statement = canopy_statement_make_capacity (f->peers[0], ROOM, 1, ++f->seq);
+  json_object_set_int_member (statement, "capacity", 0);
+  g_assert_false (canopy_room_attest (f->host, statement, id_of (f, 'A')));
+  g_clear_pointer (&statement, json_object_unref);
+  statement = canopy_statement_make_capacity (f->peers[0], ROOM, 1, ++f->seq);
+  json_object_remove_member (statement, "capacity");
+  json_object_set_string_member (statement, "other", id_of (f, 'B'));
+  g_assert_false (canopy_room_attest (f->host, statement, id_of (f, 'A')));
+  g_clear_pointer (&statement, json_object_unref);
+  /* Nobody but a member that joined speaks of its capacity. */
+  statement = canopy_statement_make_capacity (stranger, ROOM, 0, ++f->seq);
+  g_assert_false (canopy_room_attest (f->host, statement, canopy_identity_get_id (stranger)));
+  g_assert_cmpuint (capacity_of (f, 'A'), ==, 2);
+  g_assert_cmpuint (capacity_of (f, 'B'), ==, 2);
+
+  /* A's own word: one child. The map shows it, and the next joiner goes under B. */
+  g_assert_true (say_capacity (f, 'A', 1, 'A'));
+  g_assert_cmpuint (capacity_of (f, 'A'), ==, 1);
+  placed = canopy_room_place (f->host, id_of (f, 'D'), "D", 2, f->k1, 2, NULL);
+  g_assert_cmpstr (placed, ==, id_of (f, 'B'));
+  g_clear_pointer (&placed, g_free);
+  /* Again within the second: not counted. */
+  g_assert_false (say_capacity (f, 'A', 0, 'A'));
+  g_assert_cmpuint (capacity_of (f, 'A'), ==, 1);
+  /* A replay of an old statement counts for nothing either. */
+  statement = canopy_statement_make_capacity (f->peers[0], ROOM, 0, 1);
+  g_usleep (1100 * 1000);
+  g_assert_false (canopy_room_attest (f->host, statement, id_of (f, 'A')));
+  g_assert_cmpuint (capacity_of (f, 'A'), ==, 1);
+
+  /* Up again, to what it declared but no further. */
+  g_usleep (1100 * 1000);
+  g_assert_true (say_capacity (f, 'A', 2, 'A'));
+  g_assert_cmpuint (capacity_of (f, 'A'), ==, 2);
+  g_usleep (1100 * 1000);
+  g_assert_false (say_capacity (f, 'A', 3, 'A'));
+  g_assert_cmpuint (capacity_of (f, 'A'), ==, 2);
+
+  /* Down to none; moving (placed elsewhere, confirmed) keeps what it measured. */
+  g_assert_true (say_capacity (f, 'A', 0, 'A'));
+  g_assert_cmpuint (capacity_of (f, 'A'), ==, 0);
+  placed = canopy_room_place (f->host, id_of (f, 'A'), "A", 2, f->k1, 2, NULL);
+  g_assert_cmpstr (placed, ==, id_of (f, 'B'));
+  g_assert_false (say (f, 'A', CANOPY_STATEMENT_ATTACH, 'B'));
+  g_assert_true (say (f, 'B', CANOPY_STATEMENT_ADOPT, 'A'));
+  assert_map (f, "A<B B<H C<A");
+  g_assert_cmpuint (capacity_of (f, 'A'), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/room/both-ends", Fixture, NULL, fixture_set_up, test_both_ends, fixture_tear_down);
+  g_test_add ("/room/measured-capacity", Fixture, NULL, fixture_set_up, test_measured_capacity,
+              fixture_tear_down);
   g_test_add ("/room/lies", Fixture, NULL, fixture_set_up, test_lies, fixture_tear_down);
   g_test_add ("/room/subtrees-move-whole", Fixture, NULL, fixture_set_up,
               test_subtrees_move_whole, fixture_tear_down);

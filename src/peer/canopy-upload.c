@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopyUpload"
+
+#include "canopy-upload.h"
+
+#include <math.h>
+
+/* Loss this heavy on every child's link at once counts without a risen round trip: a queue
+ * that was full before the child came (its least round trip already includes it), or a
+ * policer that drops without queueing. */
+#define HEAVY_LOSS 0.20
+/* A child not reported for this many ticks in a row is gone. */
+#define MISSES_MAX 5
+
+typedef struct {
+  CanopyUploadReport last;     /* as of the tick before */
+  CanopyUploadReport now;
+  gboolean have_last;
+  gboolean fresh;              /* reported since the last tick */
+  guint misses;
+  double min_rtt;              /* the least round trip it ever had; < 0 before one */
+} Child;
+
+/**
+ * canopy_upload_init:
+ * @self: an upload judge
+ * @declared: the children the node declared it takes
+ */
+void
+canopy_upload_init (CanopyUpload *self,
+                    guint         declared)
+{
+  *self = (CanopyUpload) { 0 };
+  self->declared = declared;
+  self->capacity = declared;
+  self->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+void
+canopy_upload_clear (CanopyUpload *self)
+{
+  g_clear_pointer (&self->children, g_hash_table_unref);
+}
+
+/**
+ * canopy_upload_report:
+ * @self: an upload judge
+ * @child: the child's peer id
+ * @report: what the relay knows of its stream to @child now
+ */
+void
+canopy_upload_report (CanopyUpload             *self,
+                      const char               *child,
+                      const CanopyUploadReport *report)
+{
+  Child *c = g_hash_table_lookup (self->children, child);
+
+  if (c == NULL) {
+    c = g_new0 (Child, 1);
+    c->min_rtt = -1;
+    g_hash_table_insert (self->children, g_strdup (child), c);
+  }
+  c->now = *report;
+  c->fresh = TRUE;
+  if (report->rtt_ms >= 0 && (c->min_rtt < 0 || report->rtt_ms < c->min_rtt))
+    c->min_rtt = report->rtt_ms;
+}
+
+/* Goes one up after a quiet while that doubles with each lowering past the first. */
+static gboolean
+maybe_raise (CanopyUpload *self)
+{
+  guint wait_s = CANOPY_UPLOAD_RAISE_S << MIN (self->lowered > 0 ? self->lowered - 1 : 0, 4);
+
+  if (self->capacity >= self->declared || ++self->quiet_s < wait_s)
+    return FALSE;
+  self->capacity++;
+  self->quiet_s = 0;
+  return TRUE;
+}
+
+/**
+ * canopy_upload_tick:
+ * @self: an upload judge
+ * @upstream_loss: the share of its parent's packets the node itself never got in the last
+ *   second (0-1): its children cannot get those either, whatever its upload
+ *
+ * Once a second, after the reports of every child.
+ *
+ * Returns: whether `capacity` changed
+ */
+gboolean
+canopy_upload_tick (CanopyUpload *self,
+                    double        upstream_loss)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint judged = 0;
+  guint congested = 0;
+  double delivered = 0;
+  double stream = 0;
+  guint measured;
+
+  upstream_loss = CLAMP (upstream_loss, 0, 1);
+  g_hash_table_iter_init (&iter, self->children);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Child *c = value;
+
+    if (!c->fresh) {
+      if (++c->misses >= MISSES_MAX)
+        g_hash_table_iter_remove (&iter);
+      continue;
+    }
+    c->fresh = FALSE;
+    c->misses = 0;
+    if (c->have_last && c->now.packets_sent > c->last.packets_sent &&
+        c->now.bytes_sent >= c->last.bytes_sent) {
+      double sent = (double) (c->now.packets_sent - c->last.packets_sent);
+      double rate = (double) (c->now.bytes_sent - c->last.bytes_sent);
+      double loss = CLAMP ((double) (c->now.packets_lost - c->last.packets_lost) / sent, 0, 1);
+      /* What the child lacks that we had: lost after us. */
+      double excess = MAX (0, loss - upstream_loss);
+      gboolean queued = c->now.rtt_ms >= 0 && c->min_rtt >= 0 &&
+                        c->now.rtt_ms - c->min_rtt >= CANOPY_UPLOAD_QUEUE_MS;
+
+      judged++;
+      if ((excess >= CANOPY_UPLOAD_LOSS_MIN && queued) || excess >= HEAVY_LOSS)
+        congested++;
+      delivered += rate * (1 - excess);
+      stream = MAX (stream, rate);
+    }
+    c->last = c->now;
+    c->have_last = TRUE;
+  }
+  self->judged = judged;
+
+  if (self->hold_s > 0) {
+    self->hold_s--;
+    self->streak = 0;
+    return FALSE;
+  }
+  /* Evidence: two children or more, every one of them congested. */
+  if (judged < 2 || congested < judged || stream <= 0) {
+    self->streak = 0;
+    self->delivered = self->stream = 0;
+    return maybe_raise (self);
+  }
+  self->quiet_s = 0;
+  self->streak++;
+  self->delivered += delivered;
+  self->stream += stream;
+  if (self->streak < CANOPY_UPLOAD_EVIDENCE_S)
+    return FALSE;
+
+  /* The streams the upload delivered, whole ones; fewer than it has, since it fails those. */
+  measured = (guint) floor (self->delivered / self->stream);
+  measured = MIN (measured, judged - 1);
+  self->streak = 0;
+  self->delivered = self->stream = 0;
+  if (measured >= self->capacity)
+    return FALSE;
+  self->capacity = measured;
+  self->lowered++;
+  self->hold_s = CANOPY_UPLOAD_HOLD_S;
+  return TRUE;
+}

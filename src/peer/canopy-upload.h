@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A child's link counts as congested in a second when it lost at least this share of what was
+ * sent to it... */
+#define CANOPY_UPLOAD_LOSS_MIN 0.10
+/* ...while its round trip stood at least this far above the least one it ever had: packets
+ * waiting in a queue on the way, not a lossy radio link (random loss leaves the round trip
+ * flat). */
+#define CANOPY_UPLOAD_QUEUE_MS 20.0
+/* Seconds in a row in which every child's link was congested before the capacity is lowered. */
+#define CANOPY_UPLOAD_EVIDENCE_S 3
+/* Seconds after a change in which nothing is judged: the shed children are still leaving. */
+#define CANOPY_UPLOAD_HOLD_S 5
+/* Seconds without any evidence before the capacity goes one up again (towards the declared
+ * one), doubled after each lowering past the first, up to 16 times. */
+#define CANOPY_UPLOAD_RAISE_S 60
+
+/* What a relay knows of one child's stream, from the child's RTCP receiver reports and its
+ * own sender counts: all cumulative but the round trip. */
+typedef struct {
+  guint64 bytes_sent;
+  guint64 packets_sent;
+  gint64 packets_lost;         /* as the child reported it */
+  double rtt_ms;               /* from its latest report; < 0 when there is none yet */
+} CanopyUploadReport;
+
+/*
+ * Whether a relay's upload sustains its children, judged from their receiver reports. The
+ * signature of the relay's own bottleneck is that all its children's links degrade together:
+ * heavy loss and a round trip risen from queueing, on every link at once, for several seconds.
+ * One thin child alone is that child's link; loss with a flat round trip is loss on the way
+ * (or upstream, passed on), not a full upload. From the evidence it derives how many streams
+ * the upload delivered (the children's received share of what was sent, summed, over one
+ * stream's rate) and lowers the capacity to that, never below 0 and always below the children
+ * it has. It rises one at a time again after a quiet while, never above the declared one.
+ * Pure arithmetic, driven once a second.
+ */
+typedef struct {
+  guint declared;              /* what the node declared at join: never more */
+  guint capacity;              /* what it takes now */
+  GHashTable *children;        /* child id -> its state (canopy-upload.c) */
+  guint streak;                /* seconds in a row with evidence */
+  double delivered;            /* over the streak: streams' bytes the children received */
+  double stream;               /* over the streak: one stream's bytes */
+  guint quiet_s;               /* seconds without evidence */
+  guint lowered;               /* times lowered so far */
+  guint hold_s;                /* seconds left in which nothing is judged */
+  guint judged;                /* children judged in the last tick */
+} CanopyUpload;
+
+void     canopy_upload_init   (CanopyUpload             *self,
+                               guint                     declared);
+void     canopy_upload_clear  (CanopyUpload             *self);
+void     canopy_upload_report (CanopyUpload             *self,
+                               const char               *child,
+                               const CanopyUploadReport *report);
+gboolean canopy_upload_tick   (CanopyUpload             *self,
+                               double                    upstream_loss);
+
+G_END_DECLS

@@ -207,6 +207,28 @@ on_stats (CanopyNode *node,
                               (gint64) canopy_node_get_keyframes_refused (node));
   json_object_set_int_member (event, "chat_refused", (gint64) canopy_node_get_chat_refused (node));
   json_object_set_int_member (event, "maps_refused", (gint64) canopy_node_get_maps_refused (node));
+  json_object_set_int_member (event, "capacity", canopy_node_get_measured_capacity (node));
+  emit_event (app, event);
+}
+
+/* A relay's upload was measured to sustain a different number of children. */
+static void
+on_capacity (CanopyNode *node,
+             GParamSpec *pspec,
+             App        *app)
+{
+  g_autoptr (JsonObject) event = event_new ("capacity");
+  guint declared = 0;
+
+  g_object_get (node, "capacity", &declared, NULL);
+  if (!app->events) {
+    g_print ("our upload sustains %u children (declared %u)\n",
+             canopy_node_get_measured_capacity (node), declared);
+    return;
+  }
+  json_object_set_int_member (event, "capacity", canopy_node_get_measured_capacity (node));
+  json_object_set_int_member (event, "declared", declared);
+  json_object_set_int_member (event, "children", canopy_node_get_n_children (node));
   emit_event (app, event);
 }
 
@@ -439,6 +461,7 @@ canopy_node_cli_run (int             argc,
   g_signal_connect (app.node, "joined", G_CALLBACK (on_joined), &app);
   g_signal_connect (app.node, "first-frame", G_CALLBACK (on_first_frame), &app);
   g_signal_connect (app.node, "stats", G_CALLBACK (on_stats), &app);
+  g_signal_connect (app.node, "notify::measured-capacity", G_CALLBACK (on_capacity), &app);
   g_signal_connect (app.node, "chat", G_CALLBACK (on_chat), &app);
   g_signal_connect (app.node, "map-changed", G_CALLBACK (on_map_changed), &app);
   g_signal_connect (app.node, "left", G_CALLBACK (on_left), &app);

@@ -67,6 +67,9 @@ note_heard (CanopyEdge *self)
     atomic_store (&self->gap_us, MAX (now - last, gap - gap / 20));
 }
 
+/* A ping's longest form: {"type":"ping","t":T,"rx":N,"rtt":MS}. */
+#define PING_BYTES 96
+
 /* A child's ping answered right here, on the data channel's thread: whether a node answers
  * must depend on it being alive and reachable, not on how busy its main loop is (making an edge
  * holds it for a few hundred milliseconds). This is the only place pings are answered: one in
@@ -83,15 +86,24 @@ answer_ping (CanopyEdge           *self,
   g_autofree char *reply = NULL;
   gint64 now = g_get_monotonic_time ();
   gint64 t = 0;
+  gint64 child_rx = -1;
+  gint64 child_rtt = -1;
   guint64 rx = 0;
   gboolean answers;
 
-  if (!g_str_has_prefix (text, "{\"type\":\"ping\"") || strlen (text) > 64 ||
+  if (!g_str_has_prefix (text, "{\"type\":\"ping\"") || strlen (text) > PING_BYTES ||
       now - self->pong_at < 20000)
     return FALSE;
-  ping = canopy_json_parse_object (text, -1, 64, NULL);
+  ping = canopy_json_parse_object (text, -1, PING_BYTES, NULL);
   if (ping == NULL || !canopy_json_get_int (ping, "t", 0, G_MAXINT64, TRUE, &t, NULL))
     return FALSE;
+  /* What the child got so far, and its round trip: how our upload serves it. */
+  if (canopy_json_get_int (ping, "rx", 0, G_MAXINT64, FALSE, &child_rx, NULL) && child_rx >= 0 &&
+      self->to_child) {
+    if (!canopy_json_get_int (ping, "rtt", 0, 60000, FALSE, &child_rtt, NULL))
+      child_rtt = -1;
+    canopy_edge_note_ping (self, child_rx, (double) child_rtt);
+  }
   g_mutex_lock (&self->lock);
   if (self->pong_count != NULL)
     rx = self->pong_count (self->pong_source);

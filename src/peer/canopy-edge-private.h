@@ -10,13 +10,17 @@
 #include "canopy-json.h"
 #include "canopy-post.h"
 #include "canopy-throttle.h"
+#include "canopy-upload.h"
 
 G_BEGIN_DECLS
 
 /*
- * CanopyEdge's own fields, shared by its two files: canopy-edge.c (the webrtcbin, negotiation,
- * media branches and teardown) and canopy-edge-channels.c (the data channels).
+ * CanopyEdge's own fields, shared by its files: canopy-edge.c (the webrtcbin, negotiation,
+ * media branches and teardown), canopy-edge-channels.c (the data channels) and
+ * canopy-edge-stats.c (what a child is sent and reports of it).
  */
+typedef struct _CanopyEdgeSent CanopyEdgeSent;
+
 struct _CanopyEdge {
   GObject parent_instance;
 
@@ -64,6 +68,12 @@ struct _CanopyEdge {
    * the main context. */
   atomic_int_least64_t heard_at;
   atomic_int_least64_t gap_us;
+
+  /* to a child: what was handed to its webrtcbin (counted on the streaming threads) and, under
+   * lock, that count and the child's as of its last ping (canopy-edge-stats.c) */
+  CanopyEdgeSent *sent_count;
+  CanopyUploadReport sent;
+  gboolean sent_fresh;
 };
 
 
@@ -91,5 +101,13 @@ void     canopy_edge_on_data_channel   (GstElement           *webrtcbin,
                                         GstWebRTCDataChannel *channel,
                                         gpointer              user_data);
 void     canopy_edge_release_channels  (CanopyEdge           *self);
+
+/* canopy-edge-stats.c */
+void     canopy_edge_count_sent        (CanopyEdge           *self,
+                                        GstPad               *pad);
+void     canopy_edge_note_ping         (CanopyEdge           *self,
+                                        gint64                rx,
+                                        double                rtt_ms);
+void     canopy_edge_sent_clear        (CanopyEdge           *self);
 
 G_END_DECLS

@@ -352,6 +352,8 @@ prepare_branch (CanopyEdge *self,
   self->queues[index] = gst_object_ref (queue);
   queue_src = gst_element_get_static_pad (queue, "src");
   sink = gst_element_request_pad_simple (self->webrtcbin, "sink_%u");
+  /* What the child is sent, against what its pings say it got. */
+  canopy_edge_count_sent (self, queue_src);
   g_object_get (sink, "transceiver", &transceiver, NULL);
   g_object_set (transceiver,
                 "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
@@ -780,6 +782,7 @@ canopy_edge_finalize (GObject *object)
   g_clear_object (&self->pong_source);
   g_mutex_clear (&self->lock);
   canopy_budget_unref (self->keyframes);
+  canopy_edge_sent_clear (self);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (canopy_edge_parent_class)->finalize (object);
 }

@@ -7,6 +7,7 @@
 
 #include "canopy-forward.h"
 #include "canopy-limits.h"
+#include "canopy-upload.h"
 #include "canopy-webrtc.h"
 
 G_BEGIN_DECLS
@@ -53,5 +54,7 @@ void        canopy_edge_set_repair    (CanopyEdge            *self,
                                        guint                  latency_ms,
                                        gint                   retry_ms);
 guint64     canopy_edge_get_media_lost (CanopyEdge           *self);
+gboolean    canopy_edge_take_sent     (CanopyEdge            *self,
+                                       CanopyUploadReport    *report);
 
 G_END_DECLS

@@ -708,7 +708,8 @@ canopy_link_tick (CanopyLink *self)
  * @self: a link
  *
  * Every %CANOPY_HEARTBEAT_MS: a child pings its parent, whose pong says how much media the
- * parent gets; the pings tell the parent its child is alive.
+ * parent gets; the pings tell the parent its child is alive, and how much of what it sends
+ * arrives (canopy-node-upload.c).
  */
 void
 canopy_link_heartbeat (CanopyLink *self)
@@ -722,6 +723,10 @@ canopy_link_heartbeat (CanopyLink *self)
   ping = json_object_new ();
   json_object_set_string_member (ping, "type", "ping");
   json_object_set_int_member (ping, "t", g_get_monotonic_time ());
+  /* What we got so far and how long the parent takes to answer: how its upload serves us. */
+  json_object_set_int_member (ping, "rx", (gint64) canopy_media_get_packets (self->media));
+  if (self->rtt_ms > 0)
+    json_object_set_int_member (ping, "rtt", MIN ((gint64) (self->rtt_ms + 0.5), 60000));
   send_ctrl (self, ping);
 }
 
@@ -819,4 +824,32 @@ canopy_link_close (CanopyLink *self)
     return;
   g_signal_handlers_disconnect_by_data (self->edge, self);
   canopy_edge_close (self->edge);
+}
+
+/**
+ * canopy_link_take_sent:
+ * @self: a link to a child
+ * @report: (out): what it was sent, and what its last ping said it got
+ *
+ * Returns: whether a ping came since the last call
+ */
+gboolean
+canopy_link_take_sent (CanopyLink         *self,
+                       CanopyUploadReport *report)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), FALSE);
+  return self->kind == CANOPY_LINK_TO_CHILD && canopy_edge_take_sent (self->edge, report);
+}
+
+/**
+ * canopy_link_get_media_lost:
+ * @self: a link to the parent
+ *
+ * Returns: the packets from the parent given up as lost so far, all streams together
+ */
+guint64
+canopy_link_get_media_lost (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), 0);
+  return self->kind == CANOPY_LINK_TO_PARENT ? canopy_edge_get_media_lost (self->edge) : 0;
 }

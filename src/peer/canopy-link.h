@@ -6,6 +6,7 @@
 #include "canopy-chat.h"
 #include "canopy-media.h"
 #include "canopy-node-map.h"
+#include "canopy-upload.h"
 #include "canopy-webrtc.h"
 
 G_BEGIN_DECLS
@@ -73,5 +74,8 @@ void            canopy_link_heartbeat      (CanopyLink  *self);
 CanopyLinkHealth canopy_link_check         (CanopyLink  *self,
                                             gint64       now);
 void            canopy_link_close          (CanopyLink  *self);
+gboolean        canopy_link_take_sent      (CanopyLink         *self,
+                                            CanopyUploadReport *report);
+guint64         canopy_link_get_media_lost (CanopyLink  *self);
 
 G_END_DECLS

@@ -11,14 +11,16 @@
 #include "canopy-signal-client.h"
 #include "canopy-source.h"
 #include "canopy-throttle.h"
+#include "canopy-upload.h"
 
 G_BEGIN_DECLS
 
 /*
- * CanopyNode's own fields, shared by its four files: canopy-node.c (the object, its
+ * CanopyNode's own fields, shared by its files: canopy-node.c (the object, its
  * properties, signals and getters), canopy-node-life.c (starting, timers, chat and source,
- * leaving and failing), canopy-node-signalling.c (the conversation with the server) and
- * canopy-node-tree.c (the links to the parent and the children). What the node coordinates
+ * leaving and failing), canopy-node-signalling.c (the conversation with the server),
+ * canopy-node-tree.c (the links to the parent and the children) and canopy-node-upload.c
+ * (whether a relay's upload sustains its children). What the node coordinates
  * keeps its fields to itself: CanopyMedia (the pipeline), CanopyLink (one tree link and its
  * protocol), CanopyRoom (map, chat, placement).
  */
@@ -88,6 +90,14 @@ struct _CanopyNode {
   guint forged_maps;           /* ...from the present parent */
   guint64 statement_seq;       /* of our last edge statement */
 
+  /* a relay's measured upload (canopy-node-upload.c) */
+  CanopyUpload upload;
+  gboolean upload_ready;
+  gint64 shed_deadline;        /* shed excess children by then even if the map lags; 0: none */
+  gint64 capacity_said_at;     /* when we last told the host our capacity; 0: never */
+  guint64 upstream_lost;       /* the parent's packets given up, as of the last second */
+  guint64 upstream_packets;    /* ...and received */
+
   /* moderation (canopy-node-moderation.c) */
   gboolean locked;             /* host: no newcomers */
   GPtrArray *banned;           /* host: ids removed from the room, told the server again on
@@ -136,6 +146,7 @@ void         canopy_node_emit_map_changed (CanopyNode      *self);
 void         canopy_node_emit_chat        (CanopyNode      *self,
                                            const CanopyChatMessage *message);
 void         canopy_node_notify_tree      (CanopyNode      *self);
+void         canopy_node_notify_capacity  (CanopyNode      *self);
 void         canopy_node_set_connected    (CanopyNode      *self,
                                            gboolean         connected);
 
@@ -174,6 +185,8 @@ void         canopy_node_add_child        (CanopyNode      *self,
                                            guint            capacity);
 void         canopy_node_drop_child       (CanopyNode      *self,
                                            const char      *id);
+void         canopy_node_shed_child       (CanopyNode      *self,
+                                           const char      *id);
 void         canopy_node_set_parent       (CanopyNode      *self,
                                            const char      *id);
 void         canopy_node_lose_parent      (CanopyNode      *self,
@@ -190,5 +203,9 @@ void         canopy_node_broadcast_chat   (CanopyNode      *self,
 gboolean     canopy_node_request_keyframe (gpointer         self);
 void         canopy_node_tick_links       (CanopyNode      *self);
 void         canopy_node_heartbeat        (CanopyNode      *self);
+
+/* canopy-node-upload.c */
+void         canopy_node_judge_upload     (CanopyNode      *self);
+void         canopy_node_upload_clear     (CanopyNode      *self);
 
 G_END_DECLS

@@ -396,7 +396,8 @@ on_attach (CanopyNode *self,
   const char *child = NULL;
   const char *name = NULL;
   gint64 capacity = 0;
-  guint limit = self->role == CANOPY_NODE_ROLE_HOST ? self->k1 : self->capacity;
+  /* A viewer's declared capacity, or fewer when its upload was measured not to sustain it. */
+  guint limit = canopy_node_get_measured_capacity (self);
   gboolean known = FALSE;
 
   if (!canopy_json_get_string (message, "child", CANOPY_PEER_ID_CHARS, TRUE, &child, NULL) ||

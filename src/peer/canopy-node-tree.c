@@ -440,6 +440,34 @@ close_departing (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/**
+ * canopy_node_shed_child:
+ * @self: a relay
+ * @id: a child its upload does not sustain
+ *
+ * Says "moving" to the child, which finds another place with its subtree, and closes the link
+ * a moment later, when the bye has gone out; the host hears the drop at once.
+ */
+void
+canopy_node_shed_child (CanopyNode *self,
+                        const char *id)
+{
+  CanopyLink *child = canopy_node_find_child (self, id);
+
+  if (child == NULL)
+    return;
+  self->keyframes_refused += canopy_link_get_keyframes_refused (child);
+  canopy_link_send_bye (child, "moving");
+  if (canopy_link_has_opened (child))
+    canopy_node_state_edge (self, CANOPY_STATEMENT_DROP, id);
+  g_signal_handlers_disconnect_by_data (child, self);
+  g_ptr_array_add (self->departing, g_object_ref (child));
+  g_ptr_array_remove (self->children, child);
+  if (self->departing_id == 0)
+    self->departing_id = g_timeout_add (CANOPY_DEPART_MS, close_departing, self);
+  canopy_node_notify_tree (self);
+}
+
 /* Says "moving" to the parent we are leaving and closes its link a moment later, when the bye
  * has gone out: a parent that is alive (a black hole, or one that lags) drops us at once rather
  * than after the child-silence time, and the host's map follows sooner. */
@@ -634,4 +662,5 @@ canopy_node_tick_links (CanopyNode *self)
     canopy_link_tick (self->parent);
   for (guint i = 0; i < self->children->len; i++)
     canopy_link_tick (g_ptr_array_index (self->children, i));
+  canopy_node_judge_upload (self);
 }

@@ -47,6 +47,7 @@ enum {
   PROP_PARENT_ID,
   PROP_DEPTH,
   PROP_N_CHILDREN,
+  PROP_MEASURED_CAPACITY,
   PROP_VIEWERS,
   PROP_VOLUME,
   PROP_MUTED,
@@ -175,6 +176,12 @@ canopy_node_notify_tree (CanopyNode *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEPTH]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CHILDREN]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEWERS]);
+}
+
+void
+canopy_node_notify_capacity (CanopyNode *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEASURED_CAPACITY]);
 }
 
 void
@@ -311,6 +318,9 @@ canopy_node_get_property (GObject    *object,
     break;
   case PROP_N_CHILDREN:
     g_value_set_uint (value, canopy_node_get_n_children (self));
+    break;
+  case PROP_MEASURED_CAPACITY:
+    g_value_set_uint (value, canopy_node_get_measured_capacity (self));
     break;
   case PROP_VIEWERS:
     g_value_set_uint (value, canopy_node_get_viewers (self));
@@ -470,6 +480,7 @@ canopy_node_dispose (GObject *object)
   g_clear_object (&self->room);
   g_clear_object (&self->identity);
   g_clear_pointer (&self->keyframe_throttle, canopy_throttle_free);
+  canopy_node_upload_clear (self);
   G_OBJECT_CLASS (canopy_node_parent_class)->dispose (object);
 }
 
@@ -591,6 +602,14 @@ canopy_node_class_init (CanopyNodeClass *klass)
   properties[PROP_PARENT_ID] = g_param_spec_string ("parent-id", NULL, NULL, NULL, ro);
   properties[PROP_DEPTH] = g_param_spec_int ("depth", NULL, NULL, -1, G_MAXINT, -1, ro);
   properties[PROP_N_CHILDREN] = g_param_spec_uint ("n-children", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  /**
+   * CanopyNode:measured-capacity:
+   *
+   * The children a viewer takes now: its declared #CanopyNode:capacity, or fewer when its
+   * upload was measured not to sustain them (the host's k1 on the host).
+   */
+  properties[PROP_MEASURED_CAPACITY] =
+    g_param_spec_uint ("measured-capacity", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_VIEWERS] = g_param_spec_uint ("viewers", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_VOLUME] =
     g_param_spec_double ("volume", NULL, NULL, 0.0, 1.0, 1.0,

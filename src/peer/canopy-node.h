@@ -83,6 +83,7 @@ const char      *canopy_node_get_room_id    (CanopyNode     *self);
 const char      *canopy_node_get_parent_id  (CanopyNode     *self);
 int              canopy_node_get_depth      (CanopyNode     *self);
 guint            canopy_node_get_n_children (CanopyNode     *self);
+guint            canopy_node_get_measured_capacity (CanopyNode *self);
 guint            canopy_node_get_viewers    (CanopyNode     *self);
 CanopyNodeMap   *canopy_node_get_map        (CanopyNode     *self);
 guint64          canopy_node_get_frames     (CanopyNode     *self);

@@ -13,24 +13,26 @@ G_BEGIN_DECLS
  * flat). */
 #define CANOPY_UPLOAD_QUEUE_MS 20.0
 /* Seconds in a row in which every child's link was congested before the capacity is lowered. */
-#define CANOPY_UPLOAD_EVIDENCE_S 3
+#define CANOPY_UPLOAD_EVIDENCE_S 2
 /* Seconds after a change in which nothing is judged: the shed children are still leaving. */
 #define CANOPY_UPLOAD_HOLD_S 5
 /* Seconds without any evidence before the capacity goes one up again (towards the declared
  * one), doubled after each lowering past the first, up to 16 times. */
 #define CANOPY_UPLOAD_RAISE_S 60
 
-/* What a relay knows of one child's stream, from the child's RTCP receiver reports and its
- * own sender counts: all cumulative but the round trip. */
+/* What a relay knows of one child's stream, from its own counts and the child's pings: all
+ * cumulative but the round trip. */
 typedef struct {
   guint64 bytes_sent;
   guint64 packets_sent;
-  gint64 packets_lost;         /* as the child reported it */
-  double rtt_ms;               /* from its latest report; < 0 when there is none yet */
+  gint64 packets_lost;         /* sent less what the child said it received (an offset of the
+                                * packets in flight is fine: only differences count) */
+  double rtt_ms;               /* the child's latest round trip to us; < 0 when none yet */
 } CanopyUploadReport;
 
 /*
- * Whether a relay's upload sustains its children, judged from their receiver reports. The
+ * Whether a relay's upload sustains its children, judged from what each received of what
+ * was sent to it and its round trip to the relay. The
  * signature of the relay's own bottleneck is that all its children's links degrade together:
  * heavy loss and a round trip risen from queueing, on every link at once, for several seconds.
  * One thin child alone is that child's link; loss with a flat round trip is loss on the way

@@ -867,6 +867,191 @@ test_loss (gconstpointer data)
   canopy_test_tree_free_all (procs, G_N_ELEMENTS (procs));
 }
 
+/* --- 8. a relay whose upload does not carry its children's streams is given fewer --------- */
+
+/* canopy-netlab.sh limit PREFIX ROLE KBIT: @role's link carries @kbit kbit/s each way. */
+static void
+netlab_limit (const char *prefix,
+              const char *role,
+              guint       kbit)
+{
+  g_autofree char *kbit_text = g_strdup_printf ("%u", kbit);
+  const char *argv[] = {
+    "/bin/sh", canopy_test_binary ("CANOPY_NETLAB"), "limit", prefix, role, kbit_text, NULL
+  };
+  g_autoptr (CanopyTestProc) proc = canopy_test_proc_spawn ("netlab", argv);
+
+  canopy_test_wait_exit (proc, 60);
+  if (proc->exit_status != 0)
+    g_error ("canopy-netlab.sh limit %s %s %u failed with status %d (its message is above)",
+             prefix, role, kbit, proc->exit_status);
+}
+
+/* The median of @proc's `kbps` stats over the last @n seconds, 0 before any. */
+static double
+median_kbps (CanopyTestProc *proc,
+             guint           n)
+{
+  g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (guint i = proc->events->len; i > 0 && values->len < n; i--) {
+    JsonObject *o = g_ptr_array_index (proc->events, i - 1);
+    double kbps;
+
+    if (g_strcmp0 (json_object_get_string_member_with_default (o, "event", ""), "stats") != 0)
+      continue;
+    kbps = json_object_get_double_member_with_default (o, "kbps", 0);
+    g_array_append_val (values, kbps);
+  }
+  if (values->len == 0)
+    return 0;
+  for (guint i = 1; i < values->len; i++)
+    for (guint j = i; j > 0 && g_array_index (values, double, j - 1) >
+                                   g_array_index (values, double, j); j--) {
+      double t = g_array_index (values, double, j);
+
+      g_array_index (values, double, j) = g_array_index (values, double, j - 1);
+      g_array_index (values, double, j - 1) = t;
+    }
+  return g_array_index (values, double, values->len / 2);
+}
+
+typedef struct {
+  const char *relay;
+  guint declared;
+  guint viewers;
+} Shed;
+
+/* The host's map: @relay's capacity below what it declared, no more children under it than
+ * that, and every viewer in the room. */
+static gboolean
+map_shows_shed (CanopyTestProc *host,
+                gpointer        data)
+{
+  Shed *shed = data;
+  JsonObject *map = canopy_test_tree_map_of (host);
+  JsonObject *relay = map != NULL ? canopy_test_tree_find_node (map, shed->relay) : NULL;
+  JsonArray *children;
+  gint64 capacity;
+
+  if (relay == NULL)
+    return FALSE;
+  capacity = json_object_get_int_member_with_default (relay, "capacity", -1);
+  children = json_object_has_member (relay, "childNodes")
+               ? json_object_get_array_member (relay, "childNodes")
+               : NULL;
+  return capacity >= 0 && capacity < shed->declared &&
+         (children == NULL ? 0 : json_array_get_length (children)) <= (guint) capacity &&
+         canopy_test_tree_size (map) == shed->viewers + 1;
+}
+
+static gboolean
+map_shows_capacity_below (CanopyTestProc *host,
+                          gpointer        data)
+{
+  Shed *shed = data;
+  JsonObject *map = canopy_test_tree_map_of (host);
+  JsonObject *relay = map != NULL ? canopy_test_tree_find_node (map, shed->relay) : NULL;
+
+  return relay != NULL &&
+         json_object_get_int_member_with_default (relay, "capacity", -1) < shed->declared;
+}
+
+/* host (pub, k1 = 2) with r (behind the cone NAT, declared capacity 3) and p (pub, capacity
+ * 2) under it, r first; c1, c2, c3 (pub2, decoding) join: the host is full, so they go under
+ * r. Then nata's link is limited to about twice the stream r receives: r's upload carries two
+ * of its children's three streams. r must measure that (every child's link
+ * losing and queueing together), tell the host, whose map must show r's capacity lowered, and
+ * move its newest children away; the host places them under p; every viewer decodes again
+ * and r keeps no more children than its capacity. The time from the limit to the map showing
+ * it all is printed; the limits are generous (a loaded machine). */
+static void
+test_upload_capacity (void)
+{
+  g_autoptr (Lab) lab = NULL;
+  CanopyTestProc *viewers[5] = { NULL };
+  CanopyTestProc *host = NULL;
+  g_autofree char *relay_id = NULL;
+  g_autofree guint *marks = NULL;
+  g_auto (InNs) in = { 0 };
+  JsonObject *capacity_event;
+  const char *room;
+  double stream_kbps;
+  double lowered_ms, shed_ms, again_ms[5];
+  guint kbit;
+  guint under_r = 0;
+  gint64 t0;
+  Shed shed;
+
+  if ((lab = lab_new (FALSE)) == NULL)
+    return;
+  /* k = 4: a viewer's own capacity is its limit. */
+  in_ns_init (&in, lab, "pub");
+  host = canopy_test_tree_spawn_host_in (in.argv, lab->url, 2, 4, FALSE);
+  in_ns_clear (&in);
+  room = canopy_test_tree_room_of (host);
+  viewers[0] = join_viewer (lab, "a", room, "r", 3);
+  relay_id = g_strdup (canopy_test_tree_peer_of (viewers[0]));
+  canopy_test_tree_wait_playing (&viewers[0], 1);
+  viewers[1] = join_viewer (lab, "pub", room, "p", 2);
+  canopy_test_tree_wait_playing (&viewers[1], 1);
+
+  in_ns_init (&in, lab, "pub2");
+  for (guint i = 2; i < 5; i++) {
+    g_autofree char *name = g_strdup_printf ("c%u", i - 1);
+
+    viewers[i] = canopy_test_tree_spawn_viewer_in (in.argv, lab->url, room, name, 0, TRUE);
+    canopy_test_proc_wait_events (viewers[i], "joined", NULL, NULL, 1, WAIT_S);
+    g_test_message ("%s joined under %s (r is %s, p %s)", name,
+                    canopy_test_tree_parent_of (viewers[i]), relay_id,
+                    canopy_test_tree_peer_of (viewers[1]));
+    if (g_strcmp0 (canopy_test_tree_parent_of (viewers[i]), relay_id) == 0)
+      under_r++;
+  }
+  /* r's three places came first: the host was full. */
+  g_assert_cmpuint (under_r, ==, 3);
+  canopy_test_tree_wait_playing (viewers, 5);
+
+  /* The stream as r receives it (video; 64 kbit/s more for the audio and RTCP), and a link for
+   * two of the three r sends. */
+  canopy_test_spin (3000);
+  stream_kbps = median_kbps (viewers[0], 5);
+  g_assert_cmpfloat (stream_kbps, >, 0);
+  kbit = (guint) (2 * (stream_kbps + 64));
+  g_test_message ("r receives %.0f kbit/s of video: nata's link limited to %u kbit/s",
+                  stream_kbps, kbit);
+  t0 = g_get_monotonic_time ();
+  netlab_limit (lab->prefix, "nata", kbit);
+
+  shed = (Shed) { relay_id, 3, 5 };
+  canopy_test_tree_wait_all (&host, 1, map_shows_capacity_below, &shed, t0, &lowered_ms,
+                             2 * WAIT_S, "the host's map with r's capacity lowered");
+  canopy_test_tree_wait_all (&host, 1, map_shows_shed, &shed, t0, &shed_ms, 2 * WAIT_S,
+                             "the host's map with r's excess children elsewhere");
+  capacity_event = canopy_test_proc_last_event (viewers[0], "capacity");
+  g_assert_nonnull (capacity_event);
+  g_test_message ("r measured its upload: %" G_GINT64_FORMAT " children of %" G_GINT64_FORMAT
+                  " declared; the host's map showed its capacity lowered %.0f ms after the "
+                  "link was limited, its excess children elsewhere by %.0f ms",
+                  json_object_get_int_member (capacity_event, "capacity"),
+                  json_object_get_int_member (capacity_event, "declared"), lowered_ms, shed_ms);
+  g_assert_cmpint (json_object_get_int_member (capacity_event, "capacity"), <, 3);
+
+  /* Everyone decodes again, from wherever it is now. */
+  marks = canopy_test_tree_mark_events (viewers, 5);
+  canopy_test_tree_wait_frames_again (viewers, 5, marks, g_get_monotonic_time (), again_ms,
+                                      "frames after r shed its children");
+  canopy_test_tree_wait_playing (viewers, 5);
+  canopy_test_tree_assert_still_in (viewers, 5);
+  g_assert_true (map_shows_shed (host, &shed));
+
+  canopy_test_tree_end_room (host, viewers, 5);
+  for (guint i = 0; i < G_N_ELEMENTS (viewers); i++)
+    g_assert_cmpint (viewers[i]->exit_status, ==, 0);
+  canopy_test_tree_free_all (viewers, G_N_ELEMENTS (viewers));
+  canopy_test_proc_free (host);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -880,5 +1065,6 @@ main (int    argc,
   g_test_add_func ("/nat/cone-unreachable", test_cone_unreachable);
   g_test_add_data_func ("/nat/loss-1", "1", test_loss);
   g_test_add_data_func ("/nat/loss-5", "5", test_loss);
+  g_test_add_func ("/nat/upload-capacity", test_upload_capacity);
   return g_test_run ();
 }

@@ -68,7 +68,7 @@ warm_up (CanopyUpload *upload,
 }
 
 /* Three children, the relay's upload carries 1.5 streams: every link loses half and queues;
- * after 3 s of that the capacity is 1, not before. */
+ * after CANOPY_UPLOAD_EVIDENCE_S seconds of that the capacity is 1, not before. */
 static void
 test_bottleneck (void)
 {
@@ -79,7 +79,7 @@ test_bottleneck (void)
 
   canopy_upload_init (&upload, 3);
   warm_up (&upload, feeds, 3);
-  g_assert_cmpuint (run (&upload, feeds, 3, 2, loss, rtt), ==, 0);
+  g_assert_cmpuint (run (&upload, feeds, 3, CANOPY_UPLOAD_EVIDENCE_S - 1, loss, rtt), ==, 0);
   g_assert_cmpuint (upload.capacity, ==, 3);
   g_assert_cmpuint (run (&upload, feeds, 3, 1, loss, rtt), ==, 1);
   g_assert_cmpuint (upload.capacity, ==, 1);

@@ -687,6 +687,40 @@ flush_sctp_encoders (GstElement *webrtcbin)
   gst_iterator_free (elements);
 }
 
+/* A child's branches off the node's tees: it is sent nothing more. */
+static void
+unhook_tees (CanopyEdge *self)
+{
+  for (guint i = 0; i < 2; i++) {
+    GstElement *tee = i == 0 ? self->video_tee : self->audio_tee;
+
+    if (self->tee_pads[i] != NULL) {
+      g_autoptr (GstPad) peer = gst_pad_get_peer (self->tee_pads[i]);
+
+      if (peer != NULL)
+        gst_pad_unlink (self->tee_pads[i], peer);
+      gst_element_release_request_pad (tee, self->tee_pads[i]);
+      g_clear_object (&self->tee_pads[i]);
+    }
+  }
+}
+
+/**
+ * canopy_edge_stop_media:
+ * @self: an edge to a child
+ *
+ * Sends the child no more media (its data channels stay until the edge is closed): what a
+ * relay does first with a child its upload does not carry, so that the rest, its `bye`
+ * among it, gets through.
+ */
+void
+canopy_edge_stop_media (CanopyEdge *self)
+{
+  g_return_if_fail (CANOPY_IS_EDGE (self));
+  if (!canopy_edge_is_closed (self))
+    unhook_tees (self);
+}
+
 /**
  * canopy_edge_close:
  * @self: an edge
@@ -715,18 +749,7 @@ canopy_edge_close (CanopyEdge *self)
     g_mutex_unlock (&self->lock);
   }
 
-  for (guint i = 0; i < 2; i++) {
-    GstElement *tee = i == 0 ? self->video_tee : self->audio_tee;
-
-    if (self->tee_pads[i] != NULL) {
-      g_autoptr (GstPad) peer = gst_pad_get_peer (self->tee_pads[i]);
-
-      if (peer != NULL)
-        gst_pad_unlink (self->tee_pads[i], peer);
-      gst_element_release_request_pad (tee, self->tee_pads[i]);
-      g_clear_object (&self->tee_pads[i]);
-    }
-  }
+  unhook_tees (self);
   /* The handlers are gone: no pad-added can fill linked_sinks any more. */
   g_mutex_lock (&self->lock);
   memcpy (linked, self->linked_sinks, sizeof linked);

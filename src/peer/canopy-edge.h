@@ -48,6 +48,7 @@ void        canopy_edge_answer_pings  (CanopyEdge            *self,
 gint64      canopy_edge_get_heard     (CanopyEdge            *self,
                                        gint64                *gap_us);
 void        canopy_edge_close         (CanopyEdge            *self);
+void        canopy_edge_stop_media    (CanopyEdge            *self);
 gboolean    canopy_edge_take_keyframe (CanopyEdge            *self);
 guint64     canopy_edge_get_keyframes_refused (CanopyEdge    *self);
 void        canopy_edge_set_repair    (CanopyEdge            *self,

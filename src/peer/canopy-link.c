@@ -827,6 +827,20 @@ canopy_link_close (CanopyLink *self)
 }
 
 /**
+ * canopy_link_stop_media:
+ * @self: a link to a child
+ *
+ * Sends the child no more media; messages still go both ways until the link is closed.
+ */
+void
+canopy_link_stop_media (CanopyLink *self)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+  if (self->kind == CANOPY_LINK_TO_CHILD && self->edge != NULL)
+    canopy_edge_stop_media (self->edge);
+}
+
+/**
  * canopy_link_take_sent:
  * @self: a link to a child
  * @report: (out): what it was sent, and what its last ping said it got

@@ -74,6 +74,7 @@ void            canopy_link_heartbeat      (CanopyLink  *self);
 CanopyLinkHealth canopy_link_check         (CanopyLink  *self,
                                             gint64       now);
 void            canopy_link_close          (CanopyLink  *self);
+void            canopy_link_stop_media     (CanopyLink  *self);
 gboolean        canopy_link_take_sent      (CanopyLink         *self,
                                             CanopyUploadReport *report);
 guint64         canopy_link_get_media_lost (CanopyLink  *self);

@@ -440,13 +440,30 @@ close_departing (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A shed child's link stays open this long after its bye (its media stopped at once): on the
+ * upload that could not carry it, the bye may wait behind other messages. */
+#define SHED_CLOSE_MS 1000
+
+static gboolean
+close_shed (gpointer user_data)
+{
+  CanopyNode *self = user_data;
+
+  self->shed_id = 0;
+  for (guint i = 0; i < self->shed->len; i++)
+    canopy_link_close (g_ptr_array_index (self->shed, i));
+  g_ptr_array_set_size (self->shed, 0);
+  return G_SOURCE_REMOVE;
+}
+
 /**
  * canopy_node_shed_child:
  * @self: a relay
- * @id: a child its upload does not sustain
+ * @id: a child its upload does not carry
  *
- * Says "moving" to the child, which finds another place with its subtree, and closes the link
- * a moment later, when the bye has gone out; the host hears the drop at once.
+ * Sends the child no more media and says "moving" to it: it finds another place with its
+ * subtree. The link is closed a moment later, once the bye had time to go out; the host hears
+ * the drop at once.
  */
 void
 canopy_node_shed_child (CanopyNode *self,
@@ -457,14 +474,17 @@ canopy_node_shed_child (CanopyNode *self,
   if (child == NULL)
     return;
   self->keyframes_refused += canopy_link_get_keyframes_refused (child);
+  canopy_link_stop_media (child);
   canopy_link_send_bye (child, "moving");
   if (canopy_link_has_opened (child))
     canopy_node_state_edge (self, CANOPY_STATEMENT_DROP, id);
   g_signal_handlers_disconnect_by_data (child, self);
-  g_ptr_array_add (self->departing, g_object_ref (child));
+  if (self->shed == NULL)
+    self->shed = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->shed, g_object_ref (child));
   g_ptr_array_remove (self->children, child);
-  if (self->departing_id == 0)
-    self->departing_id = g_timeout_add (CANOPY_DEPART_MS, close_departing, self);
+  if (self->shed_id == 0)
+    self->shed_id = g_timeout_add (SHED_CLOSE_MS, close_shed, self);
   canopy_node_notify_tree (self);
 }
 
@@ -631,6 +651,9 @@ canopy_node_close_links (CanopyNode *self)
   clear_parent (self);
   g_clear_handle_id (&self->departing_id, g_source_remove);
   close_departing (self);
+  g_clear_handle_id (&self->shed_id, g_source_remove);
+  if (self->shed != NULL)
+    close_shed (self);
 }
 
 /**

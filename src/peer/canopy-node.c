@@ -463,6 +463,7 @@ canopy_node_dispose (GObject *object)
   g_clear_handle_id (&self->room_update_id, g_source_remove);
   g_clear_handle_id (&self->leave_id, g_source_remove);
   g_clear_handle_id (&self->departing_id, g_source_remove);
+  g_clear_handle_id (&self->shed_id, g_source_remove);
   if (self->children != NULL)
     canopy_node_close_links (self);
   if (self->client != NULL) {
@@ -491,6 +492,7 @@ canopy_node_finalize (GObject *object)
 
   g_clear_pointer (&self->children, g_ptr_array_unref);
   g_clear_pointer (&self->departing, g_ptr_array_unref);
+  g_clear_pointer (&self->shed, g_ptr_array_unref);
   g_clear_pointer (&self->avoid, g_ptr_array_unref);
   g_clear_pointer (&self->ice_servers, json_array_unref);
   g_strfreev (self->ice_addresses);

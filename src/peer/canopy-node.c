@@ -777,6 +777,19 @@ canopy_node_get_frames (CanopyNode *self)
   return self->media != NULL ? canopy_media_get_frames (self->media) : 0;
 }
 
+/**
+ * canopy_node_get_packets:
+ * @self: a node
+ *
+ * Returns: the video and audio RTP packets it received (a host: it sent) so far
+ */
+guint64
+canopy_node_get_packets (CanopyNode *self)
+{
+  g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
+  return self->media != NULL ? canopy_media_get_packets (self->media) : 0;
+}
+
 guint64
 canopy_node_get_bytes (CanopyNode *self)
 {

@@ -575,17 +575,18 @@ on_join_rejected (CanopyNode *self,
     return;
   /* The room's rules: no waiting changes these. */
   if (g_str_equal (reason, "locked")) {
-    canopy_node_fail (self, CANOPY_ERROR_FORBIDDEN, "The room is locked: it takes no newcomers");
+    canopy_node_fail (self, CANOPY_ERROR_ROOM_LOCKED, "The room is locked: it takes no newcomers");
     return;
   }
   if (g_str_equal (reason, "password")) {
-    canopy_node_fail (self, CANOPY_ERROR_FORBIDDEN,
-                      self->password != NULL ? "Wrong password for this room"
-                                             : "This room needs a password");
+    if (self->password != NULL)
+      canopy_node_fail (self, CANOPY_ERROR_PASSWORD_WRONG, "Wrong password for this room");
+    else
+      canopy_node_fail (self, CANOPY_ERROR_PASSWORD_NEEDED, "This room needs a password");
     return;
   }
   if (g_str_equal (reason, "banned")) {
-    canopy_node_fail (self, CANOPY_ERROR_FORBIDDEN, "The host removed you from this room");
+    canopy_node_fail (self, CANOPY_ERROR_BANNED, "The host removed you from this room");
     return;
   }
   /* The parents we left may be the only places: one that only stalled (a busy machine, a

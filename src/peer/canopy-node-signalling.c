@@ -590,10 +590,19 @@ on_join_rejected (CanopyNode *self,
     return;
   }
   /* The parents we left may be the only places: one that only stalled (a busy machine, a
-   * moment of loss) is better than none, and one that is a black hole gets left again. */
+   * moment of loss) is better than none, and one that is a black hole gets left again. But
+   * not at once: the place we left is most likely freed within a second or two, when our
+   * silent parent's own parent drops it and the host's map follows. */
   if (g_str_equal (reason, "full") && self->avoid->len > 0) {
-    g_message ("No place but under the parents we left: asking without refusing them");
-    g_ptr_array_set_size (self->avoid, 0);
+    gint64 now = g_get_monotonic_time ();
+
+    if (self->avoid_full_since == 0)
+      self->avoid_full_since = now;
+    if (now - self->avoid_full_since >= CANOPY_AVOID_GRACE_MS * 1000) {
+      g_message ("No place but under the parents we left: asking without refusing them");
+      g_ptr_array_set_size (self->avoid, 0);
+      self->avoid_full_since = 0;
+    }
   }
   /* A node moving with its subtree waits for a place (until the join deadline); a newcomer
    * asks again for a moment, as the host's map may lag a node that just left. */

@@ -193,6 +193,7 @@ canopy_node_emit_joined (CanopyNode *self)
   self->joined_emitted = TRUE;
   self->join_deadline = 0;
   self->full_since = 0;
+  self->avoid_full_since = 0;
   g_ptr_array_set_size (self->avoid, 0);
   canopy_node_set_state (self, CANOPY_NODE_STATE_LIVE);
   g_signal_emit (self, signals[SIGNAL_JOINED], 0, self->parent_id, self->depth);

@@ -867,6 +867,95 @@ test_loss (gconstpointer data)
   canopy_test_tree_free_all (procs, G_N_ELEMENTS (procs));
 }
 
+/* --- 7. a relay killed or stopped while every edge loses packets ------------------------- */
+
+/* The chain of test_loss at 5 % loss: host (pub, k1 = 1) -> v1 (cone NAT) -> v2 (pub2) -> v3
+ * (symmetric NAT, decoding). v2 is killed (kill -9) or stopped (SIGSTOP) while repairs are
+ * under way. v3 must find the only free place, under v1 (its parent drops a killed or silent
+ * child), and play on there through the same loss: at least half the host's frame rate over
+ * 15 s from its first frames back, no stall of 5 s. A stopped v2 woken up again takes nobody
+ * down. */
+#define FAILURE_WINDOW_S 15
+
+static void
+test_loss_relay_failure (gconstpointer data)
+{
+  gboolean kill = g_str_equal (data, "kill");
+  g_autoptr (Lab) lab = NULL;
+  CanopyTestProc *procs[4] = { NULL };
+  CanopyTestProc *others[3];
+  g_auto (InNs) in = { 0 };
+  g_autofree guint *marks = NULL;
+  const char *room;
+  gint64 t0, host0, leaf0;
+  double back_ms, again_ms[3], host_fps, leaf_fps;
+  guint mark, stall;
+
+  if (!delay_can_run () || (lab = lab_new (TRUE)) == NULL)
+    return;
+  netlab_impair (lab->prefix, "nata", "40", "5");
+  netlab_impair (lab->prefix, "natb", "40", "5");
+  procs[0] = spawn_host (lab, "pub", 1);
+  room = canopy_test_tree_room_of (procs[0]);
+  procs[1] = join_viewer (lab, "a", room, "v1", 1);
+  canopy_test_tree_wait_playing (&procs[1], 1);
+  procs[2] = join_viewer (lab, "pub2", room, "v2", 1);
+  canopy_test_tree_wait_playing (&procs[2], 1);
+  in_ns_init (&in, lab, "b");
+  procs[3] = canopy_test_tree_spawn_viewer_in (in.argv, lab->url, room, "v3", 0, TRUE);
+  canopy_test_proc_wait_events (procs[3], "joined", NULL, NULL, 1, WAIT_S);
+  canopy_test_tree_wait_playing (&procs[3], 1);
+  g_assert_cmpstr (canopy_test_tree_parent_of (procs[3]), ==,
+                   canopy_test_tree_peer_of (procs[2]));
+  canopy_test_spin (3000);
+
+  marks = canopy_test_tree_mark_events (&procs[3], 1);
+  t0 = g_get_monotonic_time ();
+  canopy_test_proc_signal (procs[2], kill ? SIGKILL : SIGSTOP);
+  canopy_test_tree_wait_frames_again (&procs[3], 1, marks, t0, &back_ms,
+                                      "v3's frames after its parent failed");
+  canopy_test_proc_wait_events (procs[3], "joined", NULL, NULL, 2, WAIT_S);
+  g_assert_cmpstr (canopy_test_tree_parent_of (procs[3]), ==,
+                   canopy_test_tree_peer_of (procs[1]));
+
+  mark = procs[3]->events->len;
+  host0 = canopy_test_tree_frames_of (procs[0]);
+  leaf0 = canopy_test_tree_frames_of (procs[3]);
+  canopy_test_spin (FAILURE_WINDOW_S * 1000);
+  host_fps = (canopy_test_tree_frames_of (procs[0]) - host0) / (double) FAILURE_WINDOW_S;
+  leaf_fps = (canopy_test_tree_frames_of (procs[3]) - leaf0) / (double) FAILURE_WINDOW_S;
+  stall = longest_stall_s (procs[3], mark);
+  g_test_message ("5 %% loss, 40 ms per link, v2 %s: v3 had frames again within %.0f ms, under "
+                  "v1; over %d s the host sent %.1f fps, v3 decoded %.1f fps, longest stall %u s",
+                  kill ? "killed" : "stopped", back_ms, FAILURE_WINDOW_S, host_fps, leaf_fps,
+                  stall);
+  g_assert_cmpfloat (host_fps, >, 0);
+  g_assert_cmpfloat (leaf_fps, >=, host_fps / 2);
+  g_assert_cmpuint (stall, <, 5);
+
+  others[0] = procs[0];
+  others[1] = procs[1];
+  others[2] = procs[3];
+  if (kill) {
+    canopy_test_wait_exit (procs[2], WAIT_S);
+    g_assert_cmpint (procs[2]->exit_status, ==, 128 + SIGKILL);
+  } else {
+    /* Woken up, it finds its place gone; whatever it does, the others play on. */
+    g_free (marks);
+    marks = canopy_test_tree_mark_events (others, 3);
+    canopy_test_proc_signal (procs[2], SIGCONT);
+    canopy_test_spin (3000);
+    canopy_test_tree_wait_frames_again (others, 3, marks, g_get_monotonic_time (), again_ms,
+                                        "frames after SIGCONT");
+  }
+  canopy_test_tree_assert_still_in (others + 1, 2);
+
+  canopy_test_tree_end_room (procs[0], &procs[1], 3);
+  g_assert_cmpint (procs[1]->exit_status, ==, 0);
+  g_assert_cmpint (procs[3]->exit_status, ==, 0);
+  canopy_test_tree_free_all (procs, G_N_ELEMENTS (procs));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -880,5 +969,7 @@ main (int    argc,
   g_test_add_func ("/nat/cone-unreachable", test_cone_unreachable);
   g_test_add_data_func ("/nat/loss-1", "1", test_loss);
   g_test_add_data_func ("/nat/loss-5", "5", test_loss);
+  g_test_add_data_func ("/nat/loss-relay-killed", "kill", test_loss_relay_failure);
+  g_test_add_data_func ("/nat/loss-relay-stopped", "stop", test_loss_relay_failure);
   return g_test_run ();
 }

@@ -814,20 +814,17 @@ test_cone_unreachable (void)
  * sends over 20 s, with no stall of 5 s. */
 #define LOSS_WINDOW_S 20
 
+/* Delays every packet through nata and natb 40 ms each way and drops @loss % of them, then
+ * builds the chain host (pub, k1 = 1) -> v1 (a, capacity 1) -> v2 (pub2, capacity 1) -> v3
+ * (b, decoding) in @procs, each playing. */
 static void
-test_loss (gconstpointer data)
+lossy_chain (Lab             *lab,
+             const char      *loss,
+             CanopyTestProc **procs)
 {
-  const char *loss = data;
-  g_autoptr (Lab) lab = NULL;
-  CanopyTestProc *procs[4] = { NULL };
   g_auto (InNs) in = { 0 };
   const char *room;
-  gint64 host0, leaf0, host1, leaf1;
-  double host_fps, leaf_fps;
-  guint mark, stall;
 
-  if (!delay_can_run () || (lab = lab_new (TRUE)) == NULL)
-    return;
   netlab_impair (lab->prefix, "nata", "40", loss);
   netlab_impair (lab->prefix, "natb", "40", loss);
   procs[0] = spawn_host (lab, "pub", 1);
@@ -843,6 +840,21 @@ test_loss (gconstpointer data)
   g_assert_cmpint (canopy_test_tree_depth_of (procs[3]), ==, 3);
   g_assert_cmpstr (canopy_test_tree_parent_of (procs[3]), ==,
                    canopy_test_tree_peer_of (procs[2]));
+}
+
+static void
+test_loss (gconstpointer data)
+{
+  const char *loss = data;
+  g_autoptr (Lab) lab = NULL;
+  CanopyTestProc *procs[4] = { NULL };
+  gint64 host0, leaf0, host1, leaf1;
+  double host_fps, leaf_fps;
+  guint mark, stall;
+
+  if (!delay_can_run () || (lab = lab_new (TRUE)) == NULL)
+    return;
+  lossy_chain (lab, loss, procs);
 
   mark = procs[3]->events->len;
   host0 = canopy_test_tree_frames_of (procs[0]);
@@ -884,29 +896,14 @@ test_loss_relay_failure (gconstpointer data)
   g_autoptr (Lab) lab = NULL;
   CanopyTestProc *procs[4] = { NULL };
   CanopyTestProc *others[3];
-  g_auto (InNs) in = { 0 };
   g_autofree guint *marks = NULL;
-  const char *room;
   gint64 t0, host0, leaf0;
   double back_ms, again_ms[3], host_fps, leaf_fps;
   guint mark, stall;
 
   if (!delay_can_run () || (lab = lab_new (TRUE)) == NULL)
     return;
-  netlab_impair (lab->prefix, "nata", "40", "5");
-  netlab_impair (lab->prefix, "natb", "40", "5");
-  procs[0] = spawn_host (lab, "pub", 1);
-  room = canopy_test_tree_room_of (procs[0]);
-  procs[1] = join_viewer (lab, "a", room, "v1", 1);
-  canopy_test_tree_wait_playing (&procs[1], 1);
-  procs[2] = join_viewer (lab, "pub2", room, "v2", 1);
-  canopy_test_tree_wait_playing (&procs[2], 1);
-  in_ns_init (&in, lab, "b");
-  procs[3] = canopy_test_tree_spawn_viewer_in (in.argv, lab->url, room, "v3", 0, TRUE);
-  canopy_test_proc_wait_events (procs[3], "joined", NULL, NULL, 1, WAIT_S);
-  canopy_test_tree_wait_playing (&procs[3], 1);
-  g_assert_cmpstr (canopy_test_tree_parent_of (procs[3]), ==,
-                   canopy_test_tree_peer_of (procs[2]));
+  lossy_chain (lab, "5", procs);
   canopy_test_spin (3000);
 
   marks = canopy_test_tree_mark_events (&procs[3], 1);

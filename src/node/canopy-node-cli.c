@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "canopy-forward.h"
 #include "canopy-identity.h"
 #include "canopy-json.h"
 #include "canopy-node-cli.h"
@@ -193,10 +194,12 @@ on_stats (CanopyNode *node,
           App        *app)
 {
   g_autoptr (JsonObject) event = event_new ("stats");
+  guint64 rtx_sent, rtx_refused;
 
   if (!app->events)
     return;
   json_object_set_int_member (event, "frames", (gint64) canopy_node_get_frames (node));
+  json_object_set_int_member (event, "packets", (gint64) canopy_node_get_packets (node));
   json_object_set_int_member (event, "bytes", (gint64) canopy_node_get_bytes (node));
   json_object_set_double_member (event, "rtt_ms", canopy_node_get_rtt_ms (node));
   json_object_set_double_member (event, "latency_ms", canopy_node_get_latency_ms (node));
@@ -207,6 +210,9 @@ on_stats (CanopyNode *node,
                               (gint64) canopy_node_get_keyframes_refused (node));
   json_object_set_int_member (event, "chat_refused", (gint64) canopy_node_get_chat_refused (node));
   json_object_set_int_member (event, "maps_refused", (gint64) canopy_node_get_maps_refused (node));
+  canopy_forward_get_rtx_counts (&rtx_sent, &rtx_refused);
+  json_object_set_int_member (event, "rtx_sent", (gint64) rtx_sent);
+  json_object_set_int_member (event, "rtx_refused", (gint64) rtx_refused);
   json_object_set_int_member (event, "capacity", canopy_node_get_measured_capacity (node));
   emit_event (app, event);
 }

@@ -765,6 +765,7 @@ canopy_edge_close (CanopyEdge *self)
       gst_pad_unlink (peer, sink);
   }
   flush_sctp_encoders (self->webrtcbin);
+  canopy_webrtc_release_relays (self->webrtcbin);
   gst_element_set_state (self->webrtcbin, GST_STATE_NULL);
   for (guint i = 0; i < 2; i++) {
     if (self->queues[i] != NULL) {

@@ -226,6 +226,10 @@ typedef struct {
   } sent[HISTORY];
 } Stream;
 
+/* The repairs of every child edge in the process, for its stats: resent, and refused because the
+ * child had no credit left. */
+static atomic_uint_least64_t rtx_sent, rtx_refused;
+
 typedef struct {
   GMutex lock;
   GstElement *rtxsend;                  /* not a reference: the probes die with its pads */
@@ -415,7 +419,7 @@ on_rtx_request (GstPad          *pad,
   GstBuffer *rtx = NULL;
   guint seqnum, ssrc;
   Stream *stream;
-  gboolean ours;
+  gboolean ours, held;
 
   if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_UPSTREAM)
     return GST_PAD_PROBE_OK;
@@ -428,8 +432,9 @@ on_rtx_request (GstPad          *pad,
   g_mutex_lock (&sender->lock);
   stream = sender_stream (sender, ssrc, -1);
   ours = stream != NULL && stream->rtx_known;
-  if (ours && stream->rtx_credit >= 2 && stream->sent[seqnum % HISTORY].buffer != NULL &&
-      stream->sent[seqnum % HISTORY].seq == seqnum) {
+  held = ours && stream->sent[seqnum % HISTORY].buffer != NULL &&
+         stream->sent[seqnum % HISTORY].seq == seqnum;
+  if (held && stream->rtx_credit >= 2) {
     rtx = make_rtx (stream->sent[seqnum % HISTORY].buffer, stream->rtx_ssrc, stream->rtx_pt,
                     stream->rtx_seq);
     if (rtx != NULL) {
@@ -440,6 +445,10 @@ on_rtx_request (GstPad          *pad,
   g_mutex_unlock (&sender->lock);
   if (!ours)
     return GST_PAD_PROBE_OK;
+  if (rtx != NULL)
+    atomic_fetch_add_explicit (&rtx_sent, 1, memory_order_relaxed);
+  else if (held)
+    atomic_fetch_add_explicit (&rtx_refused, 1, memory_order_relaxed);
   /* From the RTCP thread, as rtprtxsend's own task pushes its RTX packets. Not sent yet,
    * forgotten, or over the child's budget: nothing to send. */
   if (rtx != NULL)
@@ -577,4 +586,19 @@ canopy_forward_set_caps (CanopyForward     *self,
     pt = -1;
   gst_app_src_set_caps (GST_APP_SRC (self->src[kind]), caps);
   atomic_store_explicit (&self->pt[kind], pt, memory_order_relaxed);
+}
+
+/**
+ * canopy_forward_get_rtx_counts:
+ * @sent: (out): the packets resent to children
+ * @refused: (out): the requests refused because the child had asked for too many
+ *
+ * Counts the repairs of every child edge of this process since it started (any thread).
+ */
+void
+canopy_forward_get_rtx_counts (guint64 *sent,
+                               guint64 *refused)
+{
+  *sent = atomic_load (&rtx_sent);
+  *refused = atomic_load (&rtx_refused);
 }

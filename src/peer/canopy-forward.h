@@ -36,6 +36,8 @@ void           canopy_forward_set_caps  (CanopyForward     *self,
                                          GstCaps           *caps);
 
 void           canopy_forward_watch_rtx_sender (GstElement *rtxsend);
+void           canopy_forward_get_rtx_counts   (guint64    *sent,
+                                                guint64    *refused);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CanopyForward, canopy_forward_unref)
 

@@ -74,6 +74,7 @@ struct _CanopyNode {
   gint64 wait_media_at;        /* new ones (0: not waiting) */
   guint reconnect_attempts;
   GPtrArray *avoid;            /* parents we left for silence, refused in our next joins */
+  gint64 avoid_full_since;     /* the host first said "full" to a join refusing them */
   guint connect_failures;      /* parents in a row that never connected */
   gint64 join_deadline;        /* when a join that found no place fails; 0 when placed */
   gint64 full_since;           /* the host first said the room is full */

@@ -576,24 +576,34 @@ on_join_rejected (CanopyNode *self,
     return;
   /* The room's rules: no waiting changes these. */
   if (g_str_equal (reason, "locked")) {
-    canopy_node_fail (self, CANOPY_ERROR_FORBIDDEN, "The room is locked: it takes no newcomers");
+    canopy_node_fail (self, CANOPY_ERROR_ROOM_LOCKED, "The room is locked: it takes no newcomers");
     return;
   }
   if (g_str_equal (reason, "password")) {
-    canopy_node_fail (self, CANOPY_ERROR_FORBIDDEN,
-                      self->password != NULL ? "Wrong password for this room"
-                                             : "This room needs a password");
+    if (self->password != NULL)
+      canopy_node_fail (self, CANOPY_ERROR_PASSWORD_WRONG, "Wrong password for this room");
+    else
+      canopy_node_fail (self, CANOPY_ERROR_PASSWORD_NEEDED, "This room needs a password");
     return;
   }
   if (g_str_equal (reason, "banned")) {
-    canopy_node_fail (self, CANOPY_ERROR_FORBIDDEN, "The host removed you from this room");
+    canopy_node_fail (self, CANOPY_ERROR_BANNED, "The host removed you from this room");
     return;
   }
   /* The parents we left may be the only places: one that only stalled (a busy machine, a
-   * moment of loss) is better than none, and one that is a black hole gets left again. */
+   * moment of loss) is better than none, and one that is a black hole gets left again. But
+   * not at once: the place we left is most likely freed within a second or two, when our
+   * silent parent's own parent drops it and the host's map follows. */
   if (g_str_equal (reason, "full") && self->avoid->len > 0) {
-    g_message ("No place but under the parents we left: asking without refusing them");
-    g_ptr_array_set_size (self->avoid, 0);
+    gint64 now = g_get_monotonic_time ();
+
+    if (self->avoid_full_since == 0)
+      self->avoid_full_since = now;
+    if (now - self->avoid_full_since >= CANOPY_AVOID_GRACE_MS * 1000) {
+      g_message ("No place but under the parents we left: asking without refusing them");
+      g_ptr_array_set_size (self->avoid, 0);
+      self->avoid_full_since = 0;
+    }
   }
   /* A node moving with its subtree waits for a place (until the join deadline); a newcomer
    * asks again for a moment, as the host's map may lag a node that just left. */

@@ -555,6 +555,7 @@ canopy_node_leave_parent (CanopyNode *self,
     if (self->avoid->len >= CANOPY_AVOID_MAX)
       g_ptr_array_remove_index (self->avoid, 0);
     g_ptr_array_add (self->avoid, g_strdup (parent));
+    self->avoid_full_since = 0;
     json_object_set_string_member (message, "type", "report");
     json_object_set_string_member (message, "peer", parent);
     json_object_set_string_member (message, "reason", report);

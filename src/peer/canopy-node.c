@@ -200,6 +200,7 @@ canopy_node_emit_joined (CanopyNode *self)
   self->joined_emitted = TRUE;
   self->join_deadline = 0;
   self->full_since = 0;
+  self->avoid_full_since = 0;
   g_ptr_array_set_size (self->avoid, 0);
   canopy_node_set_state (self, CANOPY_NODE_STATE_LIVE);
   g_signal_emit (self, signals[SIGNAL_JOINED], 0, self->parent_id, self->depth);
@@ -796,6 +797,19 @@ canopy_node_get_frames (CanopyNode *self)
 {
   g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
   return self->media != NULL ? canopy_media_get_frames (self->media) : 0;
+}
+
+/**
+ * canopy_node_get_packets:
+ * @self: a node
+ *
+ * Returns: the video and audio RTP packets it received (a host: it sent) so far
+ */
+guint64
+canopy_node_get_packets (CanopyNode *self)
+{
+  g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
+  return self->media != NULL ? canopy_media_get_packets (self->media) : 0;
 }
 
 guint64

@@ -87,6 +87,7 @@ guint            canopy_node_get_measured_capacity (CanopyNode *self);
 guint            canopy_node_get_viewers    (CanopyNode     *self);
 CanopyNodeMap   *canopy_node_get_map        (CanopyNode     *self);
 guint64          canopy_node_get_frames     (CanopyNode     *self);
+guint64          canopy_node_get_packets    (CanopyNode     *self);
 guint64          canopy_node_get_bytes      (CanopyNode     *self);
 double           canopy_node_get_rtt_ms     (CanopyNode     *self);
 double           canopy_node_get_latency_ms (CanopyNode     *self);

@@ -138,6 +138,31 @@ restrict_agent (GstElement            *webrtcbin,
 }
 
 /**
+ * canopy_webrtc_release_relays:
+ * @webrtcbin: a webrtcbin from canopy_webrtc_new(), about to be stopped and dropped
+ *
+ * Gives back the TURN allocations its ICE agent holds (a refresh with lifetime 0 to each
+ * server), which would otherwise stay on the server until they expire, minutes later, one per
+ * edge a node ever had. libnice does it in the background on its own thread; its task keeps
+ * the agent until it is done. Harmless without TURN.
+ */
+void
+canopy_webrtc_release_relays (GstElement *webrtcbin)
+{
+  g_autoptr (GstWebRTCICE) webrtc_ice = NULL;
+  NiceAgent *agent = NULL;
+
+  g_object_get (webrtcbin, "ice-agent", &webrtc_ice, NULL);
+  if (webrtc_ice == NULL)
+    return;
+  g_object_get (webrtc_ice, "agent", &agent, NULL);
+  if (agent == NULL)
+    return;
+  nice_agent_close_async (agent, NULL, NULL);
+  g_object_unref (agent);
+}
+
+/**
  * canopy_webrtc_candidate_is_reachable:
  * @candidate: a remote `candidate:` line, untrusted
  * @local_addresses: (nullable): the addresses our agent gathers on; %NULL when unknown

@@ -52,6 +52,7 @@ char       *canopy_webrtc_server_url          (const char            *url,
                                                const char            *username,
                                                const char            *credential);
 gboolean    canopy_webrtc_has_turn            (const CanopyIceConfig *ice);
+void        canopy_webrtc_release_relays      (GstElement            *webrtcbin);
 gboolean    canopy_webrtc_candidate_is_reachable (const char        *candidate,
                                                   const char *const *local_addresses);
 const char *const *canopy_webrtc_get_local_addresses (GstElement *webrtcbin);

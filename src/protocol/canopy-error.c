@@ -24,6 +24,10 @@ static const char *const error_codes[] = {
   [CANOPY_ERROR_MEDIA] = "media",
   [CANOPY_ERROR_ROOM_FULL] = "room-full",
   [CANOPY_ERROR_NOT_IDENTIFIED] = "not-identified",
+  [CANOPY_ERROR_ROOM_LOCKED] = "room-locked",
+  [CANOPY_ERROR_PASSWORD_NEEDED] = "password-needed",
+  [CANOPY_ERROR_PASSWORD_WRONG] = "password-wrong",
+  [CANOPY_ERROR_BANNED] = "banned",
 };
 
 G_DEFINE_QUARK (canopy-error-quark, canopy_error)

@@ -31,6 +31,11 @@ typedef enum {
   CANOPY_ERROR_MEDIA,           /* "media": a GStreamer element or pipeline failed */
   CANOPY_ERROR_ROOM_FULL,       /* "room-full": no place in the tree for a joiner */
   CANOPY_ERROR_NOT_IDENTIFIED,  /* "not-identified": the message needs `hello` first */
+  /* A join refused under the room's rules (`join-rejected`'s reason, told apart locally): */
+  CANOPY_ERROR_ROOM_LOCKED,     /* "room-locked": it takes no newcomers */
+  CANOPY_ERROR_PASSWORD_NEEDED, /* "password-needed": none was given */
+  CANOPY_ERROR_PASSWORD_WRONG,  /* "password-wrong" */
+  CANOPY_ERROR_BANNED,          /* "banned": the host removed this peer from the room */
 } CanopyError;
 
 GQuark       canopy_error_quark          (void);

@@ -85,6 +85,7 @@ G_BEGIN_DECLS
 #define CANOPY_JOIN_BURST 5              /* joins a connection may send at once... */
 #define CANOPY_JOIN_REFILL_MS 1000       /* ...and one more every this long */
 #define CANOPY_AVOID_MAX 8               /* parents a joiner refuses ("avoid") */
+#define CANOPY_AVOID_GRACE_MS 3000       /* told "full", it still refuses them this long */
 #define CANOPY_AVOIDED_MAX 4096          /* nodes the host remembers as left or silent */
 #define CANOPY_JOIN_ANSWER_MS 3000       /* a join request unanswered this long is sent again */
 #define CANOPY_FULL_RETRY_MS 10000       /* a newcomer told "full" asks again this long */

@@ -185,25 +185,22 @@ show_lost (CanopyAudienceView *self,
   show_lost_as (self, "network-offline-symbolic", _("Connection lost"), why);
 }
 
-/* The node says which rule refused it only in its error's words (on_join_rejected() in
- * src/peer/canopy-node-signalling.c), always with CANOPY_ERROR_FORBIDDEN. */
+/* Which of the room's rules refused the join, by the node's error code. */
 static Refusal
 refusal_of (const GError *error)
 {
   static const struct {
-    const char *message;
+    CanopyError code;
     Refusal refusal;
   } refusals[] = {
-    { "The room is locked: it takes no newcomers", REFUSAL_LOCKED },
-    { "This room needs a password", REFUSAL_PASSWORD_NEEDED },
-    { "Wrong password for this room", REFUSAL_PASSWORD_WRONG },
-    { "The host removed you from this room", REFUSAL_BANNED },
+    { CANOPY_ERROR_ROOM_LOCKED, REFUSAL_LOCKED },
+    { CANOPY_ERROR_PASSWORD_NEEDED, REFUSAL_PASSWORD_NEEDED },
+    { CANOPY_ERROR_PASSWORD_WRONG, REFUSAL_PASSWORD_WRONG },
+    { CANOPY_ERROR_BANNED, REFUSAL_BANNED },
   };
 
-  if (!g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_FORBIDDEN))
-    return REFUSAL_NONE;
   for (guint i = 0; i < G_N_ELEMENTS (refusals); i++)
-    if (g_strcmp0 (error->message, refusals[i].message) == 0)
+    if (g_error_matches (error, CANOPY_ERROR, refusals[i].code))
       return refusals[i].refusal;
   return REFUSAL_NONE;
 }

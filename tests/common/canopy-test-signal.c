@@ -192,7 +192,7 @@ canopy_test_client_send (CanopyTestClient *client,
   soup_websocket_connection_send_text (client->connection, text);
 }
 
-static void
+static void G_GNUC_PRINTF (2, 0)
 send_valist (CanopyTestClient *client,
              const char       *format,
              va_list           args)

@@ -446,6 +446,8 @@ test_history (void)
   g_assert_cmpstr (((CanopyChatMessage *) g_ptr_array_index (history, 0))->text, ==,
                    "pb says 1");
 
+  /* Keeping no history: neither its own message nor one received. */
+  g_assert_nonnull (own2);
   receive (none, "pa", 1, NEW, SEQS (1));
   empty = canopy_chat_get_history (none);
   g_assert_cmpuint (empty->len, ==, 0);

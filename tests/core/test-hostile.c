@@ -333,6 +333,66 @@ test_lying_edges (void)
   canopy_test_tree_free_all (viewers, 4);
 }
 
+/* --- a child asking for every packet again ---------------------------------------------- */
+
+/* host (k1 = 1) -> r (an honest relay) -> the flooder n and v, an honest viewer that decodes.
+ * n asks r 50 times a second to resend each of the last 100 packets of both streams: r resends
+ * it at most half as many packets as it sends it (plus what a quiet child saved up), refuses
+ * and counts the rest, and v keeps its frame rate. */
+static void
+test_nack_flood (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autoptr (CanopyTestProc) host = NULL;
+  CanopyTestProc *viewers[3] = { NULL };
+  g_autofree char *url = canopy_test_start_server (&server);
+  const char *room;
+  gint64 baseline, frames, packets, sent, refused;
+
+  host = canopy_test_tree_spawn_host (url, 1, 2, FALSE);
+  room = canopy_test_tree_room_of (host);
+  viewers[0] = canopy_test_tree_join_viewer (url, room, "r", 2, FALSE);
+  canopy_test_tree_wait_playing (viewers, 1);
+  viewers[1] = canopy_test_tree_join_hostile (url, room, "n", 0, "nack-flood");
+  viewers[2] = canopy_test_tree_join_viewer (url, room, "v", 0, TRUE);
+  canopy_test_tree_wait_playing (viewers, 3);
+  for (guint i = 1; i < 3; i++)
+    g_assert_cmpstr (canopy_test_tree_parent_of (viewers[i]), ==,
+                     canopy_test_tree_peer_of (viewers[0]));
+
+  /* v's frames in 10 s before the flood, and in 10 s of it (after its first second). */
+  canopy_test_spin (1500);
+  baseline = canopy_test_tree_frames_of (viewers[2]);
+  canopy_test_spin (10000);
+  baseline = canopy_test_tree_frames_of (viewers[2]) - baseline;
+  canopy_test_proc_signal (viewers[1], SIGUSR1);
+  canopy_test_spin (1000);
+  frames = canopy_test_tree_frames_of (viewers[2]);
+  packets = stat_of (viewers[0], "packets");
+  sent = stat_of (viewers[0], "rtx_sent");
+  refused = stat_of (viewers[0], "rtx_refused");
+  canopy_test_spin (10000);
+  frames = canopy_test_tree_frames_of (viewers[2]) - frames;
+  packets = stat_of (viewers[0], "packets") - packets;
+  sent = stat_of (viewers[0], "rtx_sent") - sent;
+  refused = stat_of (viewers[0], "rtx_refused") - refused;
+  g_test_message ("in 10 s: v played %" G_GINT64_FORMAT " frames before the flood and %"
+                  G_GINT64_FORMAT " during it; r got %" G_GINT64_FORMAT " packets, resent %"
+                  G_GINT64_FORMAT " and refused %" G_GINT64_FORMAT, baseline, frames, packets,
+                  sent, refused);
+  /* The flood reached r: far more asked than any budget (100 of each stream, 50 times a
+   * second), and r resent at most half of what it passed on, plus two streams' savings. */
+  g_assert_cmpint (refused, >=, 1000);
+  g_assert_cmpint (sent, <=, packets / 2 + 2 * 128 + 64);
+  /* v's frame rate holds (stats come once a second: +-1 s of frames). */
+  g_assert_cmpint (frames, >=, baseline * 8 / 10);
+  canopy_test_tree_assert_still_in (viewers, 3);
+
+  canopy_test_tree_end_room (host, viewers, 3);
+  g_assert_cmpint (viewers[2]->exit_status, ==, 0);
+  canopy_test_tree_free_all (viewers, 3);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -342,5 +402,6 @@ main (int    argc,
   g_test_add_func ("/hostile/forged-chat", test_forged_chat);
   g_test_add_func ("/hostile/tampered-map", test_tampered_map);
   g_test_add_func ("/hostile/lying-edges", test_lying_edges);
+  g_test_add_func ("/hostile/nack-flood", test_nack_flood);
   return g_test_run ();
 }

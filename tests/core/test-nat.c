@@ -814,20 +814,17 @@ test_cone_unreachable (void)
  * sends over 20 s, with no stall of 5 s. */
 #define LOSS_WINDOW_S 20
 
+/* Delays every packet through nata and natb 40 ms each way and drops @loss % of them, then
+ * builds the chain host (pub, k1 = 1) -> v1 (a, capacity 1) -> v2 (pub2, capacity 1) -> v3
+ * (b, decoding) in @procs, each playing. */
 static void
-test_loss (gconstpointer data)
+lossy_chain (Lab             *lab,
+             const char      *loss,
+             CanopyTestProc **procs)
 {
-  const char *loss = data;
-  g_autoptr (Lab) lab = NULL;
-  CanopyTestProc *procs[4] = { NULL };
   g_auto (InNs) in = { 0 };
   const char *room;
-  gint64 host0, leaf0, host1, leaf1;
-  double host_fps, leaf_fps;
-  guint mark, stall;
 
-  if (!delay_can_run () || (lab = lab_new (TRUE)) == NULL)
-    return;
   netlab_impair (lab->prefix, "nata", "40", loss);
   netlab_impair (lab->prefix, "natb", "40", loss);
   procs[0] = spawn_host (lab, "pub", 1);
@@ -843,6 +840,21 @@ test_loss (gconstpointer data)
   g_assert_cmpint (canopy_test_tree_depth_of (procs[3]), ==, 3);
   g_assert_cmpstr (canopy_test_tree_parent_of (procs[3]), ==,
                    canopy_test_tree_peer_of (procs[2]));
+}
+
+static void
+test_loss (gconstpointer data)
+{
+  const char *loss = data;
+  g_autoptr (Lab) lab = NULL;
+  CanopyTestProc *procs[4] = { NULL };
+  gint64 host0, leaf0, host1, leaf1;
+  double host_fps, leaf_fps;
+  guint mark, stall;
+
+  if (!delay_can_run () || (lab = lab_new (TRUE)) == NULL)
+    return;
+  lossy_chain (lab, loss, procs);
 
   mark = procs[3]->events->len;
   host0 = canopy_test_tree_frames_of (procs[0]);
@@ -864,6 +876,80 @@ test_loss (gconstpointer data)
   canopy_test_tree_end_room (procs[0], &procs[1], 3);
   for (guint i = 1; i < G_N_ELEMENTS (procs); i++)
     g_assert_cmpint (procs[i]->exit_status, ==, 0);
+  canopy_test_tree_free_all (procs, G_N_ELEMENTS (procs));
+}
+
+/* --- 7. a relay killed or stopped while every edge loses packets ------------------------- */
+
+/* The chain of test_loss at 5 % loss: host (pub, k1 = 1) -> v1 (cone NAT) -> v2 (pub2) -> v3
+ * (symmetric NAT, decoding). v2 is killed (kill -9) or stopped (SIGSTOP) while repairs are
+ * under way. v3 must find the only free place, under v1 (its parent drops a killed or silent
+ * child), and play on there through the same loss: at least half the host's frame rate over
+ * 15 s from its first frames back, no stall of 5 s. A stopped v2 woken up again takes nobody
+ * down. */
+#define FAILURE_WINDOW_S 15
+
+static void
+test_loss_relay_failure (gconstpointer data)
+{
+  gboolean kill = g_str_equal (data, "kill");
+  g_autoptr (Lab) lab = NULL;
+  CanopyTestProc *procs[4] = { NULL };
+  CanopyTestProc *others[3];
+  g_autofree guint *marks = NULL;
+  gint64 t0, host0, leaf0;
+  double back_ms, again_ms[3], host_fps, leaf_fps;
+  guint mark, stall;
+
+  if (!delay_can_run () || (lab = lab_new (TRUE)) == NULL)
+    return;
+  lossy_chain (lab, "5", procs);
+  canopy_test_spin (3000);
+
+  marks = canopy_test_tree_mark_events (&procs[3], 1);
+  t0 = g_get_monotonic_time ();
+  canopy_test_proc_signal (procs[2], kill ? SIGKILL : SIGSTOP);
+  canopy_test_tree_wait_frames_again (&procs[3], 1, marks, t0, &back_ms,
+                                      "v3's frames after its parent failed");
+  canopy_test_proc_wait_events (procs[3], "joined", NULL, NULL, 2, WAIT_S);
+  g_assert_cmpstr (canopy_test_tree_parent_of (procs[3]), ==,
+                   canopy_test_tree_peer_of (procs[1]));
+
+  mark = procs[3]->events->len;
+  host0 = canopy_test_tree_frames_of (procs[0]);
+  leaf0 = canopy_test_tree_frames_of (procs[3]);
+  canopy_test_spin (FAILURE_WINDOW_S * 1000);
+  host_fps = (canopy_test_tree_frames_of (procs[0]) - host0) / (double) FAILURE_WINDOW_S;
+  leaf_fps = (canopy_test_tree_frames_of (procs[3]) - leaf0) / (double) FAILURE_WINDOW_S;
+  stall = longest_stall_s (procs[3], mark);
+  g_test_message ("5 %% loss, 40 ms per link, v2 %s: v3 had frames again within %.0f ms, under "
+                  "v1; over %d s the host sent %.1f fps, v3 decoded %.1f fps, longest stall %u s",
+                  kill ? "killed" : "stopped", back_ms, FAILURE_WINDOW_S, host_fps, leaf_fps,
+                  stall);
+  g_assert_cmpfloat (host_fps, >, 0);
+  g_assert_cmpfloat (leaf_fps, >=, host_fps / 2);
+  g_assert_cmpuint (stall, <, 5);
+
+  others[0] = procs[0];
+  others[1] = procs[1];
+  others[2] = procs[3];
+  if (kill) {
+    canopy_test_wait_exit (procs[2], WAIT_S);
+    g_assert_cmpint (procs[2]->exit_status, ==, 128 + SIGKILL);
+  } else {
+    /* Woken up, it finds its place gone; whatever it does, the others play on. */
+    g_free (marks);
+    marks = canopy_test_tree_mark_events (others, 3);
+    canopy_test_proc_signal (procs[2], SIGCONT);
+    canopy_test_spin (3000);
+    canopy_test_tree_wait_frames_again (others, 3, marks, g_get_monotonic_time (), again_ms,
+                                        "frames after SIGCONT");
+  }
+  canopy_test_tree_assert_still_in (others + 1, 2);
+
+  canopy_test_tree_end_room (procs[0], &procs[1], 3);
+  g_assert_cmpint (procs[1]->exit_status, ==, 0);
+  g_assert_cmpint (procs[3]->exit_status, ==, 0);
   canopy_test_tree_free_all (procs, G_N_ELEMENTS (procs));
 }
 
@@ -1065,6 +1151,8 @@ main (int    argc,
   g_test_add_func ("/nat/cone-unreachable", test_cone_unreachable);
   g_test_add_data_func ("/nat/loss-1", "1", test_loss);
   g_test_add_data_func ("/nat/loss-5", "5", test_loss);
+  g_test_add_data_func ("/nat/loss-relay-killed", "kill", test_loss_relay_failure);
+  g_test_add_data_func ("/nat/loss-relay-stopped", "stop", test_loss_relay_failure);
   g_test_add_func ("/nat/upload-capacity", test_upload_capacity);
   return g_test_run ();
 }

@@ -48,7 +48,6 @@ test_refused (CanopyTestSignal *f,
   const char *key = canopy_identity_get_public_key (alice);
   const char *fields[] = { NULL, key, NULL };
   g_autofree char *by_mallory = NULL;
-  g_autofree char *other_challenge = NULL;
 
   a = canopy_test_signal_connect_anonymous (f);
   b = canopy_test_signal_connect_anonymous (f);

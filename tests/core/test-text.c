@@ -140,8 +140,8 @@ test_scripts (void)
     "\u0939\u093F\u0928\u094D\u0926\u0940",             /* Hindi */
     "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645", /* Persian, with its ZWNJ */
     "\u05E9\u05B8\u05C1\u05DC\u05D5\u05B9\u05DD \u05E2\u05D5\u05DC\u05DD", /* Hebrew, pointed */
-    "\u0645\u064E\u0631\u0652\u062D\u064E\u0628\u064B\u0627 \u0628\u0627\u0644\u0639\u0627\u0644"
-    "\u0645", /* Arabic, with harakat */
+    ("\u0645\u064E\u0631\u0652\u062D\u064E\u0628\u064B\u0627 \u0628\u0627\u0644\u0639\u0627\u0644"
+     "\u0645"), /* Arabic, with harakat */
     "\u0915\u094D\u200D\u0937 \u0915\u094D\u200C\u0937", /* Devanagari half form and ZWNJ */
     "\u65E5\u672C\u8A9E \uD55C\uAD6D\uC5B4",             /* CJK, Hangul */
     "\u0E20\u0E32\u0E29\u0E32\u0E44\u0E17\u0E22",       /* Thai */

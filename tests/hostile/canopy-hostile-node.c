@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "CanopyHostile"
 
 #include <glib-unix.h>
+#include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
 #include "canopy-json.h"
@@ -29,6 +30,9 @@
  *                   50 invented peers and every real node it does not have, and dropped every
  *                   node that is not its child; sends a statement signed by another peer's id;
  *                   and reports an old-style subtree of 5,000 invented children to its parent
+ *   nack-flood      asks its parent, 50 times a second, to resend each of the last 100 packets
+ *                   of every stream it gets (RTCP NACKs): a child that would turn its relay's
+ *                   upload against the relay
  */
 
 typedef enum {
@@ -37,12 +41,20 @@ typedef enum {
   MODE_FORGE_CHAT,
   MODE_TAMPER_MAP,
   MODE_LIE_EDGES,
+  MODE_NACK_FLOOD,
 } Mode;
 
 static const char *const mode_names[] = { "black-hole", "keyframe-flood", "forge-chat",
-                                          "tamper-map", "lie-edges" };
+                                          "tamper-map", "lie-edges", "nack-flood" };
 
 #define FLOOD_INTERVAL_MS 20
+#define NACKS_PER_FLOOD 100
+
+/* What a jitterbuffer of the parent edge last received, kept on it as object data. */
+typedef struct {
+  gint ssrc;
+  gint top;                     /* -1 until a packet came */
+} Newest;
 
 typedef struct {
   char *mode_text;
@@ -100,6 +112,75 @@ flood_keyframe_requests (gpointer user_data)
   if (from_parent != NULL)
     gst_pad_send_event (from_parent, gst_video_event_new_upstream_force_key_unit (
                                        GST_CLOCK_TIME_NONE, TRUE, 0));
+  return G_SOURCE_CONTINUE;
+}
+
+static GstPadProbeReturn
+note_newest (GstPad          *pad,
+             GstPadProbeInfo *info,
+             gpointer         user_data)
+{
+  Newest *newest = user_data;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  g_atomic_int_set (&newest->ssrc, (gint) gst_rtp_buffer_get_ssrc (&rtp));
+  g_atomic_int_set (&newest->top, gst_rtp_buffer_get_seq (&rtp));
+  gst_rtp_buffer_unmap (&rtp);
+  return GST_PAD_PROBE_OK;
+}
+
+/* For each packet of the last NACKS_PER_FLOOD, the request a jitterbuffer sends up when it
+ * misses one: the RTP session turns them into NACKs. */
+static void
+flood_nacks_from (GstElement *jitterbuffer)
+{
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (jitterbuffer, "sink");
+  Newest *newest = g_object_get_data (G_OBJECT (jitterbuffer), "canopy-hostile-newest");
+  gint top;
+
+  if (newest == NULL) {
+    newest = g_new0 (Newest, 1);
+    newest->top = -1;
+    g_object_set_data_full (G_OBJECT (jitterbuffer), "canopy-hostile-newest", newest, g_free);
+    gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, note_newest, newest, NULL);
+    return;
+  }
+  top = g_atomic_int_get (&newest->top);
+  if (top < 0)
+    return;
+  for (guint i = 0; i < NACKS_PER_FLOOD; i++) {
+    GstStructure *request = gst_structure_new ("GstRTPRetransmissionRequest",
+                                               "seqnum", G_TYPE_UINT, (guint) ((top - i) & 0xffff),
+                                               "ssrc", G_TYPE_UINT,
+                                               (guint) g_atomic_int_get (&newest->ssrc),
+                                               NULL);
+
+    gst_pad_push_event (sink, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, request));
+  }
+}
+
+static gboolean
+flood_nacks (gpointer user_data)
+{
+  Hostile *hostile = user_data;
+  g_autoptr (GstIterator) elements = NULL;
+  GValue item = G_VALUE_INIT;
+
+  if (hostile->node->parent == NULL)
+    return G_SOURCE_CONTINUE;
+  /* A leaf: every jitterbuffer in it is its parent edge's. */
+  elements = gst_bin_iterate_recurse (canopy_media_get_bin (hostile->node->media));
+  while (gst_iterator_next (elements, &item) == GST_ITERATOR_OK) {
+    GstElement *element = g_value_get_object (&item);
+    GstElementFactory *factory = gst_element_get_factory (element);
+
+    if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "rtpjitterbuffer"))
+      flood_nacks_from (element);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
   return G_SOURCE_CONTINUE;
 }
 
@@ -322,6 +403,10 @@ on_usr1 (gpointer user_data)
     if (hostile->flood_id == 0)
       hostile->flood_id = g_timeout_add (100, lie_edges, hostile);
     break;
+  case MODE_NACK_FLOOD:
+    if (hostile->flood_id == 0)
+      hostile->flood_id = g_timeout_add (FLOOD_INTERVAL_MS, flood_nacks, hostile);
+    break;
   }
   return G_SOURCE_CONTINUE;
 }
@@ -357,7 +442,8 @@ main (int    argc,
   Hostile hostile = { 0 };
   const GOptionEntry entries[] = {
     { "misbehave", 0, 0, G_OPTION_ARG_STRING, &hostile.mode_text,
-      "What to do on SIGUSR1: black-hole, keyframe-flood, forge-chat", "MODE" },
+      "What to do on SIGUSR1: black-hole, keyframe-flood, forge-chat, tamper-map, lie-edges, "
+      "nack-flood", "MODE" },
     { NULL }
   };
   GOptionGroup *group = g_option_group_new ("hostile", "Misbehaving", "Show misbehaving options",

@@ -689,10 +689,11 @@ live_view (CanopyNode  *host,
 }
 
 static void
-emit_refusal (CanopyNode *node,
-              const char *message)
+emit_refusal (CanopyNode  *node,
+              CanopyError  code,
+              const char  *message)
 {
-  g_autoptr (GError) error = g_error_new_literal (CANOPY_ERROR, CANOPY_ERROR_FORBIDDEN, message);
+  g_autoptr (GError) error = g_error_new_literal (CANOPY_ERROR, code, message);
 
   g_signal_emit_by_name (node, "error", error);
   g_signal_emit_by_name (node, "left", CANOPY_END_REASON_FAILED);
@@ -727,7 +728,7 @@ test_removed (void)
 
   /* A removed key that tries again. */
   view = live_view (host, &viewer);
-  emit_refusal (viewer, "The host removed you from this room");
+  emit_refusal (viewer, CANOPY_ERROR_BANNED, "Der Gastgeber hat dich entfernt");
   g_assert_true (shows_removed (view));
   g_assert_false (shows_toast (view));
   g_assert_finalize_object (view);
@@ -751,7 +752,7 @@ test_refused (void)
   GtkEditable *entry;
   CanopyNode *again;
 
-  emit_refusal (viewer, "The room is locked: it takes no newcomers");
+  emit_refusal (viewer, CANOPY_ERROR_ROOM_LOCKED, "The room is locked: it takes no newcomers");
   g_assert_true (shows_lost (view));
   g_assert_cmpstr (adw_status_page_get_title (lost), ==, "The room is locked");
   g_assert_cmpstr (adw_status_page_get_description (lost), ==,
@@ -762,7 +763,7 @@ test_refused (void)
 
   view = live_view (host, &viewer);
   lost = ADW_STATUS_PAGE (child (view, "lost_page"));
-  emit_refusal (viewer, "This room needs a password");
+  emit_refusal (viewer, CANOPY_ERROR_PASSWORD_NEEDED, "This room needs a password");
   g_assert_true (shows_lost (view));
   g_assert_cmpstr (adw_status_page_get_title (lost), ==, "This room needs a password");
   dialog = find_message_dialog ();
@@ -792,7 +793,7 @@ test_refused (void)
   canopy_test_wait_for (node_is_live, again, TIMEOUT_SECONDS, "the new node to join");
 
   /* Wrong: says so, and asks again. */
-  emit_refusal (again, "Wrong password for this room");
+  emit_refusal (again, CANOPY_ERROR_PASSWORD_WRONG, "Wrong password for this room");
   g_assert_cmpstr (adw_status_page_get_title (lost), ==, "Wrong password for this room");
   dialog = find_message_dialog ();
   g_assert_nonnull (dialog);
@@ -866,7 +867,7 @@ test_removed_by_host (void)
   again = canopy_node_new_rejoin (viewer);
   view2 = g_object_ref_sink (canopy_audience_view_new (again));
   canopy_test_wait_for (shows_removed, view2, TIMEOUT_SECONDS, "the removed page again");
-  g_assert_error (canopy_node_get_last_error (again), CANOPY_ERROR, CANOPY_ERROR_FORBIDDEN);
+  g_assert_error (canopy_node_get_last_error (again), CANOPY_ERROR, CANOPY_ERROR_BANNED);
   g_assert_false (shows_toast (view2));
   g_assert_finalize_object (view2);
 

@@ -216,7 +216,7 @@ embedded_server_body (CanopyApplication *app,
 static void
 test_window_embedded_server (void)
 {
-  g_autoptr (GSettings) settings = settings_reset ();
+  g_object_unref (settings_reset ());
 
   run_app (embedded_server_body, NULL);
 }
@@ -527,7 +527,7 @@ new_room_password_body (CanopyApplication *app,
 static void
 test_window_new_room_password (void)
 {
-  g_autoptr (GSettings) settings = settings_reset ();
+  g_object_unref (settings_reset ());
 
   run_app (new_room_password_body, NULL);
 }

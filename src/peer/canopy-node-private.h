@@ -96,7 +96,6 @@ struct _CanopyNode {
   gboolean upload_ready;
   GPtrArray *shed;             /* CanopyLink: children told to move, closed a moment later */
   guint shed_id;
-  gint64 shed_deadline;        /* shed excess children by then even if the map lags; 0: none */
   gint64 capacity_said_at;     /* when we last told the host our capacity; 0: never */
   guint64 upstream_lost;       /* the parent's packets given up, as of the last second */
   guint64 upstream_packets;    /* ...and received */

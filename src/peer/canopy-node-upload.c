@@ -8,14 +8,11 @@
  * and its round trip to us, against what we handed its webrtcbin (canopy-edge-stats.c), go
  * to the judge (CanopyUpload). When it finds that the upload
  * does not sustain the children, the relay tells the host its measured capacity in a signed
- * statement (the host lowers it in the map, so placement follows) and, once the host's map
- * shows it, says `bye` `moving` to its newest children beyond it: they join again and the
- * host places them elsewhere, while the others' streams go on untouched.
+ * statement (the host lowers it in the map, so placement follows) and says `bye` `moving` to
+ * its newest children beyond it: they join again and the host places them elsewhere, while
+ * the others' streams go on untouched.
  */
 
-/* Shed excess children this long after the capacity fell even if the host's map never shows
- * it (the host may have missed our statement). */
-#define SHED_WAIT_US (3 * G_USEC_PER_SEC)
 /* Say our capacity again when the host's map still does not show it after this. */
 #define SAY_AGAIN_US (5 * G_USEC_PER_SEC)
 
@@ -87,23 +84,16 @@ upstream_loss (CanopyNode *self)
   return share;
 }
 
-/* Newest first, the children beyond our capacity go elsewhere, once the host knows. */
+/* Newest first, the children beyond our capacity go elsewhere, at once: on an upload that does
+ * not carry them every second counts (the data channels to our own parent suffer too). The
+ * host has our capacity before any of them can ask it for a place: the statement went out
+ * first, on the same connection as the drops that free them, and one that comes back to us
+ * anyway is refused (on_attach). */
 static void
-shed (CanopyNode *self,
-      gint64      now)
+shed (CanopyNode *self)
 {
   guint limit = canopy_node_get_measured_capacity (self);
-  CanopyNodeMap *map = canopy_room_get_map (self->room);
-  gboolean known;
 
-  if (self->children->len <= limit) {
-    self->shed_deadline = 0;
-    return;
-  }
-  known = map != NULL && canopy_node_map_contains (map, self->peer_id) &&
-          canopy_node_map_get_capacity (map, self->peer_id) <= limit;
-  if (!known && self->shed_deadline != 0 && now < self->shed_deadline)
-    return;
   while (self->children->len > limit) {
     CanopyLink *child = g_ptr_array_index (self->children, self->children->len - 1);
 
@@ -111,7 +101,6 @@ shed (CanopyNode *self,
                canopy_link_get_peer_id (child));
     canopy_node_shed_child (self, canopy_link_get_peer_id (child));
   }
-  self->shed_deadline = 0;
 }
 
 /**
@@ -149,8 +138,6 @@ canopy_node_judge_upload (CanopyNode *self)
       canopy_node_get_measured_capacity (self) != before) {
     g_message ("Measured our upload: it sustains %u children (declared %u, %u now)",
                canopy_node_get_measured_capacity (self), self->capacity, self->children->len);
-    if (canopy_node_get_measured_capacity (self) < before)
-      self->shed_deadline = now + SHED_WAIT_US;
     say_capacity (self);
     canopy_node_notify_capacity (self);
   }
@@ -160,7 +147,7 @@ canopy_node_judge_upload (CanopyNode *self)
       map != NULL && canopy_node_map_contains (map, self->peer_id) &&
       canopy_node_map_get_capacity (map, self->peer_id) != canopy_node_get_measured_capacity (self))
     say_capacity (self);
-  shed (self, now);
+  shed (self);
 }
 
 void

@@ -207,6 +207,7 @@ on_stats (CanopyNode *node,
                               (gint64) canopy_node_get_keyframes_refused (node));
   json_object_set_int_member (event, "chat_refused", (gint64) canopy_node_get_chat_refused (node));
   json_object_set_int_member (event, "maps_refused", (gint64) canopy_node_get_maps_refused (node));
+  json_object_set_object_member (event, "layers", canopy_node_get_child_layers (node));
   emit_event (app, event);
 }
 
@@ -336,7 +337,7 @@ canopy_node_cli_run (int             argc,
     { "summary", 0, 0, G_OPTION_ARG_STRING, &summary, "Room summary (host)", "TEXT" },
     { "unlisted", 0, 0, G_OPTION_ARG_NONE, &unlisted, "Keep the room out of the index", NULL },
     { "source", 0, 0, G_OPTION_ARG_STRING, &source,
-      "What to stream: test, test:PATTERN, camera, screen, file:PATH or a URL", "SOURCE" },
+      "What to stream: test, test:PATTERN, test:motion, camera, screen, file:PATH or a URL", "SOURCE" },
     { "codec", 0, 0, G_OPTION_ARG_STRING, &codec_text, "Video codec: vp8 or h264", "CODEC" },
     { "width", 0, 0, G_OPTION_ARG_INT, &width, "Video width (host)", "PIXELS" },
     { "height", 0, 0, G_OPTION_ARG_INT, &height, "Video height (host)", "PIXELS" },

@@ -53,5 +53,6 @@ void        canopy_edge_set_repair    (CanopyEdge            *self,
                                        guint                  latency_ms,
                                        gint                   retry_ms);
 guint64     canopy_edge_get_media_lost (CanopyEdge           *self);
+guint       canopy_edge_get_layers     (CanopyEdge           *self);
 
 G_END_DECLS

@@ -190,6 +190,8 @@ test_pace (void)
   CanopyLayersReport full = report (100, 0.6, 2500);
   CanopyLayersReport own_loss = report (2, 0.2, 700);
   CanopyLayersReport queue = report (60, 0.05, 900);
+  CanopyLayersReport idle = report (2, 0, 600);
+  CanopyLayersReport paced = report (2, 0, 5000);
   gint64 now = 0;
   gint64 t0;
 
@@ -204,11 +206,22 @@ test_pace (void)
   feed (&layers, &now, 1, &queue);
   g_assert_cmpfloat_with_epsilon (layers.pace_kbps, 855, 1);
 
-  /* Two layers need 1375 kbit/s: from 855 at 2 % a window, 24 windows. */
+  /* Two layers need 1375 kbit/s. Sending well below the pace proves nothing: no growth, and
+   * a try only after a long quiet while. */
   t0 = now;
-  while (canopy_layers_judge (&layers, now += W, &quiet) == 1)
-    g_assert_cmpint (now - t0, <=, 30000);
-  g_assert_cmpint (now - t0, >=, 10000);
+  while (canopy_layers_judge (&layers, now += W, &idle) == 1)
+    g_assert_cmpint (now - t0, <=, 70000);
+  g_assert_cmpint (now - t0, >=, 60000);
+  g_assert_cmpfloat_with_epsilon (layers.pace_kbps, 1375 * 1.02, 1);
+  /* That try fails (the queue rises); the pace drops to what got through. */
+  g_assert_cmpuint (feed (&layers, &now, 1, &queue), ==, 1);
+  g_assert_cmpfloat_with_epsilon (layers.pace_kbps, 855, 1);
+
+  /* Sending at the pace without loss or queueing: up 2 % a window, from 855 to 1375 in 24
+   * windows, then the try (after twice the quiet wait of the last one). */
+  t0 = now;
+  while (canopy_layers_judge (&layers, now += W, &paced) == 1)
+    g_assert_cmpint (now - t0, <=, 70000);
   g_assert_cmpfloat (layers.pace_kbps, >=, 1375);
 }
 

@@ -166,7 +166,7 @@ canopy_layers_judge (CanopyLayers             *self,
   if ((self->congested_run >= CONGESTED_WINDOWS || self->lossy_run >= LOSSY_WINDOWS) &&
       self->level > 1 && now_ms - self->changed_ms >= HOLD_MS) {
     set_level (self, step_down (self, report, loss), now_ms);
-    self->pace_kbps = got_through;
+    self->pace_kbps = MAX (got_through, rate_of (report, self->level));
     return self->level;
   }
 
@@ -180,6 +180,8 @@ canopy_layers_judge (CanopyLayers             *self,
       self->pace_kbps = MIN (self->pace_kbps * PACE_STEP, PACE_MAX_KBPS);
     else if (have_rtt && rise >= UNDO_RISE_MS)
       self->pace_kbps = MIN (self->pace_kbps, got_through);
+    /* Slower than the layers sent come, our own queue overflows: no better than the link's. */
+    self->pace_kbps = MAX (self->pace_kbps, rate_of (report, self->level));
   }
 
   if (!clean) {

@@ -36,8 +36,7 @@ struct _CanopyThin {
   atomic_uint_fast64_t layer_bytes[CANOPY_LAYERS_MAX];
   atomic_uint_fast64_t sent_bytes;     /* counted by the pacer, as they leave */
 
-  /* The filter's: one streaming thread at a time, under filter_lock. */
-  GMutex filter_lock;
+  /* The filter's: only the streaming thread of the child's branch (caps and buffers alike). */
   gboolean is_vp8;
   guint sending;               /* layers actually sent: goes up only at a switching point */
   Frame frames[FRAMES];
@@ -86,7 +85,6 @@ canopy_thin_new (const char *peer_id)
     self->fixed = fixed[0] - '0';
   atomic_init (&self->wanted, self->fixed != 0 ? self->fixed : CANOPY_LAYERS_MAX);
   self->sending = CANOPY_LAYERS_MAX;
-  g_mutex_init (&self->filter_lock);
   g_mutex_init (&self->report_lock);
   self->window_rtt_ms = -1;
   canopy_layers_init (&self->judge);
@@ -106,7 +104,6 @@ canopy_thin_unref (CanopyThin *self)
 {
   if (!g_atomic_int_dec_and_test (&self->ref_count))
     return;
-  g_mutex_clear (&self->filter_lock);
   g_mutex_clear (&self->report_lock);
   g_free (self->peer_id);
   g_free (self);
@@ -191,7 +188,7 @@ make_stand_in (GstRTPBuffer *original)
   return stand_in;
 }
 
-/* Returns @buffer itself or its stand-in, with a reference of its own. Under filter_lock. */
+/* Returns @buffer itself or its stand-in, with a reference of its own. */
 static GstBuffer *
 filter (CanopyThin *self,
         GstBuffer  *buffer)
@@ -237,10 +234,8 @@ check_caps (CanopyThin *self,
     return;
   gst_event_parse_caps (event, &caps);
   s = gst_caps_get_structure (caps, 0);
-  g_mutex_lock (&self->filter_lock);
   self->is_vp8 = s != NULL &&
                  g_strcmp0 (gst_structure_get_string (s, "encoding-name"), "VP8") == 0;
-  g_mutex_unlock (&self->filter_lock);
 }
 
 static GstPadProbeReturn
@@ -254,7 +249,6 @@ on_branch_data (GstPad          *pad,
     check_caps (self, GST_PAD_PROBE_INFO_EVENT (info));
     return GST_PAD_PROBE_OK;
   }
-  g_mutex_lock (&self->filter_lock);
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer *in = GST_PAD_PROBE_INFO_BUFFER (info);
 
@@ -271,7 +265,6 @@ on_branch_data (GstPad          *pad,
     GST_PAD_PROBE_INFO_DATA (info) = out;
     gst_buffer_list_unref (in);
   }
-  g_mutex_unlock (&self->filter_lock);
   return GST_PAD_PROBE_OK;
 }
 

@@ -9,7 +9,9 @@
  * plays through the relay; a tree edge whose UDP is cut while both ends keep their signalling
  * is replaced; a viewer behind the cone NAT joins a public parent with STUN alone across an
  * 80 ms round trip without waiting on pairs that cannot work; and the same viewer with its
- * parent out of reach ends like the first one. The times measured are printed
+ * parent out of reach ends like the first one; a child whose link is capped below the stream is
+ * sent fewer temporal layers and keeps playing while its sibling gets everything. The times
+ * measured are printed
  * (g_test_message). Needs root, ip, nft and turnserver (build-aux/install-deps installs them),
  * and canopy-nfdelay for the delay; each case skips, saying why, without them.
  */

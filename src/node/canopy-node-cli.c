@@ -214,6 +214,7 @@ on_stats (CanopyNode *node,
   json_object_set_int_member (event, "rtx_sent", (gint64) rtx_sent);
   json_object_set_int_member (event, "rtx_refused", (gint64) rtx_refused);
   json_object_set_int_member (event, "capacity", canopy_node_get_measured_capacity (node));
+  json_object_set_object_member (event, "layers", canopy_node_get_child_layers (node));
   emit_event (app, event);
 }
 
@@ -364,7 +365,7 @@ canopy_node_cli_run (int             argc,
     { "summary", 0, 0, G_OPTION_ARG_STRING, &summary, "Room summary (host)", "TEXT" },
     { "unlisted", 0, 0, G_OPTION_ARG_NONE, &unlisted, "Keep the room out of the index", NULL },
     { "source", 0, 0, G_OPTION_ARG_STRING, &source,
-      "What to stream: test, test:PATTERN, camera, screen, file:PATH or a URL", "SOURCE" },
+      "What to stream: test, test:PATTERN, test:motion, camera, screen, file:PATH or a URL", "SOURCE" },
     { "codec", 0, 0, G_OPTION_ARG_STRING, &codec_text, "Video codec: vp8 or h264", "CODEC" },
     { "width", 0, 0, G_OPTION_ARG_INT, &width, "Video width (host)", "PIXELS" },
     { "height", 0, 0, G_OPTION_ARG_INT, &height, "Video height (host)", "PIXELS" },

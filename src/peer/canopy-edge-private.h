@@ -9,6 +9,7 @@
 #include "canopy-error.h"
 #include "canopy-json.h"
 #include "canopy-post.h"
+#include "canopy-thin.h"
 #include "canopy-throttle.h"
 #include "canopy-upload.h"
 
@@ -39,6 +40,8 @@ struct _CanopyEdge {
   GstElement *queues[2];
   GstPad *tee_pads[2];
   CanopyBudget *keyframes;     /* the child's keyframe requests, by RTCP or on ctrl */
+  CanopyThin *thin;            /* the temporal layers its link carries */
+  GSource *judge_source;       /* judges them every CANOPY_LAYERS_WINDOW_MS */
 
   /* to the parent: what the webrtcbin's src pads feed, and who takes its packets as they
    * come (nullable) */

@@ -3,6 +3,8 @@
 
 #include "canopy-edge-private.h"
 
+#include "canopy-layers.h"
+
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #include <string.h>
@@ -324,15 +326,16 @@ on_new_jitterbuffer (GstElement *rtpbin,
 }
 
 static GstElement *
-make_branch_queue (void)
+make_branch_queue (guint index)
 {
   GstElement *queue = gst_element_factory_make ("queue", NULL);
 
   /* Leaky: one child whose ICE never completes must not freeze the relay's own playback
-   * and every other child. */
+   * and every other child. The video's holds a paced keyframe for a thin link (a second of
+   * its base layer) too. */
   g_object_set (queue,
                 "leaky", 2,
-                "max-size-time", (guint64) 300 * GST_MSECOND,
+                "max-size-time", (guint64) (index == 0 ? 1000 : 300) * GST_MSECOND,
                 "max-size-buffers", 0,
                 "max-size-bytes", 0,
                 NULL);
@@ -343,14 +346,21 @@ static void
 prepare_branch (CanopyEdge *self,
                 guint       index)
 {
-  GstElement *queue = make_branch_queue ();
+  GstElement *queue = make_branch_queue (index);
   g_autoptr (GstPad) queue_src = NULL;
   g_autoptr (GstPad) sink = NULL;
   g_autoptr (GstWebRTCRTPTransceiver) transceiver = NULL;
 
   gst_bin_add (self->pipeline, queue);
   self->queues[index] = gst_object_ref (queue);
+  if (index == 0) {
+    g_autoptr (GstPad) queue_sink = gst_element_get_static_pad (queue, "sink");
+
+    canopy_thin_attach (self->thin, queue_sink);
+  }
   queue_src = gst_element_get_static_pad (queue, "src");
+  if (index == 0)
+    canopy_thin_attach_pacer (self->thin, queue_src);
   sink = gst_element_request_pad_simple (self->webrtcbin, "sink_%u");
   /* What the child is sent, against what its pings say it got. */
   canopy_edge_count_sent (self, queue_src);
@@ -421,6 +431,13 @@ canopy_edge_get_keyframes_refused (CanopyEdge *self)
   return canopy_budget_get_refused (self->keyframes);
 }
 
+static gboolean
+on_judge_layers (gpointer user_data)
+{
+  canopy_thin_judge (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 setup_to_child (CanopyEdge *self)
 {
@@ -441,6 +458,10 @@ setup_to_child (CanopyEdge *self)
   gst_element_sync_state_with_parent (self->webrtcbin);
   connect_branch (self, 0, self->video_tee);
   connect_branch (self, 1, self->audio_tee);
+  self->judge_source = g_timeout_source_new (CANOPY_LAYERS_WINDOW_MS);
+  g_source_set_callback (self->judge_source, on_judge_layers, canopy_thin_ref (self->thin),
+                         (GDestroyNotify) canopy_thin_unref);
+  g_source_attach (self->judge_source, self->context);
 }
 
 static CanopyEdge *
@@ -471,7 +492,12 @@ edge_new (GstBin                *pipeline,
   self->webrtcbin = gst_object_ref_sink (canopy_webrtc_new (name, ice, latency_ms));
   if (forward != NULL)
     self->forward = canopy_forward_ref (forward);
-  if (!to_child) {
+  if (to_child) {
+    /* Found by the rtpsession webrtcbin makes (canopy_webrtc_watch_pipeline()). */
+    self->thin = canopy_thin_new (peer_id);
+    g_object_set_data_full (G_OBJECT (self->webrtcbin), CANOPY_THIN_KEY,
+                            canopy_thin_ref (self->thin), (GDestroyNotify) canopy_thin_unref);
+  } else {
     g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtcbin), "rtpbin");
 
     /* Disconnected in close(), under the lock, before the edge can go. */
@@ -738,6 +764,10 @@ canopy_edge_close (CanopyEdge *self)
   if (canopy_edge_is_closed (self))
     return;
   g_atomic_int_set (&self->closed, 1);
+  if (self->judge_source != NULL) {
+    g_source_destroy (self->judge_source);
+    g_clear_pointer (&self->judge_source, g_source_unref);
+  }
   g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
   {
     g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtcbin), "rtpbin");
@@ -791,6 +821,7 @@ canopy_edge_dispose (GObject *object)
   gst_clear_object (&self->video_tee);
   gst_clear_object (&self->audio_tee);
   g_clear_pointer (&self->forward, canopy_forward_unref);
+  g_clear_pointer (&self->thin, canopy_thin_unref);
   gst_clear_object (&self->pipeline);
   G_OBJECT_CLASS (canopy_edge_parent_class)->dispose (object);
 }
@@ -909,4 +940,21 @@ canopy_edge_get_media_lost (CanopyEdge *self)
   }
   g_mutex_unlock (&self->lock);
   return lost;
+}
+
+/**
+ * canopy_edge_get_layers:
+ * @self: an edge
+ *
+ * Returns: how many temporal layers a child is sent (0 on an edge to the parent, or when the
+ *   stream has no layers)
+ */
+guint
+canopy_edge_get_layers (CanopyEdge *self)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), 0);
+
+  if (self->thin == NULL || canopy_thin_get_layers (self->thin) < 2)
+    return 0;
+  return canopy_thin_get_level (self->thin);
 }

@@ -57,5 +57,6 @@ void        canopy_edge_set_repair    (CanopyEdge            *self,
 guint64     canopy_edge_get_media_lost (CanopyEdge           *self);
 gboolean    canopy_edge_take_sent     (CanopyEdge            *self,
                                        CanopyUploadReport    *report);
+guint       canopy_edge_get_layers     (CanopyEdge           *self);
 
 G_END_DECLS

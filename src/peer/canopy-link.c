@@ -562,6 +562,19 @@ canopy_link_get_keyframes_refused (CanopyLink *self)
 }
 
 /**
+ * canopy_link_get_layers:
+ * @self: a link to a child
+ *
+ * Returns: how many temporal layers the child is sent; 0 when the stream has none
+ */
+guint
+canopy_link_get_layers (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), 0);
+  return self->edge != NULL ? canopy_edge_get_layers (self->edge) : 0;
+}
+
+/**
  * canopy_link_has_opened:
  * @self: a link
  *

@@ -55,6 +55,7 @@ gboolean        canopy_link_is_open        (CanopyLink  *self);
 gboolean        canopy_link_has_opened     (CanopyLink  *self);
 gint64          canopy_link_get_opened_at  (CanopyLink  *self);
 guint64         canopy_link_get_keyframes_refused (CanopyLink *self);
+guint           canopy_link_get_layers     (CanopyLink  *self);
 
 gboolean        canopy_link_handle_signal  (CanopyLink  *self,
                                             JsonObject  *data,

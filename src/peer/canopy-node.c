@@ -900,6 +900,30 @@ canopy_node_get_keyframes_refused (CanopyNode *self)
 }
 
 /**
+ * canopy_node_get_child_layers:
+ * @self: a node
+ *
+ * Returns: (transfer full): each child's peer id and how many temporal layers of the video it
+ *   is sent (fewer than all when its link is too thin for the stream); empty when the stream has
+ *   no layers
+ */
+JsonObject *
+canopy_node_get_child_layers (CanopyNode *self)
+{
+  JsonObject *layers = json_object_new ();
+
+  g_return_val_if_fail (CANOPY_IS_NODE (self), layers);
+  for (guint i = 0; self->children != NULL && i < self->children->len; i++) {
+    CanopyLink *child = g_ptr_array_index (self->children, i);
+    guint n = canopy_link_get_layers (child);
+
+    if (n > 0)
+      json_object_set_int_member (layers, canopy_link_get_peer_id (child), n);
+  }
+  return layers;
+}
+
+/**
  * canopy_node_new_rejoin:
  * @self: a viewer, usually one that ended
  *

@@ -93,6 +93,7 @@ double           canopy_node_get_rtt_ms     (CanopyNode     *self);
 double           canopy_node_get_latency_ms (CanopyNode     *self);
 double           canopy_node_get_bitrate_kbps (CanopyNode   *self);
 guint64          canopy_node_get_keyframes_refused (CanopyNode *self);
+JsonObject      *canopy_node_get_child_layers      (CanopyNode *self);
 guint64          canopy_node_get_chat_refused (CanopyNode      *self);
 guint64          canopy_node_get_maps_refused (CanopyNode      *self);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "canopy-error.h"
+#include "canopy-layers.h"
 #include "canopy-webrtc.h"
 
 /*
@@ -109,6 +110,15 @@ describe_input (CanopySource *self,
   g_autofree char *vtail = video_tail (self);
   g_autofree char *atail = audio_tail (self);
 
+  if (g_strcmp0 (spec, "test:motion") == 0) {
+    /* A zone plate moving every frame: detail and motion everywhere, like a camera, which
+     * vp8enc holds to its bit rate (snow defeats its rate control, ball needs next to
+     * nothing). For measuring the media plane at a given rate. */
+    *desc = g_strdup_printf ("videotestsrc is-live=true pattern=zone-plate kx2=20 ky2=20 kt=1 ! "
+                             "%s audiotestsrc is-live=true wave=ticks volume=0.2 ! %s",
+                             vtail, atail);
+    return TRUE;
+  }
   if (g_strcmp0 (spec, "test") == 0 || g_str_has_prefix (spec, "test:")) {
     const char *pattern = spec[4] == ':' ? spec + 5 : "ball";
 
@@ -233,7 +243,7 @@ on_input_bus (GstBus     *bus,
 /**
  * canopy_source_set_input:
  * @self: a source
- * @spec: "test", "test:PATTERN", "camera", "camera:DEVICE", "screen", "file:PATH" or a URI
+ * @spec: "test", "test:PATTERN", "test:motion", "camera", "camera:DEVICE", "screen", "file:PATH" or a URI
  * @error: return location for a #CanopyError
  *
  * Switches the input while the encoder keeps running: viewers stay connected.
@@ -340,11 +350,79 @@ encoder_description (CanopySource *self)
       "rtph264pay config-interval=-1 aggregate-mode=zero-latency mtu=1200 ! "
       "capsfilter name=rtpcaps",
       self->bitrate_kbps, key_dist);
+  /* error-resilient "default" as well: a frame left out (a thinned layer) must not leave the
+   * decoder's probability tables behind. A keyframe at most 3 times an average frame, and a
+   * rate buffer of 1 s as real-time encoders use (libvpx's defaults are 4-6 s): a link only a
+   * little wider than the base layer cannot take a keyframe ten times a frame (on 320x240 test
+   * snow it was 40 times, over a second of a 1 Mbit/s link) and would drop every one. */
   return g_strdup_printf (
     "vp8enc name=encoder deadline=1 cpu-used=8 end-usage=cbr target-bitrate=%u "
-    "keyframe-max-dist=%u lag-in-frames=0 threads=2 error-resilient=partitions ! "
+    "keyframe-max-dist=%u lag-in-frames=0 threads=2 error-resilient=default+partitions "
+    "max-intra-bitrate=300 buffer-size=1000 buffer-initial-size=500 buffer-optimal-size=600 ! "
     "rtpvp8pay picture-id-mode=15-bit mtu=1200 ! capsfilter name=rtpcaps",
     self->bitrate_kbps * 1000, key_dist);
+}
+
+/* Cumulative share of the bit rate up to each temporal layer, in per cent: the base layer
+ * (7.5 fps) gets a fifth, so that a link with 40 % of the stream's rate still carries it
+ * with its keyframes, the stand-ins, the audio and some repair. */
+static const guint layer_share[CANOPY_LAYERS_MAX] = { 20, 45, 100 };
+
+static void
+set_int_array (GstElement  *enc,
+               const char  *property,
+               const gint  *values,
+               guint        n)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GValueArray *array = g_value_array_new (n);
+  GValue value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_INT);
+  for (guint i = 0; i < n; i++) {
+    g_value_set_int (&value, values[i]);
+    g_value_array_append (array, &value);
+  }
+  g_object_set (enc, property, array, NULL);
+  g_value_array_free (array);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+/* Three temporal layers (RFC 7741 TID): 7.5, 15 and 30 frames a second, the pattern of libvpx's
+ * and GStreamer's own three-layer example. Layer 0 refers only to layer 0 (the "last" buffer),
+ * layer 1 updates "golden", layer 2 updates nothing, and the first frame of layers 1 and 2 in
+ * each cycle of eight refers to layer 0 alone (a switching point, Y in the descriptor). A relay
+ * can leave out layer 2, or 1 and 2, for a child whose link is too thin, and the child still
+ * decodes; rtpvp8pay writes each packet's layer from the encoder's meta. */
+static void
+set_temporal_layers (CanopySource *self,
+                     GstElement   *enc)
+{
+  const gint decimators[CANOPY_LAYERS_MAX] = { 4, 2, 1 };
+  const gint ids[] = { 0, 2, 1, 2 };
+  gint bitrates[CANOPY_LAYERS_MAX];
+
+  for (guint i = 0; i < CANOPY_LAYERS_MAX; i++)
+    bitrates[i] = (gint) (self->bitrate_kbps * 10 * layer_share[i]);
+  set_int_array (enc, "temporal-scalability-rate-decimator", decimators, CANOPY_LAYERS_MAX);
+  set_int_array (enc, "temporal-scalability-layer-id", ids, G_N_ELEMENTS (ids));
+  set_int_array (enc, "temporal-scalability-target-bitrate", bitrates, CANOPY_LAYERS_MAX);
+  gst_util_set_object_arg (G_OBJECT (enc), "temporal-scalability-layer-flags",
+                           "<no-ref-golden+no-upd-golden+no-upd-alt,"
+                           "no-ref-golden+no-upd-last+no-upd-golden+no-upd-alt+no-upd-entropy,"
+                           "no-ref-golden+no-upd-last+no-upd-alt,"
+                           "no-upd-last+no-upd-golden+no-upd-alt+no-upd-entropy,"
+                           "no-ref-golden+no-upd-golden+no-upd-alt,"
+                           "no-upd-last+no-upd-golden+no-upd-alt+no-upd-entropy,"
+                           "no-upd-last+no-upd-alt,"
+                           "no-upd-last+no-upd-golden+no-upd-alt+no-upd-entropy>");
+  /* vp8enc 1.22 divides by the length of this one: always set it with the pattern. */
+  gst_util_set_object_arg (G_OBJECT (enc), "temporal-scalability-layer-sync-flags",
+                           "<false,true,true,false,false,false,false,false>");
+  g_object_set (enc,
+                "temporal-scalability-number-layers", CANOPY_LAYERS_MAX,
+                "temporal-scalability-periodicity", (gint) G_N_ELEMENTS (ids),
+                NULL);
 }
 
 static GstElement *
@@ -416,6 +494,8 @@ canopy_source_attach (CanopySource *self,
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (enc), "min-force-key-unit-interval"))
     g_object_set (enc, "min-force-key-unit-interval",
                   (guint64) CANOPY_KEYFRAME_MIN_INTERVAL_MS * GST_MSECOND, NULL);
+  if (self->codec == CANOPY_CODEC_VP8)
+    set_temporal_layers (self, enc);
   enc_sink = gst_element_get_static_pad (enc, "sink");
   rtpcaps = gst_bin_get_by_name (GST_BIN (video), "rtpcaps");
   /* The payloader writes the ntp-64 extension because these caps ask for it. */

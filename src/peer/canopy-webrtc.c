@@ -5,6 +5,7 @@
 
 #include "canopy-forward.h"
 #include "canopy-json.h"
+#include "canopy-thin.h"
 #include "canopy-throttle.h"
 
 #include <agent.h>
@@ -422,13 +423,23 @@ on_deep_element_added (GstBin     *bin,
    * reports ~330 ms apart, and it may send feedback early only once per report interval:
    * most retransmission requests waited for the next report (measured at 5 % loss and 80 ms
    * round trips: requests answered after 140-210 ms, p50). Room for a report every ~40 ms
-   * lets every request go out at once. */
-  else if (g_str_equal (GST_OBJECT_NAME (factory), "rtpsession"))
+   * lets every request go out at once. Regular reports every ~CANOPY_RTCP_REPORT_MS tell
+   * each relay its children's loss and round trips (canopy-thin.c). */
+  else if (g_str_equal (GST_OBJECT_NAME (factory), "rtpsession")) {
+    g_autoptr (GstObject) webrtcbin = gst_object_get_parent (GST_OBJECT (sub_bin));
+    CanopyThin *thin = webrtcbin != NULL ? g_object_get_data (G_OBJECT (webrtcbin),
+                                                              CANOPY_THIN_KEY)
+                                         : NULL;
+
     g_object_set (element,
                   "rtcp-rr-bandwidth", CANOPY_RTCP_BANDWIDTH_BPS / 2,
                   "rtcp-rs-bandwidth", CANOPY_RTCP_BANDWIDTH_BPS / 2,
+                  "rtcp-min-interval", (guint64) CANOPY_RTCP_REPORT_MS * GST_MSECOND,
                   NULL);
-  else if (g_str_equal (GST_OBJECT_NAME (factory), "rtprtxsend"))
+    /* On an edge to a child: its receiver reports judge how many layers it gets. */
+    if (thin != NULL)
+      canopy_thin_watch_session (thin, element);
+  } else if (g_str_equal (GST_OBJECT_NAME (factory), "rtprtxsend"))
     canopy_forward_watch_rtx_sender (element);
 }
 

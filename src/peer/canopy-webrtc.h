@@ -12,6 +12,10 @@ G_BEGIN_DECLS
 /* RTCP per edge, both ways together: enough for a report (and so a retransmission request)
  * every ~40 ms; ~3 % of a 2 Mbit/s stream. */
 #define CANOPY_RTCP_BANDWIDTH_BPS 64000
+/* Regular RTCP reports (with report blocks) at least this often, 0.5-1.5 times it: the
+ * feedback profile's default (5 s) leaves a relay blind to a child's loss and round trip
+ * between early packets that carry only NACKs and PLIs. */
+#define CANOPY_RTCP_REPORT_MS 100
 
 /* At most one keyframe request passes a relay (or reaches the encoder) per this interval. */
 #define CANOPY_KEYFRAME_MIN_INTERVAL_MS 500

@@ -9,8 +9,11 @@
  * plays through the relay; a tree edge whose UDP is cut while both ends keep their signalling
  * is replaced; a viewer behind the cone NAT joins a public parent with STUN alone across an
  * 80 ms round trip without waiting on pairs that cannot work; and the same viewer with its
- * parent out of reach ends like the first one. The times measured are printed
- * (g_test_message). Needs root, ip, nft and turnserver (build-aux/install-deps installs them),
+ * parent out of reach ends like the first one; a viewer three hops down plays through 1 % and
+ * 5 % loss on every link, and through its relay's crash or stop at 5 %; a relay whose upload
+ * cannot carry its children is given fewer; a child whose link is capped below the stream is
+ * sent fewer temporal layers and keeps playing while its sibling gets everything. The times
+ * measured are printed (g_test_message). Needs root, ip, nft and turnserver (build-aux/install-deps installs them),
  * and canopy-nfdelay for the delay; each case skips, saying why, without them.
  */
 #include <errno.h>
@@ -1138,6 +1141,132 @@ test_upload_capacity (void)
   canopy_test_proc_free (host);
 }
 
+/* --- 9. a thin link: the child behind it gets fewer temporal layers, its sibling all ------- */
+
+/* The layers the host's stats (after its @mark-th event) said it sent @peer: how many said
+ * fewer than all, of how many that named it. */
+static guint
+count_thinned (CanopyTestProc *host,
+               guint           mark,
+               const char     *peer,
+               guint          *named)
+{
+  guint thinned = 0;
+
+  *named = 0;
+  for (guint i = mark; i < host->events->len; i++) {
+    JsonObject *o = g_ptr_array_index (host->events, i);
+    JsonObject *layers;
+
+    if (g_strcmp0 (json_object_get_string_member_with_default (o, "event", ""), "stats") != 0 ||
+        !json_object_has_member (o, "layers"))
+      continue;
+    layers = json_object_get_object_member (o, "layers");
+    if (layers == NULL || !json_object_has_member (layers, peer))
+      continue;
+    (*named)++;
+    if (json_object_get_int_member (layers, peer) < 3)
+      thinned++;
+  }
+  return thinned;
+}
+
+#define THIN_WINDOW_S 20
+#define THIN_SETTLE_S 6
+
+/* host (pub, k1 = 2) sending ~2.5 Mbit/s of VP8 in three temporal layers (320x240 test snow,
+ * which vp8enc cannot squeeze below that), "full" (pub2) and "thin" (behind the cone NAT)
+ * under it, both decoding; then thin's link is capped at 1 Mbit/s. Without thinning, thin
+ * decodes next to nothing (every frame loses packets in the full queue). With it, the host
+ * sends thin the base layer (7.5 of 30 fps, ~30 % of the rate) and stand-ins for the rest,
+ * and keeps sending full everything. Relative to what the host encoded over 20 s, after 6 s to
+ * settle: full decodes at least 60 %, thin at least 12 % (the base layer is 25 %) with no
+ * stall of 4 s, the host's stats show thin thinned most of the time and full never. The
+ * frame rates are printed. */
+static void
+test_thin_link (void)
+{
+  g_autoptr (Lab) lab = NULL;
+  g_auto (InNs) in_pub = { 0 };
+  g_auto (InNs) in_a = { 0 };
+  g_auto (InNs) in_pub2 = { 0 };
+  CanopyTestProc *procs[3] = { NULL };
+  CanopyTestProc *host, *full, *thin;
+  const char *room;
+  gint64 host0, full0, thin0, host1, full1, thin1;
+  double host_fps, full_fps, thin_fps;
+  guint mark_host, mark_thin, stall;
+  guint thin_named, full_named, thin_thinned, full_thinned;
+  g_autofree char *thin_id = NULL;
+  g_autofree char *full_id = NULL;
+
+  if ((lab = lab_new (FALSE)) == NULL)
+    return;
+  in_ns_init (&in_pub, lab, "pub");
+  {
+    const char *argv[] = {
+      canopy_test_binary ("CANOPY_NODE"), "host", "--server", lab->url, "--title", "Thin room",
+      "--name", "host", "--k1", "2", "--k", "2", "--source", "test:motion", "--width", "640",
+      "--height", "360", "--bitrate", "2500", "--events", "--unlisted", NULL
+    };
+
+    host = procs[0] = canopy_test_tree_spawn_in (in_pub.argv, "host", argv);
+  }
+  room = canopy_test_tree_room_of (host);
+  in_ns_init (&in_pub2, lab, "pub2");
+  full = procs[1] = canopy_test_tree_spawn_viewer_in (in_pub2.argv, lab->url, room, "full", 0,
+                                                      TRUE);
+  canopy_test_proc_wait_events (full, "joined", NULL, NULL, 1, WAIT_S);
+  in_ns_init (&in_a, lab, "a");
+  thin = procs[2] = canopy_test_tree_spawn_viewer_in (in_a.argv, lab->url, room, "thin", 0,
+                                                      TRUE);
+  canopy_test_proc_wait_events (thin, "joined", NULL, NULL, 1, WAIT_S);
+  canopy_test_tree_wait_playing (&procs[1], 2);
+  full_id = g_strdup (canopy_test_tree_peer_of (full));
+  thin_id = g_strdup (canopy_test_tree_peer_of (thin));
+  g_assert_cmpint (canopy_test_tree_depth_of (full), ==, 1);
+  g_assert_cmpint (canopy_test_tree_depth_of (thin), ==, 1);
+
+  netlab_limit (lab->prefix, "nata", 1000);
+  canopy_test_spin (THIN_SETTLE_S * 1000);
+
+  mark_host = host->events->len;
+  mark_thin = thin->events->len;
+  host0 = canopy_test_tree_frames_of (host);
+  full0 = canopy_test_tree_frames_of (full);
+  thin0 = canopy_test_tree_frames_of (thin);
+  canopy_test_spin (THIN_WINDOW_S * 1000);
+  host1 = canopy_test_tree_frames_of (host);
+  full1 = canopy_test_tree_frames_of (full);
+  thin1 = canopy_test_tree_frames_of (thin);
+  host_fps = (host1 - host0) / (double) THIN_WINDOW_S;
+  full_fps = (full1 - full0) / (double) THIN_WINDOW_S;
+  thin_fps = (thin1 - thin0) / (double) THIN_WINDOW_S;
+  stall = longest_stall_s (thin, mark_thin);
+  thin_thinned = count_thinned (host, mark_host, thin_id, &thin_named);
+  full_thinned = count_thinned (host, mark_host, full_id, &full_named);
+  g_test_message ("thin's link at 1 Mbit/s: over %d s the host encoded %.1f fps, full decoded "
+                  "%.1f fps, thin %.1f fps (longest stall %u s); the host sent thin fewer "
+                  "layers in %u of %u seconds, full in %u of %u", THIN_WINDOW_S, host_fps,
+                  full_fps, thin_fps, stall, thin_thinned, thin_named, full_thinned,
+                  full_named);
+  g_assert_cmpfloat (host_fps, >, 0);
+  g_assert_cmpfloat (full_fps, >=, host_fps * 0.6);
+  g_assert_cmpfloat (thin_fps, >=, host_fps * 0.12);
+  g_assert_cmpuint (stall, <, 4);
+  g_assert_cmpuint (thin_named, >, 0);
+  g_assert_cmpuint (thin_thinned * 2, >=, thin_named);
+  g_assert_cmpuint (full_thinned, ==, 0);
+  /* Both are where they were: nobody left or moved. */
+  g_assert_cmpuint (canopy_test_proc_count_events (thin, "joined"), ==, 1);
+  g_assert_cmpuint (canopy_test_proc_count_events (full, "joined"), ==, 1);
+
+  canopy_test_tree_end_room (host, &procs[1], 2);
+  for (guint i = 1; i < G_N_ELEMENTS (procs); i++)
+    g_assert_cmpint (procs[i]->exit_status, ==, 0);
+  canopy_test_tree_free_all (procs, G_N_ELEMENTS (procs));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1154,5 +1283,6 @@ main (int    argc,
   g_test_add_data_func ("/nat/loss-relay-killed", "kill", test_loss_relay_failure);
   g_test_add_data_func ("/nat/loss-relay-stopped", "stop", test_loss_relay_failure);
   g_test_add_func ("/nat/upload-capacity", test_upload_capacity);
+  g_test_add_func ("/nat/thin-link", test_thin_link);
   return g_test_run ();
 }

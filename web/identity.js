@@ -6,6 +6,61 @@
 
 const ID_ALPHABET = '23456789abcdefghjkmnpqrstuvwxyz';
 const utf8 = new TextEncoder();
+// WebCrypto exists only in secure contexts (https, localhost); on plain http (a LAN server)
+// signatures come from TweetNaCl (tweetnacl.js) and digests from sha256() below.
+const subtle = window.isSecureContext && window.crypto && crypto.subtle ? crypto.subtle : null;
+const PKCS8_ED25519 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b,
+  0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+
+const K256 = new Uint32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2]);
+
+// FIPS 180-4 SHA-256, for map and mute-list digests where there is no WebCrypto.
+function sha256js(data) {
+  const len = data.length;
+  const padded = new Uint8Array(((len + 9 + 63) >> 6) << 6);
+  padded.set(data);
+  padded[len] = 0x80;
+  const bits = len * 8;
+  const dv = new DataView(padded.buffer);
+  dv.setUint32(padded.length - 8, Math.floor(bits / 0x100000000));
+  dv.setUint32(padded.length - 4, bits >>> 0);
+  const h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f,
+    0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+  const w = new Uint32Array(64);
+  const rotr32 = (x, n) => (x >>> n) | (x << (32 - n));
+  for (let off = 0; off < padded.length; off += 64) {
+    for (let i = 0; i < 16; i++) w[i] = dv.getUint32(off + i * 4);
+    for (let i = 16; i < 64; i++) {
+      const s0 = rotr32(w[i - 15], 7) ^ rotr32(w[i - 15], 18) ^ (w[i - 15] >>> 3);
+      const s1 = rotr32(w[i - 2], 17) ^ rotr32(w[i - 2], 19) ^ (w[i - 2] >>> 10);
+      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) >>> 0;
+    }
+    let [a, b, c, d, e, f, g, hh] = h;
+    for (let i = 0; i < 64; i++) {
+      const t1 = (hh + (rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i]) >>> 0;
+      const t2 = ((rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
+      hh = g; g = f; f = e; e = (d + t1) >>> 0; d = c; c = b; b = a; a = (t1 + t2) >>> 0;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+  }
+  const out = new Uint8Array(32);
+  const odv = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) odv.setUint32(i * 4, h[i]);
+  return out;
+}
+
+async function sha256Hex(data) {
+  const digest = subtle ? new Uint8Array(await subtle.digest('SHA-256', data)) : sha256js(data);
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 function b64urlEncode(bytes) {
   let s = '';
@@ -109,6 +164,7 @@ async function verifySignature(keyText, sigText, domain, fields) {
     const raw = b64urlDecode(keyText);
     const sig = b64urlDecode(sigText);
     if (raw === null || raw.length !== 32 || sig === null || sig.length !== 64) return false;
+    if (!subtle) return window.nacl.sign.detached.verify(signedBytes(domain, fields), sig, raw);
     let key = verifyKeys.get(keyText);
     if (!key) {
       key = await crypto.subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']);
@@ -121,37 +177,43 @@ async function verifySignature(keyText, sigText, domain, fields) {
   }
 }
 
-// One key per browser profile, kept in localStorage so that a reload is the same peer (and
-// its chat seq goes on from where it was).
+// One key per browser profile, kept in localStorage (its 32-byte seed) so that a reload is the
+// same peer (and its chat seq goes on from where it was), whichever implementation signs.
 class Identity {
   static async load() {
     const self = new Identity();
-    const stored = localStorage.getItem('canopy-identity');
-    if (stored) {
-      try {
-        const { pkcs8, pub } = JSON.parse(stored);
-        self.privateKey = await crypto.subtle.importKey('pkcs8', b64urlDecode(pkcs8),
-          { name: 'Ed25519' }, false, ['sign']);
-        self.key = pub;
-      } catch (e) {
-        self.privateKey = null;
-      }
+    let seed = null;
+    try {
+      seed = b64urlDecode(JSON.parse(localStorage.getItem('canopy-identity') || 'null').seed);
+    } catch (e) {
+      seed = null;
     }
-    if (!self.privateKey) {
-      const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
-      self.privateKey = pair.privateKey;
-      self.key = b64urlEncode(new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey)));
-      const pkcs8 = b64urlEncode(new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey)));
-      localStorage.setItem('canopy-identity', JSON.stringify({ pkcs8, pub: self.key }));
+    if (!seed || seed.length !== 32) {
+      seed = crypto.getRandomValues(new Uint8Array(32));
+      localStorage.setItem('canopy-identity', JSON.stringify({ seed: b64urlEncode(seed) }));
+    }
+    if (subtle) {
+      const pkcs8 = new Uint8Array(48);
+      pkcs8.set(PKCS8_ED25519);
+      pkcs8.set(seed, 16);
+      self.privateKey = await subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, true, ['sign']);
+      // The public key is the JWK's "x" (WebCrypto derives it; it does not export raw from a
+      // private key).
+      self.key = (await subtle.exportKey('jwk', self.privateKey)).x;
+    } else if (window.nacl) {
+      self.pair = window.nacl.sign.keyPair.fromSeed(seed);
+      self.key = b64urlEncode(self.pair.publicKey);
+    } else {
+      throw new Error('no Ed25519');
     }
     self.id = idForKey(self.key);
     return self;
   }
 
   async sign(domain, fields) {
-    const sig = await crypto.subtle.sign({ name: 'Ed25519' }, this.privateKey,
-      signedBytes(domain, fields));
-    return b64urlEncode(new Uint8Array(sig));
+    const bytes = signedBytes(domain, fields);
+    if (!subtle) return b64urlEncode(window.nacl.sign.detached(bytes, this.pair.secretKey));
+    return b64urlEncode(new Uint8Array(await subtle.sign({ name: 'Ed25519' }, this.privateKey, bytes)));
   }
 
   // Statement and chat counters that only grow, across reloads.
@@ -163,5 +225,6 @@ class Identity {
   }
 }
 
-window.CanopyIdentity = { Identity, idForKey, verifySignature, signedBytes, b64urlEncode };
+window.CanopyIdentity = { Identity, idForKey, verifySignature, signedBytes, b64urlEncode, sha256Hex,
+  secure: subtle !== null };
 })();

@@ -6,7 +6,7 @@
 'use strict';
 
 const { el } = Canopy;
-const { Identity, idForKey, verifySignature } = CanopyIdentity;
+const { Identity, idForKey, verifySignature, sha256Hex } = CanopyIdentity;
 
 const roomId = Canopy.normalizeRoomId(decodeURIComponent(location.pathname.replace(/^\/r\//, '')));
 const video = document.getElementById('video');
@@ -150,8 +150,7 @@ async function mapDigest(root) {
   const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let pos = 0;
   for (const c of chunks) { all.set(c, pos); pos += c.length; }
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(all);
 }
 
 async function handleMap(m) {
@@ -181,8 +180,7 @@ async function handleMutes(m) {
   const ids = m.ids.filter((i) => typeof i === 'string').sort();
   const enc = new TextEncoder();
   const bytes = ids.flatMap((i) => [...enc.encode(i), 0]);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)));
-  const hex = [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const hex = await sha256Hex(new Uint8Array(bytes));
   if (await verifySignature(m.key, m.sig, 'canopy-mutes', [roomId, String(m.version), hex]))
     view.mutes = new Set(ids);
 }
@@ -464,8 +462,9 @@ async function start(name) {
   view.name = name;
   try {
     identity = await Identity.load();
+    view.key = identity.key;
   } catch (e) {
-    showEnded('This browser cannot join', 'It has no Ed25519 in WebCrypto; try a current Chromium or Firefox.');
+    showEnded('This browser cannot join', 'It cannot make an Ed25519 key: ' + e.message);
     return;
   }
   connect();

@@ -25,6 +25,7 @@ static const WebFile web_files[] = {
   { "index.js", "text/javascript; charset=utf-8" },
   { "room.js", "text/javascript; charset=utf-8" },
   { "identity.js", "text/javascript; charset=utf-8" },
+  { "tweetnacl.js", "text/javascript; charset=utf-8" },
 };
 
 /**

@@ -176,9 +176,10 @@ async function room(browser, url, codec, shots) {
   const hostPeer = await page.evaluate(() => window.canopyView.host);
   check(await page.evaluate(() => window.canopyView.parent === window.canopyView.host),
     `${codec}: joined as the host's child`);
-  const idOk = await page.evaluate(() => CanopyIdentity.idForKey(
-    JSON.parse(localStorage.getItem('canopy-identity')).pub) === window.canopyView.me);
+  const idOk = await page.evaluate(() => CanopyIdentity.idForKey(window.canopyView.key) === window.canopyView.me);
   check(idOk, `${codec}: the peer id the page derives (BLAKE2b in JS) is the server's`);
+  const secure = await page.evaluate(() => CanopyIdentity.secure);
+  check(secure === (codec === 'vp8'), `${codec}: signs with ${secure ? 'WebCrypto (secure context)' : 'TweetNaCl (plain http)'}`);
 
   await poll(async () => { const s = await stats(page); return s.video && s.video.framesDecoded > 0; },
     15000, 'a decoded frame');
@@ -242,6 +243,10 @@ async function room(browser, url, codec, shots) {
     // Chromium runs in the namespace: playwright talks to it over a pipe, which crosses it.
     const wrapper = path.join(tmp, 'chromium-in-ns');
     fs.writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM} "$@"\n`, { mode: 0o755 });
+    const shots = process.env.CANOPY_SCREENSHOTS || null;
+    for (const codec of (process.env.CANOPY_BROWSER_CODECS || 'vp8,h264').split(',')) {
+    // VP8 in a secure context (WebCrypto signs), H.264 on plain http as a LAN page is (TweetNaCl).
+    const secure = codec === 'vp8';
     const t0 = Date.now();
     browser = await playwright.chromium.launch({
       executablePath: wrapper, headless: true,
@@ -251,12 +256,13 @@ async function room(browser, url, codec, shots) {
         '--disable-features=WebRtcHideLocalIpsWithMdns',
         `--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE ${hostAddr}`,
         // WebCrypto is for secure contexts: https, or an origin the browser is told to trust.
-        `--unsafely-treat-insecure-origin-as-secure=${url.replace(/^ws/, 'http').replace(/\/$/, '')}`],
+        ...(secure ? [`--unsafely-treat-insecure-origin-as-secure=${url.replace(/^ws/, 'http').replace(/\/$/, '')}`] : [])],
     });
     console.log(`# Chromium up in ${Date.now() - t0} ms`);
-    const shots = process.env.CANOPY_SCREENSHOTS || null;
-    for (const codec of (process.env.CANOPY_BROWSER_CODECS || 'vp8,h264').split(','))
-      await room(browser, url, codec, codec === 'vp8' ? shots : null);
+    await room(browser, url, codec, codec === 'vp8' ? shots : null);
+    await browser.close();
+    browser = null;
+    }
   } catch (e) {
     check(false, 'ran to the end: ' + e.message);
     if (currentPage) {

@@ -223,6 +223,8 @@ async function room(browser, url, codec, shots) {
   }, me), 10000, 'the browser\'s own map (host-signed) to show it').catch(() => null);
   check(await page.locator('.you').count() === 1, `${codec}: its tree shows it`);
   if (shots) await page.screenshot({ path: path.join(shots, 'web-room.png') });
+  if (process.env.CANOPY_SCREENSHOTS && !shots)
+    await page.screenshot({ path: path.join(process.env.CANOPY_SCREENSHOTS, 'web-room-phone.png'), fullPage: true });
 
   host.kill('SIGTERM');
   const ended = await poll(() => page.evaluate(() => window.canopyView.state === 'ended'), 10000,

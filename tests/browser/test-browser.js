@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // A real browser as a Canopy viewer: Debian's headless Chromium, driven by playwright-core, in
 // a network namespace of its own (Chromium ignores loopback for ICE), joins a room that
-// `canopy-node` hosts, as the host's child, with VP8 and with H.264. It checks decoded frames
+// `canopy-node` hosts, as the host's child with VP8 and with H.264, and with H.264 as the child
+// of a `canopy-node` relay (which forwards RTP untouched). It checks decoded frames
 // over a window, the resolution, audio packets, chat both ways, its node in the host's map, at
 // most one keyframe request per join, and the ended page once the host leaves; it takes the
 // screenshots of both pages for the README (CANOPY_SCREENSHOTS=DIR).
@@ -149,12 +150,24 @@ async function stats(page) {
   });
 }
 
-async function room(browser, url, codec, shots) {
+// @pass: "vp8" or "h264" (the browser under the host), or "vp8-relay" (under a canopy-node
+// relay, the host's only child: RTP the relay forwards untouched).
+async function room(browser, url, pass, shots) {
+  let codec = pass.replace(/-relay$/, '');
+  const viaRelay = pass.endsWith('-relay');
   const host = start(process.env.CANOPY_NODE, ['host', '--server', url + 'ws', '--events',
     '--title', `Browser test (${codec})`, '--summary', 'A canopy-node host, a Chromium viewer',
     '-n', 'Host', '--codec', codec, '--width', '640', '--height', '360', '--fps', '15',
-    '--ice-address', hostAddr, '--chat', 'hello from the host', '--chat-every', '1'], 'host-' + codec);
+    '--k1', viaRelay ? '1' : '4',
+    '--ice-address', hostAddr, '--chat', 'hello from the host', '--chat-every', '1'], 'host-' + pass);
   const roomId = (await waitEvent(host, (e) => e.event === 'room', 20000, 'the room')).room;
+  let relayPeer = null;
+  if (viaRelay) {
+    const relay = start(process.env.CANOPY_NODE, ['join', roomId, '--server', url + 'ws', '--events',
+      '-n', 'Relay', '--capacity', '1', '--no-decode', '--ice-address', hostAddr], 'relay');
+    relayPeer = (await waitEvent(relay, (e) => e.event === 'joined', 20000, 'the relay')).peer;
+  }
+  codec = pass;
   const httpBase = url.replace(/^ws/, 'http');
 
   if (shots) {
@@ -174,12 +187,12 @@ async function room(browser, url, codec, shots) {
   await poll(() => page.evaluate(() => window.canopyView.state === 'watching'), 20000, 'the viewer to be watching');
   const me = await page.evaluate(() => window.canopyView.me);
   const hostPeer = await page.evaluate(() => window.canopyView.host);
-  check(await page.evaluate(() => window.canopyView.parent === window.canopyView.host),
-    `${codec}: joined as the host's child`);
+  const parent = await page.evaluate(() => window.canopyView.parent);
+  check(parent === (viaRelay ? relayPeer : hostPeer), `${codec}: joined as the ${viaRelay ? 'relay' : 'host'}'s child`);
   const idOk = await page.evaluate(() => CanopyIdentity.idForKey(window.canopyView.key) === window.canopyView.me);
   check(idOk, `${codec}: the peer id the page derives (BLAKE2b in JS) is the server's`);
   const secure = await page.evaluate(() => CanopyIdentity.secure);
-  check(secure === (codec === 'vp8'), `${codec}: signs with ${secure ? 'WebCrypto (secure context)' : 'TweetNaCl (plain http)'}`);
+  check(secure === codec.startsWith('vp8'), `${codec}: signs with ${secure ? 'WebCrypto (secure context)' : 'TweetNaCl (plain http)'}`);
 
   await poll(async () => { const s = await stats(page); return s.video && s.video.framesDecoded > 0; },
     15000, 'a decoded frame');
@@ -209,17 +222,17 @@ async function room(browser, url, codec, shots) {
   await page.click('#chat-send');
   const heard = await waitEvent(host, (e) => e.event === 'chat' && e.text === said, 10000,
     'the browser\'s chat at the host').catch(() => null);
-  check(heard !== null && heard.origin === me && heard.hops === 1,
-    `${codec}: browser -> host chat, verified by the host (origin, hops 1)`);
+  check(heard !== null && heard.origin === me && heard.hops === (viaRelay ? 2 : 1),
+    `${codec}: browser -> host chat, verified by the host (origin, hops ${heard && heard.hops})`);
   const shown = await page.locator('.message.own .text').last().textContent();
   check(shown === said, `${codec}: chat shown as text, not markup`);
 
-  const inMap = await waitEvent(host, (e) => e.event === 'map' && mapHas(e.nodesMap, me, hostPeer),
+  const inMap = await waitEvent(host, (e) => e.event === 'map' && mapHas(e.nodesMap, me, parent),
     10000, 'the browser in the host\'s map').catch(() => null);
-  check(inMap !== null, `${codec}: the browser is in the host's map, under the host`);
+  check(inMap !== null, `${codec}: the browser is in the host's map, under its parent`);
   await poll(() => page.evaluate((id) => {
-    const m = window.canopyView.map;
-    return m && m.childNodes.some((c) => c.id === id);
+    const has = (n) => n.childNodes.some((c) => c.id === id || has(c));
+    return window.canopyView.map && has(window.canopyView.map);
   }, me), 10000, 'the browser\'s own map (host-signed) to show it').catch(() => null);
   check(await page.locator('.you').count() === 1, `${codec}: its tree shows it`);
   if (shots) await page.screenshot({ path: path.join(shots, 'web-room.png') });
@@ -246,9 +259,9 @@ async function room(browser, url, codec, shots) {
     const wrapper = path.join(tmp, 'chromium-in-ns');
     fs.writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM} "$@"\n`, { mode: 0o755 });
     const shots = process.env.CANOPY_SCREENSHOTS || null;
-    for (const codec of (process.env.CANOPY_BROWSER_CODECS || 'vp8,h264').split(',')) {
+    for (const codec of (process.env.CANOPY_BROWSER_CODECS || 'vp8,h264,h264-relay').split(',')) {
     // VP8 in a secure context (WebCrypto signs), H.264 on plain http as a LAN page is (TweetNaCl).
-    const secure = codec === 'vp8';
+    const secure = codec.startsWith('vp8');
     const t0 = Date.now();
     browser = await playwright.chromium.launch({
       executablePath: wrapper, headless: true,

@@ -169,6 +169,26 @@ channel_is_open (GstWebRTCDataChannel *channel)
   return state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
 }
 
+/* Nothing longer than the far side declared it takes: an SCTP stack refuses (Chromium closes
+ * the channel) or truncates what is longer. The link cuts ctrl messages to fit
+ * (canopy_parts_split()); chat is at most CANOPY_CHAT_BYTES, within the 64 KiB any side that
+ * declares nothing takes. */
+static void
+send_text (CanopyEdge           *self,
+           GstWebRTCDataChannel *channel,
+           const char           *text)
+{
+  gsize len = strlen (text);
+
+  if (len > self->remote_max_message) {
+    self->oversized_dropped++;
+    g_message ("Not sending a message of %" G_GSIZE_FORMAT " bytes to %s: it takes at most %"
+               G_GSIZE_FORMAT, len, self->peer_id, self->remote_max_message);
+    return;
+  }
+  g_signal_emit_by_name (channel, "send-string", text);
+}
+
 static void
 channel_opened (CanopyEdge *self,
                 gpointer    data)
@@ -181,7 +201,7 @@ channel_opened (CanopyEdge *self,
   if (canopy_edge_is_closed (self))
     return;
   while ((text = g_queue_pop_head (pending)) != NULL) {
-    g_signal_emit_by_name (channel, "send-string", text);
+    send_text (self, channel, text);
     g_free (text);
   }
   canopy_edge_emit_channel_open (self, label);
@@ -291,12 +311,39 @@ canopy_edge_send (CanopyEdge *self,
   channel = channel_for (self, label);
   pending = pending_for (self, label);
   if (channel_is_open (channel) && g_queue_is_empty (pending)) {
-    g_signal_emit_by_name (channel, "send-string", text);
+    send_text (self, channel, text);
     return;
   }
   if (g_queue_get_length (pending) >= PENDING_MAX)
     g_free (g_queue_pop_head (pending));
   g_queue_push_tail (pending, g_strdup (text));
+}
+
+/**
+ * canopy_edge_get_max_message_size:
+ * @self: an edge
+ *
+ * Returns: the longest data channel message the far side takes, as its description declares
+ *   it (64 KiB until it came, or when it declares nothing; %G_MAXSIZE for any size)
+ */
+gsize
+canopy_edge_get_max_message_size (CanopyEdge *self)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), CANOPY_DATA_CHANNEL_DEFAULT_BYTES);
+  return self->remote_max_message;
+}
+
+/**
+ * canopy_edge_get_oversized_dropped:
+ * @self: an edge
+ *
+ * Returns: messages not sent because they were longer than the far side takes
+ */
+guint64
+canopy_edge_get_oversized_dropped (CanopyEdge *self)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), 0);
+  return self->oversized_dropped;
 }
 
 /**

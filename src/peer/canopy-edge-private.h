@@ -32,6 +32,10 @@ struct _CanopyEdge {
   gboolean to_child;
   gint closed;                 /* atomic: read on webrtcbin's threads */
   gboolean have_remote;
+  /* the longest data channel message the far side takes (canopy_webrtc_max_message_size()),
+   * set from its description on the main context */
+  gsize remote_max_message;
+  guint64 oversized_dropped;
   gboolean gone_emitted;
 
   /* to a child: the branches tee -> queue -> webrtcbin */

@@ -249,8 +249,7 @@ request_keyframe (CanopyEdge *self,
     return;
   /* H.264 children never ask for a keyframe at start-up; VP8's depayloader does. One
    * request either way: the relays above coalesce it. */
-  gst_pad_send_event (GST_PAD (data),
-                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_pad_send_event (GST_PAD (data), canopy_webrtc_keyframe_request_new ());
   g_signal_emit (self, signals[SIGNAL_VIDEO_STARTED], 0);
 }
 
@@ -365,9 +364,12 @@ prepare_branch (CanopyEdge *self,
   /* What the child is sent, against what its pings say it got. */
   canopy_edge_count_sent (self, queue_src);
   g_object_get (sink, "transceiver", &transceiver, NULL);
+  /* NACK and RTX for video only: with them the audio m-line carries two SSRCs in an
+   * ssrc-group:FID, and Chromium's audio engine refuses the whole offer. Opus rides out a
+   * lost packet by itself. */
   g_object_set (transceiver,
                 "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-                "do-nack", TRUE,
+                "do-nack", index == 0,
                 NULL);
   gst_pad_link (queue_src, sink);
 }
@@ -599,7 +601,9 @@ handle_description (CanopyEdge *self,
     return FALSE;
   }
   self->have_remote = TRUE;
-  g_debug ("edge to %s: remote %s", self->peer_id, sdp_type);
+  self->remote_max_message = canopy_webrtc_max_message_size (sdp);
+  g_debug ("edge to %s: remote %s, messages up to %" G_GSIZE_FORMAT " bytes", self->peer_id,
+           sdp_type, self->remote_max_message);
   desc = gst_webrtc_session_description_new (offer ? GST_WEBRTC_SDP_TYPE_OFFER
                                                    : GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
   if (offer) {
@@ -887,6 +891,7 @@ canopy_edge_init (CanopyEdge *self)
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
   self->jitterbuffers = g_ptr_array_new_with_free_func (gst_object_unref);
   self->retry_ms = -1;
+  self->remote_max_message = CANOPY_DATA_CHANNEL_DEFAULT_BYTES;
   g_queue_init (&self->pending_ctrl);
   g_queue_init (&self->pending_chat);
 }
@@ -920,7 +925,8 @@ canopy_edge_set_repair (CanopyEdge *self,
  * canopy_edge_get_media_lost:
  * @self: an edge to the parent
  *
- * Returns: the packets its jitterbuffers gave up as lost, all streams together
+ * Returns: the packets its jitterbuffers gave up as lost, on the streams that are repaired
+ *   (video: audio has no NACK or RTX, and its losses say nothing about how long repairs take)
  */
 guint64
 canopy_edge_get_media_lost (CanopyEdge *self)
@@ -931,10 +937,19 @@ canopy_edge_get_media_lost (CanopyEdge *self)
 
   g_mutex_lock (&self->lock);
   for (guint i = 0; i < self->jitterbuffers->len; i++) {
+    GstElement *jitterbuffer = g_ptr_array_index (self->jitterbuffers, i);
+    g_autoptr (GstPad) sink = gst_element_get_static_pad (jitterbuffer, "sink");
+    g_autoptr (GstCaps) caps = sink != NULL ? gst_pad_get_current_caps (sink) : NULL;
     g_autoptr (GstStructure) stats = NULL;
     guint64 n = 0;
 
-    g_object_get (g_ptr_array_index (self->jitterbuffers, i), "stats", &stats, NULL);
+    /* By the stream's caps, not by "do-retransmission": webrtcbin 1.22 sets that from the
+     * transceiver it maps the SSRC to, and forwarded SSRCs are not in the parent's SDP. */
+    if (caps != NULL && !gst_caps_is_empty (caps) &&
+        g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0), "media"),
+                   "audio") == 0)
+      continue;
+    g_object_get (jitterbuffer, "stats", &stats, NULL);
     if (stats != NULL && gst_structure_get_uint64 (stats, "num-lost", &n))
       lost += n;
   }

@@ -36,6 +36,8 @@ CanopyEdge *canopy_edge_new_to_parent (GstBin                *pipeline,
 const char *canopy_edge_get_peer_id   (CanopyEdge            *self);
 gboolean    canopy_edge_is_open       (CanopyEdge            *self,
                                        const char            *label);
+gsize       canopy_edge_get_max_message_size  (CanopyEdge    *self);
+guint64     canopy_edge_get_oversized_dropped (CanopyEdge    *self);
 gboolean    canopy_edge_handle_signal (CanopyEdge            *self,
                                        JsonObject            *data,
                                        GError               **error);

@@ -122,7 +122,8 @@ on_edge_video_started (CanopyEdge *edge,
   g_signal_emit (user_data, signals[SIGNAL_VIDEO_STARTED], 0);
 }
 
-/* Sends a ctrl message, in `part`s when it is long (canopy_parts_split()). */
+/* Sends a ctrl message, in `part`s when it is long or longer than the far side takes
+ * (canopy_parts_split()). */
 static void
 send_ctrl_text (CanopyLink *self,
                 const char *text)
@@ -133,7 +134,7 @@ send_ctrl_text (CanopyLink *self,
     g_warning ("A control message of %" G_GSIZE_FORMAT " bytes is too long to send", strlen (text));
     return;
   }
-  texts = canopy_parts_split (text);
+  texts = canopy_parts_split (text, canopy_edge_get_max_message_size (self->edge));
   for (guint i = 0; i < texts->len; i++)
     canopy_edge_send (self->edge, CANOPY_EDGE_CTRL, g_ptr_array_index (texts, i));
 }

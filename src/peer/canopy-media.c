@@ -564,8 +564,7 @@ canopy_media_force_keyframe (CanopyMedia *self)
   g_return_if_fail (CANOPY_IS_MEDIA (self));
 
   sink = gst_element_get_static_pad (self->video_tee, "sink");
-  gst_pad_push_event (sink, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
-                                                                           TRUE, 0));
+  gst_pad_push_event (sink, canopy_webrtc_keyframe_request_new ());
 }
 
 /**

@@ -21,7 +21,12 @@ on_new_transceiver (GstElement              *webrtcbin,
                     GstWebRTCRTPTransceiver *transceiver,
                     gpointer                 user_data)
 {
-  /* Without this the answer carries no "nack": every loss becomes a keyframe for the tree. */
+  /* Without this the answer carries no "nack": every loss becomes a keyframe for the tree.
+   * On every transceiver, audio too, although parents offer no NACK or RTX for audio (see
+   * prepare_branch() in canopy-edge.c), so the answer has none there either: webrtcbin 1.22
+   * gives each jitterbuffer "do-retransmission" from the transceiver it maps the SSRC to, and
+   * a relay forwards SSRCs that are not in its offer; with do-nack off on audio, video at
+   * depth 3 went unrepaired (test-nat's /nat/loss-1: 7-14 fps decoded of 29). */
   g_object_set (transceiver, "do-nack", TRUE, NULL);
 }
 
@@ -251,6 +256,42 @@ canopy_webrtc_add_remote_candidate (GstElement *webrtcbin,
   }
   g_signal_emit_by_name (webrtcbin, "add-ice-candidate", mline, candidate);
   return TRUE;
+}
+
+/**
+ * canopy_webrtc_max_message_size:
+ * @sdp: the far side's description, untrusted
+ *
+ * What the far side takes in one data channel message (RFC 8841): its `a=max-message-size`
+ * on the data channel's m-line; 64 KiB when it declares none (Chromium's answers, and
+ * webrtcbin's own offers and answers); 0 there means any size. A far side that declares
+ * less than our longest chat message is still given what it declares: a message that does not
+ * fit is dropped rather than sent (canopy_edge_send()).
+ *
+ * Returns: the size in bytes, %G_MAXSIZE for no limit
+ */
+gsize
+canopy_webrtc_max_message_size (const GstSDPMessage *sdp)
+{
+  g_return_val_if_fail (sdp != NULL, CANOPY_DATA_CHANNEL_DEFAULT_BYTES);
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+    const char *value;
+    guint64 size = 0;
+    char *end = NULL;
+
+    if (g_strcmp0 (gst_sdp_media_get_media (media), "application") != 0)
+      continue;
+    value = gst_sdp_media_get_attribute_val (media, "max-message-size");
+    if (value == NULL || !g_ascii_isdigit (value[0]))
+      return CANOPY_DATA_CHANNEL_DEFAULT_BYTES;
+    size = g_ascii_strtoull (value, &end, 10);
+    if (end == value || *end != '\0')
+      return CANOPY_DATA_CHANNEL_DEFAULT_BYTES;
+    return size == 0 || size > G_MAXSIZE ? G_MAXSIZE : (gsize) size;
+  }
+  return CANOPY_DATA_CHANNEL_DEFAULT_BYTES;
 }
 
 /**
@@ -527,9 +568,25 @@ request_again (gpointer user_data)
   GstPad *pad = user_data;
 
   /* Pushed from the sink pad it travels upstream through the probe, which now lets it by. */
-  gst_pad_push_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
-                                                                          TRUE, 0));
+  gst_pad_push_event (pad, canopy_webrtc_keyframe_request_new ());
   return G_SOURCE_REMOVE;
+}
+
+/**
+ * canopy_webrtc_keyframe_request_new:
+ *
+ * The one form of upstream keyframe request this project makes: without `all-headers`.
+ * rtph264pay (config-interval=-1) puts SPS and PPS in front of every IDR anyway; `all-headers`
+ * makes it send them once more, on the next frame, and in 1.22.0 that can be a packet of SPS
+ * and PPS alone with the marker bit set, which Chromium takes for a broken frame (and asks for
+ * another keyframe).
+ *
+ * Returns: (transfer full): an upstream GstForceKeyUnit event
+ */
+GstEvent *
+canopy_webrtc_keyframe_request_new (void)
+{
+  return gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, FALSE, 0);
 }
 
 static GstPadProbeReturn
@@ -537,9 +594,21 @@ coalesce_probe (GstPad          *pad,
                 GstPadProbeInfo *info,
                 gpointer         user_data)
 {
-  if (!canopy_webrtc_is_keyframe_request (GST_PAD_PROBE_INFO_EVENT (info)))
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  gboolean all_headers = FALSE;
+
+  if (!canopy_webrtc_is_keyframe_request (event))
     return GST_PAD_PROBE_OK;
-  return canopy_throttle_ask (user_data) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+  if (!canopy_throttle_ask (user_data))
+    return GST_PAD_PROBE_DROP;
+  /* rtpsession turns a child's FIR into a request with all-headers: take it out here, at the
+   * one place every request to the encoder passes (see canopy_webrtc_keyframe_request_new()). */
+  if (gst_video_event_parse_upstream_force_key_unit (event, NULL, &all_headers, NULL) &&
+      all_headers) {
+    gst_event_unref (event);
+    GST_PAD_PROBE_INFO_DATA (info) = canopy_webrtc_keyframe_request_new ();
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 /**

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/sdp/sdp.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -24,6 +25,10 @@ G_BEGIN_DECLS
 #define CANOPY_NTP64_URI "urn:ietf:params:rtp-hdrext:ntp-64"
 #define CANOPY_NTP64_ID 1
 #define CANOPY_NTP_OFFSET_S G_GUINT64_CONSTANT (2208988800)
+
+/* What a data channel message may be when the far side's SDP declares no a=max-message-size
+ * (RFC 8841). */
+#define CANOPY_DATA_CHANNEL_DEFAULT_BYTES 65536
 
 /**
  * CanopyIceConfig:
@@ -48,6 +53,8 @@ void        canopy_webrtc_shutdown            (void);
 void        canopy_webrtc_watch_pipeline      (GstBin                *pipeline);
 GstCaps    *canopy_webrtc_ntp_caps            (void);
 gboolean    canopy_webrtc_is_keyframe_request (GstEvent              *event);
+GstEvent   *canopy_webrtc_keyframe_request_new (void);
+gsize       canopy_webrtc_max_message_size (const GstSDPMessage   *sdp);
 void        canopy_webrtc_probe_buffers       (GstPadProbeInfo       *info,
                                                CanopyBufferFunc       func,
                                                gpointer               data);

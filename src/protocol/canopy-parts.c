@@ -9,48 +9,90 @@
 #include "canopy-json.h"
 #include "canopy-limits.h"
 
+static char *
+part_text (const char *text,
+           gsize       pos,
+           gsize       end,
+           guint       n,
+           gsize       of)
+{
+  g_autofree char *data = g_strndup (text + pos, end - pos);
+  g_autoptr (JsonObject) part = json_object_new ();
+
+  json_object_set_string_member (part, "type", "part");
+  json_object_set_int_member (part, "n", n);
+  json_object_set_int_member (part, "of", (gint64) of);
+  json_object_set_string_member (part, "data", data);
+  return canopy_json_to_string (part);
+}
+
+/* Back from @end to the start of a UTF-8 character; forward to the next one when that would
+ * leave nothing after @pos. */
+static gsize
+char_boundary (const char *text,
+               gsize       pos,
+               gsize       end,
+               gsize       len)
+{
+  gsize back = end;
+
+  while (back < len && back > pos + 1 && (text[back] & 0xC0) == 0x80)
+    back--;
+  if (back >= len || (text[back] & 0xC0) != 0x80)
+    return back;
+  while (end < len && (text[end] & 0xC0) == 0x80)
+    end++;
+  return end;
+}
+
 /**
  * canopy_parts_split:
  * @text: a ctrl message as text, at most %CANOPY_CTRL_WHOLE_BYTES
+ * @max_bytes: the longest message the far side takes (its SDP's `a=max-message-size`, 64 KiB
+ *   when it declares none)
  *
- * A message longer than %CANOPY_CTRL_PART_BYTES becomes `part` messages
- * `{"type":"part","n":N,"of":M,"data":"..."}`, each with at most that many bytes of @text, cut
- * on UTF-8 character boundaries, in order from n = 0.
+ * A message longer than %CANOPY_CTRL_PART_BYTES or @max_bytes becomes `part` messages
+ * `{"type":"part","n":N,"of":M,"data":"..."}`, each with at most %CANOPY_CTRL_PART_BYTES bytes
+ * of @text, cut on UTF-8 character boundaries, in order from n = 0, and each at most
+ * @max_bytes long as sent: JSON escaping can double a part's length, so a part is made shorter
+ * until it fits (down to one character, for a far side that takes almost nothing).
  *
  * Returns: (transfer full) (element-type utf8): the texts to send: @text alone, or its parts
  */
 GPtrArray *
-canopy_parts_split (const char *text)
+canopy_parts_split (const char *text,
+                    gsize       max_bytes)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GArray) cuts = NULL;
   gsize len = strlen (text);
   gsize pos = 0;
 
-  if (len <= CANOPY_CTRL_PART_BYTES) {
+  if (len <= CANOPY_CTRL_PART_BYTES && len <= max_bytes) {
     g_ptr_array_add (out, g_strdup (text));
     return out;
   }
   cuts = g_array_new (FALSE, FALSE, sizeof (gsize));
   while (pos < len) {
-    gsize end = MIN (pos + CANOPY_CTRL_PART_BYTES, len);
+    gsize end = char_boundary (text, pos, MIN (pos + CANOPY_CTRL_PART_BYTES, len), len);
 
-    while (end < len && end > pos + 1 && (text[end] & 0xC0) == 0x80)
-      end--;
+    /* Measured with "of" as long as it can get (len >= the number of parts): the real
+     * text is never longer. */
+    for (;;) {
+      g_autofree char *measured = part_text (text, pos, end, G_MAXINT32, len);
+
+      if (strlen (measured) <= max_bytes || end - pos <= 1)
+        break;
+      end = char_boundary (text, pos, pos + MAX ((end - pos) / 2, 1), len);
+    }
     g_array_append_val (cuts, end);
     pos = end;
   }
   pos = 0;
   for (guint i = 0; i < cuts->len; i++) {
     gsize end = g_array_index (cuts, gsize, i);
-    g_autofree char *data = g_strndup (text + pos, end - pos);
-    g_autoptr (JsonObject) part = json_object_new ();
 
-    json_object_set_string_member (part, "type", "part");
-    json_object_set_int_member (part, "n", i);
-    json_object_set_int_member (part, "of", cuts->len);
-    json_object_set_string_member (part, "data", data);
-    g_ptr_array_add (out, canopy_json_to_string (part));
+    g_ptr_array_add (out, part_text (text, pos, end, i, cuts->len));
     pos = end;
   }
   return out;

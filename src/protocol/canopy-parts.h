@@ -12,7 +12,8 @@ typedef struct {
   guint of;
 } CanopyParts;
 
-GPtrArray *canopy_parts_split  (const char   *text);
+GPtrArray *canopy_parts_split  (const char   *text,
+                                gsize         max_bytes);
 char      *canopy_parts_add    (CanopyParts  *self,
                                 JsonObject   *part,
                                 GError      **error);

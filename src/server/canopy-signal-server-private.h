@@ -81,6 +81,7 @@ struct _CanopySignalServer {
   GHashTable *lost_rooms;  /* id -> deadline (gint64, boxed): closed as host-lost, may come back */
   GHashTable *subscribers; /* CanopySignalPeer set, not owned */
   char *directory;         /* cached JSON array of the listed rooms, or NULL */
+  char *web_dir;           /* the browser viewer's files, or NULL for none */
 };
 
 /* A room: its host, its members and what the directory shows of it. */
@@ -299,5 +300,10 @@ gboolean    canopy_signal_handle_resume            (CanopySignalServer      *sel
                                                     GError                 **error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CanopySignalRoomSettings, canopy_signal_room_settings_clear)
+
+const char *canopy_signal_server_default_web_dir (void);
+gboolean    canopy_signal_server_handle_web      (CanopySignalServer *self,
+                                                  SoupServerMessage  *msg,
+                                                  const char         *path);
 
 G_END_DECLS

@@ -273,7 +273,8 @@ on_http_request (SoupServer        *server,
     body = g_strdup_printf ("{\"status\":\"ok\",\"rooms\":%u,\"peers\":%u}",
                             g_hash_table_size (self->rooms), g_hash_table_size (self->peers));
   } else {
-    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+    if (!canopy_signal_server_handle_web (self, msg, path))
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
     return;
   }
   if (!g_str_equal (method, "GET") && !g_str_equal (method, "HEAD")) {
@@ -458,6 +459,7 @@ canopy_signal_server_finalize (GObject *object)
   g_hash_table_unref (self->retired);
   g_hash_table_unref (self->turned_away);
   json_node_unref (self->ice_servers);
+  g_free (self->web_dir);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (canopy_signal_server_parent_class)->finalize (object);
 }
@@ -531,6 +533,7 @@ canopy_signal_server_init (CanopySignalServer *self)
   self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, canopy_signal_room_free);
   self->lost_rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->subscribers = g_hash_table_new (NULL, NULL);
+  self->web_dir = g_strdup (canopy_signal_server_default_web_dir ());
 }
 
 /**
@@ -542,6 +545,23 @@ CanopySignalServer *
 canopy_signal_server_new (void)
 {
   return g_object_new (CANOPY_TYPE_SIGNAL_SERVER, NULL);
+}
+
+/**
+ * canopy_signal_server_set_web_dir:
+ * @self: a server
+ * @dir: (nullable): where the browser viewer's files are; %NULL serves none
+ *
+ * By default the installed files, or `$CANOPY_WEB_DIR` when set.
+ */
+void
+canopy_signal_server_set_web_dir (CanopySignalServer *self,
+                                  const char         *dir)
+{
+  g_return_if_fail (CANOPY_IS_SIGNAL_SERVER (self));
+
+  g_free (self->web_dir);
+  self->web_dir = g_strdup (dir);
 }
 
 /**

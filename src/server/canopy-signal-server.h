@@ -16,6 +16,8 @@ gboolean            canopy_signal_server_listen      (CanopySignalServer  *self,
                                                       const char          *address,
                                                       guint                port,
                                                       GError             **error);
+void                canopy_signal_server_set_web_dir (CanopySignalServer  *self,
+                                                      const char          *dir);
 guint               canopy_signal_server_get_port    (CanopySignalServer  *self);
 char               *canopy_signal_server_get_url     (CanopySignalServer  *self);
 void                canopy_signal_server_stop        (CanopySignalServer  *self);

@@ -24,11 +24,14 @@ main (int    argc,
 {
   g_autofree char *bind = NULL;
   g_autofree char *config = NULL;
+  g_autofree char *web_dir = NULL;
   int port = DEFAULT_PORT;
   GOptionEntry entries[] = {
     { "bind", 'b', 0, G_OPTION_ARG_STRING, &bind, "Address to listen on (127.0.0.1)", "ADDR" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on, 0 for any (7680)", "N" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Configuration file", "FILE" },
+    { "web-dir", 0, 0, G_OPTION_ARG_FILENAME, &web_dir,
+      "The browser viewer's files (installed ones, or $CANOPY_WEB_DIR)", "DIR" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = NULL;
@@ -63,6 +66,8 @@ main (int    argc,
     g_printerr ("canopy-signal: bad configuration: %s\n", error->message);
     return 1;
   }
+  if (web_dir != NULL)
+    canopy_signal_server_set_web_dir (server, web_dir);
   if (!canopy_signal_server_listen (server, bind ? bind : "127.0.0.1", (guint) port, &error)) {
     g_printerr ("canopy-signal: %s\n", error->message);
     return 1;

@@ -5,7 +5,9 @@
 
 #include <glib/gi18n.h>
 
+#include "canopy-application.h"
 #include "canopy-error.h"
+#include "canopy-preferences-window.h"
 #include "canopy-room-side.h"
 #include "canopy-source.h"
 #include "canopy-video-paintable.h"
@@ -30,6 +32,7 @@ struct _CanopyHostView
   GtkLabel *bitrate_label;
   GtkLabel *room_id_label;
   GtkButton *copy_button;
+  GtkButton *copy_link_button;
   GtkToggleButton *lock_button;
   GtkButton *end_button;
   GtkPicture *picture;
@@ -235,6 +238,8 @@ on_node_room_id_notify (CanopyNode     *node,
 
   gtk_label_set_text (self->room_id_label, room_id ? room_id : "");
   gtk_widget_set_sensitive (GTK_WIDGET (self->copy_button), room_id != NULL && *room_id != '\0');
+  gtk_widget_set_sensitive (GTK_WIDGET (self->copy_link_button),
+                            room_id != NULL && *room_id != '\0');
 }
 
 static void
@@ -429,6 +434,51 @@ open_url_activated (GtkWidget  *widget,
 }
 
 /* --- room --- */
+
+/* The browser viewer's page for @room_id on the server @server_url (ws://HOST:PORT/ws): the
+ * same host and port over http(s). An embedded server on loopback that listens on every
+ * interface (--lan) is reached from the other computers by this one's LAN address. */
+static char *
+viewer_link (const char *server_url,
+             const char *room_id)
+{
+  g_autoptr (GUri) uri = server_url ? g_uri_parse (server_url, G_URI_FLAGS_NONE, NULL) : NULL;
+  g_autofree char *lan = NULL;
+  const char *host;
+  gboolean secure;
+  GApplication *app = g_application_get_default ();
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return NULL;
+  secure = g_strcmp0 (g_uri_get_scheme (uri), "wss") == 0;
+  host = g_uri_get_host (uri);
+  if ((g_str_equal (host, "127.0.0.1") || g_str_equal (host, "localhost")) &&
+      CANOPY_IS_APPLICATION (app) && canopy_application_get_lan (CANOPY_APPLICATION (app)) &&
+      (lan = canopy_lan_address ()) != NULL)
+    host = lan;
+  if (g_uri_get_port (uri) > 0)
+    return g_strdup_printf ("%s://%s:%d/r/%s", secure ? "https" : "http", host,
+                            g_uri_get_port (uri), room_id);
+  return g_strdup_printf ("%s://%s/r/%s", secure ? "https" : "http", host, room_id);
+}
+
+static void
+on_copy_link_button_clicked (GtkButton      *button,
+                             CanopyHostView *self)
+{
+  const char *room_id = canopy_node_get_room_id (self->node);
+  g_autofree char *server_url = NULL;
+  g_autofree char *link = NULL;
+
+  if (room_id == NULL)
+    return;
+  g_object_get (self->node, "server-url", &server_url, NULL);
+  link = viewer_link (server_url, room_id);
+  if (link == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), link);
+  show_toast (self, _("Link copied: anyone with it can watch in a browser"));
+}
 
 static void
 on_copy_button_clicked (GtkButton      *button,
@@ -675,6 +725,7 @@ canopy_host_view_class_init (CanopyHostViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, bitrate_label);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, room_id_label);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, copy_button);
+  gtk_widget_class_bind_template_child (widget_class, CanopyHostView, copy_link_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, lock_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, end_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, picture);
@@ -686,6 +737,7 @@ canopy_host_view_class_init (CanopyHostViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, error_close_button);
   gtk_widget_class_bind_template_callback (widget_class, on_source_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_button_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_copy_link_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_end_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_lock_button_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_error_close_button_clicked);

@@ -6,6 +6,8 @@
 #include "canopy-limits.h"
 #include "canopy-parts.h"
 
+#include <string.h>
+
 /* A map-like message of @n nodes whose names are several-byte characters. */
 static char *
 long_message (guint n)
@@ -42,7 +44,7 @@ static void
 test_round_trip (void)
 {
   g_autofree char *text = long_message (40000);
-  g_autoptr (GPtrArray) texts = canopy_parts_split (text);
+  g_autoptr (GPtrArray) texts = canopy_parts_split (text, 64 * 1024);
   g_autofree char *whole = NULL;
 
   g_test_message ("%zu bytes in %u parts", strlen (text), texts->len);
@@ -56,10 +58,49 @@ test_round_trip (void)
   g_assert_cmpstr (whole, ==, text);
 }
 
+/* A far side that declares a small a=max-message-size still gets every message, in parts that
+ * fit, whatever the escaping costs: a text of quotes doubles when it travels as "data". */
+static void
+test_remote_limit (void)
+{
+  g_autofree char *text = long_message (3000);
+  g_autoptr (GString) quotes = g_string_new ("{\"type\":\"x\",\"q\":\"");
+  const gsize limits[] = { 65536, 16384, 1000, 300 };
+
+  for (guint i = 0; i < 30000; i++)
+    g_string_append (quotes, "\\\"");
+  g_string_append (quotes, "\"}");
+  for (guint l = 0; l < G_N_ELEMENTS (limits); l++) {
+    const char *inputs[] = { text, quotes->str };
+
+    for (guint k = 0; k < G_N_ELEMENTS (inputs); k++) {
+      g_autoptr (GPtrArray) texts = canopy_parts_split (inputs[k], limits[l]);
+      g_autofree char *whole = NULL;
+
+      for (guint i = 0; i < texts->len; i++) {
+        g_assert_cmpuint (strlen (g_ptr_array_index (texts, i)), <=, limits[l]);
+        g_assert_true (g_utf8_validate (g_ptr_array_index (texts, i), -1, NULL));
+      }
+      whole = texts->len == 1 ? g_strdup (g_ptr_array_index (texts, 0)) : put_together (texts);
+      g_assert_cmpstr (whole, ==, inputs[k]);
+    }
+  }
+  /* Short, but longer than the far side takes: in parts too. */
+  {
+    g_autoptr (GPtrArray) texts = canopy_parts_split ("{\"type\":\"map-sync\",\"pad\":\"....."
+                                                      "....................................."
+                                                      "..............................\"}", 80);
+    g_autofree char *whole = put_together (texts);
+
+    g_assert_cmpuint (texts->len, >, 1);
+    g_assert_nonnull (whole);
+  }
+}
+
 static void
 test_short_is_whole (void)
 {
-  g_autoptr (GPtrArray) texts = canopy_parts_split ("{\"type\":\"map-sync\"}");
+  g_autoptr (GPtrArray) texts = canopy_parts_split ("{\"type\":\"map-sync\"}", 64 * 1024);
 
   g_assert_cmpuint (texts->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (texts, 0), ==, "{\"type\":\"map-sync\"}");
@@ -135,6 +176,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/parts/round-trip", test_round_trip);
   g_test_add_func ("/parts/short-is-whole", test_short_is_whole);
+  g_test_add_func ("/parts/remote-limit", test_remote_limit);
   g_test_add_func ("/parts/refused", test_refused);
   return g_test_run ();
 }

@@ -371,6 +371,99 @@ test_stop (void)
                     SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
 }
 
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GBytes **bytes = user_data;
+
+  *bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  if (*bytes == NULL)
+    *bytes = g_bytes_new (NULL, 0);
+}
+
+/* The server answers on this thread's main context: the request must not block it. */
+static guint
+http_get (SoupSession *session,
+          const char  *method,
+          const char  *url,
+          char       **body)
+{
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr (GBytes) bytes = NULL;
+
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_read, &bytes);
+  while (bytes == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (body != NULL)
+    *body = bytes != NULL ? g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes))
+                          : NULL;
+  return soup_message_get_status (msg);
+}
+
+/* The browser viewer's pages: the two pages and the files named in the server, from the web
+ * directory; nothing else in it, nothing outside it; none without one. */
+static void
+test_web (void)
+{
+  g_autoptr (CanopySignalServer) server = canopy_signal_server_new ();
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("canopy-web-XXXXXX", &error);
+  g_autofree char *http = NULL;
+  g_autofree char *ws = NULL;
+  const char *files[] = { "index.html", "room.html", "room.js", "secret.txt" };
+  char *body = NULL;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
+    g_autofree char *path = g_build_filename (dir, files[i], NULL);
+
+    g_assert_true (g_file_set_contents (path, files[i], -1, NULL));
+  }
+  canopy_signal_server_set_web_dir (server, dir);
+  g_assert_true (canopy_signal_server_listen (server, "127.0.0.1", 0, &error));
+  ws = canopy_signal_server_get_url (server);
+  /* ws://127.0.0.1:PORT/ws -> http://127.0.0.1:PORT */
+  http = g_strdup_printf ("http%.*s", (int) (strlen (ws) - 5), ws + 2);
+
+#define GET(path, status, expected)                                                      \
+  G_STMT_START {                                                                         \
+    g_autofree char *u = g_strconcat (http, path, NULL);                                 \
+    g_assert_cmpuint (http_get (session, "GET", u, &body), ==, status);                  \
+    if (expected != NULL)                                                                \
+      g_assert_cmpstr (body, ==, expected);                                              \
+    g_clear_pointer (&body, g_free);                                                     \
+  } G_STMT_END
+  GET ("/", 200, "index.html");
+  GET ("/r/k7m2q9xa", 200, "room.html");
+  GET ("/web/room.js", 200, "room.js");
+  GET ("/web/secret.txt", 404, NULL);
+  GET ("/web/%2e%2e/secret.txt", 404, NULL);
+  GET ("/web/canopy.css", 404, NULL);     /* named, but not in this directory */
+  GET ("/r/k7m2q9xa/x", 404, NULL);
+  GET ("/secret.txt", 404, NULL);
+  GET ("/rooms", 200, "{\"rooms\":[]}");
+  {
+    g_autofree char *u = g_strconcat (http, "/", NULL);
+
+    g_assert_cmpuint (http_get (session, "POST", u, NULL), ==, 405);
+  }
+  canopy_signal_server_set_web_dir (server, NULL);
+  GET ("/", 404, NULL);
+#undef GET
+
+  canopy_signal_server_stop (server);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
+    g_autofree char *path = g_build_filename (dir, files[i], NULL);
+
+    g_unlink (path);
+  }
+  g_rmdir (dir);
+}
+
 /* --- the canopy-signal binary --- */
 
 static gboolean
@@ -503,6 +596,7 @@ main (int    argc,
   canopy_test_signal_add ("server-full", test_server_full);
   canopy_test_signal_add ("address-quotas", test_address_quotas);
   g_test_add_func ("/signal-server/stop", test_stop);
+  g_test_add_func ("/signal-server/web", test_web);
   g_test_add_func ("/signal-server/binary/run", test_binary);
   canopy_test_signal_add ("binary/errors", test_binary_errors);
 

@@ -124,6 +124,38 @@ test_local_addresses (void)
   g_assert_cmpstrv (used, loopback);
 }
 
+static gsize
+max_message_size (const char *application_lines)
+{
+  g_autofree char *text = g_strdup_printf (
+    "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\na=max-message-size:7\r\n"
+    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=sctp-port:5000\r\n%s",
+    application_lines);
+  GstSDPMessage *sdp = NULL;
+  gsize size;
+
+  g_assert_cmpint (gst_sdp_message_new_from_text (text, &sdp), ==, GST_SDP_OK);
+  size = canopy_webrtc_max_message_size (sdp);
+  gst_sdp_message_free (sdp);
+  return size;
+}
+
+/* RFC 8841, as the far side's data channel m-line declares it: Chromium's answers declare
+ * nothing (64 KiB), Firefox declares 1 GiB, 0 is any size; only the application m-line
+ * counts, and what cannot be read is the default. */
+static void
+test_max_message_size (void)
+{
+  g_assert_cmpuint (max_message_size (""), ==, 65536);
+  g_assert_cmpuint (max_message_size ("a=max-message-size:262144\r\n"), ==, 262144);
+  g_assert_cmpuint (max_message_size ("a=max-message-size:1073741823\r\n"), ==, 1073741823);
+  g_assert_cmpuint (max_message_size ("a=max-message-size:1200\r\n"), ==, 1200);
+  g_assert_cmpuint (max_message_size ("a=max-message-size:0\r\n"), ==, G_MAXSIZE);
+  g_assert_cmpuint (max_message_size ("a=max-message-size:lots\r\n"), ==, 65536);
+  g_assert_cmpuint (max_message_size ("a=max-message-size:-5\r\n"), ==, 65536);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -134,5 +166,6 @@ main (int    argc,
   g_test_add_func ("/webrtc/candidate/private-network", test_private_network);
   g_test_add_func ("/webrtc/candidate/kept", test_kept);
   g_test_add_func ("/webrtc/local-addresses", test_local_addresses);
+  g_test_add_func ("/webrtc/max-message-size", test_max_message_size);
   return g_test_run ();
 }

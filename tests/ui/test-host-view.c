@@ -168,6 +168,10 @@ test_accessible (void)
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Copy Room ID");
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (child (view, "source_button")),
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Stream Source");
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (child (view, "copy_link_button")),
+                                   GTK_ACCESSIBLE_ROLE_BUTTON);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (child (view, "copy_link_button")),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Copy Link");
   gtk_test_accessible_assert_role (GTK_ACCESSIBLE (child (view, "error_close_button")),
                                    GTK_ACCESSIBLE_ROLE_BUTTON);
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (child (view, "error_close_button")),
@@ -241,6 +245,24 @@ test_live_room (void)
 
   /* Copying says so. */
   g_signal_emit_by_name (child (view, "copy_button"), "clicked");
+  /* The link is the browser viewer's page on the same server. */
+  g_assert_true (gtk_widget_get_sensitive (child (view, "copy_link_button")));
+  g_signal_emit_by_name (child (view, "copy_link_button"), "clicked");
+  {
+    GdkContentProvider *content = gdk_clipboard_get_content (gtk_widget_get_clipboard (view));
+    g_auto (GValue) value = G_VALUE_INIT;
+    g_autofree char *url = NULL;
+    g_autofree char *expected = NULL;
+
+    g_object_get (node, "server-url", &url, NULL);
+    g_assert_true (g_str_has_prefix (url, "ws://") && g_str_has_suffix (url, "/ws"));
+    expected = g_strdup_printf ("http://%.*s/r/%s", (int) strlen (url) - 8, url + 5,
+                                canopy_node_get_room_id (node));
+    g_assert_nonnull (content);
+    g_value_init (&value, G_TYPE_STRING);
+    g_assert_true (gdk_content_provider_get_value (content, &value, NULL));
+    g_assert_cmpstr (g_value_get_string (&value), ==, expected);
+  }
 
   /* A new source: the room stays live and the preview keeps moving. */
   g_assert_true (gtk_widget_activate_action (view, "host.source", "s", "test:smpte"));

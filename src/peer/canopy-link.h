@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "canopy-chat.h"
+#include "canopy-file-store.h"
 #include "canopy-media.h"
 #include "canopy-node-map.h"
 #include "canopy-webrtc.h"
@@ -73,5 +74,12 @@ void            canopy_link_heartbeat      (CanopyLink  *self);
 CanopyLinkHealth canopy_link_check         (CanopyLink  *self,
                                             gint64       now);
 void            canopy_link_close          (CanopyLink  *self);
+void            canopy_link_send_chunk     (CanopyLink         *self,
+                                            CanopyFileTransfer *transfer,
+                                            guint               index);
+void            canopy_link_get_file_stats (CanopyLink  *self,
+                                            guint64     *sent,
+                                            guint64     *queued,
+                                            guint64     *pauses);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 
 #include "canopy-chat.h"
+#include "canopy-file.h"
 #include "canopy-node-map.h"
 
 G_BEGIN_DECLS
@@ -94,6 +95,10 @@ double           canopy_node_get_bitrate_kbps (CanopyNode   *self);
 guint64          canopy_node_get_keyframes_refused (CanopyNode *self);
 guint64          canopy_node_get_chat_refused (CanopyNode      *self);
 guint64          canopy_node_get_maps_refused (CanopyNode      *self);
+guint64          canopy_node_get_files_refused (CanopyNode     *self);
+char            *canopy_node_share_file     (CanopyNode     *self,
+                                             const char     *path,
+                                             GError        **error);
 
 void             canopy_node_kick           (CanopyNode     *self,
                                              const char     *peer);

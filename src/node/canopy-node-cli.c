@@ -79,24 +79,30 @@ send_chat (gpointer user_data)
 }
 
 static void
-start_sharing (App *app)
+share (App        *app,
+       const char *path)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *id = NULL;
+  g_autofree char *id = canopy_node_share_file (app->node, path, &error);
 
-  if (app->share_path == NULL || app->shared)
-    return;
-  app->shared = TRUE;
-  id = canopy_node_share_file (app->node, app->share_path, &error);
   if (id == NULL) {
     g_autoptr (JsonObject) event = event_new ("file-failed");
 
-    g_printerr ("Cannot share %s: %s\n", app->share_path, error->message);
+    g_printerr ("Cannot share %s: %s\n", path, error->message);
     if (app->events) {
       json_object_set_string_member (event, "reason", error->message);
       emit_event (app, event);
     }
   }
+}
+
+static void
+start_sharing (App *app)
+{
+  if (app->share_path == NULL || app->shared)
+    return;
+  app->shared = TRUE;
+  share (app, app->share_path);
 }
 
 /* Writes a file that came to the save directory under its (clean) name, never over anything:
@@ -257,7 +263,7 @@ start_chatting (App *app)
 }
 
 /* A line on stdin that starts with '/' is a command for the host (a line to say that starts with
- * '/' is written with two): /kick PEER, /mute PEER, /unmute PEER, /lock, /unlock. */
+ * '/' is written with two): /kick PEER, /mute PEER, /unmute PEER, /lock, /unlock, /share PATH. */
 static gboolean
 run_command (App        *app,
              const char *line)
@@ -277,6 +283,8 @@ run_command (App        *app,
     canopy_node_set_locked (app->node, TRUE);
   else if (g_strv_length (words) == 1 && g_str_equal (words[0], "unlock"))
     canopy_node_set_locked (app->node, FALSE);
+  else if (g_strv_length (words) == 2 && g_str_equal (words[0], "share"))
+    share (app, words[1]);
   else
     g_printerr ("Unknown command: %s\n", line);
   return TRUE;

@@ -719,8 +719,7 @@ canopy_node_class_init (CanopyNodeClass *klass)
   /**
    * CanopyNode::file-failed:
    * @id: the file
-   * @reason: "hash-mismatch" (every chunk came, the whole is not what its sender signed) or
-   *   "expired" (forgotten by the store before it was complete)
+   * @reason: "hash-mismatch": every chunk came, but the whole is not what its sender signed
    */
   signals[SIGNAL_FILE_FAILED] = g_signal_new ("file-failed", G_TYPE_FROM_CLASS (klass),
                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

@@ -916,3 +916,22 @@ canopy_link_get_file_stats (CanopyLink *self,
   if (pauses != NULL)
     *pauses = canopy_file_lane_get_pauses (self->lane);
 }
+
+/**
+ * canopy_link_send_frame:
+ * @self: a link
+ * @frame: a chunk frame, or anything
+ *
+ * Sends @frame on the `file` channel at once, past the lane and its pacing. The node never
+ * does (canopy_link_send_chunk()); the test suite's hostile peer does, to send what no honest
+ * node would.
+ */
+void
+canopy_link_send_frame (CanopyLink *self,
+                        GBytes     *frame)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+
+  if (self->edge != NULL)
+    canopy_edge_send_frame (self->edge, frame);
+}

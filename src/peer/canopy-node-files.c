@@ -25,6 +25,9 @@
 #define PROGRESS_INTERVAL_US (200 * 1000) /* file-progress at most this often per file */
 #define STALL_US (2 * G_USEC_PER_SEC)       /* no new chunk this long: ask again */
 #define UNKNOWN_MAX 256                     /* ids whose chunks came before their offer */
+/* A parent that passes on this many chunks their sender did not sign is left and reported:
+ * an honest relay only passes on chunks it checked, so this is no accident. */
+#define FORGED_CHUNKS_MAX 8
 
 static GPtrArray *
 all_links (CanopyNode *self)
@@ -189,6 +192,22 @@ on_link_file (CanopyLink *link,
     handle_want (self, link, message);
 }
 
+/* A chunk that is not what its sender signed: counted, and a parent that keeps sending them is
+ * left for another (its subtree resumes there). */
+static void
+refuse_chunk (CanopyNode *self,
+              CanopyLink *link,
+              const char *why)
+{
+  /* Logged at 1, 2, 4, 8... so that a flood of them does not flood the log too. */
+  self->files_refused++;
+  if ((self->files_refused & (self->files_refused - 1)) == 0)
+    g_message ("Refusing a chunk from %s: %s (%" G_GUINT64_FORMAT " so far)",
+               canopy_link_get_peer_id (link), why, self->files_refused);
+  if (link == self->parent && ++self->forged_chunks == FORGED_CHUNKS_MAX)
+    canopy_node_leave_parent (self, "forged-file", "the parent alters files");
+}
+
 static void
 on_link_file_frame (CanopyLink *link,
                     GBytes     *frame,
@@ -203,8 +222,7 @@ on_link_file_frame (CanopyLink *link,
   CanopyFileTransfer *transfer;
 
   if (!canopy_file_frame_parse (frame, id, &index, &data, &length, &error)) {
-    self->files_refused++;
-    g_message ("Bad chunk frame from %s: %s", canopy_link_get_peer_id (link), error->message);
+    refuse_chunk (self, link, error->message);
     return;
   }
   transfer = canopy_file_store_lookup (self->files, id);
@@ -224,9 +242,7 @@ on_link_file_frame (CanopyLink *link,
   case CANOPY_FILE_CHUNK_BAD_HASH:
   case CANOPY_FILE_CHUNK_OUT_OF_RANGE:
   default:
-    self->files_refused++;
-    g_message ("Chunk %u of file %s from %s is not the one its sender signed", index, id,
-               canopy_link_get_peer_id (link));
+    refuse_chunk (self, link, "not the chunk its sender signed");
     return;
   }
   g_object_set_data (G_OBJECT (transfer), "canopy-chunk-at",

@@ -94,6 +94,7 @@ struct _CanopyNode {
   GHashTable *file_progress;   /* id -> gint64: when its progress was last told */
   GHashTable *unknown_files;   /* id -> peer id: chunks came from it before the offer */
   guint64 files_refused;       /* forged offers and chunks that failed their hash */
+  guint forged_chunks;         /* ...of them from the present parent */
   guint64 max_file_size;
 
   /* moderation (canopy-node-moderation.c) */

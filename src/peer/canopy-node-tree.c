@@ -473,6 +473,7 @@ lose_parent (CanopyNode *self,
   canopy_room_lose_map (self->room);
   self->joined_emitted = FALSE;
   self->forged_maps = 0;
+  self->forged_chunks = 0;
   if (self->state == CANOPY_NODE_STATE_ENDED)
     return;
   /* Our children stay: the whole subtree moves with us. */

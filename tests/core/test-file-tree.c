@@ -4,7 +4,8 @@
  * processes on 127.0.0.1. A file shared by a viewer at depth 2 reaches the host and every other
  * viewer with the same bytes (SHA-256 of what each received), each one's progress never going
  * back; a relay killed (SIGKILL) in the middle of a transfer, and its subtree still completes,
- * resuming rather than starting over.
+ * resuming rather than starting over; a relay that alters every chunk it passes on, and its
+ * children refuse them, leave it and complete the file from an honest relay.
  */
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -224,6 +225,73 @@ test_relay_killed (void)
   remove_file (path);
 }
 
+static gint64
+files_refused_of (CanopyTestProc *proc)
+{
+  JsonObject *stats = canopy_test_proc_last_event (proc, "stats");
+
+  return stats ? json_object_get_int_member (stats, "files_refused") : 0;
+}
+
+/* host (k1 = 2) -> tamperer -> c1, c2 and host -> honest. The host shares 4 MiB; the tamperer
+ * changes a byte of every chunk. c1 and c2 refuse them, leave it (reporting it), attach under
+ * the honest relay and complete the file from there; nobody completes anything else. */
+static void
+test_tampering_relay (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autofree char *url = canopy_test_start_server (&server);
+  g_autofree char *sha256 = NULL;
+  const gint64 size = 4 * 1024 * 1024;
+  g_autofree char *path = make_file (size, &sha256);
+  g_autofree char *command = g_strdup_printf ("/share %s", path);
+  CanopyTestProc *procs[5] = { NULL };
+  CanopyTestProc *receivers[3];
+  const char *tamperer_id, *honest_id;
+  gint64 start;
+  double at_ms[3];
+  const char *room;
+
+  procs[0] = canopy_test_tree_spawn_host (url, 2, 2, FALSE);
+  room = canopy_test_tree_room_of (procs[0]);
+  procs[1] = canopy_test_tree_join_hostile (url, room, "tamperer", 2, "tamper-file");
+  procs[2] = canopy_test_tree_join_viewer (url, room, "honest", 2, FALSE);
+  procs[3] = canopy_test_tree_join_viewer (url, room, "c1", 2, FALSE);
+  procs[4] = canopy_test_tree_join_viewer (url, room, "c2", 2, FALSE);
+  tamperer_id = canopy_test_tree_peer_of (procs[1]);
+  honest_id = canopy_test_tree_peer_of (procs[2]);
+  g_assert_cmpstr (canopy_test_tree_parent_of (procs[3]), ==, tamperer_id);
+  g_assert_cmpstr (canopy_test_tree_parent_of (procs[4]), ==, tamperer_id);
+  receivers[0] = procs[2];
+  receivers[1] = procs[3];
+  receivers[2] = procs[4];
+
+  canopy_test_proc_signal (procs[1], SIGUSR1);
+  canopy_test_spin (300);
+  start = g_get_monotonic_time ();
+  canopy_test_proc_write_line (procs[0], command);
+  canopy_test_tree_wait_all (receivers, 3, has_file, NULL, start, at_ms, WAIT_S,
+                             "the file past a tampering relay");
+  for (guint i = 0; i < 3; i++)
+    assert_complete (receivers[i], sha256, size);
+  for (guint i = 1; i < 3; i++) {
+    g_assert_cmpstr (canopy_test_tree_parent_of (receivers[i]), ==, honest_id);
+    /* Counted once a second: wait for a stats line that has them. */
+    canopy_test_proc_wait_events (receivers[i], "stats", NULL, NULL,
+                                  canopy_test_proc_count_events (receivers[i], "stats") + 1,
+                                  WAIT_S);
+    g_assert_cmpint (files_refused_of (receivers[i]), >=, 8);
+  }
+  g_assert_cmpuint (canopy_test_proc_count_events (procs[1], "file-complete"), ==, 0);
+  g_test_message ("4 MiB complete at %.0f (honest), %.0f and %.0f ms (past the tamperer); "
+                  "refused %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT " chunks", at_ms[0],
+                  at_ms[1], at_ms[2], files_refused_of (receivers[1]),
+                  files_refused_of (receivers[2]));
+  canopy_test_tree_end_room (procs[0], procs + 1, 4);
+  canopy_test_tree_free_all (procs, 5);
+  remove_file (path);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -231,5 +299,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/file-tree/reaches-everyone", test_reaches_everyone);
   g_test_add_func ("/file-tree/relay-killed", test_relay_killed);
+  g_test_add_func ("/file-tree/tampering-relay", test_tampering_relay);
   return g_test_run ();
 }

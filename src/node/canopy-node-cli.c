@@ -519,6 +519,7 @@ canopy_node_cli_run (int             argc,
   g_autofree char *password = NULL;
   int k1 = 4, k = 4, capacity = 2, width = 640, height = 360, fps = 30, bitrate = 1000;
   int latency = -1;
+  int file_rate = 0;
   CanopyCodec codec = CANOPY_CODEC_VP8;
   CanopyNodeRole role;
   App app = { 0 };
@@ -555,6 +556,8 @@ canopy_node_cli_run (int             argc,
       "Share this file with the room once in it", "PATH" },
     { "save-dir", 0, 0, G_OPTION_ARG_FILENAME, &app.save_dir,
       "Write the files others share into this directory", "DIR" },
+    { "file-rate", 0, 0, G_OPTION_ARG_INT, &file_rate,
+      "Send files at most this fast on each edge (default 4096)", "KIB_PER_S" },
     { "identity", 0, 0, G_OPTION_ARG_FILENAME, &identity_path,
       "Key file (made if missing, mode 0600); without it, a new key for this run", "FILE" },
     { NULL }
@@ -617,6 +620,8 @@ canopy_node_cli_run (int             argc,
                 NULL);
   if (latency >= 0)
     g_object_set (app.node, "latency", (guint) MIN (latency, 5000), NULL);
+  if (file_rate > 0)
+    canopy_node_set_file_rate (app.node, (guint64) MIN (file_rate, 1024 * 1024) * 1024);
   if (title != NULL)
     g_object_set (app.node, "title", title, NULL);
   if (summary != NULL)

@@ -280,3 +280,19 @@ canopy_file_lane_get_pauses (CanopyFileLane *self)
   g_return_val_if_fail (CANOPY_IS_FILE_LANE (self), 0);
   return self->pauses;
 }
+
+/**
+ * canopy_file_lane_set_rate:
+ * @self: a lane
+ * @rate_bytes: at most this many bytes a second from now on
+ */
+void
+canopy_file_lane_set_rate (CanopyFileLane *self,
+                           guint64         rate_bytes)
+{
+  g_return_if_fail (CANOPY_IS_FILE_LANE (self));
+  g_return_if_fail (rate_bytes > 0);
+
+  self->rate_bytes = rate_bytes;
+  self->tokens = MIN (self->tokens, (double) rate_bytes / 4);
+}

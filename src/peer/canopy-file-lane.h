@@ -16,6 +16,8 @@ void            canopy_file_lane_push       (CanopyFileLane     *self,
                                              guint               index);
 void            canopy_file_lane_pump       (CanopyFileLane     *self);
 void            canopy_file_lane_close      (CanopyFileLane     *self);
+void            canopy_file_lane_set_rate   (CanopyFileLane     *self,
+                                             guint64             rate_bytes);
 guint64         canopy_file_lane_get_queued (CanopyFileLane     *self);
 guint64         canopy_file_lane_get_sent   (CanopyFileLane     *self);
 guint64         canopy_file_lane_get_pauses (CanopyFileLane     *self);

@@ -935,3 +935,16 @@ canopy_link_send_frame (CanopyLink *self,
   if (self->edge != NULL)
     canopy_edge_send_frame (self->edge, frame);
 }
+
+/**
+ * canopy_link_set_file_rate:
+ * @self: a link
+ * @rate_bytes: the most bytes of chunk frames a second it sends
+ */
+void
+canopy_link_set_file_rate (CanopyLink *self,
+                           guint64     rate_bytes)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+  canopy_file_lane_set_rate (self->lane, rate_bytes);
+}

@@ -77,6 +77,8 @@ void            canopy_link_close          (CanopyLink  *self);
 void            canopy_link_send_chunk     (CanopyLink         *self,
                                             CanopyFileTransfer *transfer,
                                             guint               index);
+void            canopy_link_set_file_rate  (CanopyLink         *self,
+                                            guint64             rate_bytes);
 void            canopy_link_send_frame     (CanopyLink         *self,
                                             GBytes             *frame);
 void            canopy_link_get_file_stats (CanopyLink  *self,

@@ -270,6 +270,7 @@ canopy_node_files_watch (CanopyNode *self,
 {
   g_signal_connect (link, "file", G_CALLBACK (on_link_file), self);
   g_signal_connect (link, "file-frame", G_CALLBACK (on_link_file_frame), self);
+  canopy_link_set_file_rate (link, self->file_rate);
 }
 
 /**

@@ -96,6 +96,7 @@ struct _CanopyNode {
   guint64 files_refused;       /* forged offers and chunks that failed their hash */
   guint forged_chunks;         /* ...of them from the present parent */
   guint64 max_file_size;
+  guint64 file_rate;           /* bytes a second on each edge's file channel */
 
   /* moderation (canopy-node-moderation.c) */
   gboolean locked;             /* host: no newcomers */

@@ -754,6 +754,7 @@ canopy_node_init (CanopyNode *self)
   self->file_progress = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->unknown_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->max_file_size = CANOPY_FILE_SIZE_DEFAULT_MAX;
+  self->file_rate = CANOPY_FILE_RATE_BYTES;
 }
 
 /**
@@ -924,6 +925,22 @@ canopy_node_get_chat_refused (CanopyNode *self)
 {
   g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
   return self->chat_forged;
+}
+
+/**
+ * canopy_node_set_file_rate:
+ * @self: a node
+ * @rate_bytes: the most bytes of files a second it sends on each edge, at least 1024
+ *
+ * For links made from now on (the default is %CANOPY_FILE_RATE_BYTES).
+ */
+void
+canopy_node_set_file_rate (CanopyNode *self,
+                           guint64     rate_bytes)
+{
+  g_return_if_fail (CANOPY_IS_NODE (self));
+  g_return_if_fail (rate_bytes >= 1024);
+  self->file_rate = rate_bytes;
 }
 
 /**

@@ -96,6 +96,8 @@ guint64          canopy_node_get_keyframes_refused (CanopyNode *self);
 guint64          canopy_node_get_chat_refused (CanopyNode      *self);
 guint64          canopy_node_get_maps_refused (CanopyNode      *self);
 guint64          canopy_node_get_files_refused (CanopyNode     *self);
+void             canopy_node_set_file_rate  (CanopyNode     *self,
+                                             guint64         rate_bytes);
 char            *canopy_node_share_file     (CanopyNode     *self,
                                              const char     *path,
                                              GError        **error);

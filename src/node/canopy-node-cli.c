@@ -557,7 +557,7 @@ canopy_node_cli_run (int             argc,
     { "save-dir", 0, 0, G_OPTION_ARG_FILENAME, &app.save_dir,
       "Write the files others share into this directory", "DIR" },
     { "file-rate", 0, 0, G_OPTION_ARG_INT, &file_rate,
-      "Send files at most this fast on each edge (default 4096)", "KIB_PER_S" },
+      "Send files at most this fast on each edge (default 1024)", "KIB_PER_S" },
     { "identity", 0, 0, G_OPTION_ARG_FILENAME, &identity_path,
       "Key file (made if missing, mode 0600); without it, a new key for this run", "FILE" },
     { NULL }

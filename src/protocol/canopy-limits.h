@@ -84,10 +84,12 @@ G_BEGIN_DECLS
 /* A manifest is a ctrl message (in parts when long): its hash list is the most of it. */
 #define CANOPY_FILE_OFFER_BYTES (CANOPY_FILE_CHUNKS_MAX * 70 + 4096)
 /* Backpressure on each edge's `file` channel: stop sending above HIGH bytes buffered, go on
- * below LOW; and at most RATE bytes a second per edge, so files never crowd out the video. */
+ * below LOW; and at most RATE bytes a second per edge, so files never crowd out the video (at
+ * 4 MiB/s a 15-peer room on one 2-core machine fell to 8 fps while 20 MiB went round; at
+ * 1 MiB/s it kept 29.3 fps or more: build-aux/filebench --room 15). */
 #define CANOPY_FILE_BUFFER_HIGH (1024 * 1024)
 #define CANOPY_FILE_BUFFER_LOW (256 * 1024)
-#define CANOPY_FILE_RATE_BYTES (4 * 1024 * 1024)
+#define CANOPY_FILE_RATE_BYTES (1024 * 1024)
 #define CANOPY_FILE_FRAMES_PER_SECOND 2000 /* per neighbour, counted before hashing */
 
 /* Liveness on the tree (see CanopyLink). A child pings its parent every heartbeat; a parent

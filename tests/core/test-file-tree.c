@@ -174,7 +174,7 @@ bytes_above (gpointer user_data)
   return bytes_of (b->proc) > b->bytes || b->proc->exited;
 }
 
-/* A chain host -> relay -> a -> b (k1 = k = 1). The host shares 12 MiB; when b holds some of it
+/* A chain host -> relay -> a -> b (k1 = k = 1). The host shares 6 MiB; when b holds some of it
  * the relay is killed; a re-attaches under the host and, with b below it, completes the file
  * from where it was. */
 static void
@@ -183,7 +183,7 @@ test_relay_killed (void)
   g_autoptr (CanopyTestProc) server = NULL;
   g_autofree char *url = canopy_test_start_server (&server);
   g_autofree char *sha256 = NULL;
-  const gint64 size = 12 * 1024 * 1024;
+  const gint64 size = 6 * 1024 * 1024;
   g_autofree char *path = make_file (size, &sha256);
   g_autofree char *command = g_strdup_printf ("/share %s", path);
   CanopyTestProc *procs[4] = { NULL };
@@ -217,7 +217,7 @@ test_relay_killed (void)
                              "the file after the relay died");
   for (guint i = 0; i < 2; i++)
     assert_complete (subtree[i], sha256, size);
-  g_test_message ("12 MiB complete at %.0f and %.0f ms (relay killed at a's %" G_GINT64_FORMAT
+  g_test_message ("6 MiB complete at %.0f and %.0f ms (relay killed at a's %" G_GINT64_FORMAT
                   " bytes)", at_ms[0], at_ms[1], a_before);
   canopy_test_wait_exit (procs[1], WAIT_S);
   canopy_test_tree_end_room (procs[0], subtree, 2);

@@ -3,7 +3,7 @@
  * Files through a real tree: canopy-signal, a host and viewers as separate canopy-node
  * processes on 127.0.0.1. A file shared by a viewer at depth 2 reaches the host and every other
  * viewer with the same bytes (SHA-256 of what each received), each one's progress never going
- * back; a relay killed (SIGKILL) in the middle of a transfer, and its subtree still completes,
+ * back, and a viewer that joins afterwards gets it from its parent's store; a relay killed (SIGKILL) in the middle of a transfer, and its subtree still completes,
  * resuming rather than starting over; a relay that alters every chunk it passes on, and its
  * children refuse them, leave it and complete the file from an honest relay.
  */
@@ -108,7 +108,7 @@ assert_complete (CanopyTestProc *proc,
   assert_progress_monotonic (proc, size);
 }
 
-/* Host and four viewers, k1 = k = 2: the sharer joins last, at depth 2. */
+/* Host and four viewers, k1 = k = 2: the sharer joins last, at depth 2. Then a late joiner. */
 static void
 test_reaches_everyone (void)
 {
@@ -148,7 +148,22 @@ test_reaches_everyone (void)
 
     g_test_message ("3 MiB complete at (ms from the sharer's start): %s", list);
   }
-  canopy_test_tree_end_room (procs[0], procs + 1, 4);
+  /* The files of the last minutes wait in every node's store for whoever comes. */
+  {
+    g_autoptr (CanopyTestProc) late = canopy_test_tree_join_viewer (url, room, "late", 2, FALSE);
+    CanopyTestProc *one[1] = { late };
+    double late_ms;
+
+    start = g_get_monotonic_time ();
+    canopy_test_tree_wait_all (one, 1, has_file, NULL, start, &late_ms, WAIT_S,
+                               "the file, joining late");
+    assert_complete (late, sha256, 3 * 1024 * 1024 + 123);
+    g_test_message ("a late joiner at depth %" G_GINT64_FORMAT " had it %.0f ms after joining",
+                    canopy_test_tree_depth_of (late), late_ms);
+    canopy_test_tree_end_room (procs[0], one, 1);
+  }
+  for (guint i = 1; i < 5; i++)
+    canopy_test_wait_exit (procs[i], WAIT_S);
   canopy_test_tree_free_all (procs, 5);
   remove_file (path);
 }

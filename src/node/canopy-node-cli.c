@@ -4,8 +4,12 @@
 #include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <gst/gst.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <locale.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "canopy-forward.h"
 #include "canopy-identity.h"
@@ -32,6 +36,9 @@ typedef struct {
   int exit_code;
   GDataInputStream *input;
   GCancellable *cancellable;
+  char *share_path;            /* shared once in the room */
+  gboolean shared;
+  char *save_dir;              /* where files that came are written; NULL: nowhere */
 } App;
 
 static void
@@ -72,6 +79,179 @@ send_chat (gpointer user_data)
 }
 
 static void
+share (App        *app,
+       const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = canopy_node_share_file (app->node, path, &error);
+
+  if (id == NULL) {
+    g_autoptr (JsonObject) event = event_new ("file-failed");
+
+    g_printerr ("Cannot share %s: %s\n", path, error->message);
+    if (app->events) {
+      json_object_set_string_member (event, "reason", error->message);
+      emit_event (app, event);
+    }
+  }
+}
+
+static void
+start_sharing (App *app)
+{
+  if (app->share_path == NULL || app->shared)
+    return;
+  app->shared = TRUE;
+  share (app, app->share_path);
+}
+
+/* Writes a file that came to the save directory under its (clean) name, never over anything:
+ * "name", "name (1)", ... */
+static char *
+save_file (App                      *app,
+           const CanopyFileManifest *manifest,
+           GBytes                   *contents,
+           GError                  **error)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (contents, &size);
+
+  for (guint n = 0; n < 1000; n++) {
+    g_autofree char *name = n == 0 ? g_strdup (manifest->name)
+                                   : g_strdup_printf ("%s (%u)", manifest->name, n);
+    g_autofree char *path = g_build_filename (app->save_dir, name, NULL);
+    int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    gsize done = 0;
+
+    if (fd < 0 && errno == EEXIST)
+      continue;
+    if (fd < 0) {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", path,
+                   g_strerror (errno));
+      return NULL;
+    }
+    while (done < size) {
+      gssize w = write (fd, data + done, size - done);
+
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0) {
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", path,
+                     g_strerror (errno));
+        close (fd);
+        g_unlink (path);
+        return NULL;
+      }
+      done += (gsize) w;
+    }
+    if (close (fd) != 0) {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", path,
+                   g_strerror (errno));
+      return NULL;
+    }
+    return g_steal_pointer (&path);
+  }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Too many files named %s", manifest->name);
+  return NULL;
+}
+
+static void
+on_file_offered (CanopyNode               *node,
+                 const CanopyFileManifest *manifest,
+                 App                      *app)
+{
+  g_autoptr (JsonObject) event = event_new ("file-offered");
+
+  if (!app->events) {
+    g_print ("%s offers %s (%" G_GUINT64_FORMAT " bytes)\n", manifest->sender, manifest->name,
+             manifest->size);
+    return;
+  }
+  json_object_set_string_member (event, "id", manifest->id);
+  json_object_set_string_member (event, "sender", manifest->sender);
+  json_object_set_string_member (event, "name", manifest->name);
+  json_object_set_int_member (event, "size", (gint64) manifest->size);
+  json_object_set_string_member (event, "mime", manifest->mime);
+  json_object_set_int_member (event, "chunks", manifest->n_chunks);
+  json_object_set_string_member (event, "sha256", manifest->sha256);
+  json_object_set_int_member (event, "hops", manifest->hops);
+  emit_event (app, event);
+}
+
+static void
+on_file_progress (CanopyNode *node,
+                  const char *id,
+                  guint64     bytes,
+                  guint64     size,
+                  App        *app)
+{
+  g_autoptr (JsonObject) event = event_new ("file-progress");
+
+  if (!app->events)
+    return;
+  json_object_set_string_member (event, "id", id);
+  json_object_set_int_member (event, "bytes", (gint64) bytes);
+  json_object_set_int_member (event, "size", (gint64) size);
+  json_object_set_int_member (event, "received", g_get_real_time ());
+  emit_event (app, event);
+}
+
+static void
+on_file_complete (CanopyNode               *node,
+                  const CanopyFileManifest *manifest,
+                  GBytes                   *contents,
+                  App                      *app)
+{
+  g_autoptr (JsonObject) event = event_new ("file-complete");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  /* Told as computed here from the bytes, not as the manifest says. */
+  g_autofree char *hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, contents);
+
+  if (app->save_dir != NULL) {
+    path = save_file (app, manifest, contents, &error);
+    if (path == NULL)
+      g_printerr ("Cannot save %s: %s\n", manifest->name, error->message);
+  }
+  if (!app->events) {
+    g_print ("received %s (%s)\n", manifest->name, path ? path : "not saved");
+    return;
+  }
+  json_object_set_string_member (event, "id", manifest->id);
+  json_object_set_string_member (event, "name", manifest->name);
+  json_object_set_int_member (event, "size", (gint64) manifest->size);
+  json_object_set_string_member (event, "sha256", hash);
+  json_object_set_int_member (event, "received", g_get_real_time ());
+  if (path != NULL)
+    json_object_set_string_member (event, "path", path);
+  emit_event (app, event);
+  if (error != NULL) {
+    g_autoptr (JsonObject) failed = event_new ("file-failed");
+
+    json_object_set_string_member (failed, "id", manifest->id);
+    json_object_set_string_member (failed, "reason", "save-failed");
+    emit_event (app, failed);
+  }
+}
+
+static void
+on_file_failed (CanopyNode *node,
+                const char *id,
+                const char *reason,
+                App        *app)
+{
+  g_autoptr (JsonObject) event = event_new ("file-failed");
+
+  if (!app->events) {
+    g_print ("file %s failed: %s\n", id, reason);
+    return;
+  }
+  json_object_set_string_member (event, "id", id);
+  json_object_set_string_member (event, "reason", reason);
+  emit_event (app, event);
+}
+
+static void
 start_chatting (App *app)
 {
   if (app->chat_text == NULL || app->chat_id != 0 || app->chat_count > 0)
@@ -83,7 +263,7 @@ start_chatting (App *app)
 }
 
 /* A line on stdin that starts with '/' is a command for the host (a line to say that starts with
- * '/' is written with two): /kick PEER, /mute PEER, /unmute PEER, /lock, /unlock. */
+ * '/' is written with two): /kick PEER, /mute PEER, /unmute PEER, /lock, /unlock, /share PATH. */
 static gboolean
 run_command (App        *app,
              const char *line)
@@ -103,6 +283,8 @@ run_command (App        *app,
     canopy_node_set_locked (app->node, TRUE);
   else if (g_strv_length (words) == 1 && g_str_equal (words[0], "unlock"))
     canopy_node_set_locked (app->node, FALSE);
+  else if (g_strv_length (words) == 2 && g_str_equal (words[0], "share"))
+    share (app, words[1]);
   else
     g_printerr ("Unknown command: %s\n", line);
   return TRUE;
@@ -155,6 +337,7 @@ on_room (CanopyNode *node,
     fflush (stdout);
   }
   start_chatting (app);
+  start_sharing (app);
 }
 
 static void
@@ -173,6 +356,7 @@ on_joined (CanopyNode *node,
   else
     g_print ("joined under %s at depth %d\n", parent, depth);
   start_chatting (app);
+  start_sharing (app);
 }
 
 static void
@@ -210,6 +394,8 @@ on_stats (CanopyNode *node,
                               (gint64) canopy_node_get_keyframes_refused (node));
   json_object_set_int_member (event, "chat_refused", (gint64) canopy_node_get_chat_refused (node));
   json_object_set_int_member (event, "maps_refused", (gint64) canopy_node_get_maps_refused (node));
+  json_object_set_int_member (event, "files_refused",
+                              (gint64) canopy_node_get_files_refused (node));
   canopy_forward_get_rtx_counts (&rtx_sent, &rtx_refused);
   json_object_set_int_member (event, "rtx_sent", (gint64) rtx_sent);
   json_object_set_int_member (event, "rtx_refused", (gint64) rtx_refused);
@@ -356,6 +542,7 @@ canopy_node_cli_run (int             argc,
   g_autofree char *password = NULL;
   int k1 = 4, k = 4, capacity = 2, width = 640, height = 360, fps = 30, bitrate = 1000;
   int latency = -1;
+  int file_rate = 0;
   CanopyCodec codec = CANOPY_CODEC_VP8;
   CanopyNodeRole role;
   App app = { 0 };
@@ -388,6 +575,12 @@ canopy_node_cli_run (int             argc,
     { "ice-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ice_addresses,
       "Gather ICE candidates only on this local address (repeatable)", "ADDR" },
     { "events", 0, 0, G_OPTION_ARG_NONE, &app.events, "Print one JSON object per event", NULL },
+    { "share", 0, 0, G_OPTION_ARG_FILENAME, &app.share_path,
+      "Share this file with the room once in it", "PATH" },
+    { "save-dir", 0, 0, G_OPTION_ARG_FILENAME, &app.save_dir,
+      "Write the files others share into this directory", "DIR" },
+    { "file-rate", 0, 0, G_OPTION_ARG_INT, &file_rate,
+      "Send files at most this fast on each edge (default 1024)", "KIB_PER_S" },
     { "identity", 0, 0, G_OPTION_ARG_FILENAME, &identity_path,
       "Key file (made if missing, mode 0600); without it, a new key for this run", "FILE" },
     { NULL }
@@ -450,6 +643,8 @@ canopy_node_cli_run (int             argc,
                 NULL);
   if (latency >= 0)
     g_object_set (app.node, "latency", (guint) MIN (latency, 5000), NULL);
+  if (file_rate > 0)
+    canopy_node_set_file_rate (app.node, (guint64) MIN (file_rate, 1024 * 1024) * 1024);
   if (title != NULL)
     g_object_set (app.node, "title", title, NULL);
   if (summary != NULL)
@@ -473,11 +668,17 @@ canopy_node_cli_run (int             argc,
   g_signal_connect (app.node, "map-changed", G_CALLBACK (on_map_changed), &app);
   g_signal_connect (app.node, "left", G_CALLBACK (on_left), &app);
   g_signal_connect (app.node, "error", G_CALLBACK (on_error), &app);
+  g_signal_connect (app.node, "file-offered", G_CALLBACK (on_file_offered), &app);
+  g_signal_connect (app.node, "file-progress", G_CALLBACK (on_file_progress), &app);
+  g_signal_connect (app.node, "file-complete", G_CALLBACK (on_file_complete), &app);
+  g_signal_connect (app.node, "file-failed", G_CALLBACK (on_file_failed), &app);
   if (hook != NULL && !hook (app.node, hook_data, &error)) {
     g_printerr ("%s\n", error->message);
     g_clear_object (&app.node);
     g_main_loop_unref (app.loop);
     g_free (app.chat_text);
+    g_free (app.share_path);
+    g_free (app.save_dir);
     return 2;
   }
   g_unix_signal_add (SIGINT, on_unix_signal, &app);
@@ -506,6 +707,8 @@ canopy_node_cli_run (int             argc,
   g_clear_object (&app.node);
   g_main_loop_unref (app.loop);
   g_free (app.chat_text);
+  g_free (app.share_path);
+  g_free (app.save_dir);
   canopy_webrtc_shutdown ();
   return app.exit_code;
 }

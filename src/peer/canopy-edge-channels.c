@@ -6,9 +6,11 @@
 #include <string.h>
 
 /*
- * An edge's two data channels, `ctrl` and `chat`: made by the offerer, announced to the
- * answerer; messages come in on webrtcbin's threads and are posted to the main context, size
- * checked first; what is sent before a channel opens waits in order.
+ * An edge's three data channels, `ctrl`, `chat` and `file`: made by the offerer, announced to
+ * the answerer; messages come in on webrtcbin's threads and are posted to the main context, size
+ * checked first; what is sent on ctrl or chat before the channel opens waits in order. `file`
+ * carries binary chunk frames only, sent when it is open and its buffer has room (the sender
+ * paces itself: canopy_edge_get_file_buffered() and CanopyEdge::file-drained).
  */
 
 /* Messages written before a channel opens wait here, up to this many. */
@@ -47,6 +49,12 @@ static const char *
 label_of (GstWebRTCDataChannel *channel)
 {
   return g_object_get_data (G_OBJECT (channel), "canopy-label");
+}
+
+static gboolean
+is_file (GstWebRTCDataChannel *channel)
+{
+  return g_strcmp0 (label_of (channel), CANOPY_EDGE_FILE) == 0;
 }
 
 static gboolean
@@ -131,6 +139,10 @@ on_message_string (GstWebRTCDataChannel *channel,
   gsize max = ctrl ? CANOPY_CTRL_BYTES : CANOPY_CHAT_BYTES;
   ChannelMessage *m;
 
+  if (is_file (channel)) {
+    g_message ("Dropping a text message on the file channel from %s", self->peer_id);
+    return;
+  }
   if (text == NULL || strlen (text) > max) {
     g_message ("Dropping an oversized message from %s", self->peer_id);
     return;
@@ -144,6 +156,47 @@ on_message_string (GstWebRTCDataChannel *channel,
   canopy_edge_post (self, deliver_message, m, channel_message_free);
 }
 
+static void
+deliver_frame (CanopyEdge *self,
+               gpointer    data)
+{
+  if (canopy_edge_is_closed (self))
+    return;
+  canopy_edge_emit_file_frame (self, data);
+}
+
+/* A chunk frame: only its size is checked here, on the channel's thread. */
+static void
+on_message_data (GstWebRTCDataChannel *channel,
+                 GBytes               *data,
+                 gpointer              user_data)
+{
+  CanopyEdge *self = user_data;
+
+  if (!is_file (channel) || data == NULL || g_bytes_get_size (data) > CANOPY_FILE_FRAME_BYTES) {
+    g_message ("Dropping a binary message from %s", self->peer_id);
+    return;
+  }
+  note_heard (self);
+  canopy_edge_post (self, deliver_frame, g_bytes_ref (data), (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+file_drained (CanopyEdge *self,
+              gpointer    data)
+{
+  if (canopy_edge_is_closed (self))
+    return;
+  canopy_edge_emit_file_drained (self);
+}
+
+static void
+on_buffered_amount_low (GstWebRTCDataChannel *channel,
+                        gpointer              user_data)
+{
+  canopy_edge_post (user_data, file_drained, NULL, NULL);
+}
+
 static GQueue *
 pending_for (CanopyEdge *self,
              const char *label)
@@ -155,6 +208,8 @@ static GstWebRTCDataChannel *
 channel_for (CanopyEdge *self,
              const char *label)
 {
+  if (g_str_equal (label, CANOPY_EDGE_FILE))
+    return self->file;
   return g_str_equal (label, CANOPY_EDGE_CTRL) ? self->ctrl : self->chat;
 }
 
@@ -200,7 +255,7 @@ channel_opened (CanopyEdge *self,
 
   if (canopy_edge_is_closed (self))
     return;
-  while ((text = g_queue_pop_head (pending)) != NULL) {
+  while (!g_str_equal (label, CANOPY_EDGE_FILE) && (text = g_queue_pop_head (pending)) != NULL) {
     send_text (self, channel, text);
     g_free (text);
   }
@@ -213,8 +268,7 @@ on_channel_open (GstWebRTCDataChannel *channel,
 {
   CanopyEdge *self = user_data;
 
-  canopy_edge_post (self, channel_opened,
-               (gpointer) (is_ctrl (self, channel) ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT), NULL);
+  canopy_edge_post (self, channel_opened, (gpointer) label_of (channel), NULL);
 }
 
 static void
@@ -247,6 +301,13 @@ canopy_edge_watch_channel (CanopyEdge           *self,
   g_signal_connect (channel, "on-open", G_CALLBACK (on_channel_open), self);
   g_signal_connect (channel, "on-close", G_CALLBACK (on_channel_close), self);
   g_signal_connect (channel, "on-error", G_CALLBACK (on_channel_error), self);
+  if (g_str_equal (label, CANOPY_EDGE_FILE)) {
+    g_object_set (channel, "buffered-amount-low-threshold", (guint64) CANOPY_FILE_BUFFER_LOW,
+                  NULL);
+    g_signal_connect (channel, "on-message-data", G_CALLBACK (on_message_data), self);
+    g_signal_connect (channel, "on-buffered-amount-low", G_CALLBACK (on_buffered_amount_low),
+                      self);
+  }
 }
 
 static void
@@ -254,8 +315,9 @@ adopt_channel (CanopyEdge *self,
                gpointer    data)
 {
   GstWebRTCDataChannel *channel = data;
-  gboolean ctrl = is_ctrl (self, channel);
-  GstWebRTCDataChannel **slot = ctrl ? &self->ctrl : &self->chat;
+  const char *label = label_of (channel);
+  GstWebRTCDataChannel **slot = is_file (channel) ? &self->file
+                                : is_ctrl (self, channel) ? &self->ctrl : &self->chat;
 
   if (canopy_edge_is_closed (self))
     return;
@@ -264,7 +326,7 @@ adopt_channel (CanopyEdge *self,
   *slot = g_object_ref (channel);
   /* The answerer's channels usually open before they are announced. */
   if (channel_is_open (channel))
-    channel_opened (self, (gpointer) (ctrl ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT));
+    channel_opened (self, (gpointer) label);
 }
 
 void
@@ -281,6 +343,8 @@ canopy_edge_on_data_channel (GstElement           *webrtcbin,
     canopy_edge_watch_channel (self, channel, CANOPY_EDGE_CTRL);
   else if (g_strcmp0 (label, CANOPY_EDGE_CHAT) == 0)
     canopy_edge_watch_channel (self, channel, CANOPY_EDGE_CHAT);
+  else if (g_strcmp0 (label, CANOPY_EDGE_FILE) == 0)
+    canopy_edge_watch_channel (self, channel, CANOPY_EDGE_FILE);
   else {
     g_message ("Ignoring data channel \"%s\" from %s", label ? label : "", self->peer_id);
     return;
@@ -305,6 +369,7 @@ canopy_edge_send (CanopyEdge *self,
   GQueue *pending;
 
   g_return_if_fail (CANOPY_IS_EDGE (self));
+  g_return_if_fail (!g_str_equal (label, CANOPY_EDGE_FILE));
 
   if (canopy_edge_is_closed (self))
     return;
@@ -374,6 +439,47 @@ canopy_edge_release_channels (CanopyEdge *self)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (watched, i), self);
   g_clear_object (&self->ctrl);
   g_clear_object (&self->chat);
+  g_clear_object (&self->file);
+}
+
+/**
+ * canopy_edge_send_frame:
+ * @self: an edge
+ * @frame: a chunk frame
+ *
+ * Sends @frame on the `file` channel, at once: the caller paces itself
+ * (canopy_edge_get_file_buffered()).
+ *
+ * Returns: whether the channel was open to take it
+ */
+gboolean
+canopy_edge_send_frame (CanopyEdge *self,
+                        GBytes     *frame)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
+
+  if (!canopy_edge_is_open (self, CANOPY_EDGE_FILE))
+    return FALSE;
+  g_signal_emit_by_name (self->file, "send-data", frame);
+  return TRUE;
+}
+
+/**
+ * canopy_edge_get_file_buffered:
+ * @self: an edge
+ *
+ * Returns: the bytes sent on the `file` channel that the transport has not taken yet
+ */
+guint64
+canopy_edge_get_file_buffered (CanopyEdge *self)
+{
+  guint64 amount = 0;
+
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), 0);
+
+  if (self->file != NULL)
+    g_object_get (self->file, "buffered-amount", &amount, NULL);
+  return amount;
 }
 
 

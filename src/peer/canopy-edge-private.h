@@ -56,6 +56,7 @@ struct _CanopyEdge {
 
   GstWebRTCDataChannel *ctrl;
   GstWebRTCDataChannel *chat;
+  GstWebRTCDataChannel *file;
   /* lock guards watched, linked_sinks and jitterbuffers: pad-added, on-data-channel and
    * new-jitterbuffer fill them on webrtcbin's threads, close() empties them on the main
    * context. */
@@ -97,6 +98,9 @@ void     canopy_edge_emit_message      (CanopyEdge     *self,
                                         const char     *text);
 void     canopy_edge_emit_channel_open (CanopyEdge     *self,
                                         const char     *label);
+void     canopy_edge_emit_file_frame   (CanopyEdge     *self,
+                                        GBytes         *frame);
+void     canopy_edge_emit_file_drained (CanopyEdge     *self);
 void     canopy_edge_emit_gone         (CanopyEdge     *self,
                                         gpointer        why);
 

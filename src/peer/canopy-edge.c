@@ -24,6 +24,8 @@ enum {
   SIGNAL_MESSAGE,
   SIGNAL_GONE,
   SIGNAL_VIDEO_STARTED,
+  SIGNAL_FILE_FRAME,
+  SIGNAL_FILE_DRAINED,
   N_SIGNALS
 };
 
@@ -61,6 +63,19 @@ canopy_edge_emit_channel_open (CanopyEdge *self,
                                const char *label)
 {
   g_signal_emit (self, signals[SIGNAL_CHANNEL_OPEN], 0, label);
+}
+
+void
+canopy_edge_emit_file_frame (CanopyEdge *self,
+                             GBytes     *frame)
+{
+  g_signal_emit (self, signals[SIGNAL_FILE_FRAME], 0, frame);
+}
+
+void
+canopy_edge_emit_file_drained (CanopyEdge *self)
+{
+  g_signal_emit (self, signals[SIGNAL_FILE_DRAINED], 0);
 }
 
 void
@@ -443,6 +458,8 @@ on_judge_layers (gpointer user_data)
 static void
 setup_to_child (CanopyEdge *self)
 {
+  g_autoptr (GstStructure) file_options = NULL;
+
   /* The order the media-plane notes found: sink pads requested in NULL, channels made in
    * READY, then PLAYING, then the tee linked. The first offer then carries video, audio and
    * SCTP, with no renegotiation. */
@@ -453,6 +470,14 @@ setup_to_child (CanopyEdge *self)
                          &self->ctrl);
   g_signal_emit_by_name (self->webrtcbin, "create-data-channel", CANOPY_EDGE_CHAT, NULL,
                          &self->chat);
+  /* Files yield to everything else on the association (SCTP stream priority, where the
+   * transport honours it); the sender's pacing is what keeps them from crowding the video. */
+  file_options = gst_structure_new ("options", "priority", GST_TYPE_WEBRTC_PRIORITY_TYPE,
+                                    GST_WEBRTC_PRIORITY_TYPE_VERY_LOW, NULL);
+  g_signal_emit_by_name (self->webrtcbin, "create-data-channel", CANOPY_EDGE_FILE, file_options,
+                         &self->file);
+  if (self->file != NULL)
+    canopy_edge_watch_channel (self, self->file, CANOPY_EDGE_FILE);
   if (self->ctrl != NULL)
     canopy_edge_watch_channel (self, self->ctrl, CANOPY_EDGE_CTRL);
   if (self->chat != NULL)
@@ -878,6 +903,20 @@ canopy_edge_class_init (CanopyEdgeClass *klass)
   signals[SIGNAL_VIDEO_STARTED] = g_signal_new ("video-started", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                 G_TYPE_NONE, 0);
+  /**
+   * CanopyEdge::file-frame:
+   * @frame: a binary message on the `file` channel, at most %CANOPY_FILE_FRAME_BYTES, unparsed
+   */
+  signals[SIGNAL_FILE_FRAME] = g_signal_new ("file-frame", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                             G_TYPE_NONE, 1, G_TYPE_BYTES);
+  /**
+   * CanopyEdge::file-drained:
+   * The `file` channel's buffer fell below %CANOPY_FILE_BUFFER_LOW: send more.
+   */
+  signals[SIGNAL_FILE_DRAINED] = g_signal_new ("file-drained", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 0);
   signals[SIGNAL_GONE] = g_signal_new ("gone", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
 }

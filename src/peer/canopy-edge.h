@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 
 #define CANOPY_EDGE_CTRL "ctrl"
 #define CANOPY_EDGE_CHAT "chat"
+#define CANOPY_EDGE_FILE "file"
 
 /* Counts something that may be read from any thread (a node's received packets). */
 typedef guint64 (*CanopyEdgeCountFunc) (gpointer source);
@@ -44,6 +45,9 @@ gboolean    canopy_edge_handle_signal (CanopyEdge            *self,
 void        canopy_edge_send          (CanopyEdge            *self,
                                        const char            *label,
                                        const char            *text);
+gboolean    canopy_edge_send_frame    (CanopyEdge            *self,
+                                       GBytes                *frame);
+guint64     canopy_edge_get_file_buffered (CanopyEdge        *self);
 void        canopy_edge_answer_pings  (CanopyEdge            *self,
                                        CanopyEdgeCountFunc    count,
                                        GObject               *source);

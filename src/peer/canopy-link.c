@@ -5,6 +5,7 @@
 
 #include "canopy-edge.h"
 #include "canopy-error.h"
+#include "canopy-file-lane.h"
 #include "canopy-json.h"
 #include "canopy-parts.h"
 #include "canopy-repair.h"
@@ -46,12 +47,14 @@ struct _CanopyLink {
   gint64 media_at;             /* when media first arrived on this link; 0 before */
 
   CanopyParts parts;           /* a long ctrl message coming in parts */
+  CanopyFileLane *lane;        /* chunks due on the file channel */
 
   /* messages this second, for the flood limits */
   guint ctrl_count;
   guint part_count;
   guint chat_count;
   guint chat_allowance;        /* one burst per link: the neighbour's chat history */
+  guint frame_count;
 };
 
 G_DEFINE_FINAL_TYPE (CanopyLink, canopy_link, G_TYPE_OBJECT)
@@ -65,6 +68,8 @@ enum {
   SIGNAL_BYE,
   SIGNAL_REQUEST,
   SIGNAL_MAP,
+  SIGNAL_FILE,
+  SIGNAL_FILE_FRAME,
   N_SIGNALS
 };
 
@@ -101,6 +106,8 @@ on_edge_channel_open (CanopyEdge *edge,
 
   if (g_str_equal (label, CANOPY_EDGE_CTRL) && self->opened_at == 0)
     self->opened_at = g_get_monotonic_time ();
+  if (g_str_equal (label, CANOPY_EDGE_FILE))
+    canopy_file_lane_pump (self->lane);
   g_signal_emit (self, signals[SIGNAL_OPEN], 0, label);
 }
 
@@ -246,6 +253,9 @@ dispatch_ctrl (CanopyLink *self,
   } else if ((g_str_equal (type, "map") || g_str_equal (type, "mutes")) &&
              self->kind == CANOPY_LINK_TO_PARENT) {
     g_signal_emit (self, signals[SIGNAL_MAP], 0, message, text);
+  } else if (g_str_equal (type, "file-offer") || g_str_equal (type, "file-want")) {
+    /* Either neighbour may offer or want a file; the node checks the rest. */
+    g_signal_emit (self, signals[SIGNAL_FILE], 0, message);
   } else if (is_request (self, type)) {
     /* A child that asks for keyframes too often is not heard (and counted). */
     if (g_str_equal (type, "keyframe") && !canopy_edge_take_keyframe (self->edge))
@@ -278,6 +288,28 @@ handle_chat (CanopyLink *self,
 }
 
 static void
+on_edge_file_frame (CanopyEdge *edge,
+                    GBytes     *frame,
+                    gpointer    user_data)
+{
+  CanopyLink *self = g_object_ref (user_data);
+
+  /* Counted before any hashing. */
+  if (!over_limit (self, &self->frame_count, CANOPY_FILE_FRAMES_PER_SECOND, "file"))
+    g_signal_emit (self, signals[SIGNAL_FILE_FRAME], 0, frame);
+  g_object_unref (self);
+}
+
+static void
+on_edge_file_drained (CanopyEdge *edge,
+                      gpointer    user_data)
+{
+  CanopyLink *self = user_data;
+
+  canopy_file_lane_pump (self->lane);
+}
+
+static void
 on_edge_message (CanopyEdge *edge,
                  const char *label,
                  const char *text,
@@ -306,6 +338,9 @@ canopy_link_dispose (GObject *object)
   }
   g_clear_object (&self->media);
   canopy_parts_clear (&self->parts);
+  if (self->lane != NULL)
+    canopy_file_lane_close (self->lane);
+  g_clear_object (&self->lane);
   G_OBJECT_CLASS (canopy_link_parent_class)->dispose (object);
 }
 
@@ -378,6 +413,18 @@ canopy_link_class_init (CanopyLinkClass *klass)
    */
   signals[SIGNAL_MAP] = g_signal_new ("map", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                       G_TYPE_NONE, 2, JSON_TYPE_OBJECT, G_TYPE_STRING);
+  /**
+   * CanopyLink::file:
+   * @message: a `file-offer` or `file-want`, parsed, nothing else checked
+   */
+  signals[SIGNAL_FILE] = g_signal_new ("file", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
+  /**
+   * CanopyLink::file-frame:
+   * @frame: a binary message of the `file` channel within the flood limit, unparsed
+   */
+  signals[SIGNAL_FILE_FRAME] = g_signal_new ("file-frame", type, G_SIGNAL_RUN_LAST, 0, NULL,
+                                             NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BYTES);
 }
 
 static void
@@ -405,6 +452,9 @@ link_new (CanopyLinkKind kind,
   g_signal_connect (edge, "message", G_CALLBACK (on_edge_message), self);
   g_signal_connect (edge, "gone", G_CALLBACK (on_edge_gone), self);
   g_signal_connect (edge, "video-started", G_CALLBACK (on_edge_video_started), self);
+  g_signal_connect (edge, "file-frame", G_CALLBACK (on_edge_file_frame), self);
+  g_signal_connect (edge, "file-drained", G_CALLBACK (on_edge_file_drained), self);
+  self->lane = canopy_file_lane_new (edge, CANOPY_FILE_RATE_BYTES);
   return self;
 }
 
@@ -707,6 +757,7 @@ canopy_link_tick (CanopyLink *self)
 
   self->ctrl_count = 0;
   self->part_count = 0;
+  self->frame_count = 0;
   self->chat_count = 0;
   if (self->kind == CANOPY_LINK_TO_PARENT &&
       canopy_repair_tick (&self->repair, canopy_edge_get_media_lost (self->edge))) {
@@ -836,6 +887,7 @@ canopy_link_close (CanopyLink *self)
 
   if (self->edge == NULL)
     return;
+  canopy_file_lane_close (self->lane);
   g_signal_handlers_disconnect_by_data (self->edge, self);
   canopy_edge_close (self->edge);
 }
@@ -880,4 +932,80 @@ canopy_link_get_media_lost (CanopyLink *self)
 {
   g_return_val_if_fail (CANOPY_IS_LINK (self), 0);
   return self->kind == CANOPY_LINK_TO_PARENT ? canopy_edge_get_media_lost (self->edge) : 0;
+}
+
+/**
+ * canopy_link_send_chunk:
+ * @self: a link
+ * @transfer: a file the node holds
+ * @index: a chunk of it the node holds
+ *
+ * Makes the chunk due on the `file` channel: it goes as the channel's backpressure and the
+ * file rate allow (CanopyFileLane), once however often it is asked for meanwhile.
+ */
+void
+canopy_link_send_chunk (CanopyLink         *self,
+                        CanopyFileTransfer *transfer,
+                        guint               index)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+
+  if (self->edge == NULL)
+    return;
+  canopy_file_lane_push (self->lane, transfer, index);
+}
+
+/**
+ * canopy_link_get_file_stats:
+ * @self: a link
+ * @sent: (out) (optional): bytes of chunk frames sent
+ * @queued: (out) (optional): chunks due
+ * @pauses: (out) (optional): times the file channel's buffer went over its high mark
+ */
+void
+canopy_link_get_file_stats (CanopyLink *self,
+                            guint64    *sent,
+                            guint64    *queued,
+                            guint64    *pauses)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+
+  if (sent != NULL)
+    *sent = canopy_file_lane_get_sent (self->lane);
+  if (queued != NULL)
+    *queued = canopy_file_lane_get_queued (self->lane);
+  if (pauses != NULL)
+    *pauses = canopy_file_lane_get_pauses (self->lane);
+}
+
+/**
+ * canopy_link_send_frame:
+ * @self: a link
+ * @frame: a chunk frame, or anything
+ *
+ * Sends @frame on the `file` channel at once, past the lane and its pacing. The node never
+ * does (canopy_link_send_chunk()); the test suite's hostile peer does, to send what no honest
+ * node would.
+ */
+void
+canopy_link_send_frame (CanopyLink *self,
+                        GBytes     *frame)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+
+  if (self->edge != NULL)
+    canopy_edge_send_frame (self->edge, frame);
+}
+
+/**
+ * canopy_link_set_file_rate:
+ * @self: a link
+ * @rate_bytes: the most bytes of chunk frames a second it sends
+ */
+void
+canopy_link_set_file_rate (CanopyLink *self,
+                           guint64     rate_bytes)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+  canopy_file_lane_set_rate (self->lane, rate_bytes);
 }

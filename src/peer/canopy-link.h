@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "canopy-chat.h"
+#include "canopy-file-store.h"
 #include "canopy-media.h"
 #include "canopy-node-map.h"
 #include "canopy-upload.h"
@@ -79,5 +80,16 @@ void            canopy_link_stop_media     (CanopyLink  *self);
 gboolean        canopy_link_take_sent      (CanopyLink         *self,
                                             CanopyUploadReport *report);
 guint64         canopy_link_get_media_lost (CanopyLink  *self);
+void            canopy_link_send_chunk     (CanopyLink         *self,
+                                            CanopyFileTransfer *transfer,
+                                            guint               index);
+void            canopy_link_set_file_rate  (CanopyLink         *self,
+                                            guint64             rate_bytes);
+void            canopy_link_send_frame     (CanopyLink         *self,
+                                            GBytes             *frame);
+void            canopy_link_get_file_stats (CanopyLink  *self,
+                                            guint64     *sent,
+                                            guint64     *queued,
+                                            guint64     *pauses);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "canopy-error.h"
+#include "canopy-file-store.h"
 #include "canopy-identity.h"
 #include "canopy-statement.h"
 #include "canopy-link.h"
@@ -100,6 +101,15 @@ struct _CanopyNode {
   guint64 upstream_lost;       /* the parent's packets given up, as of the last second */
   guint64 upstream_packets;    /* ...and received */
 
+  /* files (canopy-node-files.c) */
+  CanopyFileStore *files;      /* what we share and receive, kept for late joiners */
+  GHashTable *file_progress;   /* id -> gint64: when its progress was last told */
+  GHashTable *unknown_files;   /* id -> peer id: chunks came from it before the offer */
+  guint64 files_refused;       /* forged offers and chunks that failed their hash */
+  guint forged_chunks;         /* ...of them from the present parent */
+  guint64 max_file_size;
+  guint64 file_rate;           /* bytes a second on each edge's file channel */
+
   /* moderation (canopy-node-moderation.c) */
   gboolean locked;             /* host: no newcomers */
   GPtrArray *banned;           /* host: ids removed from the room, told the server again on
@@ -151,6 +161,26 @@ void         canopy_node_notify_tree      (CanopyNode      *self);
 void         canopy_node_notify_capacity  (CanopyNode      *self);
 void         canopy_node_set_connected    (CanopyNode      *self,
                                            gboolean         connected);
+
+void         canopy_node_emit_file_offered (CanopyNode    *self,
+                                           const CanopyFileManifest *manifest);
+void         canopy_node_emit_file_progress (CanopyNode   *self,
+                                           const char      *id,
+                                           guint64          bytes,
+                                           guint64          size);
+void         canopy_node_emit_file_complete (CanopyNode   *self,
+                                           const CanopyFileManifest *manifest,
+                                           GBytes          *contents);
+void         canopy_node_emit_file_failed (CanopyNode     *self,
+                                           const char      *id,
+                                           const char      *reason);
+
+/* canopy-node-files.c */
+void         canopy_node_files_watch      (CanopyNode      *self,
+                                           CanopyLink      *link);
+void         canopy_node_files_link_open  (CanopyNode      *self,
+                                           CanopyLink      *link);
+void         canopy_node_files_tick       (CanopyNode      *self);
 
 /* canopy-node-life.c */
 void         canopy_node_fail             (CanopyNode      *self,

@@ -271,6 +271,7 @@ on_link_open (CanopyLink *link,
     canopy_node_send_mutes (self, link);
     canopy_node_state_edge (self, CANOPY_STATEMENT_ADOPT, canopy_link_get_peer_id (link));
   }
+  canopy_node_files_link_open (self, link);
 }
 
 static void
@@ -340,6 +341,7 @@ watch_link (CanopyNode *self,
   g_signal_connect (link, "bye", G_CALLBACK (on_link_bye), self);
   g_signal_connect (link, "request", G_CALLBACK (on_link_request), self);
   g_signal_connect (link, "map", G_CALLBACK (on_parent_map), self);
+  canopy_node_files_watch (self, link);
 }
 
 static void
@@ -519,6 +521,7 @@ lose_parent (CanopyNode *self,
   canopy_room_lose_map (self->room);
   self->joined_emitted = FALSE;
   self->forged_maps = 0;
+  self->forged_chunks = 0;
   if (self->state == CANOPY_NODE_STATE_ENDED)
     return;
   /* Our children stay: the whole subtree moves with us. */
@@ -687,4 +690,5 @@ canopy_node_tick_links (CanopyNode *self)
   for (guint i = 0; i < self->children->len; i++)
     canopy_link_tick (g_ptr_array_index (self->children, i));
   canopy_node_judge_upload (self);
+  canopy_node_files_tick (self);
 }

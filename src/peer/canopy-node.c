@@ -64,6 +64,10 @@ enum {
   SIGNAL_STATS,
   SIGNAL_LEFT,
   SIGNAL_ERROR,
+  SIGNAL_FILE_OFFERED,
+  SIGNAL_FILE_PROGRESS,
+  SIGNAL_FILE_COMPLETE,
+  SIGNAL_FILE_FAILED,
   N_SIGNALS
 };
 
@@ -204,6 +208,38 @@ canopy_node_emit_joined (CanopyNode *self)
   g_ptr_array_set_size (self->avoid, 0);
   canopy_node_set_state (self, CANOPY_NODE_STATE_LIVE);
   g_signal_emit (self, signals[SIGNAL_JOINED], 0, self->parent_id, self->depth);
+}
+
+void
+canopy_node_emit_file_offered (CanopyNode               *self,
+                               const CanopyFileManifest *manifest)
+{
+  g_signal_emit (self, signals[SIGNAL_FILE_OFFERED], 0, manifest);
+}
+
+void
+canopy_node_emit_file_progress (CanopyNode *self,
+                                const char *id,
+                                guint64     bytes,
+                                guint64     size)
+{
+  g_signal_emit (self, signals[SIGNAL_FILE_PROGRESS], 0, id, bytes, size);
+}
+
+void
+canopy_node_emit_file_complete (CanopyNode               *self,
+                                const CanopyFileManifest *manifest,
+                                GBytes                   *contents)
+{
+  g_signal_emit (self, signals[SIGNAL_FILE_COMPLETE], 0, manifest, contents);
+}
+
+void
+canopy_node_emit_file_failed (CanopyNode *self,
+                              const char *id,
+                              const char *reason)
+{
+  g_signal_emit (self, signals[SIGNAL_FILE_FAILED], 0, id, reason);
 }
 
 void
@@ -483,6 +519,9 @@ canopy_node_dispose (GObject *object)
   g_clear_object (&self->identity);
   g_clear_pointer (&self->keyframe_throttle, canopy_throttle_free);
   canopy_node_upload_clear (self);
+  g_clear_object (&self->files);
+  g_clear_pointer (&self->file_progress, g_hash_table_unref);
+  g_clear_pointer (&self->unknown_files, g_hash_table_unref);
   G_OBJECT_CLASS (canopy_node_parent_class)->dispose (object);
 }
 
@@ -670,6 +709,43 @@ canopy_node_class_init (CanopyNodeClass *klass)
                                        CANOPY_TYPE_END_REASON);
   signals[SIGNAL_ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  /**
+   * CanopyNode::file-offered:
+   * @manifest: a file offered in the room, its signature checked (or our own)
+   */
+  signals[SIGNAL_FILE_OFFERED] = g_signal_new ("file-offered", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 1,
+                                               CANOPY_TYPE_FILE_MANIFEST |
+                                               G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * CanopyNode::file-progress:
+   * @id: the file
+   * @bytes: how many of its bytes the node holds, verified; never less than before
+   * @size: its size
+   */
+  signals[SIGNAL_FILE_PROGRESS] = g_signal_new ("file-progress", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT64,
+                                                G_TYPE_UINT64);
+  /**
+   * CanopyNode::file-complete:
+   * @manifest: the file
+   * @contents: all of it; its SHA-256 is the manifest's
+   */
+  signals[SIGNAL_FILE_COMPLETE] = g_signal_new ("file-complete", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 2,
+                                                CANOPY_TYPE_FILE_MANIFEST |
+                                                G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_BYTES);
+  /**
+   * CanopyNode::file-failed:
+   * @id: the file
+   * @reason: "hash-mismatch": every chunk came, but the whole is not what its sender signed
+   */
+  signals[SIGNAL_FILE_FAILED] = g_signal_new ("file-failed", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                              G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -695,6 +771,12 @@ canopy_node_init (CanopyNode *self)
   self->banned = g_ptr_array_new_with_free_func (g_free);
   self->keyframe_throttle = canopy_throttle_new (CANOPY_KEYFRAME_MIN_INTERVAL_MS,
                                                  canopy_node_request_keyframe, self, NULL);
+  self->files = canopy_file_store_new (CANOPY_FILE_STORE_BYTES, CANOPY_FILE_STORE_FILES,
+                                       (gint64) CANOPY_FILE_STORE_AGE_S * G_USEC_PER_SEC);
+  self->file_progress = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->unknown_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->max_file_size = CANOPY_FILE_SIZE_DEFAULT_MAX;
+  self->file_rate = CANOPY_FILE_RATE_BYTES;
 }
 
 /**
@@ -865,6 +947,36 @@ canopy_node_get_chat_refused (CanopyNode *self)
 {
   g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
   return self->chat_forged;
+}
+
+/**
+ * canopy_node_set_file_rate:
+ * @self: a node
+ * @rate_bytes: the most bytes of files a second it sends on each edge, at least 1024
+ *
+ * For links made from now on (the default is %CANOPY_FILE_RATE_BYTES).
+ */
+void
+canopy_node_set_file_rate (CanopyNode *self,
+                           guint64     rate_bytes)
+{
+  g_return_if_fail (CANOPY_IS_NODE (self));
+  g_return_if_fail (rate_bytes >= 1024);
+  self->file_rate = rate_bytes;
+}
+
+/**
+ * canopy_node_get_files_refused:
+ * @self: a node
+ *
+ * Returns: file offers whose signature failed and chunks that did not match their hash, from
+ *   neighbours, so far
+ */
+guint64
+canopy_node_get_files_refused (CanopyNode *self)
+{
+  g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
+  return self->files_refused;
 }
 
 /**

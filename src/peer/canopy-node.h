@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 
 #include "canopy-chat.h"
+#include "canopy-file.h"
 #include "canopy-node-map.h"
 
 G_BEGIN_DECLS
@@ -96,6 +97,12 @@ guint64          canopy_node_get_keyframes_refused (CanopyNode *self);
 JsonObject      *canopy_node_get_child_layers      (CanopyNode *self);
 guint64          canopy_node_get_chat_refused (CanopyNode      *self);
 guint64          canopy_node_get_maps_refused (CanopyNode      *self);
+guint64          canopy_node_get_files_refused (CanopyNode     *self);
+void             canopy_node_set_file_rate  (CanopyNode     *self,
+                                             guint64         rate_bytes);
+char            *canopy_node_share_file     (CanopyNode     *self,
+                                             const char     *path,
+                                             GError        **error);
 
 void             canopy_node_kick           (CanopyNode     *self,
                                              const char     *peer);

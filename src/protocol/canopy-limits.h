@@ -65,6 +65,33 @@ G_BEGIN_DECLS
  * top, once: CANOPY_CHAT_HISTORY). */
 #define CANOPY_CHAT_PER_SECOND 60
 
+/* Files shared through the tree (canopy-file.h). A chunk frame (26-byte header and the chunk)
+ * stays within the 64 KiB every WebRTC data channel delivers. */
+#define CANOPY_FILE_SIZE_DEFAULT_MAX (100 * 1024 * 1024) /* a host's limit unless it says less */
+#define CANOPY_FILE_SIZE_MAX (1024 * 1024 * 1024)        /* what any peer accepts at all */
+#define CANOPY_FILE_CHUNK_MIN 1024
+#define CANOPY_FILE_CHUNK_MAX (60 * 1024)
+#define CANOPY_FILE_CHUNK_DEFAULT (32 * 1024)
+#define CANOPY_FILE_CHUNKS_MAX 65536       /* chunks in one file: its manifest's hash list */
+#define CANOPY_FILE_NAME_CHARS 255
+#define CANOPY_FILE_MIME_CHARS 127
+#define CANOPY_FILE_FRAME_HEADER_BYTES 26
+#define CANOPY_FILE_FRAME_BYTES (CANOPY_FILE_FRAME_HEADER_BYTES + CANOPY_FILE_CHUNK_MAX)
+/* The files a node keeps for late joiners and resumes: at most this many bytes, this long. */
+#define CANOPY_FILE_STORE_BYTES (256 * 1024 * 1024)
+#define CANOPY_FILE_STORE_AGE_S (10 * 60)
+#define CANOPY_FILE_STORE_FILES 64
+/* A manifest is a ctrl message (in parts when long): its hash list is the most of it. */
+#define CANOPY_FILE_OFFER_BYTES (CANOPY_FILE_CHUNKS_MAX * 70 + 4096)
+/* Backpressure on each edge's `file` channel: stop sending above HIGH bytes buffered, go on
+ * below LOW; and at most RATE bytes a second per edge, so files never crowd out the video (at
+ * 4 MiB/s a 15-peer room on one 2-core machine fell to 8 fps while 20 MiB went round; at
+ * 1 MiB/s it kept 29.3 fps or more: build-aux/filebench --room 15). */
+#define CANOPY_FILE_BUFFER_HIGH (1024 * 1024)
+#define CANOPY_FILE_BUFFER_LOW (256 * 1024)
+#define CANOPY_FILE_RATE_BYTES (1024 * 1024)
+#define CANOPY_FILE_FRAMES_PER_SECOND 2000 /* per neighbour, counted before hashing */
+
 /* Liveness on the tree (see CanopyLink). A child pings its parent every heartbeat; a parent
  * that does not answer, or answers but passes on no media while it gets some, is left; a child
  * that stops pinging is dropped. Times in milliseconds. */

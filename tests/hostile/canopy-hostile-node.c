@@ -33,6 +33,8 @@
  *   nack-flood      asks its parent, 50 times a second, to resend each of the last 100 packets
  *                   of every stream it gets (RTCP NACKs): a child that would turn its relay's
  *                   upload against the relay
+ *   tamper-file     passes on to its children every chunk of a file its parent sends, one
+ *                   byte changed, and nothing else (its own node no longer hears them)
  */
 
 typedef enum {
@@ -42,10 +44,12 @@ typedef enum {
   MODE_TAMPER_MAP,
   MODE_LIE_EDGES,
   MODE_NACK_FLOOD,
+  MODE_TAMPER_FILE,
 } Mode;
 
 static const char *const mode_names[] = { "black-hole", "keyframe-flood", "forge-chat",
-                                          "tamper-map", "lie-edges", "nack-flood" };
+                                          "tamper-map", "lie-edges", "nack-flood",
+                                          "tamper-file" };
 
 #define FLOOD_INTERVAL_MS 20
 #define NACKS_PER_FLOOD 100
@@ -64,6 +68,7 @@ typedef struct {
   guint flood_id;
   guint forged;
   guint64 seq;
+  gboolean tampered;
 } Hostile;
 
 static GstPadProbeReturn
@@ -377,6 +382,39 @@ lie_edges (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+on_parent_file_frame (CanopyLink *link,
+                      GBytes     *frame,
+                      gpointer    user_data)
+{
+  Hostile *hostile = user_data;
+  gsize size = g_bytes_get_size (frame);
+  g_autofree guint8 *copy = g_memdup2 (g_bytes_get_data (frame, NULL), size);
+  g_autoptr (GBytes) bad = NULL;
+
+  if (size > 26)
+    copy[size - 1] ^= 0x55; /* the chunk's last byte; the header stays right */
+  bad = g_bytes_new_take (g_steal_pointer (&copy), size);
+  for (guint i = 0; i < hostile->node->children->len; i++)
+    canopy_link_send_frame (g_ptr_array_index (hostile->node->children, i), bad);
+}
+
+static void
+start_tamper_file (Hostile *hostile)
+{
+  CanopyLink *parent = hostile->node->parent;
+
+  if (parent == NULL || hostile->tampered)
+    return;
+  hostile->tampered = TRUE;
+  /* The node's own handler no longer hears the parent's chunks: nothing honest goes on, and a
+   * child asking for what it lacks gets nothing either. */
+  g_signal_handlers_block_matched (parent, G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA,
+                                   g_signal_lookup ("file-frame", CANOPY_TYPE_LINK), 0, NULL,
+                                   NULL, hostile->node);
+  g_signal_connect (parent, "file-frame", G_CALLBACK (on_parent_file_frame), hostile);
+}
+
 static gboolean
 on_usr1 (gpointer user_data)
 {
@@ -406,6 +444,9 @@ on_usr1 (gpointer user_data)
   case MODE_NACK_FLOOD:
     if (hostile->flood_id == 0)
       hostile->flood_id = g_timeout_add (FLOOD_INTERVAL_MS, flood_nacks, hostile);
+    break;
+  case MODE_TAMPER_FILE:
+    start_tamper_file (hostile);
     break;
   }
   return G_SOURCE_CONTINUE;
@@ -443,7 +484,7 @@ main (int    argc,
   const GOptionEntry entries[] = {
     { "misbehave", 0, 0, G_OPTION_ARG_STRING, &hostile.mode_text,
       "What to do on SIGUSR1: black-hole, keyframe-flood, forge-chat, tamper-map, lie-edges, "
-      "nack-flood", "MODE" },
+      "nack-flood, tamper-file", "MODE" },
     { NULL }
   };
   GOptionGroup *group = g_option_group_new ("hostile", "Misbehaving", "Show misbehaving options",

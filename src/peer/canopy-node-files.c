@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "CanopyNode"
+
+#include "canopy-node-private.h"
+
+#include "canopy-json.h"
+
+/*
+ * Files through the tree (docs/protocol.md, "Files"). An offer (the sender's signed manifest)
+ * floods like chat on `ctrl`: checked first, kept in the node's store, passed to every other
+ * neighbour. Chunks follow on each edge's `file` channel: each one that matches its hash is
+ * kept and at once made due on every other neighbour's lane (which paces it, see
+ * CanopyFileLane); repeats and chunks that fail their hash go no further.
+ *
+ * Resuming: when a link opens, each side offers the files it keeps (marked `old`) and asks,
+ * with `file-want` and a bitmap of what it has, for the rest of every file it holds
+ * incomplete; an old offer new to a node is asked for whole. A neighbour answers a want with
+ * the chunks it has that the bitmap lacks. So a late joiner gets the files of the last minutes
+ * from its parent, a node whose parent crashed gets the rest from its new one, and the new
+ * parent gets from the moved subtree what it lacks. A file that makes no progress for a while
+ * is asked for again from every neighbour, which also recovers chunks that came before their
+ * offer (the two channels are not ordered with each other).
+ */
+
+#define PROGRESS_INTERVAL_US (200 * 1000) /* file-progress at most this often per file */
+#define STALL_US (2 * G_USEC_PER_SEC)       /* no new chunk this long: ask again */
+#define UNKNOWN_MAX 256                     /* ids whose chunks came before their offer */
+/* A parent that passes on this many chunks their sender did not sign is left and reported:
+ * an honest relay only passes on chunks it checked, so this is no accident. */
+#define FORGED_CHUNKS_MAX 8
+
+static GPtrArray *
+all_links (CanopyNode *self)
+{
+  GPtrArray *links = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (self->parent != NULL)
+    g_ptr_array_add (links, g_object_ref (self->parent));
+  for (guint i = 0; i < self->children->len; i++)
+    g_ptr_array_add (links, g_object_ref (g_ptr_array_index (self->children, i)));
+  return links;
+}
+
+static void
+send_offer (CanopyLink               *link,
+            const CanopyFileManifest *manifest,
+            gboolean                  old)
+{
+  g_autoptr (CanopyFileManifest) copy = canopy_file_manifest_copy (manifest);
+  g_autoptr (JsonObject) json = NULL;
+
+  copy->hops = MIN (copy->hops + 1, CANOPY_CHAT_HOPS_MAX);
+  json = canopy_file_manifest_to_json (copy);
+  if (old)
+    json_object_set_boolean_member (json, "old", TRUE);
+  canopy_link_send (link, json);
+}
+
+static void
+send_want (CanopyLink         *link,
+           CanopyFileTransfer *transfer)
+{
+  g_autoptr (JsonObject) json = json_object_new ();
+  g_autofree char *have = canopy_file_transfer_get_have (transfer);
+
+  json_object_set_string_member (json, "type", "file-want");
+  json_object_set_string_member (json, "id", canopy_file_transfer_get_manifest (transfer)->id);
+  json_object_set_string_member (json, "have", have);
+  canopy_link_send (link, json);
+}
+
+/* Progress, throttled; the end is always told. */
+static void
+tell_progress (CanopyNode         *self,
+               CanopyFileTransfer *transfer,
+               gboolean            force)
+{
+  const CanopyFileManifest *manifest = canopy_file_transfer_get_manifest (transfer);
+  gint64 now = g_get_monotonic_time ();
+  gint64 *told = g_hash_table_lookup (self->file_progress, manifest->id);
+
+  if (told == NULL) {
+    told = g_new0 (gint64, 1);
+    g_hash_table_insert (self->file_progress, g_strdup (manifest->id), told);
+  }
+  if (!force && now - *told < PROGRESS_INTERVAL_US)
+    return;
+  *told = now;
+  canopy_node_emit_file_progress (self, manifest->id,
+                                  canopy_file_transfer_get_bytes_have (transfer), manifest->size);
+}
+
+static void
+finish (CanopyNode         *self,
+        CanopyFileTransfer *transfer)
+{
+  const CanopyFileManifest *manifest = canopy_file_transfer_get_manifest (transfer);
+  g_autoptr (GBytes) contents = NULL;
+
+  tell_progress (self, transfer, TRUE);
+  g_hash_table_remove (self->file_progress, manifest->id);
+  if (canopy_file_transfer_get_state (transfer) == CANOPY_FILE_STATE_FAILED) {
+    g_message ("File %s from %s does not match its hash", manifest->id, manifest->sender);
+    canopy_node_emit_file_failed (self, manifest->id, "hash-mismatch");
+    return;
+  }
+  contents = canopy_file_transfer_get_contents (transfer);
+  canopy_node_emit_file_complete (self, manifest, contents);
+}
+
+static void
+handle_offer (CanopyNode *self,
+              CanopyLink *link,
+              JsonObject *message)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CanopyFileManifest) manifest = NULL;
+  g_autoptr (CanopyFileTransfer) transfer = NULL;
+  g_autoptr (GPtrArray) links = NULL;
+  gboolean old = FALSE;
+
+  manifest = canopy_file_manifest_new_from_json (message, self->max_file_size, &error);
+  if (manifest == NULL) {
+    g_message ("Bad file offer from %s: %s", canopy_link_get_peer_id (link), error->message);
+    return;
+  }
+  if (canopy_file_store_lookup (self->files, manifest->id) != NULL)
+    return; /* a repeat: what we lack of it was asked for when the link opened */
+  if (!canopy_file_manifest_verify (manifest, self->room_id)) {
+    self->files_refused++;
+    g_message ("Dropping file offer from %s: not signed by its sender %s",
+               canopy_link_get_peer_id (link), manifest->sender);
+    return;
+  }
+  transfer = canopy_file_transfer_new (manifest);
+  if (!canopy_file_store_add (self->files, transfer, g_get_monotonic_time (), &error)) {
+    g_message ("Not taking file %s: %s", manifest->id, error->message);
+    return;
+  }
+  canopy_node_emit_file_offered (self, manifest);
+  links = all_links (self);
+  for (guint i = 0; i < links->len; i++)
+    if (g_ptr_array_index (links, i) != link)
+      send_offer (g_ptr_array_index (links, i), manifest, FALSE);
+  /* An offer from a link's first moments, or one whose chunks came ahead of it: nothing (more)
+   * will come unasked. */
+  canopy_json_get_bool (message, "old", FALSE, &old, NULL);
+  if (old || g_hash_table_remove (self->unknown_files, manifest->id))
+    send_want (link, transfer);
+}
+
+static void
+handle_want (CanopyNode *self,
+             CanopyLink *link,
+             JsonObject *message)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) missing = NULL;
+  const char *id = NULL, *have = NULL;
+  CanopyFileTransfer *transfer;
+
+  if (!canopy_json_get_string (message, "id", CANOPY_FILE_ID_CHARS, TRUE, &id, &error) ||
+      !canopy_json_get_string (message, "have", (CANOPY_FILE_CHUNKS_MAX / 8 + 2) / 3 * 4, TRUE,
+                               &have, &error)) {
+    g_message ("Bad file want from %s: %s", canopy_link_get_peer_id (link), error->message);
+    return;
+  }
+  transfer = canopy_file_store_lookup (self->files, id);
+  if (transfer == NULL)
+    return;
+  missing = canopy_file_transfer_missing_from (transfer, have, &error);
+  if (missing == NULL) {
+    g_message ("Bad file want from %s: %s", canopy_link_get_peer_id (link), error->message);
+    return;
+  }
+  for (guint i = 0; i < missing->len; i++)
+    canopy_link_send_chunk (link, transfer, g_array_index (missing, guint, i));
+}
+
+static void
+on_link_file (CanopyLink *link,
+              JsonObject *message,
+              CanopyNode *self)
+{
+  const char *type = json_object_get_string_member (message, "type");
+
+  if (self->room_id == NULL)
+    return;
+  if (g_str_equal (type, "file-offer"))
+    handle_offer (self, link, message);
+  else
+    handle_want (self, link, message);
+}
+
+/* A chunk that is not what its sender signed: counted, and a parent that keeps sending them is
+ * left for another (its subtree resumes there). */
+static void
+refuse_chunk (CanopyNode *self,
+              CanopyLink *link,
+              const char *why)
+{
+  /* Logged at 1, 2, 4, 8... so that a flood of them does not flood the log too. */
+  self->files_refused++;
+  if ((self->files_refused & (self->files_refused - 1)) == 0)
+    g_message ("Refusing a chunk from %s: %s (%" G_GUINT64_FORMAT " so far)",
+               canopy_link_get_peer_id (link), why, self->files_refused);
+  if (link == self->parent && ++self->forged_chunks == FORGED_CHUNKS_MAX)
+    canopy_node_leave_parent (self, "forged-file", "the parent alters files");
+}
+
+static void
+on_link_file_frame (CanopyLink *link,
+                    GBytes     *frame,
+                    CanopyNode *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) links = NULL;
+  char id[CANOPY_FILE_ID_CHARS + 1];
+  guint32 index;
+  const guint8 *data;
+  gsize length;
+  CanopyFileTransfer *transfer;
+
+  if (!canopy_file_frame_parse (frame, id, &index, &data, &length, &error)) {
+    refuse_chunk (self, link, error->message);
+    return;
+  }
+  transfer = canopy_file_store_lookup (self->files, id);
+  if (transfer == NULL) {
+    /* Its offer may still be on its way on ctrl: ask for what we missed once it comes. */
+    if (g_hash_table_size (self->unknown_files) >= UNKNOWN_MAX)
+      g_hash_table_remove_all (self->unknown_files);
+    g_hash_table_replace (self->unknown_files, g_strdup (id),
+                          g_strdup (canopy_link_get_peer_id (link)));
+    return;
+  }
+  switch (canopy_file_transfer_add_chunk (transfer, index, data, length)) {
+  case CANOPY_FILE_CHUNK_NEW:
+    break;
+  case CANOPY_FILE_CHUNK_DUPLICATE:
+    return;
+  case CANOPY_FILE_CHUNK_BAD_HASH:
+  case CANOPY_FILE_CHUNK_OUT_OF_RANGE:
+  default:
+    refuse_chunk (self, link, "not the chunk its sender signed");
+    return;
+  }
+  g_object_set_data (G_OBJECT (transfer), "canopy-chunk-at",
+                     GSIZE_TO_POINTER ((gsize) (g_get_monotonic_time () / 1000)));
+  links = all_links (self);
+  for (guint i = 0; i < links->len; i++)
+    if (g_ptr_array_index (links, i) != link)
+      canopy_link_send_chunk (g_ptr_array_index (links, i), transfer, index);
+  if (canopy_file_transfer_get_state (transfer) != CANOPY_FILE_STATE_INCOMPLETE)
+    finish (self, transfer);
+  else
+    tell_progress (self, transfer, FALSE);
+}
+
+/**
+ * canopy_node_files_watch:
+ * @self: a node
+ * @link: a new link
+ *
+ * Listens to @link's file offers, wants and chunks.
+ */
+void
+canopy_node_files_watch (CanopyNode *self,
+                         CanopyLink *link)
+{
+  g_signal_connect (link, "file", G_CALLBACK (on_link_file), self);
+  g_signal_connect (link, "file-frame", G_CALLBACK (on_link_file_frame), self);
+  canopy_link_set_file_rate (link, self->file_rate);
+}
+
+/**
+ * canopy_node_files_link_open:
+ * @self: a node
+ * @link: a link whose ctrl channel just opened
+ *
+ * Offers the neighbour every file we keep and asks it for the rest of those we hold
+ * incomplete.
+ */
+void
+canopy_node_files_link_open (CanopyNode *self,
+                             CanopyLink *link)
+{
+  g_autoptr (GPtrArray) files = canopy_file_store_list (self->files);
+
+  for (guint i = 0; i < files->len; i++) {
+    CanopyFileTransfer *transfer = g_ptr_array_index (files, i);
+
+    send_offer (link, canopy_file_transfer_get_manifest (transfer), TRUE);
+    if (canopy_file_transfer_get_state (transfer) == CANOPY_FILE_STATE_INCOMPLETE)
+      send_want (link, transfer);
+  }
+}
+
+/**
+ * canopy_node_files_tick:
+ * @self: a node
+ *
+ * Once a second: forgets files past the store's age, and asks every neighbour again for the
+ * files that made no progress lately.
+ */
+void
+canopy_node_files_tick (CanopyNode *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr (GPtrArray) files = NULL;
+  g_autoptr (GPtrArray) links = NULL;
+
+  canopy_file_store_expire (self->files, now);
+  files = canopy_file_store_list (self->files);
+  links = all_links (self);
+  for (guint i = 0; i < files->len; i++) {
+    CanopyFileTransfer *transfer = g_ptr_array_index (files, i);
+    gint64 at = (gint64) GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (transfer),
+                                                              "canopy-chunk-at")) * 1000;
+
+    if (canopy_file_transfer_get_state (transfer) != CANOPY_FILE_STATE_INCOMPLETE)
+      continue;
+    at = MAX (at, canopy_file_transfer_get_added_at (transfer));
+    if (now - at < STALL_US)
+      continue;
+    g_object_set_data (G_OBJECT (transfer), "canopy-chunk-at", GSIZE_TO_POINTER ((gsize) (now / 1000)));
+    for (guint j = 0; j < links->len; j++)
+      if (canopy_link_is_open (g_ptr_array_index (links, j)))
+        send_want (g_ptr_array_index (links, j), transfer);
+  }
+}
+
+/**
+ * canopy_node_share_file:
+ * @self: a node in a room
+ * @path: a file of 1 byte to the room's limit (100 MiB unless the host said less)
+ * @error: return location for a #GError
+ *
+ * Offers the file to the room: signs its manifest, keeps it in the store for late joiners and
+ * sends it to every neighbour, chunk by chunk.
+ *
+ * Returns: (transfer full): the file's id, or %NULL with @error set
+ */
+char *
+canopy_node_share_file (CanopyNode *self,
+                        const char *path,
+                        GError    **error)
+{
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileInfo) info = NULL;
+  g_autoptr (GBytes) contents = NULL;
+  g_autoptr (CanopyFileManifest) manifest = NULL;
+  g_autoptr (CanopyFileTransfer) transfer = NULL;
+  g_autoptr (GPtrArray) links = NULL;
+  g_autofree char *mime = NULL;
+  g_autofree char *basename = NULL;
+  const char *content_type;
+
+  g_return_val_if_fail (CANOPY_IS_NODE (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (self->room_id == NULL || self->identity == NULL) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_NOT_IN_ROOM, "Not in a room");
+    return NULL;
+  }
+  file = g_file_new_for_path (path);
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                            G_FILE_ATTRIBUTE_STANDARD_CONTENT_TYPE ","
+                            G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NONE, NULL, error);
+  if (info == NULL)
+    return NULL;
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR ||
+      g_file_info_get_size (info) < 1 || (guint64) g_file_info_get_size (info) > self->max_file_size) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
+                 "Only a file of 1 byte to %" G_GUINT64_FORMAT " bytes can be shared",
+                 self->max_file_size);
+    return NULL;
+  }
+  contents = g_file_load_bytes (file, NULL, NULL, error);
+  if (contents == NULL)
+    return NULL;
+  content_type = g_file_info_get_content_type (info);
+  mime = content_type != NULL ? g_content_type_get_mime_type (content_type) : NULL;
+  basename = g_file_get_basename (file);
+  manifest = canopy_file_manifest_new_for_bytes (self->identity, self->room_id, basename,
+                                                 mime != NULL ? mime : "application/octet-stream",
+                                                 contents, CANOPY_FILE_CHUNK_DEFAULT,
+                                                 g_get_real_time () / 1000, error);
+  if (manifest == NULL)
+    return NULL;
+  transfer = canopy_file_transfer_new_complete (manifest, contents, error);
+  if (transfer == NULL ||
+      !canopy_file_store_add (self->files, transfer, g_get_monotonic_time (), error))
+    return NULL;
+  canopy_node_emit_file_offered (self, manifest);
+  links = all_links (self);
+  for (guint i = 0; i < links->len; i++) {
+    CanopyLink *link = g_ptr_array_index (links, i);
+
+    send_offer (link, manifest, FALSE);
+    for (guint c = 0; c < manifest->n_chunks; c++)
+      canopy_link_send_chunk (link, transfer, c);
+  }
+  return g_strdup (manifest->id);
+}

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Files through a real tree: canopy-signal, a host and viewers as separate canopy-node
+ * processes on 127.0.0.1. A file shared by a viewer at depth 2 reaches the host and every other
+ * viewer with the same bytes (SHA-256 of what each received), each one's progress never going
+ * back, and a viewer that joins afterwards gets it from its parent's store; a relay killed (SIGKILL) in the middle of a transfer, and its subtree still completes,
+ * resuming rather than starting over; a relay that alters every chunk it passes on, and its
+ * children refuse them, leave it and complete the file from an honest relay.
+ */
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "canopy-test-tree.h"
+
+#define WAIT_S CANOPY_TEST_TREE_WAIT_S
+
+/* A file of @size random bytes in a fresh directory; its SHA-256 through @sha256. */
+static char *
+make_file (gsize   size,
+           char  **sha256)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("canopy-file-XXXXXX", &error);
+  g_autofree guint8 *data = g_malloc (size);
+  char *path;
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < size; i += 4) {
+    guint32 r = g_random_int ();
+
+    memcpy (data + i, &r, MIN (4, size - i));
+  }
+  path = g_build_filename (dir, "clip.bin", NULL);
+  g_assert_true (g_file_set_contents (path, (const char *) data, (gssize) size, &error));
+  *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, size);
+  return path;
+}
+
+static void
+remove_file (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
+/* A viewer that shares @path once it joined. */
+static CanopyTestProc *
+spawn_sharer (const char *url,
+              const char *room,
+              const char *path)
+{
+  const char *argv[] = {
+    canopy_test_binary ("CANOPY_NODE"), "join", room, "--server", url, "--name", "sharer",
+    "--capacity", "2", "--events", "--no-decode", "--share", path, NULL
+  };
+
+  return canopy_test_tree_spawn_in (NULL, "sharer", argv);
+}
+
+static gboolean
+has_file (CanopyTestProc *proc,
+          gpointer        data)
+{
+  return canopy_test_proc_count_events (proc, "file-complete") > 0 ||
+         canopy_test_proc_count_events (proc, "file-failed") > 0 || proc->exited;
+}
+
+/* Every file-progress of @proc is no less than the one before, and the last is the size;
+ * returns how many there were. */
+static guint
+assert_progress_monotonic (CanopyTestProc *proc,
+                           gint64          size)
+{
+  gint64 last = -1;
+  guint n = 0;
+
+  for (guint i = 0; i < proc->events->len; i++) {
+    JsonObject *event = g_ptr_array_index (proc->events, i);
+
+    if (g_strcmp0 (json_object_get_string_member (event, "event"), "file-progress") != 0)
+      continue;
+    n++;
+    if (json_object_get_int_member (event, "bytes") < last)
+      g_error ("%s: progress went back from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+               proc->name, last, json_object_get_int_member (event, "bytes"));
+    last = json_object_get_int_member (event, "bytes");
+    g_assert_cmpint (json_object_get_int_member (event, "size"), ==, size);
+  }
+  g_assert_cmpint (last, ==, size);
+  return n;
+}
+
+static void
+assert_complete (CanopyTestProc *proc,
+                 const char     *sha256,
+                 gint64          size)
+{
+  JsonObject *complete = canopy_test_proc_last_event (proc, "file-complete");
+
+  if (complete == NULL)
+    g_error ("%s did not get the file", proc->name);
+  g_assert_cmpstr (json_object_get_string_member (complete, "sha256"), ==, sha256);
+  g_assert_cmpint (json_object_get_int_member (complete, "size"), ==, size);
+  g_assert_cmpuint (canopy_test_proc_count_events (proc, "file-failed"), ==, 0);
+  assert_progress_monotonic (proc, size);
+}
+
+/* Host and four viewers, k1 = k = 2: the sharer joins last, at depth 2. Then a late joiner. */
+static void
+test_reaches_everyone (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autofree char *url = canopy_test_start_server (&server);
+  g_autofree char *sha256 = NULL;
+  g_autofree char *path = make_file (3 * 1024 * 1024 + 123, &sha256);
+  CanopyTestProc *procs[5] = { NULL };
+  CanopyTestProc *sharer;
+  const char *room;
+  gint64 start;
+  double at_ms[4];
+
+  procs[0] = canopy_test_tree_spawn_host (url, 2, 2, FALSE);
+  room = canopy_test_tree_room_of (procs[0]);
+  for (guint i = 1; i < 4; i++) {
+    g_autofree char *name = g_strdup_printf ("v%u", i);
+
+    procs[i] = canopy_test_tree_join_viewer (url, room, name, 2, FALSE);
+  }
+  start = g_get_monotonic_time ();
+  procs[4] = sharer = spawn_sharer (url, room, path);
+  canopy_test_proc_wait_events (sharer, "joined", NULL, NULL, 1, WAIT_S);
+  g_test_message ("sharer at depth %" G_GINT64_FORMAT, canopy_test_tree_depth_of (sharer));
+  g_assert_cmpint (canopy_test_tree_depth_of (sharer), ==, 2);
+
+  canopy_test_tree_wait_all (procs, 4, has_file, NULL, start, at_ms, WAIT_S, "the file");
+  for (guint i = 0; i < 4; i++) {
+    JsonObject *offered = canopy_test_proc_last_event (procs[i], "file-offered");
+
+    g_assert_nonnull (offered);
+    g_assert_cmpstr (json_object_get_string_member (offered, "name"), ==, "clip.bin");
+    assert_complete (procs[i], sha256, 3 * 1024 * 1024 + 123);
+  }
+  {
+    g_autofree char *list = canopy_test_tree_list_ms (procs, at_ms, 4);
+
+    g_test_message ("3 MiB complete at (ms from the sharer's start): %s", list);
+  }
+  /* The files of the last minutes wait in every node's store for whoever comes. */
+  {
+    g_autoptr (CanopyTestProc) late = canopy_test_tree_join_viewer (url, room, "late", 2, FALSE);
+    CanopyTestProc *one[1] = { late };
+    double late_ms;
+
+    start = g_get_monotonic_time ();
+    canopy_test_tree_wait_all (one, 1, has_file, NULL, start, &late_ms, WAIT_S,
+                               "the file, joining late");
+    assert_complete (late, sha256, 3 * 1024 * 1024 + 123);
+    g_test_message ("a late joiner at depth %" G_GINT64_FORMAT " had it %.0f ms after joining",
+                    canopy_test_tree_depth_of (late), late_ms);
+    canopy_test_tree_end_room (procs[0], one, 1);
+  }
+  for (guint i = 1; i < 5; i++)
+    canopy_test_wait_exit (procs[i], WAIT_S);
+  canopy_test_tree_free_all (procs, 5);
+  remove_file (path);
+}
+
+static gint64
+bytes_of (CanopyTestProc *proc)
+{
+  JsonObject *progress = canopy_test_proc_last_event (proc, "file-progress");
+
+  return progress ? json_object_get_int_member (progress, "bytes") : 0;
+}
+
+typedef struct {
+  CanopyTestProc *proc;
+  gint64 bytes;
+} BytesAbove;
+
+static gboolean
+bytes_above (gpointer user_data)
+{
+  BytesAbove *b = user_data;
+
+  return bytes_of (b->proc) > b->bytes || b->proc->exited;
+}
+
+/* A chain host -> relay -> a -> b (k1 = k = 1). The host shares 6 MiB; when b holds some of it
+ * the relay is killed; a re-attaches under the host and, with b below it, completes the file
+ * from where it was. */
+static void
+test_relay_killed (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autofree char *url = canopy_test_start_server (&server);
+  g_autofree char *sha256 = NULL;
+  const gint64 size = 6 * 1024 * 1024;
+  g_autofree char *path = make_file (size, &sha256);
+  g_autofree char *command = g_strdup_printf ("/share %s", path);
+  CanopyTestProc *procs[4] = { NULL };
+  CanopyTestProc *subtree[2];
+  BytesAbove some;
+  gint64 start, a_before;
+  double at_ms[2];
+  const char *room;
+
+  procs[0] = canopy_test_tree_spawn_host (url, 1, 1, FALSE);
+  room = canopy_test_tree_room_of (procs[0]);
+  procs[1] = canopy_test_tree_join_viewer (url, room, "relay", 1, FALSE);
+  procs[2] = canopy_test_tree_join_viewer (url, room, "a", 1, FALSE);
+  procs[3] = canopy_test_tree_join_viewer (url, room, "b", 1, FALSE);
+  g_assert_cmpint (canopy_test_tree_depth_of (procs[3]), ==, 3);
+  subtree[0] = procs[2];
+  subtree[1] = procs[3];
+
+  start = g_get_monotonic_time ();
+  canopy_test_proc_write_line (procs[0], command);
+  some.proc = procs[3];
+  some.bytes = size / 8;
+  canopy_test_wait_for (bytes_above, &some, WAIT_S, "b holds an eighth of the file");
+  a_before = bytes_of (procs[2]);
+  g_test_message ("killing the relay when a holds %" G_GINT64_FORMAT " bytes, b %"
+                  G_GINT64_FORMAT, a_before, bytes_of (procs[3]));
+  g_assert_cmpint (a_before, <, size);
+  canopy_test_proc_signal (procs[1], SIGKILL);
+
+  canopy_test_tree_wait_all (subtree, 2, has_file, NULL, start, at_ms, WAIT_S,
+                             "the file after the relay died");
+  for (guint i = 0; i < 2; i++)
+    assert_complete (subtree[i], sha256, size);
+  g_test_message ("6 MiB complete at %.0f and %.0f ms (relay killed at a's %" G_GINT64_FORMAT
+                  " bytes)", at_ms[0], at_ms[1], a_before);
+  canopy_test_wait_exit (procs[1], WAIT_S);
+  canopy_test_tree_end_room (procs[0], subtree, 2);
+  canopy_test_tree_free_all (procs, 4);
+  remove_file (path);
+}
+
+static gint64
+files_refused_of (CanopyTestProc *proc)
+{
+  JsonObject *stats = canopy_test_proc_last_event (proc, "stats");
+
+  return stats ? json_object_get_int_member (stats, "files_refused") : 0;
+}
+
+/* host (k1 = 2) -> tamperer -> c1, c2 and host -> honest. The host shares 4 MiB; the tamperer
+ * changes a byte of every chunk. c1 and c2 refuse them, leave it (reporting it), attach under
+ * the honest relay and complete the file from there; nobody completes anything else. */
+static void
+test_tampering_relay (void)
+{
+  g_autoptr (CanopyTestProc) server = NULL;
+  g_autofree char *url = canopy_test_start_server (&server);
+  g_autofree char *sha256 = NULL;
+  const gint64 size = 4 * 1024 * 1024;
+  g_autofree char *path = make_file (size, &sha256);
+  g_autofree char *command = g_strdup_printf ("/share %s", path);
+  CanopyTestProc *procs[5] = { NULL };
+  CanopyTestProc *receivers[3];
+  const char *tamperer_id, *honest_id;
+  gint64 start;
+  double at_ms[3];
+  const char *room;
+
+  procs[0] = canopy_test_tree_spawn_host (url, 2, 2, FALSE);
+  room = canopy_test_tree_room_of (procs[0]);
+  procs[1] = canopy_test_tree_join_hostile (url, room, "tamperer", 2, "tamper-file");
+  procs[2] = canopy_test_tree_join_viewer (url, room, "honest", 2, FALSE);
+  procs[3] = canopy_test_tree_join_viewer (url, room, "c1", 2, FALSE);
+  procs[4] = canopy_test_tree_join_viewer (url, room, "c2", 2, FALSE);
+  tamperer_id = canopy_test_tree_peer_of (procs[1]);
+  honest_id = canopy_test_tree_peer_of (procs[2]);
+  g_assert_cmpstr (canopy_test_tree_parent_of (procs[3]), ==, tamperer_id);
+  g_assert_cmpstr (canopy_test_tree_parent_of (procs[4]), ==, tamperer_id);
+  receivers[0] = procs[2];
+  receivers[1] = procs[3];
+  receivers[2] = procs[4];
+
+  canopy_test_proc_signal (procs[1], SIGUSR1);
+  canopy_test_spin (300);
+  start = g_get_monotonic_time ();
+  canopy_test_proc_write_line (procs[0], command);
+  canopy_test_tree_wait_all (receivers, 3, has_file, NULL, start, at_ms, WAIT_S,
+                             "the file past a tampering relay");
+  for (guint i = 0; i < 3; i++)
+    assert_complete (receivers[i], sha256, size);
+  for (guint i = 1; i < 3; i++) {
+    g_assert_cmpstr (canopy_test_tree_parent_of (receivers[i]), ==, honest_id);
+    /* Counted once a second: wait for a stats line that has them. */
+    canopy_test_proc_wait_events (receivers[i], "stats", NULL, NULL,
+                                  canopy_test_proc_count_events (receivers[i], "stats") + 1,
+                                  WAIT_S);
+    g_assert_cmpint (files_refused_of (receivers[i]), >=, 8);
+  }
+  g_assert_cmpuint (canopy_test_proc_count_events (procs[1], "file-complete"), ==, 0);
+  g_test_message ("4 MiB complete at %.0f (honest), %.0f and %.0f ms (past the tamperer); "
+                  "refused %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT " chunks", at_ms[0],
+                  at_ms[1], at_ms[2], files_refused_of (receivers[1]),
+                  files_refused_of (receivers[2]));
+  canopy_test_tree_end_room (procs[0], procs + 1, 4);
+  canopy_test_tree_free_all (procs, 5);
+  remove_file (path);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/file-tree/reaches-everyone", test_reaches_everyone);
+  g_test_add_func ("/file-tree/relay-killed", test_relay_killed);
+  g_test_add_func ("/file-tree/tampering-relay", test_tampering_relay);
+  return g_test_run ();
+}

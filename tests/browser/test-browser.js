@@ -166,6 +166,10 @@ async function room(browser, url, pass, shots) {
     const relay = start(process.env.CANOPY_NODE, ['join', roomId, '--server', url + 'ws', '--events',
       '-n', 'Relay', '--capacity', '1', '--no-decode', '--ice-address', hostAddr], 'relay');
     relayPeer = (await waitEvent(relay, (e) => e.event === 'joined', 20000, 'the relay')).peer;
+    // The relay's own join asked for a keyframe: a request within 500 ms of it waits for the
+    // end of that interval (CANOPY_KEYFRAME_MIN_INTERVAL_MS), and Chromium asks again when no
+    // keyframe came within ~200 ms. Measured here is one join on its own.
+    await sleep(1500);
   }
   codec = pass;
   const httpBase = url.replace(/^ws/, 'http');

@@ -457,6 +457,7 @@ test_measured_capacity (Fixture       *f,
   /* Nobody but a member that joined speaks of its capacity. */
   statement = canopy_statement_make_capacity (stranger, ROOM, 0, ++f->seq);
   g_assert_false (canopy_room_attest (f->host, statement, canopy_identity_get_id (stranger)));
+  g_clear_pointer (&statement, json_object_unref);
   g_assert_cmpuint (capacity_of (f, 'A'), ==, 2);
   g_assert_cmpuint (capacity_of (f, 'B'), ==, 2);
 

@@ -27,6 +27,10 @@ let ws = null;
 let everIdentified = false;
 let pendingCandidates = [];
 let pingTimer = 0;
+let watchTimer = 0;
+let heardAt = 0;        // performance.now() of the parent's last ctrl message (pongs too)
+let mediaAt = 0;        // ...and of the last time its video grew
+let mediaPackets = -1;
 let parts = null;
 const seen = new Map(); // origin -> highest seq delivered
 
@@ -244,6 +248,7 @@ function sendCtrl(message) {
 }
 
 function handleCtrl(text) {
+  heardAt = performance.now();
   if (text.length > 262144) return;
   let m;
   try { m = JSON.parse(text); } catch (e) { return; }
@@ -266,6 +271,8 @@ function handleCtrl(text) {
 function closeEdge() {
   clearInterval(pingTimer);
   pingTimer = 0;
+  clearInterval(watchTimer);
+  watchTimer = 0;
   if (view.pc) view.pc.close();
   view.pc = view.ctrl = view.chat = null;
   pendingCandidates = [];
@@ -279,7 +286,38 @@ async function onCtrlOpen() {
   const sig = await identity.sign('canopy-edge', fields);
   send({ type: 'edge', statement: { kind: 'attach', room: roomId, peer: view.me, other: view.parent, seq, key: identity.key, sig } });
   pingTimer = setInterval(() => sendCtrl({ type: 'ping', t: Date.now() }), 100);
+  heardAt = mediaAt = performance.now();
+  mediaPackets = -1;
+  view.leftParents = [];
+  view.fullSince = 0;
+  watchTimer = setInterval(watchParent, 500);
   setState('watching', 'Live');
+}
+
+// A parent that crashed or hangs answers nothing, and the server may never say so (its
+// connection can stay open): as native children do (docs/protocol.md, "Liveness"), leave a
+// parent that sent nothing for 2 s while its media stopped too, or for 10 s whatever its
+// media does, report it and ask for a new place without it.
+async function watchParent() {
+  const pc = view.pc;
+  if (!pc) return;
+  let packets = 0;
+  try {
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') packets += r.packetsReceived || 0;
+    });
+  } catch (e) { return; }
+  if (pc !== view.pc) return;
+  const now = performance.now();
+  if (packets > mediaPackets) { mediaPackets = packets; mediaAt = now; }
+  const quiet = now - heardAt;
+  if (!(quiet > 10000 || (quiet > 2000 && now - mediaAt > 2000))) return;
+  const parent = view.parent;
+  send({ type: 'report', peer: parent, reason: 'silent' });
+  setState('reconnecting', 'Reconnecting…');
+  closeEdge();
+  view.leftParents = (view.leftParents || []).concat(parent).slice(-8);
+  join(view.leftParents);
 }
 
 function newEdge() {
@@ -396,8 +434,14 @@ async function onServerMessage(m) {
     join();
     break;
   case 'join-rejected':
-    if (m.reason === 'retry') setTimeout(join, 1000);
-    else if (m.reason === 'full') setTimeout(join, 10000);
+    if (m.reason === 'retry') setTimeout(() => join(view.leftParents), 1000);
+    else if (m.reason === 'full' && view.leftParents && view.leftParents.length) {
+      // The place we left is most likely freed in a second or two (its parent drops a silent
+      // child); after 3 s, a parent that only stalled beats no parent.
+      view.fullSince = view.fullSince || performance.now();
+      if (performance.now() - view.fullSince > 3000) view.leftParents = [];
+      setTimeout(() => join(view.leftParents), 1000);
+    } else if (m.reason === 'full') setTimeout(join, 10000);
     else showEnded('You cannot join this room', m.reason === 'password' ? 'It needs a password.' : m.reason === 'locked' ? 'It takes no newcomers right now.' : 'The host removed you from it.');
     break;
   case 'room-closed':

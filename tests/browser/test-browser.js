@@ -162,8 +162,9 @@ async function room(browser, url, pass, shots) {
     '--ice-address', hostAddr, '--chat', 'hello from the host', '--chat-every', '1'], 'host-' + pass);
   const roomId = (await waitEvent(host, (e) => e.event === 'room', 20000, 'the room')).room;
   let relayPeer = null;
+  let relay = null;
   if (viaRelay) {
-    const relay = start(process.env.CANOPY_NODE, ['join', roomId, '--server', url + 'ws', '--events',
+    relay = start(process.env.CANOPY_NODE, ['join', roomId, '--server', url + 'ws', '--events',
       '-n', 'Relay', '--capacity', '1', '--no-decode', '--ice-address', hostAddr], 'relay');
     relayPeer = (await waitEvent(relay, (e) => e.event === 'joined', 20000, 'the relay')).peer;
     // The relay's own join asked for a keyframe: a request within 500 ms of it waits for the
@@ -242,6 +243,25 @@ async function room(browser, url, pass, shots) {
   if (shots) await page.screenshot({ path: path.join(shots, 'web-room.png') });
   if (process.env.CANOPY_SCREENSHOTS && !shots)
     await page.screenshot({ path: path.join(process.env.CANOPY_SCREENSHOTS, 'web-room-phone.png'), fullPage: true });
+
+  if (viaRelay) {
+    // The relay hangs (SIGSTOP): its connection to the server stays open, so only the tree
+    // can tell. The page must leave it, report it and play on under the host.
+    const f0 = (await stats(page)).video.framesDecoded;
+    const stoppedAt = Date.now();
+    relay.kill('SIGSTOP');
+    const moved = await poll(() => page.evaluate((id) => window.canopyView.parent !== id &&
+      window.canopyView.state === 'watching', relayPeer), 30000, 'the browser to leave the stopped relay')
+      .catch(() => false);
+    const again = moved && await poll(async () => (await stats(page)).video.framesDecoded > f0 + 15,
+      20000, 'frames again after the relay stopped').catch(() => false);
+    const parentNow = await page.evaluate(() => window.canopyView.parent);
+    console.log(`# ${codec}: the relay stopped; the browser under ${parentNow === hostPeer ? 'the host' : parentNow} ` +
+      `decoding again after ${Date.now() - stoppedAt} ms`);
+    check(moved && parentNow === hostPeer, `${codec}: leaves a stopped relay for the host`);
+    check(again, `${codec}: decodes again after the relay stopped`);
+    relay.kill('SIGCONT');
+  }
 
   host.kill('SIGTERM');
   const ended = await poll(() => page.evaluate(() => window.canopyView.state === 'ended'), 10000,

@@ -34,6 +34,34 @@ statement_fields (const char  *room,
   fields[5] = NULL;
 }
 
+/* A new statement by @identity: `{kind, room, peer, seq, key, sig}`, signed over the domain
+ * "canopy-edge" and the fields room, kind, peer, @fourth, seq; the caller adds the member
+ * @fourth stands for. */
+static JsonObject *
+signed_statement (CanopyIdentity *identity,
+                  const char     *room,
+                  const char     *kind,
+                  const char     *fourth,
+                  guint64         seq)
+{
+  JsonObject *json = json_object_new ();
+  const char *peer = canopy_identity_get_id (identity);
+  char seq_text[24];
+  const char *fields[6];
+  g_autofree char *sig = NULL;
+
+  g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
+  statement_fields (room, kind, peer, fourth, seq_text, fields);
+  sig = canopy_identity_sign (identity, "canopy-edge", fields);
+  json_object_set_string_member (json, "kind", kind);
+  json_object_set_string_member (json, "room", room);
+  json_object_set_string_member (json, "peer", peer);
+  json_object_set_int_member (json, "seq", (gint64) seq);
+  json_object_set_string_member (json, "key", canopy_identity_get_public_key (identity));
+  json_object_set_string_member (json, "sig", sig);
+  return json;
+}
+
 /**
  * canopy_statement_make:
  * @identity: the signer: one end of the edge
@@ -52,22 +80,9 @@ canopy_statement_make (CanopyIdentity *identity,
                        const char     *other,
                        guint64         seq)
 {
-  JsonObject *json = json_object_new ();
-  const char *peer = canopy_identity_get_id (identity);
-  char seq_text[24];
-  const char *fields[6];
-  g_autofree char *sig = NULL;
+  JsonObject *json = signed_statement (identity, room, kind, other, seq);
 
-  g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
-  statement_fields (room, kind, peer, other, seq_text, fields);
-  sig = canopy_identity_sign (identity, "canopy-edge", fields);
-  json_object_set_string_member (json, "kind", kind);
-  json_object_set_string_member (json, "room", room);
-  json_object_set_string_member (json, "peer", peer);
   json_object_set_string_member (json, "other", other);
-  json_object_set_int_member (json, "seq", (gint64) seq);
-  json_object_set_string_member (json, "key", canopy_identity_get_public_key (identity));
-  json_object_set_string_member (json, "sig", sig);
   return json;
 }
 
@@ -88,26 +103,14 @@ canopy_statement_make_capacity (CanopyIdentity *identity,
                                 guint           capacity,
                                 guint64         seq)
 {
-  JsonObject *json = json_object_new ();
-  const char *peer = canopy_identity_get_id (identity);
-  char seq_text[24];
   char capacity_text[16];
-  const char *fields[6];
-  g_autofree char *sig = NULL;
+  JsonObject *json;
 
-  g_return_val_if_fail (capacity <= CANOPY_CAPACITY_MAX, json);
+  g_return_val_if_fail (capacity <= CANOPY_CAPACITY_MAX, NULL);
 
-  g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
   g_snprintf (capacity_text, sizeof capacity_text, "%u", capacity);
-  statement_fields (room, CANOPY_STATEMENT_CAPACITY, peer, capacity_text, seq_text, fields);
-  sig = canopy_identity_sign (identity, "canopy-edge", fields);
-  json_object_set_string_member (json, "kind", CANOPY_STATEMENT_CAPACITY);
-  json_object_set_string_member (json, "room", room);
-  json_object_set_string_member (json, "peer", peer);
+  json = signed_statement (identity, room, CANOPY_STATEMENT_CAPACITY, capacity_text, seq);
   json_object_set_int_member (json, "capacity", capacity);
-  json_object_set_int_member (json, "seq", (gint64) seq);
-  json_object_set_string_member (json, "key", canopy_identity_get_public_key (identity));
-  json_object_set_string_member (json, "sig", sig);
   return json;
 }
 

@@ -694,3 +694,29 @@ canopy_address_is_loopback (const char *host)
   addr = g_inet_address_new_from_string (host);
   return addr != NULL && g_inet_address_get_is_loopback (addr);
 }
+
+/**
+ * canopy_webrtc_trace:
+ * @step: what just happened ("offer-sent", "connected", ...)
+ * @peer: (nullable): the neighbour it concerns
+ *
+ * Logs a step of a join, on either end, with the monotonic clock (one clock for every
+ * process on the machine, whatever their network namespaces) to the GStreamer debug category
+ * `canopy` at INFO: `GST_DEBUG=canopy:4` shows where a join's time goes (build-aux/netbench
+ * --joins --steps reads it). Costs nothing while that category is off.
+ */
+GST_DEBUG_CATEGORY_STATIC (trace_debug);
+
+void
+canopy_webrtc_trace (const char *step,
+                     const char *peer)
+{
+  static gsize once;
+
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (trace_debug, "canopy", 0, "Canopy: the steps of each join");
+    g_once_init_leave (&once, 1);
+  }
+  GST_CAT_INFO (trace_debug, "step %s peer %s at %" G_GINT64_FORMAT, step,
+                peer != NULL ? peer : "-", g_get_monotonic_time ());
+}

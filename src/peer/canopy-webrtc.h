@@ -71,5 +71,7 @@ gboolean    canopy_webrtc_add_remote_candidate (GstElement          *webrtcbin,
                                                 guint                mline,
                                                 const char          *candidate);
 gboolean    canopy_address_is_loopback        (const char            *host);
+void        canopy_webrtc_trace               (const char            *step,
+                                               const char            *peer);
 
 G_END_DECLS

@@ -63,7 +63,7 @@ enum {
   SIGNAL_SIGNAL,
   SIGNAL_OPEN,
   SIGNAL_GONE,
-  SIGNAL_VIDEO_STARTED,
+  SIGNAL_KEYFRAME_WANTED,
   SIGNAL_CHAT,
   SIGNAL_BYE,
   SIGNAL_REQUEST,
@@ -104,8 +104,10 @@ on_edge_channel_open (CanopyEdge *edge,
 {
   CanopyLink *self = user_data;
 
-  if (g_str_equal (label, CANOPY_EDGE_CTRL) && self->opened_at == 0)
+  if (g_str_equal (label, CANOPY_EDGE_CTRL) && self->opened_at == 0) {
     self->opened_at = g_get_monotonic_time ();
+    canopy_webrtc_trace ("ctrl-open", self->peer_id);
+  }
   if (g_str_equal (label, CANOPY_EDGE_FILE))
     canopy_file_lane_pump (self->lane);
   g_signal_emit (self, signals[SIGNAL_OPEN], 0, label);
@@ -123,10 +125,10 @@ on_edge_gone (CanopyEdge *edge,
 }
 
 static void
-on_edge_video_started (CanopyEdge *edge,
+on_edge_keyframe_wanted (CanopyEdge *edge,
                        gpointer    user_data)
 {
-  g_signal_emit (user_data, signals[SIGNAL_VIDEO_STARTED], 0);
+  g_signal_emit (user_data, signals[SIGNAL_KEYFRAME_WANTED], 0);
 }
 
 /* Sends a ctrl message, in `part`s when it is long or longer than the far side takes
@@ -260,6 +262,7 @@ dispatch_ctrl (CanopyLink *self,
     /* A child that asks for keyframes too often is not heard (and counted). */
     if (g_str_equal (type, "keyframe") && !canopy_edge_take_keyframe (self->edge))
       return;
+    canopy_webrtc_trace (type, self->peer_id);
     g_signal_emit (self, signals[SIGNAL_REQUEST], 0, type);
   } else {
     g_message ("Ignoring control message \"%s\" from %s", type, self->peer_id);
@@ -382,11 +385,11 @@ canopy_link_class_init (CanopyLinkClass *klass)
   signals[SIGNAL_GONE] = g_signal_new ("gone", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                        G_TYPE_NONE, 0);
   /**
-   * CanopyLink::video-started:
-   * The parent's video reached the node's tee.
+   * CanopyLink::keyframe-wanted:
+   * The parent's video reached the node's tee, or a child's DTLS is up: it needs a keyframe.
    */
-  signals[SIGNAL_VIDEO_STARTED] = g_signal_new ("video-started", type, G_SIGNAL_RUN_LAST, 0,
-                                                NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_KEYFRAME_WANTED] = g_signal_new ("keyframe-wanted", type, G_SIGNAL_RUN_LAST, 0,
+                                                  NULL, NULL, NULL, G_TYPE_NONE, 0);
   /**
    * CanopyLink::chat:
    * @message: a well-formed chat message, its signature not checked yet
@@ -451,7 +454,7 @@ link_new (CanopyLinkKind kind,
   g_signal_connect (edge, "channel-open", G_CALLBACK (on_edge_channel_open), self);
   g_signal_connect (edge, "message", G_CALLBACK (on_edge_message), self);
   g_signal_connect (edge, "gone", G_CALLBACK (on_edge_gone), self);
-  g_signal_connect (edge, "video-started", G_CALLBACK (on_edge_video_started), self);
+  g_signal_connect (edge, "keyframe-wanted", G_CALLBACK (on_edge_keyframe_wanted), self);
   g_signal_connect (edge, "file-frame", G_CALLBACK (on_edge_file_frame), self);
   g_signal_connect (edge, "file-drained", G_CALLBACK (on_edge_file_drained), self);
   self->lane = canopy_file_lane_new (edge, CANOPY_FILE_RATE_BYTES);

@@ -25,13 +25,16 @@ typedef struct {
  * canopy_upload_init:
  * @self: an upload judge
  * @declared: the children the node declared it takes
+ * @least: never fewer than this, whatever the upload (at most @declared)
  */
 void
 canopy_upload_init (CanopyUpload *self,
-                    guint         declared)
+                    guint         declared,
+                    guint         least)
 {
   *self = (CanopyUpload) { 0 };
   self->declared = declared;
+  self->least = MIN (least, declared);
   self->capacity = declared;
   self->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
@@ -154,7 +157,7 @@ canopy_upload_tick (CanopyUpload *self,
 
   /* The streams the upload delivered, whole ones; fewer than it has, since it fails those. */
   measured = (guint) floor (self->delivered / self->stream);
-  measured = MIN (measured, judged - 1);
+  measured = MAX (MIN (measured, judged - 1), self->least);
   self->streak = 0;
   self->delivered = self->stream = 0;
   if (measured >= self->capacity)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * CanopyUpload: whether a relay's upload sustains its children, judged from synthetic
- * sequences of its children's receiver reports (one a second, as the node feeds it).
+ * CanopyUpload: whether a relay's (or the host's) upload sustains its children, judged from
+ * synthetic sequences of its children's receiver reports (one a second, as the node feeds it).
  */
 #include "canopy-upload.h"
 
@@ -77,7 +77,7 @@ test_bottleneck (void)
   const double loss[3] = { 0.5, 0.5, 0.5 };
   const double rtt[3] = { 140, 142, 138 };
 
-  canopy_upload_init (&upload, 3);
+  canopy_upload_init (&upload, 3, 0);
   warm_up (&upload, feeds, 3);
   g_assert_cmpuint (run (&upload, feeds, 3, CANOPY_UPLOAD_EVIDENCE_S - 1, loss, rtt), ==, 0);
   g_assert_cmpuint (upload.capacity, ==, 3);
@@ -99,7 +99,7 @@ test_random_loss (void)
   const double loss5[3] = { 0.05, 0.06, 0.04 };
   const double rtt[3] = { 41, 43, 39 };
 
-  canopy_upload_init (&upload, 3);
+  canopy_upload_init (&upload, 3, 0);
   warm_up (&upload, feeds, 3);
   g_assert_cmpuint (run (&upload, feeds, 3, 30, loss1, rtt), ==, 0);
   g_assert_cmpuint (run (&upload, feeds, 3, 30, loss5, rtt), ==, 0);
@@ -116,7 +116,7 @@ test_one_thin_child (void)
   const double loss[3] = { 0.6, 0, 0.01 };
   const double rtt[3] = { 300, 42, 38 };
 
-  canopy_upload_init (&upload, 3);
+  canopy_upload_init (&upload, 3, 0);
   warm_up (&upload, feeds, 3);
   g_assert_cmpuint (run (&upload, feeds, 3, 30, loss, rtt), ==, 0);
   g_assert_cmpuint (upload.capacity, ==, 3);
@@ -131,7 +131,7 @@ test_loss_without_queue (void)
   CanopyUpload upload;
   Feed feeds[2] = { 0 };
 
-  canopy_upload_init (&upload, 2);
+  canopy_upload_init (&upload, 2, 0);
   warm_up (&upload, feeds, 2);
   for (guint s = 0; s < 30; s++) {
     feed (&upload, feeds, 0, 0.15, 40);
@@ -157,7 +157,7 @@ test_one_child (void)
   const double loss[1] = { 0.5 };
   const double rtt[1] = { 200 };
 
-  canopy_upload_init (&upload, 2);
+  canopy_upload_init (&upload, 2, 0);
   warm_up (&upload, feeds, 1);
   g_assert_cmpuint (run (&upload, feeds, 1, 30, loss, rtt), ==, 0);
   g_assert_cmpuint (upload.capacity, ==, 2);
@@ -175,7 +175,7 @@ test_short_burst (void)
   const double clean[2] = { 0, 0 };
   const double flat[2] = { 40, 42 };
 
-  canopy_upload_init (&upload, 2);
+  canopy_upload_init (&upload, 2, 0);
   warm_up (&upload, feeds, 2);
   for (guint i = 0; i < 10; i++) {
     g_assert_cmpuint (run (&upload, feeds, 2, CANOPY_UPLOAD_EVIDENCE_S - 1, loss, rtt), ==, 0);
@@ -195,13 +195,34 @@ test_never_below_zero (void)
   const double loss[2] = { 0.7, 0.7 };
   const double rtt[2] = { 140, 142 };
 
-  canopy_upload_init (&upload, 2);
+  canopy_upload_init (&upload, 2, 0);
   g_assert_cmpuint (run (&upload, feeds, 2, CANOPY_UPLOAD_EVIDENCE_S + 1, loss, rtt), ==,
                     CANOPY_UPLOAD_EVIDENCE_S + 1);
   g_assert_cmpuint (upload.capacity, ==, 0);
   /* Still worse later: 0 stays 0. */
   g_assert_cmpuint (run (&upload, feeds, 2, 20, loss, rtt), ==, 0);
   g_assert_cmpuint (upload.capacity, ==, 0);
+  canopy_upload_clear (&upload);
+}
+
+/* The host's judge is given a least of 1: the same starving children as above leave it one,
+ * where a relay's would go to 0 (the room's only source always keeps a way out). */
+static void
+test_least (void)
+{
+  CanopyUpload upload;
+  Feed feeds[3] = { 0 };
+  const double loss[3] = { 0.8, 0.8, 0.8 };
+  const double rtt[3] = { 140, 142, 138 };
+
+  canopy_upload_init (&upload, 3, 1);
+  warm_up (&upload, feeds, 3);
+  g_assert_cmpuint (run (&upload, feeds, 3, CANOPY_UPLOAD_EVIDENCE_S, loss, rtt), ==,
+                    CANOPY_UPLOAD_EVIDENCE_S);
+  g_assert_cmpuint (upload.capacity, ==, 1);
+  /* Still starving, two left: 1 stays 1. */
+  g_assert_cmpuint (run (&upload, feeds, 2, 20, loss, rtt), ==, 0);
+  g_assert_cmpuint (upload.capacity, ==, 1);
   canopy_upload_clear (&upload);
 }
 
@@ -218,7 +239,7 @@ test_raise_again (void)
   const double flat[3] = { 40, 42, 38 };
   guint at;
 
-  canopy_upload_init (&upload, 3);
+  canopy_upload_init (&upload, 3, 0);
   warm_up (&upload, feeds, 3);
   g_assert_cmpuint (run (&upload, feeds, 3, CANOPY_UPLOAD_EVIDENCE_S, loss, rtt), ==,
                     CANOPY_UPLOAD_EVIDENCE_S);
@@ -252,7 +273,7 @@ test_child_leaves (void)
   const double loss[3] = { 0.5, 0.5, 0.5 };
   const double rtt[3] = { 140, 142, 138 };
 
-  canopy_upload_init (&upload, 3);
+  canopy_upload_init (&upload, 3, 0);
   warm_up (&upload, feeds, 3);
   /* Only c0 and c1 from now on: judged at once on what they report. */
   g_assert_cmpuint (run (&upload, feeds, 2, CANOPY_UPLOAD_EVIDENCE_S, loss, rtt), ==,
@@ -274,6 +295,7 @@ main (int    argc,
   g_test_add_func ("/upload/one-child", test_one_child);
   g_test_add_func ("/upload/short-burst", test_short_burst);
   g_test_add_func ("/upload/never-below-zero", test_never_below_zero);
+  g_test_add_func ("/upload/least", test_least);
   g_test_add_func ("/upload/raise-again", test_raise_again);
   g_test_add_func ("/upload/child-leaves", test_child_leaves);
   return g_test_run ();

@@ -404,7 +404,7 @@ on_stats (CanopyNode *node,
   emit_event (app, event);
 }
 
-/* A relay's upload was measured to sustain a different number of children. */
+/* A relay's upload (or the host's) was measured to sustain a different number of children. */
 static void
 on_capacity (CanopyNode *node,
              GParamSpec *pspec,
@@ -413,7 +413,8 @@ on_capacity (CanopyNode *node,
   g_autoptr (JsonObject) event = event_new ("capacity");
   guint declared = 0;
 
-  g_object_get (node, "capacity", &declared, NULL);
+  g_object_get (node, canopy_node_get_role (node) == CANOPY_NODE_ROLE_HOST ? "k1" : "capacity",
+                &declared, NULL);
   if (!app->events) {
     g_print ("our upload sustains %u children (declared %u)\n",
              canopy_node_get_measured_capacity (node), declared);

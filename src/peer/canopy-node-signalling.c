@@ -400,7 +400,8 @@ on_attach (CanopyNode *self,
   const char *child = NULL;
   const char *name = NULL;
   gint64 capacity = 0;
-  /* A viewer's declared capacity, or fewer when its upload was measured not to sustain it. */
+  /* Our declared capacity (the host's k1), or fewer when our upload was measured not to
+   * sustain it. */
   guint limit = canopy_node_get_measured_capacity (self);
   gboolean known = FALSE;
 

@@ -647,8 +647,8 @@ canopy_node_class_init (CanopyNodeClass *klass)
   /**
    * CanopyNode:measured-capacity:
    *
-   * The children a viewer takes now: its declared #CanopyNode:capacity, or fewer when its
-   * upload was measured not to sustain them (the host's k1 on the host).
+   * The children the node takes now: a viewer's declared #CanopyNode:capacity or the host's
+   * #CanopyNode:k1, or fewer when its upload was measured not to sustain them.
    */
   properties[PROP_MEASURED_CAPACITY] =
     g_param_spec_uint ("measured-capacity", NULL, NULL, 0, G_MAXUINT, 0, ro);

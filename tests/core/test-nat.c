@@ -1006,6 +1006,26 @@ median_kbps (CanopyTestProc *proc,
   return g_array_index (values, double, values->len / 2);
 }
 
+/* Limits nata's link, each way, to two streams as @receiver (named @who) gets them: its video
+ * (the median over 5 s) and 64 kbit/s more for the audio and RTCP. Returns when (monotonic). */
+static gint64
+limit_nata_to_two_streams (Lab            *lab,
+                           CanopyTestProc *receiver,
+                           const char     *who)
+{
+  double stream_kbps;
+  guint kbit;
+
+  canopy_test_spin (3000);
+  stream_kbps = median_kbps (receiver, 5);
+  g_assert_cmpfloat (stream_kbps, >, 0);
+  kbit = (guint) (2 * (stream_kbps + 64));
+  g_test_message ("%s receives %.0f kbit/s of video: nata's link limited to %u kbit/s", who,
+                  stream_kbps, kbit);
+  netlab_limit (lab->prefix, "nata", kbit);
+  return g_get_monotonic_time ();
+}
+
 typedef struct {
   const char *relay;
   guint declared;
@@ -1066,9 +1086,7 @@ test_upload_capacity (void)
   g_auto (InNs) in = { 0 };
   JsonObject *capacity_event;
   const char *room;
-  double stream_kbps;
   double lowered_ms, shed_ms, again_ms[5];
-  guint kbit;
   guint under_r = 0;
   gint64 t0;
   Shed shed;
@@ -1102,16 +1120,8 @@ test_upload_capacity (void)
   g_assert_cmpuint (under_r, ==, 3);
   canopy_test_tree_wait_playing (viewers, 5);
 
-  /* The stream as r receives it (video; 64 kbit/s more for the audio and RTCP), and a link for
-   * two of the three r sends. */
-  canopy_test_spin (3000);
-  stream_kbps = median_kbps (viewers[0], 5);
-  g_assert_cmpfloat (stream_kbps, >, 0);
-  kbit = (guint) (2 * (stream_kbps + 64));
-  g_test_message ("r receives %.0f kbit/s of video: nata's link limited to %u kbit/s",
-                  stream_kbps, kbit);
-  t0 = g_get_monotonic_time ();
-  netlab_limit (lab->prefix, "nata", kbit);
+  /* A link for two of the three streams r sends. */
+  t0 = limit_nata_to_two_streams (lab, viewers[0], "r");
 
   shed = (Shed) { relay_id, 3, 5 };
   canopy_test_tree_wait_all (&host, 1, map_shows_capacity_below, &shed, t0, &lowered_ms,
@@ -1237,16 +1247,13 @@ test_upload_capacity_host (void)
   JsonObject *capacity_event;
   JsonObject *map;
   const char *room;
-  double stream_kbps, lowered_ms, moved_ms;
-  guint kbit;
+  double lowered_ms, moved_ms;
   gint64 t0, measured;
   HostShed shed;
 
   if ((lab = lab_new (FALSE)) == NULL)
     return;
-  in_ns_init (&in, lab, "a");
-  host = canopy_test_tree_spawn_host_in (in.argv, lab->url, 3, 4, FALSE);
-  in_ns_clear (&in);
+  host = spawn_host (lab, "a", 3);
   room = canopy_test_tree_room_of (host);
   children[0] = join_viewer (lab, "pub", room, "p", 2);
   relay_id = g_strdup (canopy_test_tree_peer_of (children[0]));
@@ -1264,15 +1271,8 @@ test_upload_capacity_host (void)
     g_assert_cmpstr (canopy_test_tree_parent_of (children[i]), ==, host_id);
   g_assert_cmpint (map_root_capacity (host), ==, 3);
 
-  /* The stream as p receives it (video; 64 kbit/s more for the audio and RTCP). */
-  canopy_test_spin (3000);
-  stream_kbps = median_kbps (children[0], 5);
-  g_assert_cmpfloat (stream_kbps, >, 0);
-  kbit = (guint) (2 * (stream_kbps + 64));
-  g_test_message ("p receives %.0f kbit/s of video: nata's link (the host's) limited to %u "
-                  "kbit/s", stream_kbps, kbit);
-  t0 = g_get_monotonic_time ();
-  netlab_limit (lab->prefix, "nata", kbit);
+  /* A link for two of the three streams the host sends. */
+  t0 = limit_nata_to_two_streams (lab, children[0], "p");
 
   canopy_test_tree_wait_all (&host, 1, map_shows_k1_below, GINT_TO_POINTER (3), t0,
                              &lowered_ms, 2 * WAIT_S, "the host's map with its k1 lowered");

@@ -422,6 +422,8 @@ on_stats (CanopyNode *node,
 
   if (!app->events)
     return;
+  /* When, on the machine's monotonic clock: frame rates over a span between processes. */
+  json_object_set_int_member (event, "clock_ms", g_get_monotonic_time () / 1000);
   json_object_set_int_member (event, "frames", (gint64) canopy_node_get_frames (node));
   json_object_set_int_member (event, "packets", (gint64) canopy_node_get_packets (node));
   json_object_set_int_member (event, "bytes", (gint64) canopy_node_get_bytes (node));

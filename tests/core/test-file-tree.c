@@ -3,7 +3,8 @@
  * Files through a real tree: canopy-signal, a host and viewers as separate canopy-node
  * processes on 127.0.0.1. A file shared by a viewer at depth 2 reaches the host and every other
  * viewer with the same bytes (SHA-256 of what each received), each one's progress never going
- * back, and a viewer that joins afterwards gets it from its parent's store; a relay killed (SIGKILL) in the middle of a transfer, and its subtree still completes,
+ * back, and a viewer that joins afterwards gets it from its parent's store; a relay killed
+ * (SIGKILL) in the middle of a transfer, and its subtree still completes,
  * resuming rather than starting over; a relay that alters every chunk it passes on, and its
  * children refuse them, leave it and complete the file from an honest relay. A viewer that takes
  * no files is sent no chunk; a cancel by the sender stops the file everywhere, a forged one is
@@ -15,40 +16,10 @@
 #include <signal.h>
 #include <string.h>
 
+#include "canopy-test-files.h"
 #include "canopy-test-tree.h"
 
 #define WAIT_S CANOPY_TEST_TREE_WAIT_S
-
-/* A file of @size random bytes in a fresh directory; its SHA-256 through @sha256. */
-static char *
-make_file (gsize   size,
-           char  **sha256)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("canopy-file-XXXXXX", &error);
-  g_autofree guint8 *data = g_malloc (size);
-  char *path;
-
-  g_assert_no_error (error);
-  for (gsize i = 0; i < size; i += 4) {
-    guint32 r = g_random_int ();
-
-    memcpy (data + i, &r, MIN (4, size - i));
-  }
-  path = g_build_filename (dir, "clip.bin", NULL);
-  g_assert_true (g_file_set_contents (path, (const char *) data, (gssize) size, &error));
-  *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, size);
-  return path;
-}
-
-static void
-remove_file (const char *path)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-
-  g_remove (path);
-  g_rmdir (dir);
-}
 
 /* A viewer that shares @path once it joined. */
 static CanopyTestProc *
@@ -64,54 +35,6 @@ spawn_sharer (const char *url,
   return canopy_test_tree_spawn_in (NULL, "sharer", argv);
 }
 
-static gboolean
-has_file (CanopyTestProc *proc,
-          gpointer        data)
-{
-  return canopy_test_proc_count_events (proc, "file-complete") > 0 ||
-         canopy_test_proc_count_events (proc, "file-failed") > 0 || proc->exited;
-}
-
-/* Every file-progress of @proc is no less than the one before, and the last is the size;
- * returns how many there were. */
-static guint
-assert_progress_monotonic (CanopyTestProc *proc,
-                           gint64          size)
-{
-  gint64 last = -1;
-  guint n = 0;
-
-  for (guint i = 0; i < proc->events->len; i++) {
-    JsonObject *event = g_ptr_array_index (proc->events, i);
-
-    if (g_strcmp0 (json_object_get_string_member (event, "event"), "file-progress") != 0)
-      continue;
-    n++;
-    if (json_object_get_int_member (event, "bytes") < last)
-      g_error ("%s: progress went back from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
-               proc->name, last, json_object_get_int_member (event, "bytes"));
-    last = json_object_get_int_member (event, "bytes");
-    g_assert_cmpint (json_object_get_int_member (event, "size"), ==, size);
-  }
-  g_assert_cmpint (last, ==, size);
-  return n;
-}
-
-static void
-assert_complete (CanopyTestProc *proc,
-                 const char     *sha256,
-                 gint64          size)
-{
-  JsonObject *complete = canopy_test_proc_last_event (proc, "file-complete");
-
-  if (complete == NULL)
-    g_error ("%s did not get the file", proc->name);
-  g_assert_cmpstr (json_object_get_string_member (complete, "sha256"), ==, sha256);
-  g_assert_cmpint (json_object_get_int_member (complete, "size"), ==, size);
-  g_assert_cmpuint (canopy_test_proc_count_events (proc, "file-failed"), ==, 0);
-  assert_progress_monotonic (proc, size);
-}
-
 /* Host and four viewers, k1 = k = 2: the sharer joins last, at depth 2. Then a late joiner. */
 static void
 test_reaches_everyone (void)
@@ -119,7 +42,7 @@ test_reaches_everyone (void)
   g_autoptr (CanopyTestProc) server = NULL;
   g_autofree char *url = canopy_test_start_server (&server);
   g_autofree char *sha256 = NULL;
-  g_autofree char *path = make_file (3 * 1024 * 1024 + 123, &sha256);
+  g_autofree char *path = canopy_test_files_make (3 * 1024 * 1024 + 123, &sha256);
   CanopyTestProc *procs[5] = { NULL };
   CanopyTestProc *sharer;
   const char *room;
@@ -139,13 +62,14 @@ test_reaches_everyone (void)
   g_test_message ("sharer at depth %" G_GINT64_FORMAT, canopy_test_tree_depth_of (sharer));
   g_assert_cmpint (canopy_test_tree_depth_of (sharer), ==, 2);
 
-  canopy_test_tree_wait_all (procs, 4, has_file, NULL, start, at_ms, WAIT_S, "the file");
+  canopy_test_tree_wait_all (procs, 4, canopy_test_files_has_file, NULL, start, at_ms, WAIT_S,
+                             "the file");
   for (guint i = 0; i < 4; i++) {
     JsonObject *offered = canopy_test_proc_last_event (procs[i], "file-offered");
 
     g_assert_nonnull (offered);
     g_assert_cmpstr (json_object_get_string_member (offered, "name"), ==, "clip.bin");
-    assert_complete (procs[i], sha256, 3 * 1024 * 1024 + 123);
+    canopy_test_files_assert_complete (procs[i], sha256, 3 * 1024 * 1024 + 123);
   }
   {
     g_autofree char *list = canopy_test_tree_list_ms (procs, at_ms, 4);
@@ -159,9 +83,9 @@ test_reaches_everyone (void)
     double late_ms;
 
     start = g_get_monotonic_time ();
-    canopy_test_tree_wait_all (one, 1, has_file, NULL, start, &late_ms, WAIT_S,
+    canopy_test_tree_wait_all (one, 1, canopy_test_files_has_file, NULL, start, &late_ms, WAIT_S,
                                "the file, joining late");
-    assert_complete (late, sha256, 3 * 1024 * 1024 + 123);
+    canopy_test_files_assert_complete (late, sha256, 3 * 1024 * 1024 + 123);
     g_test_message ("a late joiner at depth %" G_GINT64_FORMAT " had it %.0f ms after joining",
                     canopy_test_tree_depth_of (late), late_ms);
     canopy_test_tree_end_room (procs[0], one, 1);
@@ -169,15 +93,7 @@ test_reaches_everyone (void)
   for (guint i = 1; i < 5; i++)
     canopy_test_wait_exit (procs[i], WAIT_S);
   canopy_test_tree_free_all (procs, 5);
-  remove_file (path);
-}
-
-static gint64
-bytes_of (CanopyTestProc *proc)
-{
-  JsonObject *progress = canopy_test_proc_last_event (proc, "file-progress");
-
-  return progress ? json_object_get_int_member (progress, "bytes") : 0;
+  canopy_test_files_remove (path);
 }
 
 typedef struct {
@@ -190,7 +106,7 @@ bytes_above (gpointer user_data)
 {
   BytesAbove *b = user_data;
 
-  return bytes_of (b->proc) > b->bytes || b->proc->exited;
+  return canopy_test_files_bytes_of (b->proc) > b->bytes || b->proc->exited;
 }
 
 /* A chain host -> relay -> a -> b (k1 = k = 1). The host shares 6 MiB; when b holds some of it
@@ -203,7 +119,7 @@ test_relay_killed (void)
   g_autofree char *url = canopy_test_start_server (&server);
   g_autofree char *sha256 = NULL;
   const gint64 size = 6 * 1024 * 1024;
-  g_autofree char *path = make_file (size, &sha256);
+  g_autofree char *path = canopy_test_files_make (size, &sha256);
   g_autofree char *command = g_strdup_printf ("/share %s", path);
   CanopyTestProc *procs[4] = { NULL };
   CanopyTestProc *subtree[2];
@@ -226,22 +142,22 @@ test_relay_killed (void)
   some.proc = procs[3];
   some.bytes = size / 8;
   canopy_test_wait_for (bytes_above, &some, WAIT_S, "b holds an eighth of the file");
-  a_before = bytes_of (procs[2]);
+  a_before = canopy_test_files_bytes_of (procs[2]);
   g_test_message ("killing the relay when a holds %" G_GINT64_FORMAT " bytes, b %"
-                  G_GINT64_FORMAT, a_before, bytes_of (procs[3]));
+                  G_GINT64_FORMAT, a_before, canopy_test_files_bytes_of (procs[3]));
   g_assert_cmpint (a_before, <, size);
   canopy_test_proc_signal (procs[1], SIGKILL);
 
-  canopy_test_tree_wait_all (subtree, 2, has_file, NULL, start, at_ms, WAIT_S,
+  canopy_test_tree_wait_all (subtree, 2, canopy_test_files_has_file, NULL, start, at_ms, WAIT_S,
                              "the file after the relay died");
   for (guint i = 0; i < 2; i++)
-    assert_complete (subtree[i], sha256, size);
+    canopy_test_files_assert_complete (subtree[i], sha256, size);
   g_test_message ("6 MiB complete at %.0f and %.0f ms (relay killed at a's %" G_GINT64_FORMAT
                   " bytes)", at_ms[0], at_ms[1], a_before);
   canopy_test_wait_exit (procs[1], WAIT_S);
   canopy_test_tree_end_room (procs[0], subtree, 2);
   canopy_test_tree_free_all (procs, 4);
-  remove_file (path);
+  canopy_test_files_remove (path);
 }
 
 static gint64
@@ -262,7 +178,7 @@ test_tampering_relay (void)
   g_autofree char *url = canopy_test_start_server (&server);
   g_autofree char *sha256 = NULL;
   const gint64 size = 4 * 1024 * 1024;
-  g_autofree char *path = make_file (size, &sha256);
+  g_autofree char *path = canopy_test_files_make (size, &sha256);
   g_autofree char *command = g_strdup_printf ("/share %s", path);
   CanopyTestProc *procs[5] = { NULL };
   CanopyTestProc *receivers[3];
@@ -289,10 +205,10 @@ test_tampering_relay (void)
   canopy_test_spin (300);
   start = g_get_monotonic_time ();
   canopy_test_proc_write_line (procs[0], command);
-  canopy_test_tree_wait_all (receivers, 3, has_file, NULL, start, at_ms, WAIT_S,
+  canopy_test_tree_wait_all (receivers, 3, canopy_test_files_has_file, NULL, start, at_ms, WAIT_S,
                              "the file past a tampering relay");
   for (guint i = 0; i < 3; i++)
-    assert_complete (receivers[i], sha256, size);
+    canopy_test_files_assert_complete (receivers[i], sha256, size);
   for (guint i = 1; i < 3; i++) {
     g_assert_cmpstr (canopy_test_tree_parent_of (receivers[i]), ==, honest_id);
     /* Counted once a second: wait for a stats line that has them. */
@@ -308,7 +224,7 @@ test_tampering_relay (void)
                   files_refused_of (receivers[2]));
   canopy_test_tree_end_room (procs[0], procs + 1, 4);
   canopy_test_tree_free_all (procs, 5);
-  remove_file (path);
+  canopy_test_files_remove (path);
 }
 
 /* A host (k1 = k = @k) or a viewer (with --no-decode, once joined) with the tree helpers'
@@ -407,7 +323,7 @@ test_no_files (void)
   g_autofree char *url = canopy_test_start_server (&server);
   g_autofree char *sha256 = NULL;
   const gint64 size = 1024 * 1024 + 7;
-  g_autofree char *path = make_file (size, &sha256);
+  g_autofree char *path = canopy_test_files_make (size, &sha256);
   const char *const no_files[] = { "--no-files", NULL };
   CanopyTestProc *procs[3] = { NULL };
   const char *room;
@@ -417,14 +333,15 @@ test_no_files (void)
   procs[1] = spawn_with (url, room, "taker", 2, NULL);
   procs[2] = spawn_with (url, room, "refuser", 2, no_files);
   share_from (procs[0], path);
-  canopy_test_tree_wait_all (procs + 1, 1, has_file, NULL, g_get_monotonic_time (), NULL, WAIT_S,
-                             "the file at the taker");
-  assert_complete (procs[1], sha256, size);
+  canopy_test_tree_wait_all (procs + 1, 1, canopy_test_files_has_file, NULL,
+                             g_get_monotonic_time (), NULL, WAIT_S, "the file at the taker");
+  canopy_test_files_assert_complete (procs[1], sha256, size);
   /* A second more: whatever was due anywhere went. */
   canopy_test_spin (1000);
   next_stats (procs[0]);
   g_test_message ("the host sent %" G_GINT64_FORMAT " bytes of chunks to the taker, %"
-                  G_GINT64_FORMAT " to the refuser", sent_to (procs[0], canopy_test_tree_peer_of (procs[1])),
+                  G_GINT64_FORMAT " to the refuser",
+                  sent_to (procs[0], canopy_test_tree_peer_of (procs[1])),
                   sent_to (procs[0], canopy_test_tree_peer_of (procs[2])));
   g_assert_cmpint (sent_to (procs[0], canopy_test_tree_peer_of (procs[1])), >=, size);
   g_assert_cmpint (sent_to (procs[0], canopy_test_tree_peer_of (procs[2])), ==, 0);
@@ -432,7 +349,7 @@ test_no_files (void)
   g_assert_cmpuint (canopy_test_proc_count_events (procs[2], "file-progress"), ==, 0);
   canopy_test_tree_end_room (procs[0], procs + 1, 2);
   canopy_test_tree_free_all (procs, 3);
-  remove_file (path);
+  canopy_test_files_remove (path);
 }
 
 static gboolean
@@ -462,7 +379,7 @@ assert_cancelled (CanopyTestProc *proc,
   }
   g_assert_true (failed);
   g_assert_cmpuint (canopy_test_proc_count_events (proc, "file-complete"), ==, 0);
-  g_assert_cmpint (bytes_of (proc), <, size);
+  g_assert_cmpint (canopy_test_files_bytes_of (proc), <, size);
 }
 
 /* A chain host -> r -> sharer -> b (k1 = k = 1). The sharer shares 8 MiB and cancels it when b
@@ -474,7 +391,7 @@ test_cancel (void)
   g_autofree char *url = canopy_test_start_server (&server);
   g_autofree char *sha256 = NULL;
   const gint64 size = 8 * 1024 * 1024;
-  g_autofree char *path = make_file (size, &sha256);
+  g_autofree char *path = canopy_test_files_make (size, &sha256);
   g_autofree char *command = NULL;
   CanopyTestProc *procs[4] = { NULL };
   CanopyTestProc *receivers[3];
@@ -510,7 +427,7 @@ test_cancel (void)
     g_autofree char *list = canopy_test_tree_list_ms (receivers, at_ms, 3);
 
     g_test_message ("cancelled at b's %" G_GINT64_FORMAT " bytes; told (ms): %s",
-                    bytes_of (procs[3]), list);
+                    canopy_test_files_bytes_of (procs[3]), list);
   }
   /* Sending stopped: two stats lines later, nobody sent a byte more. */
   for (guint i = 0; i < 4; i++) {
@@ -528,7 +445,7 @@ test_cancel (void)
   g_assert_cmpint (totals[2], <, 2 * size);
   canopy_test_tree_end_room (procs[0], procs + 1, 3);
   canopy_test_tree_free_all (procs, 4);
-  remove_file (path);
+  canopy_test_files_remove (path);
 }
 
 /* host (k1 = 2) -> forger, honest; forger -> c1, c2. Once its children hold some of the host's
@@ -541,7 +458,7 @@ test_forged_cancel (void)
   g_autofree char *url = canopy_test_start_server (&server);
   g_autofree char *sha256 = NULL;
   const gint64 size = 4 * 1024 * 1024;
-  g_autofree char *path = make_file (size, &sha256);
+  g_autofree char *path = canopy_test_files_make (size, &sha256);
   g_autofree char *command = NULL;
   CanopyTestProc *procs[5] = { NULL };
   CanopyTestProc *receivers[4];
@@ -565,10 +482,10 @@ test_forged_cancel (void)
   some.bytes = 0;
   canopy_test_wait_for (bytes_above, &some, WAIT_S, "c2 holds some of the file");
   canopy_test_proc_signal (procs[1], SIGUSR1);
-  canopy_test_tree_wait_all (receivers, 4, has_file, NULL, g_get_monotonic_time (), at_ms,
-                             WAIT_S, "the file past forged cancels");
+  canopy_test_tree_wait_all (receivers, 4, canopy_test_files_has_file, NULL,
+                             g_get_monotonic_time (), at_ms, WAIT_S, "the file past forged cancels");
   for (guint i = 0; i < 4; i++)
-    assert_complete (receivers[i], sha256, size);
+    canopy_test_files_assert_complete (receivers[i], sha256, size);
   for (guint i = 0; i < 3; i++) {
     CanopyTestProc *proc = i == 0 ? procs[0] : procs[i + 2];
 
@@ -589,7 +506,7 @@ test_forged_cancel (void)
                      ==, "cancelled");
   canopy_test_tree_end_room (procs[0], procs + 1, 4);
   canopy_test_tree_free_all (procs, 5);
-  remove_file (path);
+  canopy_test_files_remove (path);
 }
 
 typedef struct {
@@ -635,8 +552,8 @@ test_policy (void)
   g_autoptr (CanopyTestProc) server = NULL;
   g_autofree char *url = canopy_test_start_server (&server);
   g_autofree char *small_sha = NULL, *big_sha = NULL;
-  g_autofree char *small = make_file (512 * 1024, &small_sha);
-  g_autofree char *big = make_file (2 * 1024 * 1024, &big_sha);
+  g_autofree char *small = canopy_test_files_make (512 * 1024, &small_sha);
+  g_autofree char *big = canopy_test_files_make (2 * 1024 * 1024, &big_sha);
   const char *const files_off[] = { "--files", "off", NULL };
   CanopyTestProc *procs[4] = { NULL };
   CanopyTestProc *others[3];
@@ -673,20 +590,20 @@ test_policy (void)
   others[0] = procs[0];
   others[1] = procs[1];
   others[2] = procs[2];
-  canopy_test_tree_wait_all (others, 3, has_file, NULL, g_get_monotonic_time (), NULL, WAIT_S,
-                             "512 KiB under the limit");
+  canopy_test_tree_wait_all (others, 3, canopy_test_files_has_file, NULL, g_get_monotonic_time (),
+                             NULL, WAIT_S, "512 KiB under the limit");
   for (guint i = 0; i < 3; i++) {
     JsonObject *complete = canopy_test_proc_last_event (others[i], "file-complete");
 
     /* (v1's own shares failed before, as they should) */
     g_assert_nonnull (complete);
     g_assert_cmpstr (json_object_get_string_member (complete, "sha256"), ==, small_sha);
-    assert_progress_monotonic (others[i], 512 * 1024);
+    canopy_test_files_assert_progress (others[i], 512 * 1024);
   }
   canopy_test_tree_end_room (procs[0], procs + 1, 3);
   canopy_test_tree_free_all (procs, 4);
-  remove_file (small);
-  remove_file (big);
+  canopy_test_files_remove (small);
+  canopy_test_files_remove (big);
 }
 
 /* As test_relay_killed, the relay stopped (SIGSTOP) instead: a leaves its silent parent and
@@ -698,7 +615,7 @@ test_relay_stopped (void)
   g_autofree char *url = canopy_test_start_server (&server);
   g_autofree char *sha256 = NULL;
   const gint64 size = 6 * 1024 * 1024;
-  g_autofree char *path = make_file (size, &sha256);
+  g_autofree char *path = canopy_test_files_make (size, &sha256);
   CanopyTestProc *procs[4] = { NULL };
   CanopyTestProc *subtree[2];
   BytesAbove some;
@@ -720,14 +637,14 @@ test_relay_stopped (void)
   some.proc = procs[3];
   some.bytes = size / 8;
   canopy_test_wait_for (bytes_above, &some, WAIT_S, "b holds an eighth of the file");
-  a_before = bytes_of (procs[2]);
+  a_before = canopy_test_files_bytes_of (procs[2]);
   g_assert_cmpint (a_before, <, size);
   canopy_test_proc_signal (procs[1], SIGSTOP);
 
-  canopy_test_tree_wait_all (subtree, 2, has_file, NULL, start, at_ms, WAIT_S,
+  canopy_test_tree_wait_all (subtree, 2, canopy_test_files_has_file, NULL, start, at_ms, WAIT_S,
                              "the file after the relay stopped");
   for (guint i = 0; i < 2; i++)
-    assert_complete (subtree[i], sha256, size);
+    canopy_test_files_assert_complete (subtree[i], sha256, size);
   /* a's new parent is the host. */
   g_assert_cmpint (canopy_test_tree_depth_of (procs[2]), ==, 1);
   g_test_message ("6 MiB complete at %.0f and %.0f ms (relay stopped at a's %" G_GINT64_FORMAT
@@ -736,7 +653,7 @@ test_relay_stopped (void)
   canopy_test_proc_signal (procs[1], SIGCONT);
   canopy_test_tree_end_room (procs[0], procs + 1, 3);
   canopy_test_tree_free_all (procs, 4);
-  remove_file (path);
+  canopy_test_files_remove (path);
 }
 
 int

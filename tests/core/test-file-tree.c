@@ -96,6 +96,52 @@ test_reaches_everyone (void)
   canopy_test_files_remove (path);
 }
 
+/* A host (k1 = k = @k) or a viewer (with --no-decode, once joined) with the tree helpers'
+ * usual arguments and @extra (NULL-terminated, or NULL). */
+static CanopyTestProc *
+spawn_with (const char        *url,
+            const char        *room,
+            const char        *name,
+            guint              k,
+            const char *const *extra)
+{
+  g_autofree char *k_text = g_strdup_printf ("%u", k);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  CanopyTestProc *proc;
+
+  g_ptr_array_add (argv, (gpointer) canopy_test_binary ("CANOPY_NODE"));
+  if (room == NULL) {
+    const char *args[] = { "host", "--server", url, "--title", "Files", "--name", "host",
+                           "--k1", k_text, "--k", k_text, "--width", "320", "--height", "240",
+                           "--bitrate", "400", "--unlisted", "--events", "--chat-stdin" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (args); i++)
+      g_ptr_array_add (argv, (gpointer) args[i]);
+  } else {
+    const char *args[] = { "join", room, "--server", url, "--name", name, "--capacity", k_text,
+                           "--no-decode", "--events", "--chat-stdin" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (args); i++)
+      g_ptr_array_add (argv, (gpointer) args[i]);
+  }
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) extra[i]);
+  g_ptr_array_add (argv, NULL);
+  proc = canopy_test_tree_spawn_in (NULL, name, (const char *const *) argv->pdata);
+  if (room != NULL)
+    canopy_test_proc_wait_events (proc, "joined", NULL, NULL, 1, WAIT_S);
+  return proc;
+}
+
+static void
+share_from (CanopyTestProc *proc,
+            const char     *path)
+{
+  g_autofree char *command = g_strdup_printf ("/share %s", path);
+
+  canopy_test_proc_write_line (proc, command);
+}
+
 typedef struct {
   CanopyTestProc *proc;
   gint64 bytes;
@@ -109,18 +155,17 @@ bytes_above (gpointer user_data)
   return canopy_test_files_bytes_of (b->proc) > b->bytes || b->proc->exited;
 }
 
-/* A chain host -> relay -> a -> b (k1 = k = 1). The host shares 6 MiB; when b holds some of it
- * the relay is killed; a re-attaches under the host and, with b below it, completes the file
- * from where it was. */
+/* A chain host -> relay -> a -> b (k1 = k = 1). The host shares 6 MiB; when b holds an eighth
+ * of it the relay is killed (SIGKILL) or stopped (SIGSTOP, resumed at the end); a re-attaches
+ * under the host and, with b below it, completes the file from where it was. */
 static void
-test_relay_killed (void)
+relay_fails (int signum)
 {
   g_autoptr (CanopyTestProc) server = NULL;
   g_autofree char *url = canopy_test_start_server (&server);
   g_autofree char *sha256 = NULL;
   const gint64 size = 6 * 1024 * 1024;
   g_autofree char *path = canopy_test_files_make (size, &sha256);
-  g_autofree char *command = g_strdup_printf ("/share %s", path);
   CanopyTestProc *procs[4] = { NULL };
   CanopyTestProc *subtree[2];
   BytesAbove some;
@@ -128,36 +173,54 @@ test_relay_killed (void)
   double at_ms[2];
   const char *room;
 
-  procs[0] = canopy_test_tree_spawn_host (url, 1, 1, FALSE);
+  procs[0] = spawn_with (url, NULL, "host", 1, NULL);
   room = canopy_test_tree_room_of (procs[0]);
-  procs[1] = canopy_test_tree_join_viewer (url, room, "relay", 1, FALSE);
-  procs[2] = canopy_test_tree_join_viewer (url, room, "a", 1, FALSE);
-  procs[3] = canopy_test_tree_join_viewer (url, room, "b", 1, FALSE);
+  procs[1] = spawn_with (url, room, "relay", 1, NULL);
+  procs[2] = spawn_with (url, room, "a", 1, NULL);
+  procs[3] = spawn_with (url, room, "b", 1, NULL);
   g_assert_cmpint (canopy_test_tree_depth_of (procs[3]), ==, 3);
   subtree[0] = procs[2];
   subtree[1] = procs[3];
 
   start = g_get_monotonic_time ();
-  canopy_test_proc_write_line (procs[0], command);
+  share_from (procs[0], path);
   some.proc = procs[3];
   some.bytes = size / 8;
   canopy_test_wait_for (bytes_above, &some, WAIT_S, "b holds an eighth of the file");
   a_before = canopy_test_files_bytes_of (procs[2]);
-  g_test_message ("killing the relay when a holds %" G_GINT64_FORMAT " bytes, b %"
-                  G_GINT64_FORMAT, a_before, canopy_test_files_bytes_of (procs[3]));
   g_assert_cmpint (a_before, <, size);
-  canopy_test_proc_signal (procs[1], SIGKILL);
+  canopy_test_proc_signal (procs[1], signum);
 
   canopy_test_tree_wait_all (subtree, 2, canopy_test_files_has_file, NULL, start, at_ms, WAIT_S,
-                             "the file after the relay died");
+                             "the file after the relay failed");
   for (guint i = 0; i < 2; i++)
     canopy_test_files_assert_complete (subtree[i], sha256, size);
-  g_test_message ("6 MiB complete at %.0f and %.0f ms (relay killed at a's %" G_GINT64_FORMAT
-                  " bytes)", at_ms[0], at_ms[1], a_before);
-  canopy_test_wait_exit (procs[1], WAIT_S);
-  canopy_test_tree_end_room (procs[0], subtree, 2);
+  /* a's new parent is the host. */
+  g_assert_cmpint (canopy_test_tree_depth_of (procs[2]), ==, 1);
+  g_test_message ("6 MiB complete at %.0f and %.0f ms (relay %s at a's %" G_GINT64_FORMAT
+                  " bytes)", at_ms[0], at_ms[1], signum == SIGKILL ? "killed" : "stopped",
+                  a_before);
+  if (signum == SIGKILL) {
+    canopy_test_wait_exit (procs[1], WAIT_S);
+    canopy_test_tree_end_room (procs[0], subtree, 2);
+  } else {
+    canopy_test_proc_signal (procs[1], SIGCONT);
+    canopy_test_tree_end_room (procs[0], procs + 1, 3);
+  }
   canopy_test_tree_free_all (procs, 4);
   canopy_test_files_remove (path);
+}
+
+static void
+test_relay_killed (void)
+{
+  relay_fails (SIGKILL);
+}
+
+static void
+test_relay_stopped (void)
+{
+  relay_fails (SIGSTOP);
 }
 
 static gint64
@@ -225,52 +288,6 @@ test_tampering_relay (void)
   canopy_test_tree_end_room (procs[0], procs + 1, 4);
   canopy_test_tree_free_all (procs, 5);
   canopy_test_files_remove (path);
-}
-
-/* A host (k1 = k = @k) or a viewer (with --no-decode, once joined) with the tree helpers'
- * usual arguments and @extra (NULL-terminated, or NULL). */
-static CanopyTestProc *
-spawn_with (const char        *url,
-            const char        *room,
-            const char        *name,
-            guint              k,
-            const char *const *extra)
-{
-  g_autofree char *k_text = g_strdup_printf ("%u", k);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  CanopyTestProc *proc;
-
-  g_ptr_array_add (argv, (gpointer) canopy_test_binary ("CANOPY_NODE"));
-  if (room == NULL) {
-    const char *args[] = { "host", "--server", url, "--title", "Files", "--name", "host",
-                           "--k1", k_text, "--k", k_text, "--width", "320", "--height", "240",
-                           "--bitrate", "400", "--unlisted", "--events", "--chat-stdin" };
-
-    for (guint i = 0; i < G_N_ELEMENTS (args); i++)
-      g_ptr_array_add (argv, (gpointer) args[i]);
-  } else {
-    const char *args[] = { "join", room, "--server", url, "--name", name, "--capacity", k_text,
-                           "--no-decode", "--events", "--chat-stdin" };
-
-    for (guint i = 0; i < G_N_ELEMENTS (args); i++)
-      g_ptr_array_add (argv, (gpointer) args[i]);
-  }
-  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) extra[i]);
-  g_ptr_array_add (argv, NULL);
-  proc = canopy_test_tree_spawn_in (NULL, name, (const char *const *) argv->pdata);
-  if (room != NULL)
-    canopy_test_proc_wait_events (proc, "joined", NULL, NULL, 1, WAIT_S);
-  return proc;
-}
-
-static void
-share_from (CanopyTestProc *proc,
-            const char     *path)
-{
-  g_autofree char *command = g_strdup_printf ("/share %s", path);
-
-  canopy_test_proc_write_line (proc, command);
 }
 
 /* The id of the file @proc was last offered (or shared). */
@@ -604,56 +621,6 @@ test_policy (void)
   canopy_test_tree_free_all (procs, 4);
   canopy_test_files_remove (small);
   canopy_test_files_remove (big);
-}
-
-/* As test_relay_killed, the relay stopped (SIGSTOP) instead: a leaves its silent parent and
- * completes the file, with b, under the host. */
-static void
-test_relay_stopped (void)
-{
-  g_autoptr (CanopyTestProc) server = NULL;
-  g_autofree char *url = canopy_test_start_server (&server);
-  g_autofree char *sha256 = NULL;
-  const gint64 size = 6 * 1024 * 1024;
-  g_autofree char *path = canopy_test_files_make (size, &sha256);
-  CanopyTestProc *procs[4] = { NULL };
-  CanopyTestProc *subtree[2];
-  BytesAbove some;
-  gint64 start, a_before;
-  double at_ms[2];
-  const char *room;
-
-  procs[0] = spawn_with (url, NULL, "host", 1, NULL);
-  room = canopy_test_tree_room_of (procs[0]);
-  procs[1] = spawn_with (url, room, "relay", 1, NULL);
-  procs[2] = spawn_with (url, room, "a", 1, NULL);
-  procs[3] = spawn_with (url, room, "b", 1, NULL);
-  g_assert_cmpint (canopy_test_tree_depth_of (procs[3]), ==, 3);
-  subtree[0] = procs[2];
-  subtree[1] = procs[3];
-
-  start = g_get_monotonic_time ();
-  share_from (procs[0], path);
-  some.proc = procs[3];
-  some.bytes = size / 8;
-  canopy_test_wait_for (bytes_above, &some, WAIT_S, "b holds an eighth of the file");
-  a_before = canopy_test_files_bytes_of (procs[2]);
-  g_assert_cmpint (a_before, <, size);
-  canopy_test_proc_signal (procs[1], SIGSTOP);
-
-  canopy_test_tree_wait_all (subtree, 2, canopy_test_files_has_file, NULL, start, at_ms, WAIT_S,
-                             "the file after the relay stopped");
-  for (guint i = 0; i < 2; i++)
-    canopy_test_files_assert_complete (subtree[i], sha256, size);
-  /* a's new parent is the host. */
-  g_assert_cmpint (canopy_test_tree_depth_of (procs[2]), ==, 1);
-  g_test_message ("6 MiB complete at %.0f and %.0f ms (relay stopped at a's %" G_GINT64_FORMAT
-                  " bytes), a now at depth %" G_GINT64_FORMAT, at_ms[0], at_ms[1], a_before,
-                  canopy_test_tree_depth_of (procs[2]));
-  canopy_test_proc_signal (procs[1], SIGCONT);
-  canopy_test_tree_end_room (procs[0], procs + 1, 3);
-  canopy_test_tree_free_all (procs, 4);
-  canopy_test_files_remove (path);
 }
 
 int

@@ -255,8 +255,11 @@ dispatch_ctrl (CanopyLink *self,
   } else if ((g_str_equal (type, "map") || g_str_equal (type, "mutes")) &&
              self->kind == CANOPY_LINK_TO_PARENT) {
     g_signal_emit (self, signals[SIGNAL_MAP], 0, message, text);
-  } else if (g_str_equal (type, "file-offer") || g_str_equal (type, "file-want")) {
-    /* Either neighbour may offer or want a file; the node checks the rest. */
+  } else if (g_str_equal (type, "file-offer") || g_str_equal (type, "file-want") ||
+             g_str_equal (type, "file-cancel") ||
+             (g_str_equal (type, "file-policy") && self->kind == CANOPY_LINK_TO_PARENT)) {
+    /* Either neighbour may offer, want or cancel a file; the host's policy comes down from
+     * the parent. The node checks the rest. */
     g_signal_emit (self, signals[SIGNAL_FILE], 0, message);
   } else if (is_request (self, type)) {
     /* A child that asks for keyframes too often is not heard (and counted). */
@@ -418,7 +421,8 @@ canopy_link_class_init (CanopyLinkClass *klass)
                                       G_TYPE_NONE, 2, JSON_TYPE_OBJECT, G_TYPE_STRING);
   /**
    * CanopyLink::file:
-   * @message: a `file-offer` or `file-want`, parsed, nothing else checked
+   * @message: a `file-offer`, `file-want`, `file-cancel` or (from the parent) `file-policy`,
+   *   parsed, nothing else checked
    */
   signals[SIGNAL_FILE] = g_signal_new ("file", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                        G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
@@ -956,6 +960,57 @@ canopy_link_send_chunk (CanopyLink         *self,
   if (self->edge == NULL)
     return;
   canopy_file_lane_push (self->lane, transfer, index);
+}
+
+/**
+ * canopy_link_want_file:
+ * @self: a link
+ * @id: a file the node holds, which the neighbour asked for (`file-want`)
+ *
+ * From now on the chunks of @id the node gets go to the neighbour too
+ * (canopy_link_pass_chunk()).
+ */
+void
+canopy_link_want_file (CanopyLink *self,
+                       const char *id)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+  canopy_file_lane_want (self->lane, id);
+}
+
+/**
+ * canopy_link_pass_chunk:
+ * @self: a link
+ * @transfer: a file the node holds
+ * @index: a chunk of it the node just got
+ *
+ * Like canopy_link_send_chunk(), but only if the neighbour asked for this file: a neighbour
+ * that takes no files (a browser) or refused this one is sent nothing.
+ */
+void
+canopy_link_pass_chunk (CanopyLink         *self,
+                        CanopyFileTransfer *transfer,
+                        guint               index)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+
+  if (self->edge != NULL)
+    canopy_file_lane_pass (self->lane, transfer, index);
+}
+
+/**
+ * canopy_link_forget_file:
+ * @self: a link
+ * @id: a file id
+ *
+ * Sends nothing more of @id on this link.
+ */
+void
+canopy_link_forget_file (CanopyLink *self,
+                         const char *id)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+  canopy_file_lane_forget (self->lane, id);
 }
 
 /**

@@ -161,28 +161,72 @@ find_menu_of (GtkWidget  *widget,
   return NULL;
 }
 
+typedef struct {
+  GtkNativeDialog *chooser; /* weak */
+  GFile *file;
+  guint tries;
+} Answer;
+
+static gboolean
+answer_done (Answer *answer)
+{
+  g_clear_weak_pointer (&answer->chooser);
+  g_object_unref (answer->file);
+  g_free (answer);
+  return G_SOURCE_REMOVE;
+}
+
+/* Until @chooser would answer the file: the fallback dialog loads its first folder
+ * asynchronously, which may undo a folder chosen before it came; then its response. */
+static gboolean
+answer_chooser_tick (gpointer user_data)
+{
+  Answer *answer = user_data;
+  GtkFileChooser *chooser = GTK_FILE_CHOOSER (answer->chooser);
+  g_autoptr (GFile) folder = g_file_get_parent (answer->file);
+  g_autoptr (GFile) chosen = NULL;
+  g_autoptr (GFile) current = NULL;
+  g_autofree char *name = NULL;
+
+  if (chooser == NULL)
+    return answer_done (answer);
+  if (++answer->tries > 200) {
+    g_warning ("The file chooser did not take %s", g_file_peek_path (answer->file));
+    return answer_done (answer);
+  }
+  chosen = gtk_file_chooser_get_file (chooser);
+  if (chosen != NULL && g_file_equal (chosen, answer->file)) {
+    /* What its button does: the app's response handler takes it from here. */
+    g_signal_emit_by_name (chooser, "response", GTK_RESPONSE_ACCEPT);
+    return answer_done (answer);
+  }
+  if (gtk_file_chooser_get_action (chooser) != GTK_FILE_CHOOSER_ACTION_SAVE) {
+    gtk_file_chooser_set_file (chooser, answer->file, NULL);
+    return G_SOURCE_CONTINUE;
+  }
+  current = gtk_file_chooser_get_current_folder (chooser);
+  if (current == NULL || !g_file_equal (current, folder))
+    gtk_file_chooser_set_current_folder (chooser, folder, NULL);
+  name = g_file_get_basename (answer->file);
+  gtk_file_chooser_set_current_name (chooser, name);
+  return G_SOURCE_CONTINUE;
+}
+
 /* Answers @chooser, open, with @path as a person picking it and pressing its button would. */
 static void
 answer_chooser (GtkNativeDialog *chooser,
                 const char      *path)
 {
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-  g_autoptr (GFile) folder = g_file_get_parent (file);
-  g_autofree char *name = g_file_get_basename (file);
-  g_autoptr (GError) error = NULL;
+  Answer *answer;
 
   if (chooser == NULL) {
     g_warning ("No file chooser open for %s", path);
     return;
   }
-  if (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser)) == GTK_FILE_CHOOSER_ACTION_SAVE) {
-    if (!gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, &error))
-      g_warning ("Cannot choose %s: %s", path, error->message);
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  } else if (!gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), file, &error)) {
-    g_warning ("Cannot choose %s: %s", path, error->message);
-  }
-  g_signal_emit_by_name (chooser, "response", GTK_RESPONSE_ACCEPT);
+  answer = g_new0 (Answer, 1);
+  g_set_weak_pointer (&answer->chooser, chooser);
+  answer->file = g_file_new_for_path (path);
+  g_timeout_add (50, answer_chooser_tick, answer);
 }
 
 /* "!share PATH", "!save ID PATH": TRUE when @line was one (done or not). */

@@ -277,6 +277,75 @@ test_in_chat (void)
   g_assert_finalize_object (view);
 }
 
+static void
+on_save (CanopyFileRow *row,
+         GFile         *file,
+         GFile        **saved)
+{
+  g_set_object (saved, file);
+}
+
+/* Whether the chooser (data[0]) would answer data[1]; if not, chooses it again: the fallback
+ * dialog loads its first folder asynchronously, and that may undo a folder chosen before. */
+static gboolean
+chooser_has (gpointer user_data)
+{
+  gpointer *data = user_data;
+  GtkFileChooser *chooser = data[0];
+  g_autoptr (GFile) file = g_file_new_for_path (data[1]);
+  g_autoptr (GFile) folder = g_file_get_parent (file);
+  g_autoptr (GFile) chosen = gtk_file_chooser_get_file (chooser);
+  g_autoptr (GFile) current = gtk_file_chooser_get_current_folder (chooser);
+  g_autofree char *name = g_file_get_basename (file);
+
+  if (chosen != NULL && g_file_equal (chosen, file))
+    return TRUE;
+  if (current == NULL || !g_file_equal (current, folder))
+    gtk_file_chooser_set_current_folder (chooser, folder, NULL);
+  gtk_file_chooser_set_current_name (chooser, name);
+  return FALSE;
+}
+
+/* Save… opens a chooser for the file's name; its answer is what the row asks to write to. */
+static void
+test_save_chooser (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *row = row_new ("notes.txt", "text/plain", 5);
+  GtkWidget *save = canopy_test_template_child (row, CANOPY_TYPE_FILE_ROW, "save_button");
+  g_autofree char *dir = canopy_test_data_dir ("save");
+  g_autofree char *path = g_build_filename (dir, "chosen.txt", NULL);
+  g_autoptr (GFile) saved = NULL;
+  GtkNativeDialog *chooser;
+
+  gtk_window_set_child (GTK_WINDOW (window), row);
+  gtk_window_present (GTK_WINDOW (window));
+  g_signal_connect (row, "save", G_CALLBACK (on_save), &saved);
+  canopy_file_row_set_complete (CANOPY_FILE_ROW (row), NULL);
+  g_signal_emit_by_name (save, "clicked");
+  chooser = canopy_file_row_get_chooser (CANOPY_FILE_ROW (row));
+  g_assert_nonnull (chooser);
+  g_assert_cmpint (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser)), ==,
+                   GTK_FILE_CHOOSER_ACTION_SAVE);
+  canopy_test_wait_for (chooser_has, (gpointer[]) { chooser, path }, CANOPY_TEST_WAIT_S,
+                        "the chooser to take the path");
+  g_signal_emit_by_name (chooser, "response", GTK_RESPONSE_ACCEPT);
+  g_assert_null (canopy_file_row_get_chooser (CANOPY_FILE_ROW (row)));
+  g_assert_nonnull (saved);
+  g_assert_cmpstr (g_file_peek_path (saved), ==, path);
+  /* Nothing is written by the row itself. */
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* Cancelled: nothing asked. */
+  g_clear_object (&saved);
+  g_signal_emit_by_name (save, "clicked");
+  g_signal_emit_by_name (canopy_file_row_get_chooser (CANOPY_FILE_ROW (row)), "response",
+                         GTK_RESPONSE_CANCEL);
+  g_assert_null (saved);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (row);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -292,6 +361,7 @@ main (int   argc,
   g_test_add_func ("/file-row/not-an-image", test_not_an_image);
   g_test_add_func ("/file-row/destroy-while-decoding", test_destroy_while_decoding);
   g_test_add_func ("/file-row/in-chat", test_in_chat);
+  g_test_add_func ("/file-row/save-chooser", test_save_chooser);
 
   return g_test_run ();
 }

@@ -15,6 +15,9 @@
 
 /* The decoder is fed this much at a time, so an image refused on its header stops early. */
 #define DECODE_PIECE (64 * 1024)
+/* Thumbnails are shown at most this wide (the side pane is narrow; the texture is sharper, for
+ * scaled displays). */
+#define SHOWN_WIDTH 240
 
 struct _CanopyFileRow
 {
@@ -227,6 +230,8 @@ on_decoded (GObject      *source,
   g_autoptr (CanopyFileRow) self = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), &error);
+  int width, height;
+  double scale;
 
   /* Cancelled: the row is gone (its children too) or going. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
@@ -240,7 +245,13 @@ on_decoded (GObject      *source,
                       : _("This image could not be shown"), FALSE);
     return;
   }
+  width = gdk_texture_get_width (texture);
+  height = gdk_texture_get_height (texture);
+  scale = MIN (1.0, (double) SHOWN_WIDTH / width);
   gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  /* GtkPicture asks for no height of its own in a list row: the size is set here. */
+  gtk_widget_set_size_request (GTK_WIDGET (self->picture), MAX (1, (int) (width * scale + 0.5)),
+                               MAX (1, (int) (height * scale + 0.5)));
   gtk_widget_set_visible (GTK_WIDGET (self->picture), TRUE);
   gtk_image_set_from_icon_name (self->icon, "image-x-generic-symbolic");
 }

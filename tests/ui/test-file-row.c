@@ -277,6 +277,33 @@ test_in_chat (void)
   g_assert_finalize_object (view);
 }
 
+/* In a chat pane as narrow as the app's: the thumbnail is laid out at most 240 wide, in its
+ * proportions (a GtkPicture left to itself gets no height in a list row). */
+static void
+test_shown_size (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = canopy_chat_view_new ();
+  g_autoptr (GBytes) png = canopy_test_png_new (640, 400);
+  g_autoptr (CanopyFileManifest) manifest = manifest_new ("0123456789abcdef0123456789abcdef",
+                                                          "stage.png", "image/png",
+                                                          g_bytes_get_size (png));
+  CanopyFileRow *row;
+  GtkWidget *picture;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 280, 600);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  row = canopy_chat_view_add_file (CANOPY_CHAT_VIEW (view), manifest, NULL, FALSE);
+  complete_and_wait (GTK_WIDGET (row), png);
+  picture = canopy_test_template_child (GTK_WIDGET (row), CANOPY_TYPE_FILE_ROW, "picture");
+  canopy_test_spin (300);
+  g_assert_true (gtk_widget_get_mapped (picture));
+  g_assert_cmpint (gtk_widget_get_width (picture), ==, 240);
+  g_assert_cmpint (gtk_widget_get_height (picture), ==, 150);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 on_save (CanopyFileRow *row,
          GFile         *file,
@@ -361,6 +388,7 @@ main (int   argc,
   g_test_add_func ("/file-row/not-an-image", test_not_an_image);
   g_test_add_func ("/file-row/destroy-while-decoding", test_destroy_while_decoding);
   g_test_add_func ("/file-row/in-chat", test_in_chat);
+  g_test_add_func ("/file-row/shown-size", test_shown_size);
   g_test_add_func ("/file-row/save-chooser", test_save_chooser);
 
   return g_test_run ();

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "canopy-file-chooser.h"
 #include "canopy-file-row.h"
 #include "canopy-person-menu.h"
 
@@ -22,7 +23,6 @@ struct _CanopyChatView
   GtkEntry          *entry;
   GtkButton         *send_button;
   GtkButton         *share_button;
-  GtkFileChooserNative *chooser;  /* "Share File", while open */
 
   GHashTable        *muted;    /* peer ids the host muted */
   guint              n_messages;
@@ -395,40 +395,23 @@ on_file_row_save (CanopyFileRow  *file_row,
 }
 
 static void
-on_chooser_response (GtkNativeDialog *chooser,
-                     int              response,
-                     CanopyChatView  *self)
+on_share_chosen (GtkWidget *widget,
+                 GFile     *file)
 {
-  g_autoptr (GFile) file = NULL;
+  CanopyChatView *self = CANOPY_CHAT_VIEW (widget);
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  gtk_native_dialog_destroy (chooser);
-  if (self->chooser == GTK_FILE_CHOOSER_NATIVE (chooser))
-    g_clear_object (&self->chooser);
-  if (file != NULL && self->entry_sensitive)
+  if (self->entry_sensitive)
     g_signal_emit (self, signals[SIGNAL_SHARE_FILE], 0, file);
 }
 
 static void
 on_share_button_clicked (CanopyChatView *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
   if (!self->entry_sensitive)
     return;
-  if (self->chooser != NULL) {
-    gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-    return;
-  }
   /* TRANSLATORS: the title of the dialog that picks a file to share with the room */
-  self->chooser = gtk_file_chooser_native_new (_("Share File"),
-                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Share"),
-                                               _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  g_signal_connect_object (self->chooser, "response", G_CALLBACK (on_chooser_response), self, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  canopy_file_chooser_open (GTK_WIDGET (self), _("Share File"), GTK_FILE_CHOOSER_ACTION_OPEN,
+                            _("_Share"), NULL, on_share_chosen);
 }
 
 static void
@@ -504,12 +487,7 @@ canopy_chat_view_set_property (GObject      *object,
 static void
 canopy_chat_view_dispose (GObject *object)
 {
-  CanopyChatView *self = CANOPY_CHAT_VIEW (object);
-
-  if (self->chooser != NULL) {
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-    g_clear_object (&self->chooser);
-  }
+  canopy_file_chooser_close (GTK_WIDGET (object));
   gtk_widget_dispose_template (GTK_WIDGET (object), CANOPY_TYPE_CHAT_VIEW);
 
   G_OBJECT_CLASS (canopy_chat_view_parent_class)->dispose (object);
@@ -696,19 +674,6 @@ canopy_chat_view_find_file (CanopyChatView *self,
       return CANOPY_FILE_ROW (chat_row->file_row);
   }
   return NULL;
-}
-
-/**
- * canopy_chat_view_get_chooser:
- * @self: a chat view
- *
- * Returns: (transfer none) (nullable): the "Share File" chooser while it is open
- */
-GtkNativeDialog *
-canopy_chat_view_get_chooser (CanopyChatView *self)
-{
-  g_return_val_if_fail (CANOPY_IS_CHAT_VIEW (self), NULL);
-  return self->chooser ? GTK_NATIVE_DIALOG (self->chooser) : NULL;
 }
 
 /**

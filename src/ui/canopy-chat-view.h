@@ -23,7 +23,6 @@ CanopyFileRow *canopy_chat_view_add_file       (CanopyChatView           *self,
                                               gboolean                  from_me);
 CanopyFileRow *canopy_chat_view_find_file      (CanopyChatView           *self,
                                               const char               *id);
-GtkNativeDialog *canopy_chat_view_get_chooser  (CanopyChatView           *self);
 void       canopy_chat_view_update_names        (CanopyChatView          *self,
                                                  CanopyNodeMap           *map);
 guint      canopy_chat_view_get_n_messages      (CanopyChatView          *self);

@@ -5,6 +5,8 @@
 
 #include <glib/gi18n.h>
 
+#include "canopy-file-chooser.h"
+
 /*
  * A file shared in the room, as the chat shows it under its sender's name (the chat view makes
  * the header): its name and size, a progress bar while its chunks come, "Save…" once all of
@@ -38,7 +40,6 @@ struct _CanopyFileRow
   guint64               size;
   guint64               bytes;
   CanopyFileRowState    state;
-  GtkFileChooserNative *chooser;
   GCancellable         *cancellable;   /* the decoding, while it runs */
 };
 
@@ -92,41 +93,23 @@ update_detail (CanopyFileRow *self)
 
 /* --- saving --- */
 
+/* Written where the person chose, and only then (by whoever handles ::save). */
 static void
-on_chooser_response (GtkNativeDialog *chooser,
-                     int              response,
-                     CanopyFileRow   *self)
+on_save_chosen (GtkWidget *widget,
+                GFile     *file)
 {
-  g_autoptr (GFile) file = NULL;
+  CanopyFileRow *self = CANOPY_FILE_ROW (widget);
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  gtk_native_dialog_destroy (chooser);
-  if (self->chooser == GTK_FILE_CHOOSER_NATIVE (chooser))
-    g_clear_object (&self->chooser);
-  /* Written where the person chose, and only then. */
-  if (file != NULL && self->state == CANOPY_FILE_ROW_COMPLETE)
+  if (self->state == CANOPY_FILE_ROW_COMPLETE)
     g_signal_emit (self, signals[SIGNAL_SAVE], 0, file);
 }
 
 static void
 on_save_button_clicked (CanopyFileRow *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (self->chooser != NULL) {
-    gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-    return;
-  }
   /* TRANSLATORS: the title of the dialog that saves a file someone shared */
-  self->chooser = gtk_file_chooser_native_new (_("Save File"),
-                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
-                                               _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), self->name);
-  g_signal_connect_object (self->chooser, "response", G_CALLBACK (on_chooser_response), self, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  canopy_file_chooser_open (GTK_WIDGET (self), _("Save File"), GTK_FILE_CHOOSER_ACTION_SAVE,
+                            _("_Save"), self->name, on_save_chosen);
 }
 
 /* --- images --- */
@@ -281,10 +264,7 @@ canopy_file_row_dispose (GObject *object)
   CanopyFileRow *self = CANOPY_FILE_ROW (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->chooser != NULL) {
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-    g_clear_object (&self->chooser);
-  }
+  canopy_file_chooser_close (GTK_WIDGET (self));
   gtk_widget_dispose_template (GTK_WIDGET (object), CANOPY_TYPE_FILE_ROW);
   G_OBJECT_CLASS (canopy_file_row_parent_class)->dispose (object);
 }
@@ -426,19 +406,6 @@ canopy_file_row_is_decoding (CanopyFileRow *self)
 {
   g_return_val_if_fail (CANOPY_IS_FILE_ROW (self), FALSE);
   return self->cancellable != NULL;
-}
-
-/**
- * canopy_file_row_get_chooser:
- * @self: a row
- *
- * Returns: (transfer none) (nullable): the "Save File" chooser while it is open
- */
-GtkNativeDialog *
-canopy_file_row_get_chooser (CanopyFileRow *self)
-{
-  g_return_val_if_fail (CANOPY_IS_FILE_ROW (self), NULL);
-  return self->chooser ? GTK_NATIVE_DIALOG (self->chooser) : NULL;
 }
 
 /**

@@ -38,7 +38,6 @@ guint64             canopy_file_row_get_bytes    (CanopyFileRow            *self
 const char         *canopy_file_row_get_note     (CanopyFileRow            *self);
 GdkPaintable       *canopy_file_row_get_image    (CanopyFileRow            *self);
 gboolean            canopy_file_row_is_decoding  (CanopyFileRow            *self);
-GtkNativeDialog    *canopy_file_row_get_chooser  (CanopyFileRow            *self);
 void                canopy_file_row_set_progress (CanopyFileRow            *self,
                                                   guint64                   bytes);
 void                canopy_file_row_set_complete (CanopyFileRow            *self,

@@ -165,21 +165,9 @@ on_chat_view_send (CanopyChatView *chat_view,
 /* --- files --- */
 
 static void
-toast_printf (CanopyRoomSide *self,
-              const char     *format,
-              ...) G_GNUC_PRINTF (2, 3);
-
-static void
-toast_printf (CanopyRoomSide *self,
-              const char     *format,
-              ...)
+toast (CanopyRoomSide *self,
+       const char     *text)
 {
-  g_autofree char *text = NULL;
-  va_list args;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
   g_signal_emit (self, signals[SIGNAL_TOAST], 0, text);
 }
 
@@ -271,8 +259,10 @@ on_file_shared (GObject      *source,
 
   if (id == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     /* TRANSLATORS: a file could not be shared; the first %s is its name, the second why */
-    toast_printf (request->self, _("“%s” was not shared: %s"), request->name,
-                  plain_reason (error));
+    g_autofree char *text = g_strdup_printf (_("“%s” was not shared: %s"), request->name,
+                                             plain_reason (error));
+
+    toast (request->self, text);
   }
   g_object_unref (request->self);
   g_free (request->name);
@@ -290,7 +280,7 @@ on_chat_view_share_file (CanopyChatView *chat_view,
   if (self->node == NULL)
     return;
   if (path == NULL) {
-    toast_printf (self, _("Only files on this computer can be shared"));
+    toast (self, _("Only files on this computer can be shared"));
     return;
   }
   /* Read and hashed in a thread: a large file does not stop the window. */
@@ -308,14 +298,17 @@ on_file_saved (GObject      *source,
   g_autoptr (CanopyRoomSide) self = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree char *name = g_file_get_basename (G_FILE (source));
+  g_autofree char *text = NULL;
 
   if (g_file_replace_contents_finish (G_FILE (source), result, NULL, &error)) {
     /* TRANSLATORS: a file was saved where the person chose; %s is its name */
-    toast_printf (self, _("Saved “%s”"), name);
+    text = g_strdup_printf (_("Saved “%s”"), name);
   } else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     /* TRANSLATORS: a file could not be saved; the first %s is its name, the second why */
-    toast_printf (self, _("“%s” was not saved: %s"), name, error->message);
+    text = g_strdup_printf (_("“%s” was not saved: %s"), name, error->message);
   }
+  if (text != NULL)
+    toast (self, text);
 }
 
 static void
@@ -327,7 +320,7 @@ on_chat_view_save_file (CanopyChatView *chat_view,
   g_autoptr (GBytes) contents = self->node ? canopy_node_dup_file_contents (self->node, id) : NULL;
 
   if (contents == NULL) {
-    toast_printf (self, _("This file is no longer kept in the room, so it cannot be saved"));
+    toast (self, _("This file is no longer kept in the room, so it cannot be saved"));
     return;
   }
   g_file_replace_contents_bytes_async (destination, contents, NULL, FALSE,

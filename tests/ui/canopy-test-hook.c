@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "canopy-audience-view.h"
+#include "canopy-file-chooser.h"
 #include "canopy-host-view.h"
 #include "canopy-room-index.h"
 #include "canopy-room-side.h"
@@ -245,7 +246,7 @@ file_command (Hook       *hook,
                                       "share_button"));
 
     g_signal_emit_by_name (button, "clicked");
-    answer_chooser (canopy_chat_view_get_chooser (hook->chat_view), words[1]);
+    answer_chooser (canopy_file_chooser_get (GTK_WIDGET (hook->chat_view)), words[1]);
   } else if (g_strv_length (words) == 3) {
     CanopyFileRow *row = canopy_chat_view_find_file (hook->chat_view, words[1]);
     GtkWidget *button;
@@ -261,7 +262,7 @@ file_command (Hook       *hook,
       return TRUE;
     }
     g_signal_emit_by_name (button, "clicked");
-    answer_chooser (canopy_file_row_get_chooser (row), words[2]);
+    answer_chooser (canopy_file_chooser_get (GTK_WIDGET (row)), words[2]);
   }
   return TRUE;
 }

@@ -6,6 +6,7 @@
  * decode. The network end to end is test-files.c.
  */
 #include "canopy-chat-view.h"
+#include "canopy-file-chooser.h"
 #include "canopy-file-row.h"
 #include "canopy-shell-test.h"
 #include "canopy-test-png.h"
@@ -350,14 +351,14 @@ test_save_chooser (void)
   g_signal_connect (row, "save", G_CALLBACK (on_save), &saved);
   canopy_file_row_set_complete (CANOPY_FILE_ROW (row), NULL);
   g_signal_emit_by_name (save, "clicked");
-  chooser = canopy_file_row_get_chooser (CANOPY_FILE_ROW (row));
+  chooser = canopy_file_chooser_get (row);
   g_assert_nonnull (chooser);
   g_assert_cmpint (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser)), ==,
                    GTK_FILE_CHOOSER_ACTION_SAVE);
   canopy_test_wait_for (chooser_has, (gpointer[]) { chooser, path }, CANOPY_TEST_WAIT_S,
                         "the chooser to take the path");
   g_signal_emit_by_name (chooser, "response", GTK_RESPONSE_ACCEPT);
-  g_assert_null (canopy_file_row_get_chooser (CANOPY_FILE_ROW (row)));
+  g_assert_null (canopy_file_chooser_get (row));
   g_assert_nonnull (saved);
   g_assert_cmpstr (g_file_peek_path (saved), ==, path);
   /* Nothing is written by the row itself. */
@@ -366,7 +367,7 @@ test_save_chooser (void)
   /* Cancelled: nothing asked. */
   g_clear_object (&saved);
   g_signal_emit_by_name (save, "clicked");
-  g_signal_emit_by_name (canopy_file_row_get_chooser (CANOPY_FILE_ROW (row)), "response",
+  g_signal_emit_by_name (canopy_file_chooser_get (row), "response",
                          GTK_RESPONSE_CANCEL);
   g_assert_null (saved);
   gtk_window_destroy (GTK_WINDOW (window));

@@ -118,6 +118,7 @@ typedef struct {
   GBytes *contents;
   char *mime;
   gboolean refused;   /* over the pixel limits: not decoded */
+  gboolean started;   /* in a thread (else cancelled while it waited) */
 } Decode;
 
 static void
@@ -205,6 +206,27 @@ decode_thread (GTask        *task,
   g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
 }
 
+/* One image decodes at a time: a PNG is decoded whole before it is scaled, up to 160 MB for 40
+ * megapixels, and a room may send many at once. The rest wait here, in order (main thread). */
+static GQueue decode_queue = G_QUEUE_INIT; /* GTask, not started */
+static gboolean decode_busy;
+
+static void
+decode_next (void)
+{
+  GTask *task;
+
+  while (!decode_busy && (task = g_queue_pop_head (&decode_queue)) != NULL) {
+    /* A row gone while it waited: its task ends cancelled, without a thread. */
+    if (!g_task_return_error_if_cancelled (task)) {
+      ((Decode *) g_task_get_task_data (task))->started = TRUE;
+      decode_busy = TRUE;
+      g_task_run_in_thread (task, decode_thread);
+    }
+    g_object_unref (task);
+  }
+}
+
 static void
 on_decoded (GObject      *source,
             GAsyncResult *result,
@@ -213,8 +235,15 @@ on_decoded (GObject      *source,
   g_autoptr (CanopyFileRow) self = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), &error);
+  Decode *decode = g_task_get_task_data (G_TASK (result));
   int width, height;
   double scale;
+
+  /* The next one may start (this one ran, unless it was cancelled while it waited). */
+  if (decode->started) {
+    decode_busy = FALSE;
+    decode_next ();
+  }
 
   /* Cancelled: the row is gone (its children too) or going. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
@@ -243,7 +272,7 @@ static void
 start_decode (CanopyFileRow *self,
               GBytes        *contents)
 {
-  g_autoptr (GTask) task = NULL;
+  GTask *task;
   Decode *decode = g_new0 (Decode, 1);
 
   decode->contents = g_bytes_ref (contents);
@@ -253,7 +282,8 @@ start_decode (CanopyFileRow *self,
   task = g_task_new (NULL, self->cancellable, on_decoded, g_object_ref (self));
   g_task_set_source_tag (task, start_decode);
   g_task_set_task_data (task, decode, decode_free);
-  g_task_run_in_thread (task, decode_thread);
+  g_queue_push_tail (&decode_queue, task);
+  decode_next ();
 }
 
 /* --- the object --- */
@@ -338,6 +368,7 @@ canopy_file_row_new (const CanopyFileManifest *manifest)
   self->size = manifest->size;
   gtk_label_set_text (self->name_label, self->name);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), self->name);
+  gtk_picture_set_alternative_text (self->picture, self->name);
   /* TRANSLATORS: how a screen reader names the button that saves the file called %s */
   described = g_strdup_printf (_("Save %s"), self->name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->save_button),

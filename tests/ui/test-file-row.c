@@ -251,6 +251,28 @@ test_destroy_while_decoding (void)
   canopy_test_spin (500);
 }
 
+/* Images decode one at a time, in order; one whose row goes while it waits is dropped. */
+static void
+test_queue (void)
+{
+  g_autoptr (GBytes) png = canopy_test_png_new (800, 600);
+  GtkWidget *rows[3];
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
+    rows[i] = row_new ("photo.png", "image/png", g_bytes_get_size (png));
+    canopy_file_row_set_complete (CANOPY_FILE_ROW (rows[i]), png);
+    g_assert_true (canopy_file_row_is_decoding (CANOPY_FILE_ROW (rows[i])));
+  }
+  g_object_run_dispose (G_OBJECT (rows[1]));
+  g_object_unref (rows[1]);
+  canopy_test_wait_for (is_decoded, rows[2], CANOPY_TEST_WAIT_S, "the last image");
+  g_assert_false (canopy_file_row_is_decoding (CANOPY_FILE_ROW (rows[0])));
+  g_assert_nonnull (canopy_file_row_get_image (CANOPY_FILE_ROW (rows[0])));
+  g_assert_nonnull (canopy_file_row_get_image (CANOPY_FILE_ROW (rows[2])));
+  g_assert_finalize_object (rows[0]);
+  g_assert_finalize_object (rows[2]);
+}
+
 /* In the chat: under the sender's name, in order with messages, found by id. */
 static void
 test_in_chat (void)
@@ -388,6 +410,7 @@ main (int   argc,
   g_test_add_func ("/file-row/bomb", test_bomb);
   g_test_add_func ("/file-row/not-an-image", test_not_an_image);
   g_test_add_func ("/file-row/destroy-while-decoding", test_destroy_while_decoding);
+  g_test_add_func ("/file-row/queue", test_queue);
   g_test_add_func ("/file-row/in-chat", test_in_chat);
   g_test_add_func ("/file-row/shown-size", test_shown_size);
   g_test_add_func ("/file-row/save-chooser", test_save_chooser);

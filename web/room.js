@@ -191,12 +191,76 @@ async function handleMutes(m) {
 
 // --- chat ---------------------------------------------------------------------------------
 
-// What canopy_text_sanitize() does to everyday text; rarer characters it removes make our
-// signature fail at the receivers, which drop such a message.
+// canopy_text_sanitize() (src/protocol/canopy-text.c, docs/protocol.md "Text hygiene"), code
+// point for code point: the receivers clean a chat's name and text before they check its
+// signature, so we sign exactly what they will make of it. One difference is left: a code point
+// this browser's Unicode knows but GLib's tables (Unicode 15.0 on Debian 12) do not is kept here
+// and removed there, and that message is refused by native peers.
+const BASE = 0, SPACE = 1, BREAK = 2, MARK = 3, SELECTOR = 4, JOINER = 5, TAG = 6, REMOVED = 7;
+const MARKS_MAX = 4, TAG_SPEC_MAX = 6, CANCEL_TAG = 0xe007f;
+
+function classify(ch) {
+  if (ch === undefined) return REMOVED; // past the end, as C's NUL
+  const c = ch.codePointAt(0);
+  if (c > 0x20 && c < 0x7f) return BASE;
+  switch (c) {
+    case 0x20: return SPACE;
+    case 0x09: case 0x0a: case 0x0d: case 0x85: case 0x2028: case 0x2029: return BREAK;
+    case 0x200c: case 0x200d: return JOINER;
+    case 0xfe0e: case 0xfe0f: return SELECTOR;
+    case 0x034f: case 0x115f: case 0x1160: case 0x3164: case 0xffa0: case 0xfffc: return REMOVED;
+    default: break;
+  }
+  if (c >= 0xe0020 && c <= CANCEL_TAG) return TAG;
+  if ((c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) === 0xfffe) return REMOVED;
+  if (/[\p{Cc}\p{Cf}\p{Cn}\p{Co}\p{Cs}]/u.test(ch)) return REMOVED;
+  if (/\p{M}/u.test(ch)) return MARK;
+  if (/\p{Z}/u.test(ch)) return SPACE;
+  return BASE;
+}
+
+// The length of the well-formed tag sequence starting at chars[i], or 0.
+function tagSequenceLength(chars, i) {
+  for (let n = 0; n <= TAG_SPEC_MAX; n++) {
+    const c = i + n < chars.length ? chars[i + n].codePointAt(0) : 0;
+    if (c === CANCEL_TAG) return n > 0 ? n + 1 : 0;
+    if (!(c >= 0xe0030 && c <= 0xe0039) && !(c >= 0xe0061 && c <= 0xe007a)) return 0;
+  }
+  return 0;
+}
+
 function clean(text) {
-  return String(text)
-    .replace(/[\t\r\n\u0085\u2028\u2029]/g, ' ')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g, '');
+  // Lone surrogates become U+FFFD, as g_utf8_make_valid() does with invalid bytes.
+  const chars = Array.from(String(text), (ch) => /\p{Cs}/u.test(ch) ? '\ufffd' : ch);
+  let out = '', marks = 0, onBase = false, afterBase = false, joinable = false, tagsLeft = 0;
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i];
+    const kind = classify(ch);
+    let keep;
+    switch (kind) {
+      case BASE: case SPACE: case BREAK: keep = true; break;
+      case MARK: keep = onBase && marks < MARKS_MAX; break;
+      case SELECTOR: keep = afterBase; break;
+      case JOINER: keep = joinable && classify(chars[i + 1]) === BASE; break;
+      case TAG: keep = tagsLeft > 0; if (keep) tagsLeft--; break;
+      default: keep = false;
+    }
+    joinable = keep && kind !== SPACE && kind !== BREAK && kind !== JOINER;
+    if (!keep) continue;
+    out += kind === BREAK ? ' ' : ch;
+    afterBase = kind === BASE;
+    if (kind === MARK) marks++;
+    else if (kind === BASE || kind === SPACE || kind === BREAK) { onBase = kind === BASE; marks = 0; }
+    if (ch === '\u{1f3f4}') tagsLeft = tagSequenceLength(chars, i + 1);
+  }
+  return out;
+}
+
+// A display name: cleaned, ends trimmed (ASCII white space, as g_strstrip), at most 64
+// characters, cleaned again so that the cut leaves no joiner at its end.
+function cleanName(text) {
+  return clean(Array.from(clean(text).replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, ''))
+    .slice(0, 64).join('')).replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
 }
 
 function showChat(message, own) {
@@ -536,9 +600,9 @@ fetch('/rooms').then((r) => r.json()).then((d) => (d.rooms || []).forEach(showEn
   const dialog = document.getElementById('name-dialog');
   const input = document.getElementById('name-input');
   if (given) input.value = given.slice(0, 64);
-  if (params.get('name')) { start(clean(given).trim().slice(0, 64) || 'Viewer'); return; }
+  if (params.get('name')) { start(cleanName(given) || 'Viewer'); return; }
   document.getElementById('name-form').addEventListener('submit', () => {
-    const name = clean(input.value).trim().slice(0, 64) || 'Viewer';
+    const name = cleanName(input.value) || 'Viewer';
     localStorage.setItem('canopy-name', name);
     start(name);
   });

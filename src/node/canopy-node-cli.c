@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "canopy-forward.h"
@@ -91,9 +92,36 @@ share (App        *app,
     g_printerr ("Cannot share %s: %s\n", path, error->message);
     if (app->events) {
       json_object_set_string_member (event, "reason", error->message);
+      if (error->domain == CANOPY_ERROR)
+        json_object_set_string_member (event, "code", canopy_error_code_to_string (error->code));
       emit_event (app, event);
     }
   }
+}
+
+static void
+cancel_file (App        *app,
+             const char *id)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!canopy_node_cancel_file (app->node, id, &error))
+    g_printerr ("Cannot cancel %s: %s\n", id, error->message);
+}
+
+/* The host's file policy, as this node heard it (a host: as it set it). */
+static void
+on_file_policy (CanopyNode *node,
+                GParamSpec *pspec,
+                App        *app)
+{
+  g_autoptr (JsonObject) event = event_new ("file-policy");
+
+  if (!app->events)
+    return;
+  json_object_set_boolean_member (event, "allowed", canopy_node_get_files_allowed (node));
+  json_object_set_int_member (event, "max", (gint64) canopy_node_get_file_max_size (node));
+  emit_event (app, event);
 }
 
 static void
@@ -262,13 +290,15 @@ start_chatting (App *app)
     send_chat (app);
 }
 
-/* A line on stdin that starts with '/' is a command for the host (a line to say that starts with
- * '/' is written with two): /kick PEER, /mute PEER, /unmute PEER, /lock, /unlock, /share PATH. */
+/* A line on stdin that starts with '/' is a command (a line to say that starts with '/' is
+ * written with two): /share PATH, /cancel FILE-ID, and the host's /kick PEER, /mute PEER,
+ * /unmute PEER, /lock, /unlock, /files on|off, /file-limit MIB. */
 static gboolean
 run_command (App        *app,
              const char *line)
 {
   g_auto (GStrv) words = NULL;
+  gboolean host = canopy_node_get_role (app->node) == CANOPY_NODE_ROLE_HOST;
 
   if (line[0] != '/' || line[1] == '/')
     return FALSE;
@@ -285,6 +315,16 @@ run_command (App        *app,
     canopy_node_set_locked (app->node, FALSE);
   else if (g_strv_length (words) == 2 && g_str_equal (words[0], "share"))
     share (app, words[1]);
+  else if (g_strv_length (words) == 2 && g_str_equal (words[0], "cancel"))
+    cancel_file (app, words[1]);
+  else if (g_strv_length (words) == 2 && g_str_equal (words[0], "files") && host &&
+           (g_str_equal (words[1], "on") || g_str_equal (words[1], "off")))
+    canopy_node_set_file_policy (app->node, g_str_equal (words[1], "on"),
+                                 canopy_node_get_file_max_size (app->node));
+  else if (g_strv_length (words) == 2 && g_str_equal (words[0], "file-limit") && host &&
+           atoi (words[1]) >= 1 && atoi (words[1]) <= 1024)
+    canopy_node_set_file_policy (app->node, canopy_node_get_files_allowed (app->node),
+                                 (guint64) atoi (words[1]) * 1024 * 1024);
   else
     g_printerr ("Unknown command: %s\n", line);
   return TRUE;
@@ -382,6 +422,8 @@ on_stats (CanopyNode *node,
 
   if (!app->events)
     return;
+  /* When, on the machine's monotonic clock: frame rates over a span between processes. */
+  json_object_set_int_member (event, "clock_ms", g_get_monotonic_time () / 1000);
   json_object_set_int_member (event, "frames", (gint64) canopy_node_get_frames (node));
   json_object_set_int_member (event, "packets", (gint64) canopy_node_get_packets (node));
   json_object_set_int_member (event, "bytes", (gint64) canopy_node_get_bytes (node));
@@ -396,6 +438,7 @@ on_stats (CanopyNode *node,
   json_object_set_int_member (event, "maps_refused", (gint64) canopy_node_get_maps_refused (node));
   json_object_set_int_member (event, "files_refused",
                               (gint64) canopy_node_get_files_refused (node));
+  json_object_set_object_member (event, "files_sent", canopy_node_get_files_sent (node));
   canopy_forward_get_rtx_counts (&rtx_sent, &rtx_refused);
   json_object_set_int_member (event, "rtx_sent", (gint64) rtx_sent);
   json_object_set_int_member (event, "rtx_refused", (gint64) rtx_refused);
@@ -404,7 +447,7 @@ on_stats (CanopyNode *node,
   emit_event (app, event);
 }
 
-/* A relay's upload was measured to sustain a different number of children. */
+/* A relay's upload (or the host's) was measured to sustain a different number of children. */
 static void
 on_capacity (CanopyNode *node,
              GParamSpec *pspec,
@@ -413,7 +456,8 @@ on_capacity (CanopyNode *node,
   g_autoptr (JsonObject) event = event_new ("capacity");
   guint declared = 0;
 
-  g_object_get (node, "capacity", &declared, NULL);
+  g_object_get (node, canopy_node_get_role (node) == CANOPY_NODE_ROLE_HOST ? "k1" : "capacity",
+                &declared, NULL);
   if (!app->events) {
     g_print ("our upload sustains %u children (declared %u)\n",
              canopy_node_get_measured_capacity (node), declared);
@@ -543,6 +587,9 @@ canopy_node_cli_run (int             argc,
   int k1 = 4, k = 4, capacity = 2, width = 640, height = 360, fps = 30, bitrate = 1000;
   int latency = -1;
   int file_rate = 0;
+  int file_limit = 0;
+  gboolean no_files = FALSE;
+  g_autofree char *files_text = NULL;
   CanopyCodec codec = CANOPY_CODEC_VP8;
   CanopyNodeRole role;
   App app = { 0 };
@@ -568,8 +615,8 @@ canopy_node_cli_run (int             argc,
     { "chat", 0, 0, G_OPTION_ARG_STRING, &app.chat_text, "Say this once joined", "TEXT" },
     { "chat-every", 0, 0, G_OPTION_ARG_INT, &app.chat_every, "Repeat --chat", "SECONDS" },
     { "chat-stdin", 0, 0, G_OPTION_ARG_NONE, &chat_stdin,
-      "Say each line read on stdin (a host's /kick PEER, /mute PEER, /unmute PEER, /lock, "
-      "/unlock are commands)", NULL },
+      "Say each line read on stdin (/share PATH, /cancel FILE-ID and a host's /kick PEER, "
+      "/mute PEER, /unmute PEER, /lock, /unlock are commands)", NULL },
     { "password", 0, 0, G_OPTION_ARG_STRING, &password,
       "The room's password (host), or the one to join with", "PASSWORD" },
     { "ice-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ice_addresses,
@@ -581,6 +628,12 @@ canopy_node_cli_run (int             argc,
       "Write the files others share into this directory", "DIR" },
     { "file-rate", 0, 0, G_OPTION_ARG_INT, &file_rate,
       "Send files at most this fast on each edge (default 1024)", "KIB_PER_S" },
+    { "no-files", 0, 0, G_OPTION_ARG_NONE, &no_files,
+      "Take no files others share (like a browser viewer)", NULL },
+    { "files", 0, 0, G_OPTION_ARG_STRING, &files_text,
+      "Whether members may share files (host; default on)", "on|off" },
+    { "file-limit", 0, 0, G_OPTION_ARG_INT, &file_limit,
+      "The largest file members may share (host; default 100, at most 1024)", "MIB" },
     { "identity", 0, 0, G_OPTION_ARG_FILENAME, &identity_path,
       "Key file (made if missing, mode 0600); without it, a new key for this run", "FILE" },
     { NULL }
@@ -611,6 +664,18 @@ canopy_node_cli_run (int             argc,
   }
   if (codec_text != NULL && !canopy_codec_from_string (codec_text, &codec)) {
     g_printerr ("Unknown codec %s: use vp8 or h264\n", codec_text);
+    return 2;
+  }
+  if (files_text != NULL && !g_str_equal (files_text, "on") && !g_str_equal (files_text, "off")) {
+    g_printerr ("--files takes on or off\n");
+    return 2;
+  }
+  if ((files_text != NULL || file_limit != 0) && role != CANOPY_NODE_ROLE_HOST) {
+    g_printerr ("--files and --file-limit are the host's\n");
+    return 2;
+  }
+  if (file_limit < 0 || file_limit > 1024) {
+    g_printerr ("--file-limit must be 1-1024 MiB\n");
     return 2;
   }
   if (capacity < 0 || capacity > 32 || k1 < 1 || k1 > 32 || k < 1 || k > 32) {
@@ -645,6 +710,11 @@ canopy_node_cli_run (int             argc,
     g_object_set (app.node, "latency", (guint) MIN (latency, 5000), NULL);
   if (file_rate > 0)
     canopy_node_set_file_rate (app.node, (guint64) MIN (file_rate, 1024 * 1024) * 1024);
+  canopy_node_set_takes_files (app.node, !no_files);
+  if (files_text != NULL || file_limit != 0)
+    canopy_node_set_file_policy (app.node, g_strcmp0 (files_text, "off") != 0,
+                                 file_limit != 0 ? (guint64) file_limit * 1024 * 1024
+                                                 : CANOPY_FILE_SIZE_DEFAULT_MAX);
   if (title != NULL)
     g_object_set (app.node, "title", title, NULL);
   if (summary != NULL)
@@ -672,6 +742,8 @@ canopy_node_cli_run (int             argc,
   g_signal_connect (app.node, "file-progress", G_CALLBACK (on_file_progress), &app);
   g_signal_connect (app.node, "file-complete", G_CALLBACK (on_file_complete), &app);
   g_signal_connect (app.node, "file-failed", G_CALLBACK (on_file_failed), &app);
+  g_signal_connect (app.node, "notify::files-allowed", G_CALLBACK (on_file_policy), &app);
+  g_signal_connect (app.node, "notify::file-max-size", G_CALLBACK (on_file_policy), &app);
   if (hook != NULL && !hook (app.node, hook_data, &error)) {
     g_printerr ("%s\n", error->message);
     g_clear_object (&app.node);

@@ -10,6 +10,10 @@
  * the lane never holds more than the files the node keeps. Files go oldest first, chunks in
  * order.
  *
+ * A neighbour is due chunks of a file only once it asked for that file (its `file-want` on this
+ * link): a peer that takes no files (a browser) is never sent any, and a node that refused an
+ * offer (over the room's limit, cancelled) is not sent its chunks.
+ *
  * Two limits keep files behind the video. Backpressure: above CANOPY_FILE_BUFFER_HIGH bytes
  * buffered in the channel the lane pauses, and goes on when the channel says it fell below
  * CANOPY_FILE_BUFFER_LOW (CanopyEdge::file-drained). A rate: at most rate_bytes a second, with
@@ -33,6 +37,7 @@ struct _CanopyFileLane {
   double tokens;
   gint64 tokens_at;
   GQueue files;              /* LaneFile, oldest first */
+  GHashTable *wanted;        /* file ids the neighbour asked for (each one the node holds) */
   guint64 queued;
   guint64 sent;
   guint64 pauses;
@@ -81,15 +86,26 @@ canopy_file_lane_dispose (GObject *object)
 }
 
 static void
+canopy_file_lane_finalize (GObject *object)
+{
+  CanopyFileLane *self = CANOPY_FILE_LANE (object);
+
+  g_clear_pointer (&self->wanted, g_hash_table_unref);
+  G_OBJECT_CLASS (canopy_file_lane_parent_class)->finalize (object);
+}
+
+static void
 canopy_file_lane_class_init (CanopyFileLaneClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = canopy_file_lane_dispose;
+  G_OBJECT_CLASS (klass)->finalize = canopy_file_lane_finalize;
 }
 
 static void
 canopy_file_lane_init (CanopyFileLane *self)
 {
   g_queue_init (&self->files);
+  self->wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /**
@@ -257,7 +273,90 @@ canopy_file_lane_close (CanopyFileLane *self)
   self->closed = TRUE;
   g_clear_handle_id (&self->timer_id, g_source_remove);
   g_queue_clear_full (&self->files, lane_file_free);
+  g_hash_table_remove_all (self->wanted);
   self->queued = 0;
+}
+
+/**
+ * canopy_file_lane_want:
+ * @self: a lane
+ * @id: a file the node holds, which the neighbour asked for
+ *
+ * From now on the chunks of @id the node gets are due on this edge too
+ * (canopy_file_lane_pass()).
+ */
+void
+canopy_file_lane_want (CanopyFileLane *self,
+                       const char     *id)
+{
+  g_return_if_fail (CANOPY_IS_FILE_LANE (self));
+  g_return_if_fail (id != NULL);
+
+  if (!self->closed)
+    g_hash_table_add (self->wanted, g_strdup (id));
+}
+
+/**
+ * canopy_file_lane_wants:
+ * @self: a lane
+ * @id: a file id
+ *
+ * Returns: whether the neighbour asked for @id on this edge
+ */
+gboolean
+canopy_file_lane_wants (CanopyFileLane *self,
+                        const char     *id)
+{
+  g_return_val_if_fail (CANOPY_IS_FILE_LANE (self), FALSE);
+  return id != NULL && g_hash_table_contains (self->wanted, id);
+}
+
+/**
+ * canopy_file_lane_pass:
+ * @self: a lane
+ * @transfer: a file the node holds
+ * @index: a chunk of it the node just got
+ *
+ * Makes the chunk due (canopy_file_lane_push()) if the neighbour asked for this file; nothing
+ * otherwise.
+ */
+void
+canopy_file_lane_pass (CanopyFileLane     *self,
+                       CanopyFileTransfer *transfer,
+                       guint               index)
+{
+  g_return_if_fail (CANOPY_IS_FILE_LANE (self));
+
+  if (canopy_file_lane_wants (self, canopy_file_transfer_get_manifest (transfer)->id))
+    canopy_file_lane_push (self, transfer, index);
+}
+
+/**
+ * canopy_file_lane_forget:
+ * @self: a lane
+ * @id: a file id
+ *
+ * Sends nothing more of @id (what was due is dropped) and forgets that the neighbour asked for
+ * it: the file was cancelled, or the node no longer keeps it.
+ */
+void
+canopy_file_lane_forget (CanopyFileLane *self,
+                         const char     *id)
+{
+  g_return_if_fail (CANOPY_IS_FILE_LANE (self));
+  g_return_if_fail (id != NULL);
+
+  g_hash_table_remove (self->wanted, id);
+  for (GList *l = self->files.head; l != NULL; l = l->next) {
+    LaneFile *file = l->data;
+
+    if (g_str_equal (canopy_file_transfer_get_manifest (file->transfer)->id, id)) {
+      self->queued -= file->n_due;
+      g_queue_delete_link (&self->files, l);
+      lane_file_free (file);
+      return;
+    }
+  }
 }
 
 guint64

@@ -14,6 +14,15 @@ CanopyFileLane *canopy_file_lane_new        (CanopyEdge         *edge,
 void            canopy_file_lane_push       (CanopyFileLane     *self,
                                              CanopyFileTransfer *transfer,
                                              guint               index);
+void            canopy_file_lane_want       (CanopyFileLane     *self,
+                                             const char         *id);
+gboolean        canopy_file_lane_wants      (CanopyFileLane     *self,
+                                             const char         *id);
+void            canopy_file_lane_pass       (CanopyFileLane     *self,
+                                             CanopyFileTransfer *transfer,
+                                             guint               index);
+void            canopy_file_lane_forget     (CanopyFileLane     *self,
+                                             const char         *id);
 void            canopy_file_lane_pump       (CanopyFileLane     *self);
 void            canopy_file_lane_close      (CanopyFileLane     *self);
 void            canopy_file_lane_set_rate   (CanopyFileLane     *self,

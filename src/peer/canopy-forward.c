@@ -374,6 +374,7 @@ make_rtx (GstBuffer *original,
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GstBuffer *rtx;
+  GstMemory *header;
   GstMemory *payload;
   GstMapInfo map;
 
@@ -381,7 +382,13 @@ make_rtx (GstBuffer *original,
     return NULL;
   rtx = gst_buffer_new ();
   gst_rtp_buffer_get_payload (&rtp);  /* maps the payload too */
-  gst_buffer_append_memory (rtx, gst_memory_copy (rtp.map[0].memory, 0, rtp.size[0]));
+  header = gst_memory_copy (rtp.map[0].memory, 0, rtp.size[0]);
+  /* The retransmission carries no padding: a thin link's stand-ins are padding only, and with
+   * their P bit left on the last byte of the OSN would read as a padding length. */
+  gst_memory_map (header, &map, GST_MAP_WRITE);
+  map.data[0] &= ~0x20;
+  gst_memory_unmap (header, &map);
+  gst_buffer_append_memory (rtx, header);
   if (rtp.size[1] > 0) {
     gpointer extensions = g_memdup2 (rtp.data[1], rtp.size[1]);
 
@@ -397,11 +404,13 @@ make_rtx (GstBuffer *original,
   gst_buffer_append_memory (rtx, payload);
   gst_rtp_buffer_unmap (&rtp);
 
-  gst_rtp_buffer_map (rtx, GST_MAP_WRITE, &rtp);
+  if (!gst_rtp_buffer_map (rtx, GST_MAP_WRITE, &rtp)) {
+    gst_buffer_unref (rtx);
+    return NULL;
+  }
   gst_rtp_buffer_set_ssrc (&rtp, rtx_ssrc);
   gst_rtp_buffer_set_seq (&rtp, rtx_seq);
   gst_rtp_buffer_set_payload_type (&rtp, rtx_pt);
-  gst_rtp_buffer_set_padding (&rtp, FALSE);
   gst_rtp_buffer_unmap (&rtp);
   gst_buffer_copy_into (rtx, original, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
   GST_BUFFER_FLAG_SET (rtx, GST_RTP_BUFFER_FLAG_RETRANSMISSION);

@@ -63,7 +63,7 @@ enum {
   SIGNAL_SIGNAL,
   SIGNAL_OPEN,
   SIGNAL_GONE,
-  SIGNAL_VIDEO_STARTED,
+  SIGNAL_KEYFRAME_WANTED,
   SIGNAL_CHAT,
   SIGNAL_BYE,
   SIGNAL_REQUEST,
@@ -104,8 +104,10 @@ on_edge_channel_open (CanopyEdge *edge,
 {
   CanopyLink *self = user_data;
 
-  if (g_str_equal (label, CANOPY_EDGE_CTRL) && self->opened_at == 0)
+  if (g_str_equal (label, CANOPY_EDGE_CTRL) && self->opened_at == 0) {
     self->opened_at = g_get_monotonic_time ();
+    canopy_webrtc_trace ("ctrl-open", self->peer_id);
+  }
   if (g_str_equal (label, CANOPY_EDGE_FILE))
     canopy_file_lane_pump (self->lane);
   g_signal_emit (self, signals[SIGNAL_OPEN], 0, label);
@@ -123,10 +125,10 @@ on_edge_gone (CanopyEdge *edge,
 }
 
 static void
-on_edge_video_started (CanopyEdge *edge,
+on_edge_keyframe_wanted (CanopyEdge *edge,
                        gpointer    user_data)
 {
-  g_signal_emit (user_data, signals[SIGNAL_VIDEO_STARTED], 0);
+  g_signal_emit (user_data, signals[SIGNAL_KEYFRAME_WANTED], 0);
 }
 
 /* Sends a ctrl message, in `part`s when it is long or longer than the far side takes
@@ -253,13 +255,17 @@ dispatch_ctrl (CanopyLink *self,
   } else if ((g_str_equal (type, "map") || g_str_equal (type, "mutes")) &&
              self->kind == CANOPY_LINK_TO_PARENT) {
     g_signal_emit (self, signals[SIGNAL_MAP], 0, message, text);
-  } else if (g_str_equal (type, "file-offer") || g_str_equal (type, "file-want")) {
-    /* Either neighbour may offer or want a file; the node checks the rest. */
+  } else if (g_str_equal (type, "file-offer") || g_str_equal (type, "file-want") ||
+             g_str_equal (type, "file-cancel") ||
+             (g_str_equal (type, "file-policy") && self->kind == CANOPY_LINK_TO_PARENT)) {
+    /* Either neighbour may offer, want or cancel a file; the host's policy comes down from
+     * the parent. The node checks the rest. */
     g_signal_emit (self, signals[SIGNAL_FILE], 0, message);
   } else if (is_request (self, type)) {
     /* A child that asks for keyframes too often is not heard (and counted). */
     if (g_str_equal (type, "keyframe") && !canopy_edge_take_keyframe (self->edge))
       return;
+    canopy_webrtc_trace (type, self->peer_id);
     g_signal_emit (self, signals[SIGNAL_REQUEST], 0, type);
   } else {
     g_message ("Ignoring control message \"%s\" from %s", type, self->peer_id);
@@ -382,11 +388,11 @@ canopy_link_class_init (CanopyLinkClass *klass)
   signals[SIGNAL_GONE] = g_signal_new ("gone", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                        G_TYPE_NONE, 0);
   /**
-   * CanopyLink::video-started:
-   * The parent's video reached the node's tee.
+   * CanopyLink::keyframe-wanted:
+   * The parent's video reached the node's tee, or a child's DTLS is up: it needs a keyframe.
    */
-  signals[SIGNAL_VIDEO_STARTED] = g_signal_new ("video-started", type, G_SIGNAL_RUN_LAST, 0,
-                                                NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_KEYFRAME_WANTED] = g_signal_new ("keyframe-wanted", type, G_SIGNAL_RUN_LAST, 0,
+                                                  NULL, NULL, NULL, G_TYPE_NONE, 0);
   /**
    * CanopyLink::chat:
    * @message: a well-formed chat message, its signature not checked yet
@@ -415,7 +421,8 @@ canopy_link_class_init (CanopyLinkClass *klass)
                                       G_TYPE_NONE, 2, JSON_TYPE_OBJECT, G_TYPE_STRING);
   /**
    * CanopyLink::file:
-   * @message: a `file-offer` or `file-want`, parsed, nothing else checked
+   * @message: a `file-offer`, `file-want`, `file-cancel` or (from the parent) `file-policy`,
+   *   parsed, nothing else checked
    */
   signals[SIGNAL_FILE] = g_signal_new ("file", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                        G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
@@ -451,7 +458,7 @@ link_new (CanopyLinkKind kind,
   g_signal_connect (edge, "channel-open", G_CALLBACK (on_edge_channel_open), self);
   g_signal_connect (edge, "message", G_CALLBACK (on_edge_message), self);
   g_signal_connect (edge, "gone", G_CALLBACK (on_edge_gone), self);
-  g_signal_connect (edge, "video-started", G_CALLBACK (on_edge_video_started), self);
+  g_signal_connect (edge, "keyframe-wanted", G_CALLBACK (on_edge_keyframe_wanted), self);
   g_signal_connect (edge, "file-frame", G_CALLBACK (on_edge_file_frame), self);
   g_signal_connect (edge, "file-drained", G_CALLBACK (on_edge_file_drained), self);
   self->lane = canopy_file_lane_new (edge, CANOPY_FILE_RATE_BYTES);
@@ -953,6 +960,57 @@ canopy_link_send_chunk (CanopyLink         *self,
   if (self->edge == NULL)
     return;
   canopy_file_lane_push (self->lane, transfer, index);
+}
+
+/**
+ * canopy_link_want_file:
+ * @self: a link
+ * @id: a file the node holds, which the neighbour asked for (`file-want`)
+ *
+ * From now on the chunks of @id the node gets go to the neighbour too
+ * (canopy_link_pass_chunk()).
+ */
+void
+canopy_link_want_file (CanopyLink *self,
+                       const char *id)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+  canopy_file_lane_want (self->lane, id);
+}
+
+/**
+ * canopy_link_pass_chunk:
+ * @self: a link
+ * @transfer: a file the node holds
+ * @index: a chunk of it the node just got
+ *
+ * Like canopy_link_send_chunk(), but only if the neighbour asked for this file: a neighbour
+ * that takes no files (a browser) or refused this one is sent nothing.
+ */
+void
+canopy_link_pass_chunk (CanopyLink         *self,
+                        CanopyFileTransfer *transfer,
+                        guint               index)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+
+  if (self->edge != NULL)
+    canopy_file_lane_pass (self->lane, transfer, index);
+}
+
+/**
+ * canopy_link_forget_file:
+ * @self: a link
+ * @id: a file id
+ *
+ * Sends nothing more of @id on this link.
+ */
+void
+canopy_link_forget_file (CanopyLink *self,
+                         const char *id)
+{
+  g_return_if_fail (CANOPY_IS_LINK (self));
+  canopy_file_lane_forget (self->lane, id);
 }
 
 /**

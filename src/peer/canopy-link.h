@@ -83,6 +83,13 @@ guint64         canopy_link_get_media_lost (CanopyLink  *self);
 void            canopy_link_send_chunk     (CanopyLink         *self,
                                             CanopyFileTransfer *transfer,
                                             guint               index);
+void            canopy_link_want_file      (CanopyLink         *self,
+                                            const char         *id);
+void            canopy_link_pass_chunk     (CanopyLink         *self,
+                                            CanopyFileTransfer *transfer,
+                                            guint               index);
+void            canopy_link_forget_file    (CanopyLink         *self,
+                                            const char         *id);
 void            canopy_link_set_file_rate  (CanopyLink         *self,
                                             guint64             rate_bytes);
 void            canopy_link_send_frame     (CanopyLink         *self,

@@ -81,8 +81,10 @@ note_first_frame (CanopyMedia *self)
 
   if (atomic_load_explicit (&self->first_frame_us, memory_order_relaxed) != 0)
     return;
-  if (atomic_compare_exchange_strong (&self->first_frame_us, &none, g_get_monotonic_time ()))
+  if (atomic_compare_exchange_strong (&self->first_frame_us, &none, g_get_monotonic_time ())) {
+    canopy_webrtc_trace ("first-frame", NULL);
     canopy_post (self->context, self, emit_first_frame, NULL, NULL);
+  }
 }
 
 static void
@@ -198,6 +200,16 @@ add_branch (CanopyMedia *self,
 #define PLAYBACK_QUEUE \
   "queue max-size-time=500000000 max-size-buffers=0 max-size-bytes=0 leaky=downstream ! "
 
+/* The first (key)frame the depayloader hands the decoder, for canopy_webrtc_trace(). */
+static GstPadProbeReturn
+on_first_coded_frame (GstPad          *pad,
+                      GstPadProbeInfo *info,
+                      gpointer         user_data)
+{
+  canopy_webrtc_trace ("decoder-in", NULL);
+  return GST_PAD_PROBE_REMOVE;
+}
+
 static void
 add_video_playback (CanopyMedia *self,
                     gboolean     h264)
@@ -211,6 +223,7 @@ add_video_playback (CanopyMedia *self,
   g_autoptr (GstElement) depay = NULL;
   g_autoptr (GstElement) decoder = NULL;
   g_autoptr (GstPad) decoder_src = NULL;
+  g_autoptr (GstPad) decoder_sink = NULL;
   g_autoptr (GstRTPHeaderExtension) ntp = NULL;
   GstElement *bin = add_branch (self, self->video_tee, desc,
                                 self->video_sink ? gst_object_ref (self->video_sink)
@@ -229,6 +242,8 @@ add_video_playback (CanopyMedia *self,
     g_signal_emit_by_name (depay, "add-extension", ntp);
   }
   decoder = gst_bin_get_by_name (GST_BIN (bin), "decoder");
+  decoder_sink = gst_element_get_static_pad (decoder, "sink");
+  gst_pad_add_probe (decoder_sink, GST_PAD_PROBE_TYPE_BUFFER, on_first_coded_frame, NULL, NULL);
   decoder_src = gst_element_get_static_pad (decoder, "src");
   gst_pad_add_probe (decoder_src, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_frame, self, NULL);
 }

@@ -9,8 +9,13 @@
  * Files through the tree (docs/protocol.md, "Files"). An offer (the sender's signed manifest)
  * floods like chat on `ctrl`: checked first, kept in the node's store, passed to every other
  * neighbour. Chunks follow on each edge's `file` channel: each one that matches its hash is
- * kept and at once made due on every other neighbour's lane (which paces it, see
- * CanopyFileLane); repeats and chunks that fail their hash go no further.
+ * kept and at once made due on the lane (which paces it, see CanopyFileLane) of every other
+ * neighbour that asked for that file (its `file-want`); repeats and chunks that fail their
+ * hash go no further. Every node that takes an offer asks its sender for the file at once, so a
+ * neighbour that takes no files (a browser) is never sent a chunk.
+ *
+ * Cancels (canopy-node-file-cancel.c) and the host's policy (canopy-node-file-policy.c) live
+ * apart.
  *
  * Resuming: when a link opens, each side offers the files it keeps (marked `old`) and asks,
  * with `file-want` and a bitmap of what it has, for the rest of every file it holds
@@ -29,8 +34,14 @@
  * an honest relay only passes on chunks it checked, so this is no accident. */
 #define FORGED_CHUNKS_MAX 8
 
-static GPtrArray *
-all_links (CanopyNode *self)
+/**
+ * canopy_node_files_links:
+ * @self: a node
+ *
+ * Returns: (transfer container): the parent (if any) and the children, each referenced
+ */
+GPtrArray *
+canopy_node_files_links (CanopyNode *self)
 {
   GPtrArray *links = g_ptr_array_new_with_free_func (g_object_unref);
 
@@ -117,8 +128,14 @@ handle_offer (CanopyNode *self,
   g_autoptr (CanopyFileManifest) manifest = NULL;
   g_autoptr (CanopyFileTransfer) transfer = NULL;
   g_autoptr (GPtrArray) links = NULL;
-  gboolean old = FALSE;
 
+  if (!self->takes_files)
+    return;
+  if (!self->files_allowed) {
+    g_message ("Dropping a file offer from %s: the host turned files off",
+               canopy_link_get_peer_id (link));
+    return;
+  }
   manifest = canopy_file_manifest_new_from_json (message, self->max_file_size, &error);
   if (manifest == NULL) {
     g_message ("Bad file offer from %s: %s", canopy_link_get_peer_id (link), error->message);
@@ -126,6 +143,8 @@ handle_offer (CanopyNode *self,
   }
   if (canopy_file_store_lookup (self->files, manifest->id) != NULL)
     return; /* a repeat: what we lack of it was asked for when the link opened */
+  if (canopy_node_files_is_cancelled (self, manifest->id, link))
+    return;
   if (!canopy_file_manifest_verify (manifest, self->room_id)) {
     self->files_refused++;
     g_message ("Dropping file offer from %s: not signed by its sender %s",
@@ -138,15 +157,13 @@ handle_offer (CanopyNode *self,
     return;
   }
   canopy_node_emit_file_offered (self, manifest);
-  links = all_links (self);
+  links = canopy_node_files_links (self);
   for (guint i = 0; i < links->len; i++)
     if (g_ptr_array_index (links, i) != link)
       send_offer (g_ptr_array_index (links, i), manifest, FALSE);
-  /* An offer from a link's first moments, or one whose chunks came ahead of it: nothing (more)
-   * will come unasked. */
-  canopy_json_get_bool (message, "old", FALSE, &old, NULL);
-  if (old || g_hash_table_remove (self->unknown_files, manifest->id))
-    send_want (link, transfer);
+  /* Nothing comes unasked: the sender makes the chunks due once we want the file. */
+  g_hash_table_remove (self->unknown_files, manifest->id);
+  send_want (link, transfer);
 }
 
 static void
@@ -173,6 +190,8 @@ handle_want (CanopyNode *self,
     g_message ("Bad file want from %s: %s", canopy_link_get_peer_id (link), error->message);
     return;
   }
+  /* It takes this file: the chunks we get from now on go to it too. */
+  canopy_link_want_file (link, id);
   for (guint i = 0; i < missing->len; i++)
     canopy_link_send_chunk (link, transfer, g_array_index (missing, guint, i));
 }
@@ -188,21 +207,33 @@ on_link_file (CanopyLink *link,
     return;
   if (g_str_equal (type, "file-offer"))
     handle_offer (self, link, message);
-  else
+  else if (g_str_equal (type, "file-want"))
     handle_want (self, link, message);
+  else if (g_str_equal (type, "file-cancel"))
+    canopy_node_files_handle_cancel (self, link, message);
+  else
+    canopy_node_files_handle_policy (self, link, message);
 }
 
-/* A chunk that is not what its sender signed: counted, and a parent that keeps sending them is
- * left for another (its subtree resumes there). */
-static void
-refuse_chunk (CanopyNode *self,
-              CanopyLink *link,
-              const char *why)
+/**
+ * canopy_node_files_refuse:
+ * @self: a node
+ * @link: where it came from
+ * @why: what was wrong
+ *
+ * A chunk that is not what its sender signed, or a cancel or policy nobody with the right
+ * signed: counted, and a parent that keeps sending them is left for another (its subtree
+ * resumes there).
+ */
+void
+canopy_node_files_refuse (CanopyNode *self,
+                          CanopyLink *link,
+                          const char *why)
 {
   /* Logged at 1, 2, 4, 8... so that a flood of them does not flood the log too. */
   self->files_refused++;
   if ((self->files_refused & (self->files_refused - 1)) == 0)
-    g_message ("Refusing a chunk from %s: %s (%" G_GUINT64_FORMAT " so far)",
+    g_message ("Refusing a file message from %s: %s (%" G_GUINT64_FORMAT " so far)",
                canopy_link_get_peer_id (link), why, self->files_refused);
   if (link == self->parent && ++self->forged_chunks == FORGED_CHUNKS_MAX)
     canopy_node_leave_parent (self, "forged-file", "the parent alters files");
@@ -222,10 +253,12 @@ on_link_file_frame (CanopyLink *link,
   CanopyFileTransfer *transfer;
 
   if (!canopy_file_frame_parse (frame, id, &index, &data, &length, &error)) {
-    refuse_chunk (self, link, error->message);
+    canopy_node_files_refuse (self, link, error->message);
     return;
   }
   transfer = canopy_file_store_lookup (self->files, id);
+  if (transfer == NULL && canopy_node_files_is_cancelled (self, id, NULL))
+    return;
   if (transfer == NULL) {
     /* Its offer may still be on its way on ctrl: ask for what we missed once it comes. */
     if (g_hash_table_size (self->unknown_files) >= UNKNOWN_MAX)
@@ -242,15 +275,15 @@ on_link_file_frame (CanopyLink *link,
   case CANOPY_FILE_CHUNK_BAD_HASH:
   case CANOPY_FILE_CHUNK_OUT_OF_RANGE:
   default:
-    refuse_chunk (self, link, "not the chunk its sender signed");
+    canopy_node_files_refuse (self, link, "not the chunk its sender signed");
     return;
   }
   g_object_set_data (G_OBJECT (transfer), "canopy-chunk-at",
                      GSIZE_TO_POINTER ((gsize) (g_get_monotonic_time () / 1000)));
-  links = all_links (self);
+  links = canopy_node_files_links (self);
   for (guint i = 0; i < links->len; i++)
     if (g_ptr_array_index (links, i) != link)
-      canopy_link_send_chunk (g_ptr_array_index (links, i), transfer, index);
+      canopy_link_pass_chunk (g_ptr_array_index (links, i), transfer, index);
   if (canopy_file_transfer_get_state (transfer) != CANOPY_FILE_STATE_INCOMPLETE)
     finish (self, transfer);
   else
@@ -287,6 +320,8 @@ canopy_node_files_link_open (CanopyNode *self,
 {
   g_autoptr (GPtrArray) files = canopy_file_store_list (self->files);
 
+  if (link != self->parent)
+    canopy_node_files_send_policy (self, link);
   for (guint i = 0; i < files->len; i++) {
     CanopyFileTransfer *transfer = g_ptr_array_index (files, i);
 
@@ -311,8 +346,9 @@ canopy_node_files_tick (CanopyNode *self)
   g_autoptr (GPtrArray) links = NULL;
 
   canopy_file_store_expire (self->files, now);
+  canopy_node_files_forget_cancels (self, now);
   files = canopy_file_store_list (self->files);
-  links = all_links (self);
+  links = canopy_node_files_links (self);
   for (guint i = 0; i < files->len; i++) {
     CanopyFileTransfer *transfer = g_ptr_array_index (files, i);
     gint64 at = (gint64) GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (transfer),
@@ -354,10 +390,15 @@ prepare_share (CanopyIdentity *identity,
                             error);
   if (info == NULL)
     return NULL;
-  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR ||
-      g_file_info_get_size (info) < 1 || (guint64) g_file_info_get_size (info) > max_size) {
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR || g_file_info_get_size (info) < 1) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
+                         "Only a regular file of at least 1 byte can be shared");
+    return NULL;
+  }
+  if ((guint64) g_file_info_get_size (info) > max_size) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
-                 "Only a file of 1 byte to %" G_GUINT64_FORMAT " bytes can be shared", max_size);
+                 "The file is larger than this room's limit of %" G_GUINT64_FORMAT " bytes",
+                 max_size);
     return NULL;
   }
   contents = g_file_load_bytes (file, cancellable, NULL, error);
@@ -375,7 +416,24 @@ prepare_share (CanopyIdentity *identity,
   return canopy_file_transfer_new_complete (manifest, contents, error);
 }
 
-/* The rest, on the node's main context: keep it and send it to every neighbour. */
+/* Whether the node may share now: in a room, files on. */
+static gboolean
+check_can_share (CanopyNode *self,
+                 GError    **error)
+{
+  if (self->room_id == NULL || self->identity == NULL) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_NOT_IN_ROOM, "Not in a room");
+    return FALSE;
+  }
+  if (!self->files_allowed) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_FILES_OFF,
+                         "The host turned sharing files off in this room");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The rest, on the node's main context: keep it and offer it to every neighbour. */
 static char *
 offer_share (CanopyNode         *self,
              CanopyFileTransfer *transfer,
@@ -387,26 +445,11 @@ offer_share (CanopyNode         *self,
   if (!canopy_file_store_add (self->files, transfer, g_get_monotonic_time (), error))
     return NULL;
   canopy_node_emit_file_offered (self, manifest);
-  links = all_links (self);
-  for (guint i = 0; i < links->len; i++) {
-    CanopyLink *link = g_ptr_array_index (links, i);
-
-    send_offer (link, manifest, FALSE);
-    for (guint c = 0; c < manifest->n_chunks; c++)
-      canopy_link_send_chunk (link, transfer, c);
-  }
+  /* Each neighbour that takes it answers with a want: its chunks go then. */
+  links = canopy_node_files_links (self);
+  for (guint i = 0; i < links->len; i++)
+    send_offer (g_ptr_array_index (links, i), manifest, FALSE);
   return g_strdup (manifest->id);
-}
-
-static gboolean
-check_in_room (CanopyNode *self,
-               GError    **error)
-{
-  if (self->room_id == NULL || self->identity == NULL) {
-    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_NOT_IN_ROOM, "Not in a room");
-    return FALSE;
-  }
-  return TRUE;
 }
 
 /**
@@ -431,7 +474,7 @@ canopy_node_share_file (CanopyNode *self,
   g_return_val_if_fail (CANOPY_IS_NODE (self), NULL);
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!check_in_room (self, error))
+  if (!check_can_share (self, error))
     return NULL;
   transfer = prepare_share (self->identity, self->room_id, self->max_file_size, path, NULL,
                             error);
@@ -503,7 +546,7 @@ canopy_node_share_file_async (CanopyNode          *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, canopy_node_share_file_async);
-  if (!check_in_room (self, &error)) {
+  if (!check_can_share (self, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -522,7 +565,8 @@ canopy_node_share_file_async (CanopyNode          *self,
  * @result: the result given to the callback
  * @error: return location for a #GError
  *
- * Offers the file read in the thread to the room, unless the node left that room meanwhile.
+ * Offers the file read in the thread to the room, unless the node left that room meanwhile or
+ * the host's policy changed against it.
  *
  * Returns: (transfer full): the file's id, or %NULL with @error set
  */
@@ -538,14 +582,18 @@ canopy_node_share_file_finish (CanopyNode    *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   transfer = g_task_propagate_pointer (G_TASK (result), error);
-  if (transfer == NULL)
+  if (transfer == NULL || !check_can_share (self, error))
     return NULL;
   share = g_task_get_task_data (G_TASK (result));
-  if (!check_in_room (self, error))
-    return NULL;
   if (g_strcmp0 (share->room_id, self->room_id) != 0) {
     g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_NOT_IN_ROOM,
                          "Left the room before the file was read");
+    return NULL;
+  }
+  if (canopy_file_transfer_get_manifest (transfer)->size > self->max_file_size) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
+                 "The file is larger than this room's limit of %" G_GUINT64_FORMAT " bytes",
+                 self->max_file_size);
     return NULL;
   }
   return offer_share (self, transfer, error);
@@ -560,7 +608,7 @@ canopy_node_share_file_finish (CanopyNode    *self,
  * or see again after #CanopyNode::file-complete (or after sharing it).
  *
  * Returns: (transfer full) (nullable): the file, or %NULL when the node does not hold it
- *   complete (unknown, incomplete, failed or forgotten)
+ *   complete (unknown, incomplete, failed, cancelled or forgotten)
  */
 GBytes *
 canopy_node_dup_file_contents (CanopyNode *self,
@@ -575,4 +623,118 @@ canopy_node_dup_file_contents (CanopyNode *self,
   if (transfer == NULL || canopy_file_transfer_get_state (transfer) != CANOPY_FILE_STATE_COMPLETE)
     return NULL;
   return canopy_file_transfer_get_contents (transfer);
+}
+
+/**
+ * canopy_node_files_forget:
+ * @self: a node
+ * @id: a file it no longer keeps
+ *
+ * Sends nothing more of @id on any link, and forgets what the node noted about it.
+ */
+void
+canopy_node_files_forget (CanopyNode *self,
+                          const char *id)
+{
+  g_autoptr (GPtrArray) links = canopy_node_files_links (self);
+  g_autofree char *copy = g_strdup (id); /* @id may be the forgotten manifest's */
+
+  for (guint i = 0; i < links->len; i++)
+    canopy_link_forget_file (g_ptr_array_index (links, i), copy);
+  g_hash_table_remove (self->file_progress, copy);
+  g_hash_table_remove (self->unknown_files, copy);
+}
+
+/* The store forgot a file (too old, or room for a newer one): a file we were still receiving
+ * will not complete, and says so. */
+static void
+on_file_forgotten (CanopyFileStore    *store,
+                   CanopyFileTransfer *transfer,
+                   CanopyNode         *self)
+{
+  const CanopyFileManifest *manifest = canopy_file_transfer_get_manifest (transfer);
+
+  canopy_node_files_forget (self, manifest->id);
+  if (canopy_file_transfer_get_state (transfer) == CANOPY_FILE_STATE_INCOMPLETE) {
+    g_message ("File %s expired before it completed", manifest->id);
+    canopy_node_emit_file_failed (self, manifest->id, "expired");
+  }
+}
+
+/**
+ * canopy_node_files_init:
+ * @self: a new node
+ *
+ * Its store, the defaults of the host's policy (files on, %CANOPY_FILE_SIZE_DEFAULT_MAX), and
+ * the cancels it remembers.
+ */
+void
+canopy_node_files_init (CanopyNode *self)
+{
+  self->files = canopy_file_store_new (CANOPY_FILE_STORE_BYTES, CANOPY_FILE_STORE_FILES,
+                                       (gint64) CANOPY_FILE_STORE_AGE_S * G_USEC_PER_SEC);
+  g_signal_connect (self->files, "forgotten", G_CALLBACK (on_file_forgotten), self);
+  self->file_progress = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->unknown_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->cancelled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) json_object_unref);
+  self->takes_files = TRUE;
+  self->files_allowed = TRUE;
+  self->max_file_size = CANOPY_FILE_SIZE_DEFAULT_MAX;
+  self->file_rate = CANOPY_FILE_RATE_BYTES;
+}
+
+/**
+ * canopy_node_files_clear:
+ * @self: a node being disposed
+ */
+void
+canopy_node_files_clear (CanopyNode *self)
+{
+  if (self->files != NULL)
+    g_signal_handlers_disconnect_by_data (self->files, self);
+  g_clear_object (&self->files);
+  g_clear_pointer (&self->file_progress, g_hash_table_unref);
+  g_clear_pointer (&self->unknown_files, g_hash_table_unref);
+  g_clear_pointer (&self->cancelled, g_hash_table_unref);
+  g_clear_pointer (&self->file_policy, json_object_unref);
+}
+
+/**
+ * canopy_node_set_takes_files:
+ * @self: a node that has not started
+ * @takes: whether it takes files others share (the default); a node that does not ignores
+ *   every offer and is sent no chunk, like a browser viewer
+ */
+void
+canopy_node_set_takes_files (CanopyNode *self,
+                             gboolean    takes)
+{
+  g_return_if_fail (CANOPY_IS_NODE (self));
+  self->takes_files = takes;
+}
+
+/**
+ * canopy_node_get_files_sent:
+ * @self: a node
+ *
+ * Returns: (transfer full): each neighbour's peer id (parent and children) and the bytes of
+ *   chunk frames sent to it on the present link so far
+ */
+JsonObject *
+canopy_node_get_files_sent (CanopyNode *self)
+{
+  JsonObject *sent = json_object_new ();
+  g_autoptr (GPtrArray) links = NULL;
+
+  g_return_val_if_fail (CANOPY_IS_NODE (self), sent);
+  links = canopy_node_files_links (self);
+  for (guint i = 0; i < links->len; i++) {
+    CanopyLink *link = g_ptr_array_index (links, i);
+    guint64 bytes = 0;
+
+    canopy_link_get_file_stats (link, &bytes, NULL, NULL);
+    json_object_set_int_member (sent, canopy_link_get_peer_id (link), (gint64) bytes);
+  }
+  return sent;
 }

@@ -107,8 +107,14 @@ struct _CanopyNode {
   GHashTable *unknown_files;   /* id -> peer id: chunks came from it before the offer */
   guint64 files_refused;       /* forged offers and chunks that failed their hash */
   guint forged_chunks;         /* ...of them from the present parent */
-  guint64 max_file_size;
   guint64 file_rate;           /* bytes a second on each edge's file channel */
+  gboolean takes_files;        /* FALSE: offers are ignored, nothing asked for (--no-files) */
+  GHashTable *cancelled;       /* id -> the cancel as taken: its offers and chunks dropped */
+  /* the host's policy (canopy-node-file-policy.c) */
+  gboolean files_allowed;
+  guint64 max_file_size;
+  guint64 file_policy_version;
+  JsonObject *file_policy;     /* signed by the host, for new children; NULL: the defaults */
 
   /* moderation (canopy-node-moderation.c) */
   gboolean locked;             /* host: no newcomers */
@@ -175,12 +181,41 @@ void         canopy_node_emit_file_failed (CanopyNode     *self,
                                            const char      *id,
                                            const char      *reason);
 
+void         canopy_node_notify_file_policy (CanopyNode   *self,
+                                           gboolean         allowed,
+                                           gboolean         max_size);
+
 /* canopy-node-files.c */
+void         canopy_node_files_init       (CanopyNode      *self);
+void         canopy_node_files_clear      (CanopyNode      *self);
+GPtrArray   *canopy_node_files_links      (CanopyNode      *self);
+void         canopy_node_files_refuse     (CanopyNode      *self,
+                                           CanopyLink      *link,
+                                           const char      *why);
+void         canopy_node_files_forget     (CanopyNode      *self,
+                                           const char      *id);
 void         canopy_node_files_watch      (CanopyNode      *self,
                                            CanopyLink      *link);
 void         canopy_node_files_link_open  (CanopyNode      *self,
                                            CanopyLink      *link);
 void         canopy_node_files_tick       (CanopyNode      *self);
+
+/* canopy-node-file-cancel.c */
+void         canopy_node_files_handle_cancel (CanopyNode   *self,
+                                           CanopyLink      *link,
+                                           JsonObject      *message);
+gboolean     canopy_node_files_is_cancelled (CanopyNode    *self,
+                                           const char      *id,
+                                           CanopyLink      *link);
+void         canopy_node_files_forget_cancels (CanopyNode  *self,
+                                           gint64           now);
+
+/* canopy-node-file-policy.c */
+void         canopy_node_files_handle_policy (CanopyNode   *self,
+                                           CanopyLink      *link,
+                                           JsonObject      *message);
+void         canopy_node_files_send_policy (CanopyNode     *self,
+                                           CanopyLink      *child);
 
 /* canopy-node-life.c */
 void         canopy_node_fail             (CanopyNode      *self,

@@ -5,6 +5,7 @@
 
 #include "canopy-error.h"
 #include "canopy-json.h"
+#include "canopy-webrtc.h"
 
 /*
  * The node's conversation with the signalling server: creating the room, joining and
@@ -106,6 +107,7 @@ canopy_node_ask_to_join (CanopyNode *self)
     json_object_set_array_member (message, "avoid", avoid);
   }
   canopy_node_server_send (self, message);
+  canopy_webrtc_trace ("join-sent", NULL);
   /* The host may never answer (it crashed, or placed us under a node that just left): ask
    * again if no place comes. */
   g_clear_handle_id (&self->answer_id, g_source_remove);
@@ -327,6 +329,7 @@ on_join_request (CanopyNode *self,
     return;
   if (!canopy_json_get_array (message, "avoid", CANOPY_AVOID_MAX, FALSE, &avoid_json, NULL))
     return;
+  canopy_webrtc_trace ("join-request", peer);
   for (guint i = 0; avoid_json != NULL && i < json_array_get_length (avoid_json); i++) {
     JsonNode *node = json_array_get_element (avoid_json, i);
 
@@ -386,6 +389,7 @@ on_placed (CanopyNode *self,
     return;
   }
   g_clear_handle_id (&self->answer_id, g_source_remove);
+  canopy_webrtc_trace ("placed", parent);
   canopy_node_set_parent (self, parent);
 }
 
@@ -396,7 +400,8 @@ on_attach (CanopyNode *self,
   const char *child = NULL;
   const char *name = NULL;
   gint64 capacity = 0;
-  /* A viewer's declared capacity, or fewer when its upload was measured not to sustain it. */
+  /* Our declared capacity (the host's k1), or fewer when our upload was measured not to
+   * sustain it. */
   guint limit = canopy_node_get_measured_capacity (self);
   gboolean known = FALSE;
 
@@ -405,6 +410,7 @@ on_attach (CanopyNode *self,
       !canopy_json_get_string (message, "name", CANOPY_NAME_CHARS, TRUE, &name, NULL) ||
       !canopy_json_get_int (message, "capacity", 0, CANOPY_CAPACITY_MAX, TRUE, &capacity, NULL))
     return;
+  canopy_webrtc_trace ("attach", child);
   known = canopy_node_find_child (self, child) != NULL;
   /* Refuse when full, or when the child is one of our ancestors (that would be a cycle). */
   if ((!known && self->children->len >= limit) || g_str_equal (child, self->peer_id) ||

@@ -231,10 +231,13 @@ canopy_node_request_keyframe (gpointer user_data)
   CanopyNode *self = user_data;
 
   g_debug ("keyframe requested");
-  if (self->role == CANOPY_NODE_ROLE_HOST)
+  if (self->role == CANOPY_NODE_ROLE_HOST) {
+    canopy_webrtc_trace ("keyframe-forced", NULL);
     canopy_media_force_keyframe (self->media);
-  else if (self->parent != NULL && canopy_throttle_ask (self->keyframe_throttle))
+  } else if (self->parent != NULL && canopy_throttle_ask (self->keyframe_throttle)) {
+    canopy_webrtc_trace ("keyframe-asked", self->parent_id);
     canopy_link_send_request (self->parent, "keyframe");
+  }
   return G_SOURCE_REMOVE;
 }
 
@@ -291,11 +294,11 @@ on_link_gone (CanopyLink *link,
 }
 
 static void
-on_link_video_started (CanopyLink *link,
-                       CanopyNode *self)
+on_link_keyframe_wanted (CanopyLink *link,
+                         CanopyNode *self)
 {
   /* Straight up the data channels: a keyframe in one round trip per hop, not at the pace of
-   * RTCP feedback. */
+   * RTCP feedback. A child's request that comes later anyway is coalesced with this one. */
   canopy_node_request_keyframe (self);
 }
 
@@ -336,7 +339,7 @@ watch_link (CanopyNode *self,
   g_signal_connect (link, "signal", G_CALLBACK (on_link_signal), self);
   g_signal_connect (link, "open", G_CALLBACK (on_link_open), self);
   g_signal_connect (link, "gone", G_CALLBACK (on_link_gone), self);
-  g_signal_connect (link, "video-started", G_CALLBACK (on_link_video_started), self);
+  g_signal_connect (link, "keyframe-wanted", G_CALLBACK (on_link_keyframe_wanted), self);
   g_signal_connect (link, "chat", G_CALLBACK (on_link_chat), self);
   g_signal_connect (link, "bye", G_CALLBACK (on_link_bye), self);
   g_signal_connect (link, "request", G_CALLBACK (on_link_request), self);

@@ -4,22 +4,24 @@
 #include "canopy-node-private.h"
 
 /*
- * A relay's upload, measured: once a second what each child's last ping said it received
- * and its round trip to us, against what we handed its webrtcbin (canopy-edge-stats.c), go
- * to the judge (CanopyUpload). When it finds that the upload
- * does not sustain the children, the relay tells the host its measured capacity in a signed
- * statement (the host lowers it in the map, so placement follows) and says `bye` `moving` to
- * its newest children beyond it: they join again and the host places them elsewhere, while
- * the others' streams go on untouched.
+ * A node's upload, measured, on a relay and on the host alike: once a second what each
+ * child's last ping said it received and its round trip to us, against what we handed its
+ * webrtcbin (canopy-edge-stats.c), go to the judge (CanopyUpload). When it finds that the
+ * upload does not sustain the children, the node says so where placement reads it (a relay
+ * tells the host its measured capacity in a signed statement and the host lowers it in the
+ * map; the host lowers its own k1 in the map it signs) and says `bye` `moving` to its newest
+ * children beyond it: they join again and the host places them elsewhere (below, for the
+ * host's own), while the others' streams go on untouched.
  */
 
 /* Say our capacity again when the host's map still does not show it after this. */
 #define SAY_AGAIN_US (5 * G_USEC_PER_SEC)
 
-static gboolean
-is_relay (CanopyNode *self)
+/* What the node offers: a viewer its --capacity, the host its k1. */
+static guint
+declared_capacity (CanopyNode *self)
 {
-  return self->role == CANOPY_NODE_ROLE_VIEWER;
+  return self->role == CANOPY_NODE_ROLE_HOST ? self->k1 : self->capacity;
 }
 
 static void
@@ -27,7 +29,9 @@ ensure_upload (CanopyNode *self)
 {
   if (self->upload_ready)
     return;
-  canopy_upload_init (&self->upload, self->capacity);
+  /* The host keeps one child whatever its upload: the room's only source needs a way out. */
+  canopy_upload_init (&self->upload, declared_capacity (self),
+                      self->role == CANOPY_NODE_ROLE_HOST ? 1 : 0);
   self->upload_ready = TRUE;
 }
 
@@ -35,35 +39,42 @@ ensure_upload (CanopyNode *self)
  * canopy_node_get_measured_capacity:
  * @self: a node
  *
- * Returns: the children the node takes now: a viewer's declared capacity, or fewer when its
- *   upload was measured not to sustain them; the host's k1
+ * Returns: the children the node takes now: a viewer's declared capacity or the host's k1, or
+ *   fewer when its upload was measured not to sustain them
  */
 guint
 canopy_node_get_measured_capacity (CanopyNode *self)
 {
+  guint declared;
+
   g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
-  if (!is_relay (self))
-    return self->k1;
-  return self->upload_ready ? MIN (self->upload.capacity, self->capacity) : self->capacity;
+  declared = declared_capacity (self);
+  return self->upload_ready ? MIN (self->upload.capacity, declared) : declared;
 }
 
-/* Tells the host, in our own signed word, how many children our upload sustains. */
+/* Says how many children our upload sustains where placement reads it: a relay tells the host
+ * in its own signed word, the host writes its own k1 into the map it signs. */
 static void
-say_capacity (CanopyNode *self)
+tell_capacity (CanopyNode *self)
 {
   g_autoptr (JsonObject) message = NULL;
+  guint capacity = canopy_node_get_measured_capacity (self);
 
   if (self->room_id == NULL)
     return;
+  self->capacity_said_at = g_get_monotonic_time ();
+  if (self->role == CANOPY_NODE_ROLE_HOST) {
+    if (canopy_room_set_own_capacity (self->room, capacity))
+      canopy_node_publish_map (self);
+    return;
+  }
   self->statement_seq = MAX (self->statement_seq + 1, (guint64) g_get_real_time ());
   message = json_object_new ();
   json_object_set_string_member (message, "type", "edge");
   json_object_set_object_member (message, "statement",
                                  canopy_statement_make_capacity (self->identity, self->room_id,
-                                                                 canopy_node_get_measured_capacity (self),
-                                                                 self->statement_seq));
+                                                                 capacity, self->statement_seq));
   canopy_node_server_send (self, message);
-  self->capacity_said_at = g_get_monotonic_time ();
 }
 
 /* The share of the parent's packets we never got in the last second: our children cannot get
@@ -107,9 +118,9 @@ shed (CanopyNode *self)
  * canopy_node_judge_upload:
  * @self: a node
  *
- * Once a second on a relay: the children's reports of the last second to the judge, new
- * questions for the next one; a changed capacity told to the host and the views; children
- * beyond it shed.
+ * Once a second on a relay and on the host: the children's reports of the last second to the
+ * judge; a changed capacity told to the host (or, on the host, written into its map) and the
+ * views; children beyond it shed.
  */
 void
 canopy_node_judge_upload (CanopyNode *self)
@@ -118,7 +129,7 @@ canopy_node_judge_upload (CanopyNode *self)
   CanopyNodeMap *map;
   guint before;
 
-  if (!is_relay (self) || self->media == NULL || self->room == NULL)
+  if (self->media == NULL || self->room == NULL)
     return;
   ensure_upload (self);
   before = canopy_node_get_measured_capacity (self);
@@ -137,8 +148,9 @@ canopy_node_judge_upload (CanopyNode *self)
   if (canopy_upload_tick (&self->upload, upstream_loss (self)) &&
       canopy_node_get_measured_capacity (self) != before) {
     g_message ("Measured our upload: it sustains %u children (declared %u, %u now)",
-               canopy_node_get_measured_capacity (self), self->capacity, self->children->len);
-    say_capacity (self);
+               canopy_node_get_measured_capacity (self), declared_capacity (self),
+               self->children->len);
+    tell_capacity (self);
     canopy_node_notify_capacity (self);
   }
   /* The host missed it (or rate-limited it): once more. */
@@ -146,7 +158,7 @@ canopy_node_judge_upload (CanopyNode *self)
   if (self->capacity_said_at != 0 && now - self->capacity_said_at > SAY_AGAIN_US &&
       map != NULL && canopy_node_map_contains (map, self->peer_id) &&
       canopy_node_map_get_capacity (map, self->peer_id) != canopy_node_get_measured_capacity (self))
-    say_capacity (self);
+    tell_capacity (self);
   shed (self);
 }
 

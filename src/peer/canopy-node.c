@@ -53,6 +53,8 @@ enum {
   PROP_MUTED,
   PROP_LAST_ERROR,
   PROP_CONNECTED,
+  PROP_FILES_ALLOWED,
+  PROP_FILE_MAX_SIZE,
   N_PROPS
 };
 
@@ -196,6 +198,17 @@ canopy_node_set_connected (CanopyNode *self,
     return;
   self->connected = connected;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+}
+
+void
+canopy_node_notify_file_policy (CanopyNode *self,
+                                gboolean    allowed,
+                                gboolean    max_size)
+{
+  if (allowed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILES_ALLOWED]);
+  if (max_size)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILE_MAX_SIZE]);
 }
 
 void
@@ -374,6 +387,12 @@ canopy_node_get_property (GObject    *object,
   case PROP_CONNECTED:
     g_value_set_boolean (value, self->connected);
     break;
+  case PROP_FILES_ALLOWED:
+    g_value_set_boolean (value, self->files_allowed);
+    break;
+  case PROP_FILE_MAX_SIZE:
+    g_value_set_uint64 (value, self->max_file_size);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -519,9 +538,7 @@ canopy_node_dispose (GObject *object)
   g_clear_object (&self->identity);
   g_clear_pointer (&self->keyframe_throttle, canopy_throttle_free);
   canopy_node_upload_clear (self);
-  g_clear_object (&self->files);
-  g_clear_pointer (&self->file_progress, g_hash_table_unref);
-  g_clear_pointer (&self->unknown_files, g_hash_table_unref);
+  canopy_node_files_clear (self);
   G_OBJECT_CLASS (canopy_node_parent_class)->dispose (object);
 }
 
@@ -647,8 +664,8 @@ canopy_node_class_init (CanopyNodeClass *klass)
   /**
    * CanopyNode:measured-capacity:
    *
-   * The children a viewer takes now: its declared #CanopyNode:capacity, or fewer when its
-   * upload was measured not to sustain them (the host's k1 on the host).
+   * The children the node takes now: a viewer's declared #CanopyNode:capacity or the host's
+   * #CanopyNode:k1, or fewer when its upload was measured not to sustain them.
    */
   properties[PROP_MEASURED_CAPACITY] =
     g_param_spec_uint ("measured-capacity", NULL, NULL, 0, G_MAXUINT, 0, ro);
@@ -670,6 +687,19 @@ canopy_node_class_init (CanopyNodeClass *klass)
    * streams, chat flows) while the node reconnects; only new joins and moves wait.
    */
   properties[PROP_CONNECTED] = g_param_spec_boolean ("connected", NULL, NULL, FALSE, ro);
+  /**
+   * CanopyNode:files-allowed:
+   * Whether the host lets members share files, as this node last heard from it (a host: what
+   * it set with canopy_node_set_file_policy()).
+   */
+  properties[PROP_FILES_ALLOWED] = g_param_spec_boolean ("files-allowed", NULL, NULL, TRUE, ro);
+  /**
+   * CanopyNode:file-max-size:
+   * The largest file, in bytes, the host lets members share.
+   */
+  properties[PROP_FILE_MAX_SIZE] = g_param_spec_uint64 ("file-max-size", NULL, NULL, 1,
+                                                        CANOPY_FILE_SIZE_MAX,
+                                                        CANOPY_FILE_SIZE_DEFAULT_MAX, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -771,12 +801,7 @@ canopy_node_init (CanopyNode *self)
   self->banned = g_ptr_array_new_with_free_func (g_free);
   self->keyframe_throttle = canopy_throttle_new (CANOPY_KEYFRAME_MIN_INTERVAL_MS,
                                                  canopy_node_request_keyframe, self, NULL);
-  self->files = canopy_file_store_new (CANOPY_FILE_STORE_BYTES, CANOPY_FILE_STORE_FILES,
-                                       (gint64) CANOPY_FILE_STORE_AGE_S * G_USEC_PER_SEC);
-  self->file_progress = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->unknown_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->max_file_size = CANOPY_FILE_SIZE_DEFAULT_MAX;
-  self->file_rate = CANOPY_FILE_RATE_BYTES;
+  canopy_node_files_init (self);
 }
 
 /**

@@ -113,6 +113,17 @@ char            *canopy_node_share_file_finish (CanopyNode         *self,
                                                 GError            **error);
 GBytes          *canopy_node_dup_file_contents (CanopyNode         *self,
                                                 const char         *id);
+gboolean         canopy_node_cancel_file    (CanopyNode     *self,
+                                             const char     *id,
+                                             GError        **error);
+void             canopy_node_set_takes_files (CanopyNode    *self,
+                                             gboolean        takes);
+JsonObject      *canopy_node_get_files_sent (CanopyNode     *self);
+void             canopy_node_set_file_policy (CanopyNode    *self,
+                                             gboolean        allowed,
+                                             guint64         max_size);
+gboolean         canopy_node_get_files_allowed (CanopyNode  *self);
+guint64          canopy_node_get_file_max_size (CanopyNode  *self);
 
 void             canopy_node_kick           (CanopyNode     *self,
                                              const char     *peer);

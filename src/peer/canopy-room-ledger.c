@@ -280,6 +280,30 @@ set_measured (CanopyRoom *self,
 }
 
 /**
+ * canopy_room_set_own_capacity:
+ * @self: the host's room
+ * @capacity: the children the host's upload sustains (its k1, or fewer when measured)
+ *
+ * The host's own word about its upload needs no statement: it signs the map.
+ *
+ * Returns: %TRUE when the ledger changed (publish)
+ */
+gboolean
+canopy_room_set_own_capacity (CanopyRoom *self,
+                              guint       capacity)
+{
+  g_return_val_if_fail (CANOPY_IS_ROOM (self) && self->host, FALSE);
+  g_return_val_if_fail (capacity <= CANOPY_CAPACITY_MAX, FALSE);
+
+  if (canopy_node_map_get_capacity (self->ledger, self->peer_id) == capacity)
+    return FALSE;
+  g_message ("Our upload sustains %u children: the map says so", capacity);
+  return canopy_node_map_set (self->ledger, self->peer_id,
+                              canopy_node_map_get_name (self->ledger, self->peer_id), capacity,
+                              NULL);
+}
+
+/**
  * canopy_room_attest:
  * @self: the host's room
  * @statement: an untrusted edge statement, as the server passed it on
@@ -443,7 +467,8 @@ canopy_room_publish (CanopyRoom *self)
  * @joiner: the peer asking to join
  * @name: its name, as the server settled it
  * @capacity: the children it takes
- * @k1: children the host takes
+ * @k1: children the host takes (at most its capacity in the map: fewer when its upload was
+ *   measured not to sustain them, see canopy_room_set_own_capacity())
  * @k: the most children any viewer takes
  * @avoid: (nullable) (array zero-terminated=1): parents the joiner refuses (they went silent)
  *
@@ -503,6 +528,7 @@ canopy_room_place (CanopyRoom         *self,
   }
   /* Reported nodes only when nothing else is free (on a machine so busy that many looked
    * silent at once, a place under one beats no place at all). */
+  k1 = MIN (k1, canopy_node_map_get_capacity (self->map, self->peer_id));
   parent = canopy_node_map_place_excluding (self->map, counts, k1, k, exclude_avoided);
   if (parent == NULL)
     parent = canopy_node_map_place_excluding (self->map, counts, k1, k, exclude);

@@ -61,6 +61,8 @@ char          *canopy_room_place              (CanopyRoom     *self,
                                                guint           k,
                                                const char * const *avoid);
 gboolean       canopy_room_has_pending        (CanopyRoom     *self);
+gboolean       canopy_room_set_own_capacity   (CanopyRoom     *self,
+                                               guint           capacity);
 gboolean       canopy_room_attest             (CanopyRoom     *self,
                                                JsonObject     *statement,
                                                const char     *from);

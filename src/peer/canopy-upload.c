@@ -25,13 +25,16 @@ typedef struct {
  * canopy_upload_init:
  * @self: an upload judge
  * @declared: the children the node declared it takes
+ * @least: never fewer than this, whatever the upload (at most @declared)
  */
 void
 canopy_upload_init (CanopyUpload *self,
-                    guint         declared)
+                    guint         declared,
+                    guint         least)
 {
   *self = (CanopyUpload) { 0 };
   self->declared = declared;
+  self->least = MIN (least, declared);
   self->capacity = declared;
   self->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
@@ -97,7 +100,9 @@ canopy_upload_tick (CanopyUpload *self,
   gpointer value;
   guint judged = 0;
   guint congested = 0;
-  double delivered = 0;
+  double delivered = 0;        /* by the congested children's links */
+  double shares = 0;           /* their received shares, summed */
+  double unhurt = 0;           /* the rate of the others */
   double stream = 0;
   guint measured;
 
@@ -124,9 +129,13 @@ canopy_upload_tick (CanopyUpload *self,
                         c->now.rtt_ms - c->min_rtt >= CANOPY_UPLOAD_QUEUE_MS;
 
       judged++;
-      if ((excess >= CANOPY_UPLOAD_LOSS_MIN && queued) || excess >= HEAVY_LOSS)
+      if ((excess >= CANOPY_UPLOAD_LOSS_MIN && queued) || excess >= HEAVY_LOSS) {
         congested++;
-      delivered += rate * (1 - excess);
+        delivered += rate * (1 - excess);
+        shares += 1 - excess;
+      } else {
+        unhurt += rate;
+      }
       stream = MAX (stream, rate);
     }
     c->last = c->now;
@@ -139,12 +148,23 @@ canopy_upload_tick (CanopyUpload *self,
     self->streak = 0;
     return FALSE;
   }
-  /* Evidence: two children or more, every one of them congested. */
-  if (judged < 2 || congested < judged || stream <= 0) {
+  /* Evidence: two children or more congested, and at most one not. A child's pings are only
+   * its word: one child alone can neither lower the capacity (claiming loss) nor, beside two
+   * starving siblings, keep it from being lowered (claiming it got everything). */
+  if (judged < 2 || congested < 2 || congested + 1 < judged || stream <= 0) {
     self->streak = 0;
     self->delivered = self->stream = 0;
+    /* No rise while all children but one starve: the one may be lying (with two children,
+     * one starving is enough to wait). */
+    if (judged >= 2 && congested >= 1 && congested + 1 >= judged) {
+      self->quiet_s = 0;
+      return FALSE;
+    }
     return maybe_raise (self);
   }
+  /* The one that is not congested shares the same upload: counted as getting what its
+   * siblings got, whatever it says. */
+  delivered += unhurt * shares / congested;
   self->quiet_s = 0;
   self->streak++;
   self->delivered += delivered;
@@ -154,7 +174,7 @@ canopy_upload_tick (CanopyUpload *self,
 
   /* The streams the upload delivered, whole ones; fewer than it has, since it fails those. */
   measured = (guint) floor (self->delivered / self->stream);
-  measured = MIN (measured, judged - 1);
+  measured = MAX (MIN (measured, judged - 1), self->least);
   self->streak = 0;
   self->delivered = self->stream = 0;
   if (measured >= self->capacity)

@@ -18,6 +18,9 @@ G_BEGIN_DECLS
  * between early packets that carry only NACKs and PLIs. */
 #define CANOPY_RTCP_REPORT_MS 100
 
+/* libnice's pacing timer Ta: one connectivity check (or STUN request) per tick. */
+#define CANOPY_ICE_PACING_MS 5
+
 /* At most one keyframe request passes a relay (or reaches the encoder) per this interval. */
 #define CANOPY_KEYFRAME_MIN_INTERVAL_MS 500
 
@@ -71,5 +74,7 @@ gboolean    canopy_webrtc_add_remote_candidate (GstElement          *webrtcbin,
                                                 guint                mline,
                                                 const char          *candidate);
 gboolean    canopy_address_is_loopback        (const char            *host);
+void        canopy_webrtc_trace               (const char            *step,
+                                               const char            *peer);
 
 G_END_DECLS

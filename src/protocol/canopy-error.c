@@ -28,6 +28,8 @@ static const char *const error_codes[] = {
   [CANOPY_ERROR_PASSWORD_NEEDED] = "password-needed",
   [CANOPY_ERROR_PASSWORD_WRONG] = "password-wrong",
   [CANOPY_ERROR_BANNED] = "banned",
+  [CANOPY_ERROR_FILES_OFF] = "files-off",
+  [CANOPY_ERROR_UNKNOWN_FILE] = "unknown-file",
 };
 
 G_DEFINE_QUARK (canopy-error-quark, canopy_error)

@@ -36,6 +36,9 @@ typedef enum {
   CANOPY_ERROR_PASSWORD_NEEDED, /* "password-needed": none was given */
   CANOPY_ERROR_PASSWORD_WRONG,  /* "password-wrong" */
   CANOPY_ERROR_BANNED,          /* "banned": the host removed this peer from the room */
+  /* Files (docs/protocol.md, "Files"): */
+  CANOPY_ERROR_FILES_OFF,       /* "files-off": the host turned sharing files off */
+  CANOPY_ERROR_UNKNOWN_FILE,    /* "unknown-file": no such file is kept here */
 } CanopyError;
 
 GQuark       canopy_error_quark          (void);

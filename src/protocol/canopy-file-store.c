@@ -43,6 +43,13 @@ struct _CanopyFileStore {
 
 G_DEFINE_FINAL_TYPE (CanopyFileStore, canopy_file_store, G_TYPE_OBJECT)
 
+enum {
+  SIGNAL_FORGOTTEN,
+  N_STORE_SIGNALS
+};
+
+static guint store_signals[N_STORE_SIGNALS];
+
 static gboolean
 bit_is_set (const guint8 *bitmap,
             guint         index)
@@ -334,6 +341,15 @@ static void
 canopy_file_store_class_init (CanopyFileStoreClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = canopy_file_store_finalize;
+
+  /**
+   * CanopyFileStore::forgotten:
+   * @transfer: a file the store no longer keeps: too old, or the oldest when a new one needed
+   *   room (not one taken out with canopy_file_store_remove())
+   */
+  store_signals[SIGNAL_FORGOTTEN] = g_signal_new ("forgotten", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 1, CANOPY_TYPE_FILE_TRANSFER);
 }
 
 static void
@@ -375,7 +391,35 @@ drop_oldest (CanopyFileStore *self)
   g_debug ("Forgetting file %s", oldest->manifest->id);
   g_hash_table_remove (self->by_id, oldest->manifest->id);
   self->bytes -= oldest->manifest->size;
+  g_signal_emit (self, store_signals[SIGNAL_FORGOTTEN], 0, oldest);
   g_object_unref (oldest);
+}
+
+/**
+ * canopy_file_store_remove:
+ * @self: a store
+ * @id: a file id
+ *
+ * Forgets @id at once (a cancelled file), without #CanopyFileStore::forgotten.
+ *
+ * Returns: whether the store held it
+ */
+gboolean
+canopy_file_store_remove (CanopyFileStore *self,
+                          const char      *id)
+{
+  CanopyFileTransfer *transfer;
+
+  g_return_val_if_fail (CANOPY_IS_FILE_STORE (self), FALSE);
+
+  transfer = canopy_file_store_lookup (self, id);
+  if (transfer == NULL)
+    return FALSE;
+  g_hash_table_remove (self->by_id, id);
+  g_queue_remove (&self->files, transfer);
+  self->bytes -= transfer->manifest->size;
+  g_object_unref (transfer);
+  return TRUE;
 }
 
 /**

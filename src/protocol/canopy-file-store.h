@@ -68,6 +68,8 @@ gboolean            canopy_file_store_add      (CanopyFileStore    *self,
                                                 CanopyFileTransfer *transfer,
                                                 gint64              now,
                                                 GError            **error);
+gboolean            canopy_file_store_remove   (CanopyFileStore    *self,
+                                                const char         *id);
 CanopyFileTransfer *canopy_file_store_lookup   (CanopyFileStore    *self,
                                                 const char         *id);
 GPtrArray          *canopy_file_store_list     (CanopyFileStore    *self);

@@ -177,7 +177,11 @@ static const char *
 plain_reason (const GError *error)
 {
   if (g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE))
-    return _("it is empty or larger than the room allows");
+    return _("it is larger than the room allows");
+  if (g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_FILES_OFF))
+    return _("the host turned off files in this room");
+  if (g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE))
+    return _("only a file of at least 1 byte can be shared");
   if (g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_NOT_IN_ROOM))
     return _("you are not in the room any more");
   if (error->domain == CANOPY_ERROR)

@@ -232,6 +232,20 @@ async function room(browser, url, pass, shots) {
   const shown = await page.locator('.message.own .text').last().textContent();
   check(shown === said, `${codec}: chat shown as text, not markup`);
 
+  // Text the receivers must clean (a bidi override, a zero-width space, six combining marks on
+  // one letter, a joiner at the end) next to text they keep byte for byte (a ZWJ family, a
+  // subdivision flag): the page signs what they make of it, so the host verifies it.
+  const tricky = 'ok\u202eevil\u200b e\u0301\u0301\u0301\u0301\u0301\u0301 ' +
+    '\u{1f468}\u200d\u{1f469}\u200d\u{1f467} \u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}' +
+    '\u{e0074}\u{e007f} end\u200d';
+  const cleaned = 'okevil e\u0301\u0301\u0301\u0301 \u{1f468}\u200d\u{1f469}\u200d\u{1f467} ' +
+    '\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f} end';
+  await page.fill('#chat-text', tricky);
+  await page.click('#chat-send');
+  const heardTricky = await waitEvent(host, (e) => e.event === 'chat' && e.origin === me &&
+    e.text === cleaned, 10000, 'the browser\'s cleaned chat at the host').catch(() => null);
+  check(heardTricky !== null, `${codec}: chat the receivers clean, signed as they clean it`);
+
   const inMap = await waitEvent(host, (e) => e.event === 'map' && mapHas(e.nodesMap, me, parent),
     10000, 'the browser in the host\'s map').catch(() => null);
   check(inMap !== null, `${codec}: the browser is in the host's map, under its parent`);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Files shared through the tree: the signed manifest and its checks, chunk frames, the
- * receiving side's chunk checks and completion, resuming, and the bounded store. Hostile input
+ * receiving side's chunk checks and completion, resuming, the bounded store (and what it tells
+ * when it forgets a file), the signed cancel and the host's signed policy. Hostile input
  * throughout: wrong hashes, truncated frames, oversized fields, inconsistent counts, forged
  * signatures, unknown ids, repeats. */
 #include "canopy-error.h"
+#include "canopy-file-control.h"
 #include "canopy-file-store.h"
 #include "canopy-file.h"
 #include "canopy-json.h"
@@ -563,6 +565,193 @@ test_store (void)
   g_assert_finalize_object (g_steal_pointer (&f));
 }
 
+static void
+on_forgotten (CanopyFileStore    *store,
+              CanopyFileTransfer *transfer,
+              gpointer            user_data)
+{
+  g_ptr_array_add (user_data, g_strdup (canopy_file_transfer_get_manifest (transfer)->id));
+}
+
+/* The store says what it forgets (by age or for room), but not what is taken out on purpose. */
+static void
+test_store_forgotten (void)
+{
+  g_autoptr (CanopyIdentity) identity = canopy_identity_new ();
+  g_autoptr (CanopyFileStore) store = canopy_file_store_new (10 * CHUNK, 2, 60 * G_USEC_PER_SEC);
+  g_autoptr (CanopyFileTransfer) a = transfer_of_size (identity, 10);
+  g_autoptr (CanopyFileTransfer) b = transfer_of_size (identity, 11);
+  g_autoptr (CanopyFileTransfer) c = transfer_of_size (identity, 12);
+  g_autoptr (GPtrArray) forgotten = g_ptr_array_new_with_free_func (g_free);
+  const char *id_a = canopy_file_transfer_get_manifest (a)->id;
+  const char *id_b = canopy_file_transfer_get_manifest (b)->id;
+  const char *id_c = canopy_file_transfer_get_manifest (c)->id;
+
+  g_signal_connect (store, "forgotten", G_CALLBACK (on_forgotten), forgotten);
+  g_assert_true (canopy_file_store_add (store, a, 1000, NULL));
+  g_assert_true (canopy_file_store_add (store, b, 2000, NULL));
+  g_assert_true (canopy_file_store_add (store, c, 3000, NULL));
+  g_assert_cmpuint (forgotten->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (forgotten, 0), ==, id_a);
+  /* Taken out on purpose (a cancel): no signal, the bytes freed, a second time nothing. */
+  g_assert_true (canopy_file_store_remove (store, id_b));
+  g_assert_false (canopy_file_store_remove (store, id_b));
+  g_assert_false (canopy_file_store_remove (store, "00000000000000000000000000000000"));
+  g_assert_null (canopy_file_store_lookup (store, id_b));
+  g_assert_cmpuint (canopy_file_store_get_bytes (store), ==, 12);
+  g_assert_cmpuint (forgotten->len, ==, 1);
+  canopy_file_store_expire (store, 3000 + 60 * G_USEC_PER_SEC + 1);
+  g_assert_cmpuint (forgotten->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (forgotten, 1), ==, id_c);
+  g_assert_cmpuint (canopy_file_store_get_bytes (store), ==, 0);
+  g_clear_object (&store);
+  g_assert_finalize_object (g_steal_pointer (&a));
+  g_assert_finalize_object (g_steal_pointer (&b));
+  g_assert_finalize_object (g_steal_pointer (&c));
+}
+
+#define FILE_ID "21eb87b0380537f266254c0ed3d2cf86"
+
+static CanopyFileCancel *
+check_cancel (JsonObject *json,
+              const char *room,
+              CanopyError expected)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = canopy_json_to_string (json);
+  g_autoptr (JsonObject) parsed = canopy_json_parse_object (text, -1, 4096, &error);
+  CanopyFileCancel *cancel;
+
+  g_assert_no_error (error);
+  cancel = canopy_file_cancel_check (parsed, room, &error);
+  if (expected == CANOPY_ERROR_FAILED) {
+    g_assert_no_error (error);
+    g_assert_nonnull (cancel);
+  } else {
+    g_assert_error (error, CANOPY_ERROR, (gint) expected);
+    g_assert_null (cancel);
+  }
+  return cancel;
+}
+
+/* A cancel holds for its signer's key only: in this room, for this id, named by its signer. */
+static void
+test_cancel (void)
+{
+  g_autoptr (CanopyIdentity) sender = canopy_identity_new ();
+  g_autoptr (CanopyIdentity) other = canopy_identity_new ();
+  g_autoptr (JsonObject) json = canopy_file_cancel_make (sender, ROOM, FILE_ID, 1764650000123);
+  g_autoptr (CanopyFileCancel) cancel = NULL;
+
+  g_assert_cmpstr (json_object_get_string_member (json, "type"), ==, "file-cancel");
+  cancel = check_cancel (json, ROOM, CANOPY_ERROR_FAILED);
+  g_assert_cmpstr (cancel->id, ==, FILE_ID);
+  g_assert_cmpstr (cancel->by, ==, canopy_identity_get_id (sender));
+  g_assert_cmpint (cancel->time, ==, 1764650000123);
+  /* Another room. */
+  check_cancel (json, "otherroo", CANOPY_ERROR_FORBIDDEN);
+  /* Another file, the signature kept. */
+  json_object_set_string_member (json, "id", "31eb87b0380537f266254c0ed3d2cf86");
+  check_cancel (json, ROOM, CANOPY_ERROR_FORBIDDEN);
+  json_object_set_string_member (json, "id", FILE_ID);
+  /* Another time. */
+  json_object_set_int_member (json, "time", 1764650000124);
+  check_cancel (json, ROOM, CANOPY_ERROR_FORBIDDEN);
+  json_object_set_int_member (json, "time", 1764650000123);
+  /* Signed by one peer in another's name: the key is not `by`'s. */
+  json_object_set_string_member (json, "by", canopy_identity_get_id (other));
+  check_cancel (json, ROOM, CANOPY_ERROR_FORBIDDEN);
+  {
+    g_autoptr (JsonObject) forged = canopy_file_cancel_make (other, ROOM, FILE_ID, 1);
+
+    /* ...or `by` and key the other's, the signature the sender's. */
+    json_object_set_string_member (forged, "sig", json_object_get_string_member (json, "sig"));
+    check_cancel (forged, ROOM, CANOPY_ERROR_FORBIDDEN);
+  }
+  json_object_set_string_member (json, "by", canopy_identity_get_id (sender));
+  canopy_file_cancel_free (check_cancel (json, ROOM, CANOPY_ERROR_FAILED));
+  /* Malformed members. */
+  json_object_set_string_member (json, "id", "21EB87B0380537F266254C0ED3D2CF86");
+  check_cancel (json, ROOM, CANOPY_ERROR_BAD_MESSAGE);
+  json_object_set_string_member (json, "id", "../../etc/passwd");
+  check_cancel (json, ROOM, CANOPY_ERROR_BAD_MESSAGE);
+  json_object_set_string_member (json, "id", FILE_ID);
+  json_object_set_int_member (json, "time", -1);
+  check_cancel (json, ROOM, CANOPY_ERROR_BAD_MESSAGE);
+  json_object_set_int_member (json, "time", 1764650000123);
+  json_object_remove_member (json, "sig");
+  check_cancel (json, ROOM, CANOPY_ERROR_BAD_MESSAGE);
+  json_object_set_int_member (json, "sig", 5);
+  check_cancel (json, ROOM, CANOPY_ERROR_BAD_MESSAGE);
+}
+
+static gboolean
+check_policy (JsonObject *json,
+              const char *host,
+              gboolean   *allowed,
+              guint64    *max_size,
+              CanopyError expected)
+{
+  g_autoptr (GError) error = NULL;
+  guint64 version = 0;
+  gboolean ok = canopy_file_policy_check (json, ROOM, host, &version, allowed, max_size, &error);
+
+  if (expected == CANOPY_ERROR_FAILED) {
+    g_assert_no_error (error);
+    g_assert_true (ok);
+    g_assert_cmpuint (version, ==, 7);
+  } else {
+    g_assert_error (error, CANOPY_ERROR, (gint) expected);
+    g_assert_false (ok);
+  }
+  return ok;
+}
+
+/* The host's policy holds for the host's key only, exactly as signed, within 1 GiB. */
+static void
+test_policy (void)
+{
+  g_autoptr (CanopyIdentity) host = canopy_identity_new ();
+  g_autoptr (CanopyIdentity) relay = canopy_identity_new ();
+  const char *host_id = canopy_identity_get_id (host);
+  g_autoptr (JsonObject) json = canopy_file_policy_make (host, ROOM, 7, FALSE, 5 * 1024 * 1024);
+  g_autoptr (JsonObject) forged = canopy_file_policy_make (relay, ROOM, 7, TRUE,
+                                                           CANOPY_FILE_SIZE_MAX);
+  gboolean allowed = TRUE;
+  guint64 max_size = 0;
+
+  check_policy (json, host_id, &allowed, &max_size, CANOPY_ERROR_FAILED);
+  g_assert_false (allowed);
+  g_assert_cmpuint (max_size, ==, 5 * 1024 * 1024);
+  /* Not the host's key, or the host's key for another host. */
+  check_policy (forged, host_id, &allowed, &max_size, CANOPY_ERROR_FORBIDDEN);
+  check_policy (json, canopy_identity_get_id (relay), &allowed, &max_size,
+                CANOPY_ERROR_FORBIDDEN);
+  check_policy (json, NULL, &allowed, &max_size, CANOPY_ERROR_FORBIDDEN);
+  /* A relay that turns files on, or raises the limit, under the host's signature. */
+  json_object_set_boolean_member (json, "allowed", TRUE);
+  check_policy (json, host_id, &allowed, &max_size, CANOPY_ERROR_FORBIDDEN);
+  json_object_set_boolean_member (json, "allowed", FALSE);
+  json_object_set_int_member (json, "max", 6 * 1024 * 1024);
+  check_policy (json, host_id, &allowed, &max_size, CANOPY_ERROR_FORBIDDEN);
+  json_object_set_int_member (json, "max", 5 * 1024 * 1024);
+  json_object_set_int_member (json, "version", 8);
+  check_policy (json, host_id, &allowed, &max_size, CANOPY_ERROR_FORBIDDEN);
+  json_object_set_int_member (json, "version", 7);
+  check_policy (json, host_id, &allowed, &max_size, CANOPY_ERROR_FAILED);
+  /* Out of range, or of the wrong type. */
+  json_object_set_int_member (json, "max", (gint64) CANOPY_FILE_SIZE_MAX + 1);
+  check_policy (json, host_id, &allowed, &max_size, CANOPY_ERROR_BAD_MESSAGE);
+  json_object_set_int_member (json, "max", 0);
+  check_policy (json, host_id, &allowed, &max_size, CANOPY_ERROR_BAD_MESSAGE);
+  json_object_set_int_member (json, "max", 5 * 1024 * 1024);
+  json_object_set_string_member (json, "allowed", "no");
+  check_policy (json, host_id, &allowed, &max_size, CANOPY_ERROR_BAD_MESSAGE);
+  json_object_set_boolean_member (json, "allowed", FALSE);
+  json_object_set_int_member (json, "version", 0);
+  check_policy (json, host_id, &allowed, &max_size, CANOPY_ERROR_BAD_MESSAGE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -577,5 +766,8 @@ main (int    argc,
   g_test_add_func ("/file/transfer-whole-mismatch", test_transfer_whole_mismatch);
   g_test_add_func ("/file/resume", test_resume);
   g_test_add_func ("/file/store", test_store);
+  g_test_add_func ("/file/store-forgotten", test_store_forgotten);
+  g_test_add_func ("/file/cancel", test_cancel);
+  g_test_add_func ("/file/policy", test_policy);
   return g_test_run ();
 }

@@ -11,10 +11,11 @@
  * 80 ms round trip without waiting on pairs that cannot work; and the same viewer with its
  * parent out of reach ends like the first one; a viewer three hops down plays through 1 % and
  * 5 % loss on every link, and through its relay's crash or stop at 5 %; a relay whose upload
- * cannot carry its children is given fewer; a child whose link is capped below the stream is
- * sent fewer temporal layers and keeps playing while its sibling gets everything. The times
- * measured are printed (g_test_message). Needs root, ip, nft and turnserver (build-aux/install-deps installs them),
- * and canopy-nfdelay for the delay; each case skips, saying why, without them.
+ * cannot carry its children is given fewer, and so is the host (its k1); a child whose link
+ * is capped below the stream is sent fewer temporal layers and keeps playing while its sibling
+ * gets everything. The times measured are printed (g_test_message). Needs root, ip, nft and
+ * turnserver (build-aux/install-deps installs them), and canopy-nfdelay for the delay; each
+ * case skips, saying why, without them.
  */
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -1005,6 +1006,26 @@ median_kbps (CanopyTestProc *proc,
   return g_array_index (values, double, values->len / 2);
 }
 
+/* Limits nata's link, each way, to two streams as @receiver (named @who) gets them: its video
+ * (the median over 5 s) and 64 kbit/s more for the audio and RTCP. Returns when (monotonic). */
+static gint64
+limit_nata_to_two_streams (Lab            *lab,
+                           CanopyTestProc *receiver,
+                           const char     *who)
+{
+  double stream_kbps;
+  guint kbit;
+
+  canopy_test_spin (3000);
+  stream_kbps = median_kbps (receiver, 5);
+  g_assert_cmpfloat (stream_kbps, >, 0);
+  kbit = (guint) (2 * (stream_kbps + 64));
+  g_test_message ("%s receives %.0f kbit/s of video: nata's link limited to %u kbit/s", who,
+                  stream_kbps, kbit);
+  netlab_limit (lab->prefix, "nata", kbit);
+  return g_get_monotonic_time ();
+}
+
 typedef struct {
   const char *relay;
   guint declared;
@@ -1065,9 +1086,7 @@ test_upload_capacity (void)
   g_auto (InNs) in = { 0 };
   JsonObject *capacity_event;
   const char *room;
-  double stream_kbps;
   double lowered_ms, shed_ms, again_ms[5];
-  guint kbit;
   guint under_r = 0;
   gint64 t0;
   Shed shed;
@@ -1101,16 +1120,8 @@ test_upload_capacity (void)
   g_assert_cmpuint (under_r, ==, 3);
   canopy_test_tree_wait_playing (viewers, 5);
 
-  /* The stream as r receives it (video; 64 kbit/s more for the audio and RTCP), and a link for
-   * two of the three r sends. */
-  canopy_test_spin (3000);
-  stream_kbps = median_kbps (viewers[0], 5);
-  g_assert_cmpfloat (stream_kbps, >, 0);
-  kbit = (guint) (2 * (stream_kbps + 64));
-  g_test_message ("r receives %.0f kbit/s of video: nata's link limited to %u kbit/s",
-                  stream_kbps, kbit);
-  t0 = g_get_monotonic_time ();
-  netlab_limit (lab->prefix, "nata", kbit);
+  /* A link for two of the three streams r sends. */
+  t0 = limit_nata_to_two_streams (lab, viewers[0], "r");
 
   shed = (Shed) { relay_id, 3, 5 };
   canopy_test_tree_wait_all (&host, 1, map_shows_capacity_below, &shed, t0, &lowered_ms,
@@ -1141,7 +1152,167 @@ test_upload_capacity (void)
   canopy_test_proc_free (host);
 }
 
-/* --- 9. a thin link: the child behind it gets fewer temporal layers, its sibling all ------- */
+/* --- 9. the host's own upload: its k1 is lowered and its newest children go below ------- */
+
+typedef struct {
+  CanopyTestProc **children;   /* the host's, in the order they joined */
+  guint n;
+  guint kept;                  /* the first @kept stay under the host */
+  const char *relay;
+} HostShed;
+
+/* The capacity of the root of the host's map (the host's k1 as the map says it), or -1. */
+static gint64
+map_root_capacity (CanopyTestProc *host)
+{
+  JsonObject *map = canopy_test_tree_map_of (host);
+
+  return map != NULL ? json_object_get_int_member_with_default (map, "capacity", -1) : -1;
+}
+
+static gboolean
+map_shows_k1_below (CanopyTestProc *host,
+                    gpointer        data)
+{
+  gint64 capacity = map_root_capacity (host);
+
+  return capacity >= 0 && capacity < GPOINTER_TO_INT (data);
+}
+
+/* @child's latest join put it under @parent, and it decoded frames since. */
+static gboolean
+decodes_under (CanopyTestProc *child,
+               const char     *parent)
+{
+  gboolean joined = FALSE;
+  gint64 first = -1;
+  gint64 last = -1;
+
+  for (guint i = 0; i < child->events->len; i++) {
+    JsonObject *o = g_ptr_array_index (child->events, i);
+    const char *event = json_object_get_string_member_with_default (o, "event", "");
+
+    if (g_str_equal (event, "joined")) {
+      joined = TRUE;
+      first = last = -1;
+    } else if (g_str_equal (event, "stats") && joined) {
+      last = json_object_get_int_member (o, "frames");
+      if (first < 0)
+        first = last;
+    }
+  }
+  return joined && g_strcmp0 (canopy_test_tree_parent_of (child), parent) == 0 &&
+         first >= 0 && last - first >= 30;
+}
+
+/* The host's map: every child beyond the kept ones under the relay, decoding there. */
+static gboolean
+excess_decodes_below (CanopyTestProc *host,
+                      gpointer        data)
+{
+  HostShed *shed = data;
+  JsonObject *map = canopy_test_tree_map_of (host);
+  JsonObject *relay = map != NULL ? canopy_test_tree_find_node (map, shed->relay) : NULL;
+
+  if (relay == NULL || canopy_test_tree_size (map) != shed->n + 1)
+    return FALSE;
+  for (guint i = shed->kept; i < shed->n; i++) {
+    const char *id = canopy_test_tree_peer_of (shed->children[i]);
+
+    if (canopy_test_proc_count_events (shed->children[i], "joined") < 2 ||
+        canopy_test_tree_find_node (relay, id) == NULL ||
+        !decodes_under (shed->children[i], shed->relay))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* The host (behind the cone NAT, k1 = 3) with p (pub, capacity 2) first, then c1 and c2
+ * (pub2, decoding) under it. Then nata's link is limited as r's in the case above: about two
+ * of the three streams the host sends. The host must measure that with the same judge as a
+ * relay, lower its own capacity in the map it signs (to 1 or 2: what the link delivered while
+ * it was full, bursts and overhead included), and say `bye` `moving` to its newest children
+ * beyond it, which join again under p and decode; the older ones never leave. The times from
+ * the limit to the map showing the lowered k1 and to the moved children decoding under p are
+ * printed. */
+static void
+test_upload_capacity_host (void)
+{
+  g_autoptr (Lab) lab = NULL;
+  CanopyTestProc *children[3] = { NULL };
+  CanopyTestProc *host = NULL;
+  g_autofree char *host_id = NULL;
+  g_autofree char *relay_id = NULL;
+  g_auto (InNs) in = { 0 };
+  JsonObject *capacity_event;
+  JsonObject *map;
+  const char *room;
+  double lowered_ms, moved_ms;
+  gint64 t0, measured;
+  HostShed shed;
+
+  if ((lab = lab_new (FALSE)) == NULL)
+    return;
+  host = spawn_host (lab, "a", 3);
+  room = canopy_test_tree_room_of (host);
+  children[0] = join_viewer (lab, "pub", room, "p", 2);
+  relay_id = g_strdup (canopy_test_tree_peer_of (children[0]));
+  host_id = g_strdup (canopy_test_tree_parent_of (children[0]));
+  canopy_test_tree_wait_playing (&children[0], 1);
+  in_ns_init (&in, lab, "pub2");
+  for (guint i = 1; i < 3; i++) {
+    g_autofree char *name = g_strdup_printf ("c%u", i);
+
+    children[i] = canopy_test_tree_spawn_viewer_in (in.argv, lab->url, room, name, 0, TRUE);
+    canopy_test_proc_wait_events (children[i], "joined", NULL, NULL, 1, WAIT_S);
+    canopy_test_tree_wait_playing (&children[i], 1);
+  }
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpstr (canopy_test_tree_parent_of (children[i]), ==, host_id);
+  g_assert_cmpint (map_root_capacity (host), ==, 3);
+
+  /* A link for two of the three streams the host sends. */
+  t0 = limit_nata_to_two_streams (lab, children[0], "p");
+
+  canopy_test_tree_wait_all (&host, 1, map_shows_k1_below, GINT_TO_POINTER (3), t0,
+                             &lowered_ms, 2 * WAIT_S, "the host's map with its k1 lowered");
+  /* Printed right after the map that shows it. */
+  canopy_test_proc_wait_events (host, "capacity", NULL, NULL, 1, WAIT_S);
+  capacity_event = canopy_test_proc_last_event (host, "capacity");
+  measured = json_object_get_int_member (capacity_event, "capacity");
+  g_assert_cmpint (json_object_get_int_member (capacity_event, "declared"), ==, 3);
+  /* p, the oldest, stays: the newest go first, and under p is where they can go. */
+  g_assert_cmpint (measured, >=, 1);
+  g_assert_cmpint (measured, <, 3);
+  shed = (HostShed) { children, 3, (guint) measured, relay_id };
+  canopy_test_tree_wait_all (&host, 1, excess_decodes_below, &shed, t0, &moved_ms, 2 * WAIT_S,
+                             "the host's newest children decoding under p");
+  g_test_message ("the host measured its upload: %" G_GINT64_FORMAT " children of 3; its map "
+                  "showed k1 lowered %.0f ms after the link was limited, its %" G_GINT64_FORMAT
+                  " newest children decoding under p by %.0f ms", measured, lowered_ms,
+                  3 - measured, moved_ms);
+
+  /* Everyone plays on; the older children never left the host, and its map says k1 with no
+   * more children than that. */
+  canopy_test_tree_wait_playing (children, 3);
+  canopy_test_tree_assert_still_in (children, 3);
+  for (guint i = 0; i < (guint) measured; i++) {
+    g_assert_cmpuint (canopy_test_proc_count_events (children[i], "joined"), ==, 1);
+    g_assert_cmpstr (canopy_test_tree_parent_of (children[i]), ==, host_id);
+  }
+  map = canopy_test_tree_map_of (host);
+  g_assert_cmpint (map_root_capacity (host), ==, measured);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (map, "childNodes")),
+                    ==, (guint) measured);
+
+  canopy_test_tree_end_room (host, children, 3);
+  for (guint i = 0; i < G_N_ELEMENTS (children); i++)
+    g_assert_cmpint (children[i]->exit_status, ==, 0);
+  canopy_test_tree_free_all (children, G_N_ELEMENTS (children));
+  canopy_test_proc_free (host);
+}
+
+/* --- 10. a thin link: the child behind it gets fewer temporal layers, its sibling all ------ */
 
 /* The layers the host's stats (after its @mark-th event) said it sent @peer: how many said
  * fewer than all, of how many that named it. */
@@ -1283,6 +1454,7 @@ main (int    argc,
   g_test_add_data_func ("/nat/loss-relay-killed", "kill", test_loss_relay_failure);
   g_test_add_data_func ("/nat/loss-relay-stopped", "stop", test_loss_relay_failure);
   g_test_add_func ("/nat/upload-capacity", test_upload_capacity);
+  g_test_add_func ("/nat/upload-capacity-host", test_upload_capacity_host);
   g_test_add_func ("/nat/thin-link", test_thin_link);
   return g_test_run ();
 }

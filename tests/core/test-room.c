@@ -495,6 +495,39 @@ test_measured_capacity (Fixture       *f,
   g_assert_cmpuint (capacity_of (f, 'A'), ==, 0);
 }
 
+/* The host's own measured upload: no statement, its capacity (k1) in the map it signs; the
+ * child it sheds is placed below, whatever k1 the node passes, until it rises again. */
+static void
+test_host_capacity (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *placed = NULL;
+
+  join (f, 'A', 'H');
+  join (f, 'B', 'H');
+  g_assert_cmpuint (capacity_of (f, 'H'), ==, 2);
+  g_assert_false (canopy_room_set_own_capacity (f->host, 2));
+
+  g_assert_true (canopy_room_set_own_capacity (f->host, 1));
+  g_assert_cmpuint (capacity_of (f, 'H'), ==, 1);
+  /* The host sheds B, its newest; B asks again and goes under A. */
+  g_assert_true (canopy_room_drop (f->host, id_of (f, 'B')));
+  publish (f);
+  placed = canopy_room_place (f->host, id_of (f, 'B'), "B", 2, f->k1, 2, NULL);
+  g_assert_cmpstr (placed, ==, id_of (f, 'A'));
+  g_clear_pointer (&placed, g_free);
+  g_assert_false (say (f, 'B', CANOPY_STATEMENT_ATTACH, 'A'));
+  g_assert_true (say (f, 'A', CANOPY_STATEMENT_ADOPT, 'B'));
+  assert_map (f, "A<H B<A");
+  g_assert_cmpuint (capacity_of (f, 'H'), ==, 1);
+
+  /* Up again: the next joiner is the host's. */
+  g_assert_true (canopy_room_set_own_capacity (f->host, 2));
+  g_assert_cmpuint (capacity_of (f, 'H'), ==, 2);
+  join (f, 'C', 'H');
+  assert_map (f, "A<H B<A C<H");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -502,6 +535,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/room/both-ends", Fixture, NULL, fixture_set_up, test_both_ends, fixture_tear_down);
   g_test_add ("/room/measured-capacity", Fixture, NULL, fixture_set_up, test_measured_capacity,
+              fixture_tear_down);
+  g_test_add ("/room/host-capacity", Fixture, NULL, fixture_set_up, test_host_capacity,
               fixture_tear_down);
   g_test_add ("/room/lies", Fixture, NULL, fixture_set_up, test_lies, fixture_tear_down);
   g_test_add ("/room/subtrees-move-whole", Fixture, NULL, fixture_set_up,

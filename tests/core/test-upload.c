@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * CanopyUpload: whether a relay's upload sustains its children, judged from synthetic
- * sequences of its children's receiver reports (one a second, as the node feeds it).
+ * CanopyUpload: whether a relay's (or the host's) upload sustains its children, judged from
+ * synthetic sequences of its children's receiver reports (one a second, as the node feeds it).
  */
 #include "canopy-upload.h"
+
+#include <string.h>
 
 /* 100 packets of 1000 bytes a second to each child: one stream. */
 #define PACKETS 100
@@ -67,6 +69,25 @@ warm_up (CanopyUpload *upload,
   g_assert_cmpuint (run (upload, feeds, n, 2, loss, rtt), ==, 0);
 }
 
+/* A judge declared @declared (never below @least) after the warm-up of @n children and then
+ * CANOPY_UPLOAD_EVIDENCE_S seconds of @loss at @rtt, which must change its capacity in the
+ * last of them: the capacity. The caller clears @upload. */
+static guint
+lowered_after_evidence (CanopyUpload *upload,
+                        Feed         *feeds,
+                        guint         n,
+                        guint         declared,
+                        guint         least,
+                        const double *loss,
+                        const double *rtt)
+{
+  canopy_upload_init (upload, declared, least);
+  warm_up (upload, feeds, n);
+  g_assert_cmpuint (run (upload, feeds, n, CANOPY_UPLOAD_EVIDENCE_S, loss, rtt), ==,
+                    CANOPY_UPLOAD_EVIDENCE_S);
+  return upload->capacity;
+}
+
 /* Three children, the relay's upload carries 1.5 streams: every link loses half and queues;
  * after CANOPY_UPLOAD_EVIDENCE_S seconds of that the capacity is 1, not before. */
 static void
@@ -77,7 +98,7 @@ test_bottleneck (void)
   const double loss[3] = { 0.5, 0.5, 0.5 };
   const double rtt[3] = { 140, 142, 138 };
 
-  canopy_upload_init (&upload, 3);
+  canopy_upload_init (&upload, 3, 0);
   warm_up (&upload, feeds, 3);
   g_assert_cmpuint (run (&upload, feeds, 3, CANOPY_UPLOAD_EVIDENCE_S - 1, loss, rtt), ==, 0);
   g_assert_cmpuint (upload.capacity, ==, 3);
@@ -99,7 +120,7 @@ test_random_loss (void)
   const double loss5[3] = { 0.05, 0.06, 0.04 };
   const double rtt[3] = { 41, 43, 39 };
 
-  canopy_upload_init (&upload, 3);
+  canopy_upload_init (&upload, 3, 0);
   warm_up (&upload, feeds, 3);
   g_assert_cmpuint (run (&upload, feeds, 3, 30, loss1, rtt), ==, 0);
   g_assert_cmpuint (run (&upload, feeds, 3, 30, loss5, rtt), ==, 0);
@@ -116,7 +137,7 @@ test_one_thin_child (void)
   const double loss[3] = { 0.6, 0, 0.01 };
   const double rtt[3] = { 300, 42, 38 };
 
-  canopy_upload_init (&upload, 3);
+  canopy_upload_init (&upload, 3, 0);
   warm_up (&upload, feeds, 3);
   g_assert_cmpuint (run (&upload, feeds, 3, 30, loss, rtt), ==, 0);
   g_assert_cmpuint (upload.capacity, ==, 3);
@@ -131,7 +152,7 @@ test_loss_without_queue (void)
   CanopyUpload upload;
   Feed feeds[2] = { 0 };
 
-  canopy_upload_init (&upload, 2);
+  canopy_upload_init (&upload, 2, 0);
   warm_up (&upload, feeds, 2);
   for (guint s = 0; s < 30; s++) {
     feed (&upload, feeds, 0, 0.15, 40);
@@ -157,7 +178,7 @@ test_one_child (void)
   const double loss[1] = { 0.5 };
   const double rtt[1] = { 200 };
 
-  canopy_upload_init (&upload, 2);
+  canopy_upload_init (&upload, 2, 0);
   warm_up (&upload, feeds, 1);
   g_assert_cmpuint (run (&upload, feeds, 1, 30, loss, rtt), ==, 0);
   g_assert_cmpuint (upload.capacity, ==, 2);
@@ -175,7 +196,7 @@ test_short_burst (void)
   const double clean[2] = { 0, 0 };
   const double flat[2] = { 40, 42 };
 
-  canopy_upload_init (&upload, 2);
+  canopy_upload_init (&upload, 2, 0);
   warm_up (&upload, feeds, 2);
   for (guint i = 0; i < 10; i++) {
     g_assert_cmpuint (run (&upload, feeds, 2, CANOPY_UPLOAD_EVIDENCE_S - 1, loss, rtt), ==, 0);
@@ -195,13 +216,30 @@ test_never_below_zero (void)
   const double loss[2] = { 0.7, 0.7 };
   const double rtt[2] = { 140, 142 };
 
-  canopy_upload_init (&upload, 2);
+  canopy_upload_init (&upload, 2, 0);
   g_assert_cmpuint (run (&upload, feeds, 2, CANOPY_UPLOAD_EVIDENCE_S + 1, loss, rtt), ==,
                     CANOPY_UPLOAD_EVIDENCE_S + 1);
   g_assert_cmpuint (upload.capacity, ==, 0);
   /* Still worse later: 0 stays 0. */
   g_assert_cmpuint (run (&upload, feeds, 2, 20, loss, rtt), ==, 0);
   g_assert_cmpuint (upload.capacity, ==, 0);
+  canopy_upload_clear (&upload);
+}
+
+/* The host's judge is given a least of 1: the same starving children as above leave it one,
+ * where a relay's would go to 0 (the room's only source always keeps a way out). */
+static void
+test_least (void)
+{
+  CanopyUpload upload;
+  Feed feeds[3] = { 0 };
+  const double loss[3] = { 0.8, 0.8, 0.8 };
+  const double rtt[3] = { 140, 142, 138 };
+
+  g_assert_cmpuint (lowered_after_evidence (&upload, feeds, 3, 3, 1, loss, rtt), ==, 1);
+  /* Still starving, two left: 1 stays 1. */
+  g_assert_cmpuint (run (&upload, feeds, 2, 20, loss, rtt), ==, 0);
+  g_assert_cmpuint (upload.capacity, ==, 1);
   canopy_upload_clear (&upload);
 }
 
@@ -218,11 +256,7 @@ test_raise_again (void)
   const double flat[3] = { 40, 42, 38 };
   guint at;
 
-  canopy_upload_init (&upload, 3);
-  warm_up (&upload, feeds, 3);
-  g_assert_cmpuint (run (&upload, feeds, 3, CANOPY_UPLOAD_EVIDENCE_S, loss, rtt), ==,
-                    CANOPY_UPLOAD_EVIDENCE_S);
-  g_assert_cmpuint (upload.capacity, ==, 1);
+  g_assert_cmpuint (lowered_after_evidence (&upload, feeds, 3, 3, 0, loss, rtt), ==, 1);
   /* One child left, its link clean: up by one after the hold and the quiet while. */
   at = run (&upload, feeds, 1, CANOPY_UPLOAD_HOLD_S + CANOPY_UPLOAD_RAISE_S + 1, clean, flat);
   g_assert_cmpuint (at, ==, CANOPY_UPLOAD_HOLD_S + CANOPY_UPLOAD_RAISE_S);
@@ -243,6 +277,74 @@ test_raise_again (void)
   canopy_upload_clear (&upload);
 }
 
+/* A child that lies in its pings, claiming it got everything at its least round trip (or
+ * more than was sent), beside two starving siblings: it cannot keep the capacity from being
+ * lowered, nor lift it by its share. It is counted as getting what its siblings got, as it
+ * must through the same full upload: 1.5 streams delivered of 3 (at face value its word would
+ * have made it 2). */
+static void
+test_liar_cannot_stop_lowering (void)
+{
+  CanopyUpload upload;
+  Feed feeds[3] = { 0 };
+  const double loss[3] = { 0.5, 0.5, 0 };
+  const double rtt[3] = { 140, 142, 40 };
+
+  g_assert_cmpuint (lowered_after_evidence (&upload, feeds, 3, 3, 0, loss, rtt), ==, 1);
+  canopy_upload_clear (&upload);
+
+  /* Claiming more than was sent: the same. */
+  memset (feeds, 0, sizeof feeds);
+  canopy_upload_init (&upload, 3, 0);
+  warm_up (&upload, feeds, 3);
+  for (guint s = 1; s <= CANOPY_UPLOAD_EVIDENCE_S; s++) {
+    feed (&upload, feeds, 0, 0.5, 140);
+    feed (&upload, feeds, 1, 0.5, 142);
+    feed (&upload, feeds, 2, -0.5, 0);
+    g_assert_true (canopy_upload_tick (&upload, 0) == (s == CANOPY_UPLOAD_EVIDENCE_S));
+  }
+  g_assert_cmpuint (upload.capacity, ==, 1);
+  canopy_upload_clear (&upload);
+}
+
+/* Lowered to 2 (three children each losing a quarter), then the liar and one starving sibling
+ * stay: its word never makes the capacity rise, however long; with the sibling well it does. */
+static void
+test_liar_cannot_raise (void)
+{
+  CanopyUpload upload;
+  Feed feeds[3] = { 0 };
+  const double quarter[3] = { 0.25, 0.25, 0.25 };
+  const double queued[3] = { 140, 142, 138 };
+  const double loss[2] = { 0.3, 0 };
+  const double rtt[2] = { 140, 40 };
+  const double clean[2] = { 0, 0 };
+  const double flat[2] = { 40, 42 };
+
+  g_assert_cmpuint (lowered_after_evidence (&upload, feeds, 3, 3, 0, quarter, queued), ==, 2);
+  g_assert_cmpuint (run (&upload, feeds, 2, 20 * CANOPY_UPLOAD_RAISE_S, loss, rtt), ==, 0);
+  g_assert_cmpuint (upload.capacity, ==, 2);
+  g_assert_cmpuint (run (&upload, feeds, 2, CANOPY_UPLOAD_RAISE_S, clean, flat), ==,
+                    CANOPY_UPLOAD_RAISE_S);
+  g_assert_cmpuint (upload.capacity, ==, 3);
+  canopy_upload_clear (&upload);
+}
+
+/* Two thin children of three, each on a link of its own, and one well: what the judge cannot
+ * tell from a full upload with one liar (it takes the word of at most one child), so it is
+ * judged a full upload. */
+static void
+test_two_of_three (void)
+{
+  CanopyUpload upload;
+  Feed feeds[3] = { 0 };
+  const double loss[3] = { 0.6, 0.6, 0 };
+  const double rtt[3] = { 300, 280, 40 };
+
+  g_assert_cmpuint (lowered_after_evidence (&upload, feeds, 3, 3, 0, loss, rtt), ==, 1);
+  canopy_upload_clear (&upload);
+}
+
 /* A child that stops being reported (it left) is forgotten: the others alone are judged. */
 static void
 test_child_leaves (void)
@@ -252,7 +354,7 @@ test_child_leaves (void)
   const double loss[3] = { 0.5, 0.5, 0.5 };
   const double rtt[3] = { 140, 142, 138 };
 
-  canopy_upload_init (&upload, 3);
+  canopy_upload_init (&upload, 3, 0);
   warm_up (&upload, feeds, 3);
   /* Only c0 and c1 from now on: judged at once on what they report. */
   g_assert_cmpuint (run (&upload, feeds, 2, CANOPY_UPLOAD_EVIDENCE_S, loss, rtt), ==,
@@ -274,7 +376,11 @@ main (int    argc,
   g_test_add_func ("/upload/one-child", test_one_child);
   g_test_add_func ("/upload/short-burst", test_short_burst);
   g_test_add_func ("/upload/never-below-zero", test_never_below_zero);
+  g_test_add_func ("/upload/least", test_least);
   g_test_add_func ("/upload/raise-again", test_raise_again);
   g_test_add_func ("/upload/child-leaves", test_child_leaves);
+  g_test_add_func ("/upload/liar-cannot-stop-lowering", test_liar_cannot_stop_lowering);
+  g_test_add_func ("/upload/liar-cannot-raise", test_liar_cannot_raise);
+  g_test_add_func ("/upload/two-of-three", test_two_of_three);
   return g_test_run ();
 }

@@ -5,6 +5,7 @@
 #include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
+#include "canopy-file-control.h"
 #include "canopy-json.h"
 #include "canopy-node-cli.h"
 #include "canopy-node-private.h"
@@ -35,6 +36,11 @@
  *                   upload against the relay
  *   tamper-file     passes on to its children every chunk of a file its parent sends, one
  *                   byte changed, and nothing else (its own node no longer hears them)
+ *   forge-cancel    sends every neighbour, for every file it holds, cancels nobody may send:
+ *                   signed by itself (neither the file's sender nor the host), and in the
+ *                   sender's and the host's names with its own key
+ *   force-offer     offers every neighbour a file of 2 MiB + 1 of its own, signed as an
+ *                   honest sender would, whatever the host's policy says
  */
 
 typedef enum {
@@ -45,11 +51,13 @@ typedef enum {
   MODE_LIE_EDGES,
   MODE_NACK_FLOOD,
   MODE_TAMPER_FILE,
+  MODE_FORGE_CANCEL,
+  MODE_FORCE_OFFER,
 } Mode;
 
 static const char *const mode_names[] = { "black-hole", "keyframe-flood", "forge-chat",
                                           "tamper-map", "lie-edges", "nack-flood",
-                                          "tamper-file" };
+                                          "tamper-file", "forge-cancel", "force-offer" };
 
 #define FLOOD_INTERVAL_MS 20
 #define NACKS_PER_FLOOD 100
@@ -415,6 +423,71 @@ start_tamper_file (Hostile *hostile)
   g_signal_connect (parent, "file-frame", G_CALLBACK (on_parent_file_frame), hostile);
 }
 
+static void
+send_everyone (CanopyNode *node,
+               JsonObject *message)
+{
+  if (node->parent != NULL)
+    canopy_link_send (node->parent, message);
+  for (guint i = 0; i < node->children->len; i++)
+    canopy_link_send (g_ptr_array_index (node->children, i), message);
+}
+
+static void
+forge_cancels (Hostile *hostile)
+{
+  CanopyNode *node = hostile->node;
+  g_autoptr (GPtrArray) files = canopy_file_store_list (node->files);
+  const char *names[2] = { canopy_room_get_host (node->room), NULL };
+
+  for (guint i = 0; i < files->len; i++) {
+    const CanopyFileManifest *manifest =
+      canopy_file_transfer_get_manifest (g_ptr_array_index (files, i));
+    g_autoptr (JsonObject) own = canopy_file_cancel_make (node->identity, node->room_id,
+                                                          manifest->id, g_get_real_time () / 1000);
+
+    /* 1. Signed by us, in our own name: neither the file's sender nor the host. */
+    send_everyone (node, own);
+    /* 2. In the sender's name and the host's, with our key and signature. */
+    names[1] = manifest->sender;
+    for (guint n = 0; n < G_N_ELEMENTS (names); n++) {
+      g_autoptr (JsonObject) forged = canopy_file_cancel_make (node->identity, node->room_id,
+                                                               manifest->id,
+                                                               g_get_real_time () / 1000);
+
+      json_object_set_string_member (forged, "by", names[n]);
+      send_everyone (node, forged);
+    }
+    hostile->forged += 3;
+  }
+  g_printerr ("canopy-hostile-node: %u forged cancels sent\n", hostile->forged);
+}
+
+static void
+force_offer (Hostile *hostile)
+{
+  CanopyNode *node = hostile->node;
+  g_autoptr (GError) error = NULL;
+  gsize size = 2 * 1024 * 1024 + 1;
+  guint8 *data = g_malloc (size);
+  g_autoptr (GBytes) contents = NULL;
+  g_autoptr (CanopyFileManifest) manifest = NULL;
+  g_autoptr (JsonObject) offer = NULL;
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) g_random_int ();
+  contents = g_bytes_new_take (data, size);
+  manifest = canopy_file_manifest_new_for_bytes (node->identity, node->room_id, "forced.bin",
+                                                 "application/octet-stream", contents,
+                                                 CANOPY_FILE_CHUNK_DEFAULT,
+                                                 g_get_real_time () / 1000, &error);
+  g_assert_no_error (error);
+  manifest->hops = 1;
+  offer = canopy_file_manifest_to_json (manifest);
+  send_everyone (node, offer);
+  g_printerr ("canopy-hostile-node: forced offer %s\n", manifest->id);
+}
+
 static gboolean
 on_usr1 (gpointer user_data)
 {
@@ -447,6 +520,12 @@ on_usr1 (gpointer user_data)
     break;
   case MODE_TAMPER_FILE:
     start_tamper_file (hostile);
+    break;
+  case MODE_FORGE_CANCEL:
+    forge_cancels (hostile);
+    break;
+  case MODE_FORCE_OFFER:
+    force_offer (hostile);
     break;
   }
   return G_SOURCE_CONTINUE;
@@ -484,7 +563,7 @@ main (int    argc,
   const GOptionEntry entries[] = {
     { "misbehave", 0, 0, G_OPTION_ARG_STRING, &hostile.mode_text,
       "What to do on SIGUSR1: black-hole, keyframe-flood, forge-chat, tamper-map, lie-edges, "
-      "nack-flood, tamper-file", "MODE" },
+      "nack-flood, tamper-file, forge-cancel, force-offer", "MODE" },
     { NULL }
   };
   GOptionGroup *group = g_option_group_new ("hostile", "Misbehaving", "Show misbehaving options",

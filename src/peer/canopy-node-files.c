@@ -366,6 +366,92 @@ canopy_node_files_tick (CanopyNode *self)
   }
 }
 
+/* The part of sharing that touches no node state, so that it may run in a thread: reads @path,
+ * hashes it, signs its manifest. */
+static CanopyFileTransfer *
+prepare_share (CanopyIdentity *identity,
+               const char     *room_id,
+               guint64         max_size,
+               const char     *path,
+               GCancellable   *cancellable,
+               GError        **error)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileInfo) info = NULL;
+  g_autoptr (GBytes) contents = NULL;
+  g_autoptr (CanopyFileManifest) manifest = NULL;
+  g_autofree char *mime = NULL;
+  g_autofree char *basename = NULL;
+  const char *content_type;
+
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                            G_FILE_ATTRIBUTE_STANDARD_CONTENT_TYPE ","
+                            G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NONE, cancellable,
+                            error);
+  if (info == NULL)
+    return NULL;
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR || g_file_info_get_size (info) < 1) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
+                         "Only a regular file of at least 1 byte can be shared");
+    return NULL;
+  }
+  if ((guint64) g_file_info_get_size (info) > max_size) {
+    g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
+                 "The file is larger than this room's limit of %" G_GUINT64_FORMAT " bytes",
+                 max_size);
+    return NULL;
+  }
+  contents = g_file_load_bytes (file, cancellable, NULL, error);
+  if (contents == NULL)
+    return NULL;
+  content_type = g_file_info_get_content_type (info);
+  mime = content_type != NULL ? g_content_type_get_mime_type (content_type) : NULL;
+  basename = g_file_get_basename (file);
+  manifest = canopy_file_manifest_new_for_bytes (identity, room_id, basename,
+                                                 mime != NULL ? mime : "application/octet-stream",
+                                                 contents, CANOPY_FILE_CHUNK_DEFAULT,
+                                                 g_get_real_time () / 1000, error);
+  if (manifest == NULL)
+    return NULL;
+  return canopy_file_transfer_new_complete (manifest, contents, error);
+}
+
+/* Whether the node may share now: in a room, files on. */
+static gboolean
+check_can_share (CanopyNode *self,
+                 GError    **error)
+{
+  if (self->room_id == NULL || self->identity == NULL) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_NOT_IN_ROOM, "Not in a room");
+    return FALSE;
+  }
+  if (!self->files_allowed) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_FILES_OFF,
+                         "The host turned sharing files off in this room");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The rest, on the node's main context: keep it and offer it to every neighbour. */
+static char *
+offer_share (CanopyNode         *self,
+             CanopyFileTransfer *transfer,
+             GError            **error)
+{
+  const CanopyFileManifest *manifest = canopy_file_transfer_get_manifest (transfer);
+  g_autoptr (GPtrArray) links = NULL;
+
+  if (!canopy_file_store_add (self->files, transfer, g_get_monotonic_time (), error))
+    return NULL;
+  canopy_node_emit_file_offered (self, manifest);
+  /* Each neighbour that takes it answers with a want: its chunks go then. */
+  links = canopy_node_files_links (self);
+  for (guint i = 0; i < links->len; i++)
+    send_offer (g_ptr_array_index (links, i), manifest, FALSE);
+  return g_strdup (manifest->id);
+}
+
 /**
  * canopy_node_share_file:
  * @self: a node in a room
@@ -373,7 +459,8 @@ canopy_node_files_tick (CanopyNode *self)
  * @error: return location for a #GError
  *
  * Offers the file to the room: signs its manifest, keeps it in the store for late joiners and
- * sends it to every neighbour, chunk by chunk.
+ * sends it to every neighbour, chunk by chunk. It reads and hashes the file before it returns:
+ * an app calls canopy_node_share_file_async() instead.
  *
  * Returns: (transfer full): the file's id, or %NULL with @error set
  */
@@ -382,67 +469,160 @@ canopy_node_share_file (CanopyNode *self,
                         const char *path,
                         GError    **error)
 {
-  g_autoptr (GFile) file = NULL;
-  g_autoptr (GFileInfo) info = NULL;
-  g_autoptr (GBytes) contents = NULL;
-  g_autoptr (CanopyFileManifest) manifest = NULL;
   g_autoptr (CanopyFileTransfer) transfer = NULL;
-  g_autoptr (GPtrArray) links = NULL;
-  g_autofree char *mime = NULL;
-  g_autofree char *basename = NULL;
-  const char *content_type;
 
   g_return_val_if_fail (CANOPY_IS_NODE (self), NULL);
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (self->room_id == NULL || self->identity == NULL) {
-    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_NOT_IN_ROOM, "Not in a room");
+  if (!check_can_share (self, error))
+    return NULL;
+  transfer = prepare_share (self->identity, self->room_id, self->max_file_size, path, NULL,
+                            error);
+  if (transfer == NULL)
+    return NULL;
+  return offer_share (self, transfer, error);
+}
+
+typedef struct {
+  CanopyIdentity *identity;
+  char *room_id;
+  guint64 max_size;
+  char *path;
+} ShareData;
+
+static void
+share_data_free (gpointer data)
+{
+  ShareData *share = data;
+
+  g_clear_object (&share->identity);
+  g_free (share->room_id);
+  g_free (share->path);
+  g_free (share);
+}
+
+static void
+share_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  ShareData *share = task_data;
+  GError *error = NULL;
+  CanopyFileTransfer *transfer = prepare_share (share->identity, share->room_id,
+                                                share->max_size, share->path, cancellable,
+                                                &error);
+
+  if (transfer == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, transfer, g_object_unref);
+}
+
+/**
+ * canopy_node_share_file_async:
+ * @self: a node in a room
+ * @path: a file of 1 byte to the room's limit
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called on the caller's main context when the file is offered or could not be
+ * @user_data: for @callback
+ *
+ * What canopy_node_share_file() does, but the file is read, hashed and signed in a thread, so
+ * the main loop goes on while a large file is read. Call canopy_node_share_file_finish().
+ */
+void
+canopy_node_share_file_async (CanopyNode          *self,
+                              const char          *path,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  GError *error = NULL;
+  ShareData *share;
+
+  g_return_if_fail (CANOPY_IS_NODE (self));
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, canopy_node_share_file_async);
+  if (!check_can_share (self, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  share = g_new0 (ShareData, 1);
+  share->identity = g_object_ref (self->identity);
+  share->room_id = g_strdup (self->room_id);
+  share->max_size = self->max_file_size;
+  share->path = g_strdup (path);
+  g_task_set_task_data (task, share, share_data_free);
+  g_task_run_in_thread (task, share_thread);
+}
+
+/**
+ * canopy_node_share_file_finish:
+ * @self: a node
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Offers the file read in the thread to the room, unless the node left that room meanwhile or
+ * the host's policy changed against it.
+ *
+ * Returns: (transfer full): the file's id, or %NULL with @error set
+ */
+char *
+canopy_node_share_file_finish (CanopyNode    *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_autoptr (CanopyFileTransfer) transfer = NULL;
+  ShareData *share;
+
+  g_return_val_if_fail (CANOPY_IS_NODE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  transfer = g_task_propagate_pointer (G_TASK (result), error);
+  if (transfer == NULL || !check_can_share (self, error))
+    return NULL;
+  share = g_task_get_task_data (G_TASK (result));
+  if (g_strcmp0 (share->room_id, self->room_id) != 0) {
+    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_NOT_IN_ROOM,
+                         "Left the room before the file was read");
     return NULL;
   }
-  if (!self->files_allowed) {
-    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_FILES_OFF,
-                         "The host turned sharing files off in this room");
-    return NULL;
-  }
-  file = g_file_new_for_path (path);
-  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE ","
-                            G_FILE_ATTRIBUTE_STANDARD_CONTENT_TYPE ","
-                            G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NONE, NULL, error);
-  if (info == NULL)
-    return NULL;
-  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR || g_file_info_get_size (info) < 1) {
-    g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
-                         "Only a regular file of at least 1 byte can be shared");
-    return NULL;
-  }
-  if ((guint64) g_file_info_get_size (info) > self->max_file_size) {
+  if (canopy_file_transfer_get_manifest (transfer)->size > self->max_file_size) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE,
                  "The file is larger than this room's limit of %" G_GUINT64_FORMAT " bytes",
                  self->max_file_size);
     return NULL;
   }
-  contents = g_file_load_bytes (file, NULL, NULL, error);
-  if (contents == NULL)
+  return offer_share (self, transfer, error);
+}
+
+/**
+ * canopy_node_dup_file_contents:
+ * @self: a node
+ * @id: a file id
+ *
+ * The bytes of a file the node holds complete, shared by it or received: what a person may save
+ * or see again after #CanopyNode::file-complete (or after sharing it).
+ *
+ * Returns: (transfer full) (nullable): the file, or %NULL when the node does not hold it
+ *   complete (unknown, incomplete, failed, cancelled or forgotten)
+ */
+GBytes *
+canopy_node_dup_file_contents (CanopyNode *self,
+                               const char *id)
+{
+  CanopyFileTransfer *transfer;
+
+  g_return_val_if_fail (CANOPY_IS_NODE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  transfer = canopy_file_store_lookup (self->files, id);
+  if (transfer == NULL || canopy_file_transfer_get_state (transfer) != CANOPY_FILE_STATE_COMPLETE)
     return NULL;
-  content_type = g_file_info_get_content_type (info);
-  mime = content_type != NULL ? g_content_type_get_mime_type (content_type) : NULL;
-  basename = g_file_get_basename (file);
-  manifest = canopy_file_manifest_new_for_bytes (self->identity, self->room_id, basename,
-                                                 mime != NULL ? mime : "application/octet-stream",
-                                                 contents, CANOPY_FILE_CHUNK_DEFAULT,
-                                                 g_get_real_time () / 1000, error);
-  if (manifest == NULL)
-    return NULL;
-  transfer = canopy_file_transfer_new_complete (manifest, contents, error);
-  if (transfer == NULL ||
-      !canopy_file_store_add (self->files, transfer, g_get_monotonic_time (), error))
-    return NULL;
-  canopy_node_emit_file_offered (self, manifest);
-  /* Each neighbour that takes it answers with a want: its chunks go then. */
-  links = canopy_node_files_links (self);
-  for (guint i = 0; i < links->len; i++)
-    send_offer (g_ptr_array_index (links, i), manifest, FALSE);
-  return g_strdup (manifest->id);
+  return canopy_file_transfer_get_contents (transfer);
 }
 
 /**

@@ -103,6 +103,16 @@ void             canopy_node_set_file_rate  (CanopyNode     *self,
 char            *canopy_node_share_file     (CanopyNode     *self,
                                              const char     *path,
                                              GError        **error);
+void             canopy_node_share_file_async (CanopyNode          *self,
+                                               const char          *path,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+char            *canopy_node_share_file_finish (CanopyNode         *self,
+                                                GAsyncResult       *result,
+                                                GError            **error);
+GBytes          *canopy_node_dup_file_contents (CanopyNode         *self,
+                                                const char         *id);
 gboolean         canopy_node_cancel_file    (CanopyNode     *self,
                                              const char     *id,
                                              GError        **error);

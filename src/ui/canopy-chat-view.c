@@ -5,6 +5,8 @@
 
 #include <glib/gi18n.h>
 
+#include "canopy-file-chooser.h"
+#include "canopy-file-row.h"
 #include "canopy-person-menu.h"
 
 /* Older rows are dropped past this: a long room must not grow the list without bound. */
@@ -20,6 +22,7 @@ struct _CanopyChatView
   GtkListBox        *list;
   GtkEntry          *entry;
   GtkButton         *send_button;
+  GtkButton         *share_button;
 
   GHashTable        *muted;    /* peer ids the host muted */
   guint              n_messages;
@@ -40,6 +43,8 @@ enum {
 
 enum {
   SIGNAL_SEND,
+  SIGNAL_SHARE_FILE,
+  SIGNAL_SAVE_FILE,
   N_SIGNALS
 };
 
@@ -121,7 +126,8 @@ typedef struct
   GtkWidget *muted_label;
   GtkWidget *menu_button;
   GtkWidget *time_label;
-  GtkWidget *text_label;
+  GtkWidget *text_label; /* a message's text, or NULL */
+  GtkWidget *file_row;   /* a file's CanopyFileRow, or NULL */
 } ChatRow;
 
 static void
@@ -153,8 +159,17 @@ describe (GtkWidget *row)
   ChatRow *chat_row = get_chat_row (row);
   const char *name = chat_row->shown;
   const char *time = gtk_label_get_text (GTK_LABEL (chat_row->time_label));
-  const char *text = gtk_label_get_text (GTK_LABEL (chat_row->text_label));
+  g_autofree char *file = NULL;
+  const char *text;
   g_autofree char *accessible = NULL;
+
+  if (chat_row->file_row != NULL) {
+    /* TRANSLATORS: what a screen reader says of a file shared in chat; %s is its name */
+    text = file = g_strdup_printf (_("shared the file %s"),
+                                   canopy_file_row_get_name (CANOPY_FILE_ROW (chat_row->file_row)));
+  } else {
+    text = gtk_label_get_text (GTK_LABEL (chat_row->text_label));
+  }
 
   if (chat_row->is_host) {
     /* TRANSLATORS: how a screen reader reads a chat message by the room's host: name, time, text */
@@ -250,14 +265,17 @@ author_from_map (GtkWidget     *row,
   return TRUE;
 }
 
+/* A row under its author's name, with @body below (a message's text or a file). */
 static GtkWidget *
-make_row (CanopyChatView          *self,
-          const CanopyChatMessage *message,
-          CanopyNodeMap           *map,
-          gboolean                 from_me)
+make_row (CanopyChatView *self,
+          const char     *origin,
+          const char     *claimed_name,
+          gint64          time_ms,
+          CanopyNodeMap  *map,
+          gboolean        from_me,
+          GtkWidget      *body)
 {
-  const char *text = message->text != NULL ? message->text : "";
-  g_autofree char *time = format_time (message->time);
+  g_autofree char *time = format_time (time_ms);
   ChatRow *chat_row = g_new0 (ChatRow, 1);
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
@@ -269,17 +287,19 @@ make_row (CanopyChatView          *self,
    * not joined the tree yet): the name is only what they call themselves */
   GtkWidget *unverified_label = make_label (_("unverified"), "dim-label");
   GtkWidget *time_label = make_label (time, "dim-label");
-  GtkWidget *text_label = make_label (text, NULL);
   GtkWidget *muted_label = canopy_person_muted_label_new ();
   GtkWidget *menu_button = canopy_person_menu_button_new (box);
 
-  chat_row->origin = g_strdup (message->origin);
+  chat_row->origin = g_strdup (origin);
   chat_row->from_me = from_me;
   chat_row->name_label = name_label;
   chat_row->host_badge = host_badge;
   chat_row->unverified_label = unverified_label;
   chat_row->time_label = time_label;
-  chat_row->text_label = text_label;
+  if (CANOPY_IS_FILE_ROW (body))
+    chat_row->file_row = body;
+  else
+    chat_row->text_label = body;
   chat_row->muted_label = muted_label;
   chat_row->menu_button = menu_button;
   g_object_set_qdata_full (G_OBJECT (row), chat_row_quark (), chat_row, chat_row_free);
@@ -300,9 +320,6 @@ make_row (CanopyChatView          *self,
                                  "gave themselves"));
   gtk_widget_set_visible (unverified_label, FALSE);
   gtk_widget_add_css_class (time_label, "caption");
-  gtk_label_set_wrap (GTK_LABEL (text_label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (text_label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (text_label), TRUE);
   if (from_me) {
     gtk_widget_add_css_class (row, "canopy-chat-mine");
     gtk_widget_add_css_class (name_label, "accent");
@@ -315,15 +332,86 @@ make_row (CanopyChatView          *self,
   gtk_box_append (GTK_BOX (header), time_label);
   gtk_box_append (GTK_BOX (header), menu_button);
   gtk_box_append (GTK_BOX (box), header);
-  gtk_box_append (GTK_BOX (box), text_label);
+  gtk_box_append (GTK_BOX (box), body);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
 
   if (!author_from_map (row, map))
-    set_author (row, name_or_someone (message->name), FALSE, FALSE);
+    set_author (row, name_or_someone (claimed_name), FALSE, FALSE);
   set_muted (row, chat_row->origin != NULL && g_hash_table_contains (self->muted,
                                                                       chat_row->origin));
   update_menu (self, row);
   return row;
+}
+
+static GtkWidget *
+make_text (const char *text)
+{
+  GtkWidget *text_label = make_label (text != NULL ? text : "", NULL);
+
+  gtk_label_set_wrap (GTK_LABEL (text_label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (text_label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (text_label), TRUE);
+  return text_label;
+}
+
+static void
+set_n_messages (CanopyChatView *self,
+                guint           n_messages)
+{
+  if (self->n_messages == n_messages)
+    return;
+  self->n_messages = n_messages;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_MESSAGES]);
+}
+
+/* Appends @row, dropping the oldest past MAX_ROWS; scrolls to it if the list was at the end. */
+static void
+append_row (CanopyChatView *self,
+            GtkWidget      *row)
+{
+  guint n_messages = self->n_messages;
+
+  /* At the end before adding: follow the new row once layout knows its height. */
+  if (adjustment_at_bottom (gtk_scrolled_window_get_vadjustment (self->scroller)))
+    self->follow = TRUE;
+
+  gtk_list_box_append (self->list, row);
+  n_messages++;
+  while (n_messages > MAX_ROWS) {
+    gtk_list_box_remove (self->list,
+                         GTK_WIDGET (gtk_list_box_get_row_at_index (self->list, 0)));
+    n_messages--;
+  }
+  set_n_messages (self, n_messages);
+}
+
+static void
+on_file_row_save (CanopyFileRow  *file_row,
+                  GFile          *destination,
+                  CanopyChatView *self)
+{
+  g_signal_emit (self, signals[SIGNAL_SAVE_FILE], 0, canopy_file_row_get_id (file_row),
+                 destination);
+}
+
+static void
+on_share_chosen (GtkWidget *widget,
+                 GFile     *file)
+{
+  CanopyChatView *self = CANOPY_CHAT_VIEW (widget);
+
+  if (self->entry_sensitive)
+    g_signal_emit (self, signals[SIGNAL_SHARE_FILE], 0, file);
+}
+
+static void
+on_share_button_clicked (CanopyChatView *self)
+{
+  if (!self->entry_sensitive)
+    return;
+  /* TRANSLATORS: the title of the dialog that picks a file to share with the room */
+  canopy_file_chooser_open (GTK_WIDGET (self), _("Share File"), GTK_FILE_CHOOSER_ACTION_OPEN,
+                            _("_Share"), NULL, on_share_chosen);
 }
 
 static void
@@ -351,16 +439,6 @@ static void
 on_send_button_clicked (CanopyChatView *self)
 {
   send_entry_text (self);
-}
-
-static void
-set_n_messages (CanopyChatView *self,
-                guint           n_messages)
-{
-  if (self->n_messages == n_messages)
-    return;
-  self->n_messages = n_messages;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_MESSAGES]);
 }
 
 static void
@@ -409,6 +487,7 @@ canopy_chat_view_set_property (GObject      *object,
 static void
 canopy_chat_view_dispose (GObject *object)
 {
+  canopy_file_chooser_close (GTK_WIDGET (object));
   gtk_widget_dispose_template (GTK_WIDGET (object), CANOPY_TYPE_CHAT_VIEW);
 
   G_OBJECT_CLASS (canopy_chat_view_parent_class)->dispose (object);
@@ -457,6 +536,23 @@ canopy_chat_view_class_init (CanopyChatViewClass *klass)
   signals[SIGNAL_SEND] =
     g_signal_new ("send", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * CanopyChatView::share-file:
+   * @self: the chat view
+   * @file: what the person chose to share with the room
+   */
+  signals[SIGNAL_SHARE_FILE] =
+    g_signal_new ("share-file", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_FILE);
+  /**
+   * CanopyChatView::save-file:
+   * @self: the chat view
+   * @id: a file shown, complete
+   * @destination: where the person chose to save it
+   */
+  signals[SIGNAL_SAVE_FILE] =
+    g_signal_new ("save-file", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_FILE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/canopy/Canopy/ui/canopy-chat-view.ui");
@@ -464,6 +560,8 @@ canopy_chat_view_class_init (CanopyChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CanopyChatView, list);
   gtk_widget_class_bind_template_child (widget_class, CanopyChatView, entry);
   gtk_widget_class_bind_template_child (widget_class, CanopyChatView, send_button);
+  gtk_widget_class_bind_template_child (widget_class, CanopyChatView, share_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_share_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_send_button_clicked);
 }
@@ -473,6 +571,7 @@ canopy_chat_view_init (CanopyChatView *self)
 {
   GtkAdjustment *adjustment;
 
+  g_type_ensure (CANOPY_TYPE_FILE_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->muted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -511,24 +610,70 @@ canopy_chat_view_add_message (CanopyChatView          *self,
                               CanopyNodeMap           *map,
                               gboolean                 from_me)
 {
-  guint n_messages = self->n_messages;
-
   g_return_if_fail (CANOPY_IS_CHAT_VIEW (self));
   g_return_if_fail (message != NULL);
   g_return_if_fail (map == NULL || CANOPY_IS_NODE_MAP (map));
 
-  /* At the end before adding: follow the new row once layout knows its height. */
-  if (adjustment_at_bottom (gtk_scrolled_window_get_vadjustment (self->scroller)))
-    self->follow = TRUE;
+  append_row (self, make_row (self, message->origin, message->name, message->time, map, from_me,
+                              make_text (message->text)));
+}
 
-  gtk_list_box_append (self->list, make_row (self, message, map, from_me));
-  n_messages++;
-  while (n_messages > MAX_ROWS) {
-    gtk_list_box_remove (self->list,
-                         GTK_WIDGET (gtk_list_box_get_row_at_index (self->list, 0)));
-    n_messages--;
+/**
+ * canopy_chat_view_add_file:
+ * @self: a chat view
+ * @manifest: a file offered in the room
+ * @map: (nullable): the room's map as this peer knows it now
+ * @from_me: whether this peer shared it
+ *
+ * Appends a row for the file under its sender's name, as canopy_chat_view_add_message() does
+ * for a message (the sender's name is the one @map gives, or none: a manifest claims no name).
+ *
+ * Returns: (transfer none): the file's part of the row, to follow its progress
+ */
+CanopyFileRow *
+canopy_chat_view_add_file (CanopyChatView           *self,
+                           const CanopyFileManifest *manifest,
+                           CanopyNodeMap            *map,
+                           gboolean                  from_me)
+{
+  GtkWidget *file_row;
+
+  g_return_val_if_fail (CANOPY_IS_CHAT_VIEW (self), NULL);
+  g_return_val_if_fail (manifest != NULL, NULL);
+  g_return_val_if_fail (map == NULL || CANOPY_IS_NODE_MAP (map), NULL);
+
+  file_row = canopy_file_row_new (manifest);
+  g_signal_connect_object (file_row, "save", G_CALLBACK (on_file_row_save), self, 0);
+  append_row (self, make_row (self, manifest->sender, NULL, manifest->time, map, from_me,
+                              file_row));
+  return CANOPY_FILE_ROW (file_row);
+}
+
+/**
+ * canopy_chat_view_find_file:
+ * @self: a chat view
+ * @id: a file id
+ *
+ * Returns: (transfer none) (nullable): the row of file @id, unless it was never shown or
+ *   dropped with the oldest rows
+ */
+CanopyFileRow *
+canopy_chat_view_find_file (CanopyChatView *self,
+                            const char     *id)
+{
+  g_return_val_if_fail (CANOPY_IS_CHAT_VIEW (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  /* Newest first: progress is mostly for the files just offered. */
+  for (GtkWidget *row = gtk_widget_get_last_child (GTK_WIDGET (self->list)); row != NULL;
+       row = gtk_widget_get_prev_sibling (row)) {
+    ChatRow *chat_row = get_chat_row (row);
+
+    if (chat_row != NULL && chat_row->file_row != NULL &&
+        g_strcmp0 (canopy_file_row_get_id (CANOPY_FILE_ROW (chat_row->file_row)), id) == 0)
+      return CANOPY_FILE_ROW (chat_row->file_row);
   }
-  set_n_messages (self, n_messages);
+  return NULL;
 }
 
 /**
@@ -601,6 +746,7 @@ canopy_chat_view_set_sensitive_entry (CanopyChatView *self,
   self->entry_sensitive = sensitive;
   gtk_widget_set_sensitive (GTK_WIDGET (self->entry), sensitive);
   gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), sensitive);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->share_button), sensitive);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENTRY_SENSITIVE]);
 }
 

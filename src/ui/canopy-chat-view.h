@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "canopy-chat.h"
+#include "canopy-file-row.h"
 #include "canopy-node-map.h"
 
 G_BEGIN_DECLS
@@ -16,6 +17,12 @@ void       canopy_chat_view_add_message         (CanopyChatView          *self,
                                                  const CanopyChatMessage *message,
                                                  CanopyNodeMap           *map,
                                                  gboolean                 from_me);
+CanopyFileRow *canopy_chat_view_add_file       (CanopyChatView           *self,
+                                              const CanopyFileManifest *manifest,
+                                              CanopyNodeMap            *map,
+                                              gboolean                  from_me);
+CanopyFileRow *canopy_chat_view_find_file      (CanopyChatView           *self,
+                                              const char               *id);
 void       canopy_chat_view_update_names        (CanopyChatView          *self,
                                                  CanopyNodeMap           *map);
 guint      canopy_chat_view_get_n_messages      (CanopyChatView          *self);

@@ -20,6 +20,7 @@ struct _CanopyRoomSide
   GHashTable *origins;       /* chat authors seen: id -> itself */
   GQueue origin_order;       /* the same ids, oldest first: not owned */
   AdwMessageDialog *dialog;  /* "Remove NAME?" */
+  GCancellable *cancellable; /* files being read to share, or saved */
 
   AdwViewStack *stack;
   CanopyChatView *chat_view;
@@ -161,6 +162,176 @@ on_chat_view_send (CanopyChatView *chat_view,
   }
 }
 
+/* --- files --- */
+
+static void
+toast (CanopyRoomSide *self,
+       const char     *text)
+{
+  g_signal_emit (self, signals[SIGNAL_TOAST], 0, text);
+}
+
+/* What a person reads when a file could not be read, shared or written: the system's own words
+ * for a file system error (already translated), ours for the node's. */
+static const char *
+plain_reason (const GError *error)
+{
+  if (g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_TOO_LARGE))
+    return _("it is larger than the room allows");
+  if (g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_FILES_OFF))
+    return _("the host turned off files in this room");
+  if (g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE))
+    return _("only a file of at least 1 byte can be shared");
+  if (g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_NOT_IN_ROOM))
+    return _("you are not in the room any more");
+  if (error->domain == CANOPY_ERROR)
+    return _("the room did not take it");
+  return error->message;
+}
+
+static void
+on_node_file_offered (CanopyNode               *node,
+                      const CanopyFileManifest *manifest,
+                      CanopyRoomSide           *self)
+{
+  gboolean from_me = g_strcmp0 (manifest->sender, canopy_node_get_peer_id (node)) == 0;
+  CanopyFileRow *row;
+
+  /* A rejoin offers again what the room still keeps: one row per file. */
+  if (canopy_chat_view_find_file (self->chat_view, manifest->id) != NULL)
+    return;
+  row = canopy_chat_view_add_file (self->chat_view, manifest, canopy_node_get_map (node),
+                                   from_me);
+  if (from_me) {
+    g_autoptr (GBytes) contents = canopy_node_dup_file_contents (node, manifest->id);
+
+    if (contents != NULL)
+      canopy_file_row_set_complete (row, contents);
+  }
+}
+
+static void
+on_node_file_progress (CanopyNode     *node,
+                       const char     *id,
+                       guint64         bytes,
+                       guint64         size,
+                       CanopyRoomSide *self)
+{
+  CanopyFileRow *row = canopy_chat_view_find_file (self->chat_view, id);
+
+  if (row != NULL)
+    canopy_file_row_set_progress (row, bytes);
+}
+
+static void
+on_node_file_complete (CanopyNode               *node,
+                       const CanopyFileManifest *manifest,
+                       GBytes                   *contents,
+                       CanopyRoomSide           *self)
+{
+  CanopyFileRow *row = canopy_chat_view_find_file (self->chat_view, manifest->id);
+
+  if (row != NULL)
+    canopy_file_row_set_complete (row, contents);
+}
+
+static void
+on_node_file_failed (CanopyNode     *node,
+                     const char     *id,
+                     const char     *reason,
+                     CanopyRoomSide *self)
+{
+  CanopyFileRow *row = canopy_chat_view_find_file (self->chat_view, id);
+
+  if (row != NULL)
+    canopy_file_row_set_failed (row, reason);
+}
+
+typedef struct {
+  CanopyRoomSide *self;
+  char *name;
+} ShareRequest;
+
+static void
+on_file_shared (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ShareRequest *request = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = canopy_node_share_file_finish (CANOPY_NODE (source), result, &error);
+
+  if (id == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    /* TRANSLATORS: a file could not be shared; the first %s is its name, the second why */
+    g_autofree char *text = g_strdup_printf (_("“%s” was not shared: %s"), request->name,
+                                             plain_reason (error));
+
+    toast (request->self, text);
+  }
+  g_object_unref (request->self);
+  g_free (request->name);
+  g_free (request);
+}
+
+static void
+on_chat_view_share_file (CanopyChatView *chat_view,
+                         GFile          *file,
+                         CanopyRoomSide *self)
+{
+  g_autofree char *path = g_file_get_path (file);
+  ShareRequest *request;
+
+  if (self->node == NULL)
+    return;
+  if (path == NULL) {
+    toast (self, _("Only files on this computer can be shared"));
+    return;
+  }
+  /* Read and hashed in a thread: a large file does not stop the window. */
+  request = g_new0 (ShareRequest, 1);
+  request->self = g_object_ref (self);
+  request->name = g_file_get_basename (file);
+  canopy_node_share_file_async (self->node, path, self->cancellable, on_file_shared, request);
+}
+
+static void
+on_file_saved (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (CanopyRoomSide) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = g_file_get_basename (G_FILE (source));
+  g_autofree char *text = NULL;
+
+  if (g_file_replace_contents_finish (G_FILE (source), result, NULL, &error)) {
+    /* TRANSLATORS: a file was saved where the person chose; %s is its name */
+    text = g_strdup_printf (_("Saved “%s”"), name);
+  } else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    /* TRANSLATORS: a file could not be saved; the first %s is its name, the second why */
+    text = g_strdup_printf (_("“%s” was not saved: %s"), name, error->message);
+  }
+  if (text != NULL)
+    toast (self, text);
+}
+
+static void
+on_chat_view_save_file (CanopyChatView *chat_view,
+                        const char     *id,
+                        GFile          *destination,
+                        CanopyRoomSide *self)
+{
+  g_autoptr (GBytes) contents = self->node ? canopy_node_dup_file_contents (self->node, id) : NULL;
+
+  if (contents == NULL) {
+    toast (self, _("This file is no longer kept in the room, so it cannot be saved"));
+    return;
+  }
+  g_file_replace_contents_bytes_async (destination, contents, NULL, FALSE,
+                                       G_FILE_CREATE_REPLACE_DESTINATION, self->cancellable,
+                                       on_file_saved, g_object_ref (self));
+}
+
 /* --- moderation: the host's menu on a person's name --- */
 
 static const char *
@@ -278,6 +449,8 @@ canopy_room_side_dispose (GObject *object)
   if (self->node != NULL)
     g_signal_handlers_disconnect_by_data (self->node, self);
   g_clear_object (&self->node);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   if (self->dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->dialog)));
   /* GTK 4.8 unparents a bound direct child behind AdwBin's back: let the bin drop it first. */
@@ -330,6 +503,8 @@ canopy_room_side_class_init (CanopyRoomSideClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CanopyRoomSide, chat_view);
   gtk_widget_class_bind_template_child (widget_class, CanopyRoomSide, tree_view);
   gtk_widget_class_bind_template_callback (widget_class, on_chat_view_send);
+  gtk_widget_class_bind_template_callback (widget_class, on_chat_view_share_file);
+  gtk_widget_class_bind_template_callback (widget_class, on_chat_view_save_file);
 }
 
 static void
@@ -339,6 +514,7 @@ canopy_room_side_init (CanopyRoomSide *self)
   g_type_ensure (CANOPY_TYPE_TREE_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->origins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->cancellable = g_cancellable_new ();
   g_queue_init (&self->origin_order);
   update_entry (self);
   update_moderation (self);
@@ -373,6 +549,10 @@ canopy_room_side_set_node (CanopyRoomSide *self,
     g_signal_connect (node, "chat", G_CALLBACK (on_node_chat), self);
     g_signal_connect (node, "map-changed", G_CALLBACK (on_node_map_changed), self);
     g_signal_connect (node, "notify::state", G_CALLBACK (on_node_state_notify), self);
+    g_signal_connect (node, "file-offered", G_CALLBACK (on_node_file_offered), self);
+    g_signal_connect (node, "file-progress", G_CALLBACK (on_node_file_progress), self);
+    g_signal_connect (node, "file-complete", G_CALLBACK (on_node_file_complete), self);
+    g_signal_connect (node, "file-failed", G_CALLBACK (on_node_file_failed), self);
   }
   update_moderation (self);
   update_map (self);

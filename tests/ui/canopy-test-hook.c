@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "canopy-audience-view.h"
+#include "canopy-file-chooser.h"
 #include "canopy-host-view.h"
 #include "canopy-room-index.h"
 #include "canopy-room-side.h"
@@ -24,11 +25,17 @@
  *   {"event":"peer","peer":ID,"role":R}         the room view's node has its peer id
  *   {"event":"page","page":P}                   the audience view shows another page (room,
  *                                               ended, removed, lost)
+ *   {"event":"file","id":..,"name":..,"state":S,"bytes":N,"decoding":B,"note":..,
+ *    "image_width":W,"image_height":H}           a file row in the chat changed (state
+ *                                               incomplete, complete or failed; checked each
+ *                                               second; image_* once a thumbnail shows)
  * and types each line read on stdin into the room's chat entry and activates it, so the text
  * takes the path a person's would; except "!kick ID", "!mute ID" and "!unmute ID", which the
  * host's menu on a person's name would do: the room.* action, and for kick "Remove" in the
- * dialog that asks; and "!menu ID", which opens that menu on ID's first row shown (for
- * screenshots). Only canopy-test-app (tests/ui/canopy-test-app.c) links it:
+ * dialog that asks; "!menu ID", which opens that menu on ID's first row shown (for
+ * screenshots); "!share PATH", which clicks the chat's Share button and answers its file chooser
+ * with PATH; and "!save ID PATH", which clicks Save on file ID's row and answers its chooser with
+ * PATH (the chooser's own response, so the app takes the path a person's choice takes). Only canopy-test-app (tests/ui/canopy-test-app.c) links it:
  * the installed `canopy` has no such hook. */
 
 typedef struct {
@@ -44,6 +51,7 @@ typedef struct {
   GCancellable *cancellable;
   GDataInputStream *input;
   GQueue pending; /* char *: lines read, not yet sent */
+  GHashTable *files; /* file id -> its last event, as text */
 } Hook;
 
 static JsonObject *
@@ -154,6 +162,165 @@ find_menu_of (GtkWidget  *widget,
   return NULL;
 }
 
+typedef struct {
+  GtkNativeDialog *chooser; /* weak */
+  GFile *file;
+  guint tries;
+} Answer;
+
+static gboolean
+answer_done (Answer *answer)
+{
+  g_clear_weak_pointer (&answer->chooser);
+  g_object_unref (answer->file);
+  g_free (answer);
+  return G_SOURCE_REMOVE;
+}
+
+/* Until @chooser would answer the file: the fallback dialog loads its first folder
+ * asynchronously, which may undo a folder chosen before it came; then its response. */
+static gboolean
+answer_chooser_tick (gpointer user_data)
+{
+  Answer *answer = user_data;
+  GtkFileChooser *chooser = GTK_FILE_CHOOSER (answer->chooser);
+  g_autoptr (GFile) folder = g_file_get_parent (answer->file);
+  g_autoptr (GFile) chosen = NULL;
+  g_autoptr (GFile) current = NULL;
+  g_autofree char *name = NULL;
+
+  if (chooser == NULL)
+    return answer_done (answer);
+  if (++answer->tries > 200) {
+    g_warning ("The file chooser did not take %s", g_file_peek_path (answer->file));
+    return answer_done (answer);
+  }
+  chosen = gtk_file_chooser_get_file (chooser);
+  if (chosen != NULL && g_file_equal (chosen, answer->file)) {
+    /* What its button does: the app's response handler takes it from here. */
+    g_signal_emit_by_name (chooser, "response", GTK_RESPONSE_ACCEPT);
+    return answer_done (answer);
+  }
+  if (gtk_file_chooser_get_action (chooser) != GTK_FILE_CHOOSER_ACTION_SAVE) {
+    gtk_file_chooser_set_file (chooser, answer->file, NULL);
+    return G_SOURCE_CONTINUE;
+  }
+  current = gtk_file_chooser_get_current_folder (chooser);
+  if (current == NULL || !g_file_equal (current, folder))
+    gtk_file_chooser_set_current_folder (chooser, folder, NULL);
+  name = g_file_get_basename (answer->file);
+  gtk_file_chooser_set_current_name (chooser, name);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Answers @chooser, open, with @path as a person picking it and pressing its button would. */
+static void
+answer_chooser (GtkNativeDialog *chooser,
+                const char      *path)
+{
+  Answer *answer;
+
+  if (chooser == NULL) {
+    g_warning ("No file chooser open for %s", path);
+    return;
+  }
+  answer = g_new0 (Answer, 1);
+  g_set_weak_pointer (&answer->chooser, chooser);
+  answer->file = g_file_new_for_path (path);
+  g_timeout_add (50, answer_chooser_tick, answer);
+}
+
+/* "!share PATH", "!save ID PATH": TRUE when @line was one (done or not). */
+static gboolean
+file_command (Hook       *hook,
+              const char *line)
+{
+  g_auto (GStrv) words = NULL;
+
+  if (!g_str_has_prefix (line, "!share ") && !g_str_has_prefix (line, "!save "))
+    return FALSE;
+  words = g_strsplit (line, " ", 3);
+  if (g_str_equal (words[0], "!share")) {
+    GtkWidget *button = GTK_WIDGET (gtk_widget_get_template_child (
+                                      GTK_WIDGET (hook->chat_view), CANOPY_TYPE_CHAT_VIEW,
+                                      "share_button"));
+
+    g_signal_emit_by_name (button, "clicked");
+    answer_chooser (canopy_file_chooser_get (GTK_WIDGET (hook->chat_view)), words[1]);
+  } else if (g_strv_length (words) == 3) {
+    CanopyFileRow *row = canopy_chat_view_find_file (hook->chat_view, words[1]);
+    GtkWidget *button;
+
+    if (row == NULL) {
+      g_warning ("No file %s shown", words[1]);
+      return TRUE;
+    }
+    button = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (row), CANOPY_TYPE_FILE_ROW,
+                                                        "save_button"));
+    if (!gtk_widget_get_visible (button)) {
+      g_warning ("File %s cannot be saved yet", words[1]);
+      return TRUE;
+    }
+    g_signal_emit_by_name (button, "clicked");
+    answer_chooser (canopy_file_chooser_get (GTK_WIDGET (row)), words[2]);
+  }
+  return TRUE;
+}
+
+static void
+collect_file_rows (GtkWidget *widget,
+                   GPtrArray *rows)
+{
+  if (CANOPY_IS_FILE_ROW (widget)) {
+    g_ptr_array_add (rows, widget);
+    return;
+  }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_file_rows (child, rows);
+}
+
+/* One event for each file row that changed since the last look. */
+static void
+emit_files (Hook *hook)
+{
+  static const char *const states[] = { "incomplete", "complete", "failed" };
+  g_autoptr (GPtrArray) rows = g_ptr_array_new ();
+
+  if (hook->chat_view == NULL)
+    return;
+  collect_file_rows (GTK_WIDGET (hook->chat_view), rows);
+  for (guint i = 0; i < rows->len; i++) {
+    CanopyFileRow *row = g_ptr_array_index (rows, i);
+    GdkPaintable *image = canopy_file_row_get_image (row);
+    JsonObject *event = event_new ("file");
+    g_autoptr (JsonNode) node = NULL;
+    char *text;
+
+    json_object_set_string_member (event, "id", canopy_file_row_get_id (row));
+    json_object_set_string_member (event, "name", canopy_file_row_get_name (row));
+    json_object_set_string_member (event, "state", states[canopy_file_row_get_state (row)]);
+    json_object_set_int_member (event, "bytes", (gint64) canopy_file_row_get_bytes (row));
+    json_object_set_boolean_member (event, "decoding", canopy_file_row_is_decoding (row));
+    if (canopy_file_row_get_note (row) != NULL)
+      json_object_set_string_member (event, "note", canopy_file_row_get_note (row));
+    if (image != NULL) {
+      json_object_set_int_member (event, "image_width", gdk_paintable_get_intrinsic_width (image));
+      json_object_set_int_member (event, "image_height",
+                                  gdk_paintable_get_intrinsic_height (image));
+    }
+    node = json_node_init_object (json_node_alloc (), event);
+    text = json_to_string (node, FALSE);
+    if (g_strcmp0 (g_hash_table_lookup (hook->files, canopy_file_row_get_id (row)), text) == 0) {
+      g_free (text);
+      json_object_unref (event);
+      continue;
+    }
+    g_hash_table_replace (hook->files, g_strdup (canopy_file_row_get_id (row)), text);
+    emit (event);
+  }
+}
+
 /* "!kick ID", "!mute ID", "!unmute ID", "!menu ID": TRUE when @line was one (done or not). */
 static gboolean
 moderate (Hook       *hook,
@@ -211,7 +378,7 @@ flush_pending (Hook *hook)
   while (!g_queue_is_empty (&hook->pending)) {
     g_autofree char *line = g_queue_pop_head (&hook->pending);
 
-    if (moderate (hook, line))
+    if (moderate (hook, line) || file_command (hook, line))
       continue;
     if (entry != NULL) {
       /* What Enter in the entry does (GtkEntry has no activate_signal for
@@ -447,6 +614,7 @@ on_tick (gpointer user_data)
   JsonObject *event;
 
   rebind (hook);
+  emit_files (hook);
   if (hook->view == NULL && hook->window != NULL) {
     GtkWidget *index = canopy_window_get_room_index (hook->window);
 
@@ -487,6 +655,7 @@ on_window_destroy (CanopyWindow *window,
   g_signal_handlers_disconnect_by_data (window, hook);
   g_clear_weak_pointer (&hook->window);
   g_queue_clear_full (&hook->pending, g_free);
+  g_clear_pointer (&hook->files, g_hash_table_unref);
   g_free (hook->room);
   g_free (hook);
 }
@@ -508,6 +677,7 @@ canopy_test_hook_attach (CanopyWindow *window)
 
   hook = g_new0 (Hook, 1);
   g_queue_init (&hook->pending);
+  hook->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_set_weak_pointer (&hook->window, window);
   g_signal_connect (window, "notify::title", G_CALLBACK (on_window_title_notify), hook);
   g_signal_connect (window, "destroy", G_CALLBACK (on_window_destroy), hook);

@@ -240,7 +240,8 @@ test_send (void)
 {
   GtkWidget *view = new_view ();
   GtkWidget *entry = canopy_test_find_type (view, GTK_TYPE_ENTRY);
-  GtkWidget *button = canopy_test_find_type (view, GTK_TYPE_BUTTON);
+  /* The first button is Share: Send is after the entry. */
+  GtkWidget *button = canopy_test_template_child (view, CANOPY_TYPE_CHAT_VIEW, "send_button");
   g_autoptr (GPtrArray) sent = g_ptr_array_new_with_free_func (g_free);
 
   g_signal_connect (view, "send", G_CALLBACK (on_send), sent);
@@ -279,7 +280,8 @@ test_accessible (void)
   GtkWidget *view = new_view ();
   GtkWidget *entry = canopy_test_find_type (view, GTK_TYPE_ENTRY);
   GtkWidget *list = canopy_test_find_type (view, GTK_TYPE_LIST_BOX);
-  GtkWidget *button = canopy_test_find_type (view, GTK_TYPE_BUTTON);
+  GtkWidget *button = canopy_test_template_child (view, CANOPY_TYPE_CHAT_VIEW, "send_button");
+  GtkWidget *share = canopy_test_template_child (view, CANOPY_TYPE_CHAT_VIEW, "share_button");
   GtkWidget *row;
 
   gtk_test_accessible_assert_role (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_ROLE_TEXT_BOX);
@@ -293,6 +295,8 @@ test_accessible (void)
   gtk_test_accessible_assert_role (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_ROLE_BUTTON);
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                        "Send");
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (share), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Share a File");
 
   add (CANOPY_CHAT_VIEW (view), "Ann", "hi", 0, FALSE);
   row = GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));

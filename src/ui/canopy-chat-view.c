@@ -45,6 +45,7 @@ enum {
   SIGNAL_SEND,
   SIGNAL_SHARE_FILE,
   SIGNAL_SAVE_FILE,
+  SIGNAL_CANCEL_FILE,
   N_SIGNALS
 };
 
@@ -386,6 +387,13 @@ append_row (CanopyChatView *self,
 }
 
 static void
+on_file_row_cancel (CanopyFileRow  *file_row,
+                    CanopyChatView *self)
+{
+  g_signal_emit (self, signals[SIGNAL_CANCEL_FILE], 0, canopy_file_row_get_id (file_row));
+}
+
+static void
 on_file_row_save (CanopyFileRow  *file_row,
                   GFile          *destination,
                   CanopyChatView *self)
@@ -553,6 +561,14 @@ canopy_chat_view_class_init (CanopyChatViewClass *klass)
   signals[SIGNAL_SAVE_FILE] =
     g_signal_new ("save-file", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_FILE);
+  /**
+   * CanopyChatView::cancel-file:
+   * @self: the chat view
+   * @id: a file shown, which the person asked to take out of the room
+   */
+  signals[SIGNAL_CANCEL_FILE] =
+    g_signal_new ("cancel-file", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/canopy/Canopy/ui/canopy-chat-view.ui");
@@ -644,6 +660,7 @@ canopy_chat_view_add_file (CanopyChatView           *self,
 
   file_row = canopy_file_row_new (manifest);
   g_signal_connect_object (file_row, "save", G_CALLBACK (on_file_row_save), self, 0);
+  g_signal_connect_object (file_row, "cancel", G_CALLBACK (on_file_row_cancel), self, 0);
   append_row (self, make_row (self, manifest->sender, NULL, manifest->time, map, from_me,
                               file_row));
   return CANOPY_FILE_ROW (file_row);

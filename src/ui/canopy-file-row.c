@@ -30,6 +30,7 @@ struct _CanopyFileRow
   GtkLabel             *detail_label;
   GtkBox               *action_box;
   GtkButton            *save_button;
+  GtkButton            *cancel_button;
   GtkProgressBar       *progress_bar;
   GtkPicture           *picture;
   GtkLabel             *note_label;
@@ -40,6 +41,7 @@ struct _CanopyFileRow
   guint64               size;
   guint64               bytes;
   CanopyFileRowState    state;
+  gboolean              can_cancel;
   GCancellable         *cancellable;   /* the decoding, while it runs */
 };
 
@@ -47,6 +49,7 @@ G_DEFINE_FINAL_TYPE (CanopyFileRow, canopy_file_row, ADW_TYPE_BIN)
 
 enum {
   SIGNAL_SAVE,
+  SIGNAL_CANCEL,
   N_SIGNALS
 };
 
@@ -89,6 +92,15 @@ update_detail (CanopyFileRow *self)
                           self->state == CANOPY_FILE_ROW_INCOMPLETE);
   gtk_widget_set_visible (GTK_WIDGET (self->save_button),
                           self->state == CANOPY_FILE_ROW_COMPLETE);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button),
+                          self->can_cancel && self->state != CANOPY_FILE_ROW_FAILED);
+}
+
+static void
+on_cancel_button_clicked (CanopyFileRow *self)
+{
+  if (self->can_cancel && self->state != CANOPY_FILE_ROW_FAILED)
+    g_signal_emit (self, signals[SIGNAL_CANCEL], 0);
 }
 
 /* --- saving --- */
@@ -245,9 +257,9 @@ on_decoded (GObject      *source,
     decode_next ();
   }
 
-  /* Cancelled: the row is gone (its children too) or going. */
+  /* Cancelled: the row is gone (its children too) or going, or the file was withdrawn. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_cancellable_is_cancelled (self->cancellable))
+      g_cancellable_is_cancelled (self->cancellable) || self->state == CANOPY_FILE_ROW_FAILED)
     return;
   g_clear_object (&self->cancellable);
   if (texture == NULL) {
@@ -328,6 +340,15 @@ canopy_file_row_class_init (CanopyFileRowClass *klass)
   signals[SIGNAL_SAVE] = g_signal_new ("save", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_FILE);
 
+  /**
+   * CanopyFileRow::cancel:
+   * @self: the row
+   *
+   * The person asked to take the file out of the room (canopy_file_row_allow_cancel()).
+   */
+  signals[SIGNAL_CANCEL] = g_signal_new ("cancel", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/canopy/Canopy/ui/canopy-file-row.ui");
   gtk_widget_class_bind_template_child (widget_class, CanopyFileRow, icon);
@@ -335,10 +356,12 @@ canopy_file_row_class_init (CanopyFileRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CanopyFileRow, detail_label);
   gtk_widget_class_bind_template_child (widget_class, CanopyFileRow, action_box);
   gtk_widget_class_bind_template_child (widget_class, CanopyFileRow, save_button);
+  gtk_widget_class_bind_template_child (widget_class, CanopyFileRow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyFileRow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, CanopyFileRow, picture);
   gtk_widget_class_bind_template_child (widget_class, CanopyFileRow, note_label);
   gtk_widget_class_bind_template_callback (widget_class, on_save_button_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_button_clicked);
 }
 
 static void
@@ -521,13 +544,20 @@ canopy_file_row_set_failed (CanopyFileRow *self,
 
   g_return_if_fail (CANOPY_IS_FILE_ROW (self));
 
-  if (self->state != CANOPY_FILE_ROW_INCOMPLETE)
+  /* Withdrawn (by its sender, or removed by the host) goes for a complete file too: nothing of
+   * it stays on show or to save. */
+  if (self->state == CANOPY_FILE_ROW_FAILED ||
+      (self->state == CANOPY_FILE_ROW_COMPLETE && g_strcmp0 (reason, "cancelled") != 0))
     return;
   self->state = CANOPY_FILE_ROW_FAILED;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  gtk_picture_set_paintable (self->picture, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->picture), FALSE);
   if (g_strcmp0 (reason, "hash-mismatch") == 0)
     note = _("This file failed its integrity check and was not kept");
   else if (g_strcmp0 (reason, "cancelled") == 0)
-    note = _("The sender cancelled this file");
+    note = _("This file was withdrawn from the room");
   else if (g_strcmp0 (reason, "expired") == 0)
     note = _("This file is no longer offered");
   else if (g_strcmp0 (reason, "too-large") == 0)
@@ -544,4 +574,23 @@ canopy_file_row_set_failed (CanopyFileRow *self,
   }
   update_detail (self);
   set_note (self, note, TRUE);
+}
+
+/**
+ * canopy_file_row_allow_cancel:
+ * @self: a row
+ * @label: what the button says ("Stop Sharing" for the sender, "Remove" for the host)
+ *
+ * Offers a button that emits #CanopyFileRow::cancel while the file has not failed.
+ */
+void
+canopy_file_row_allow_cancel (CanopyFileRow *self,
+                              const char    *label)
+{
+  g_return_if_fail (CANOPY_IS_FILE_ROW (self));
+  g_return_if_fail (label != NULL);
+
+  self->can_cancel = TRUE;
+  gtk_button_set_label (self->cancel_button, label);
+  update_detail (self);
 }

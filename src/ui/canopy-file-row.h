@@ -44,6 +44,8 @@ void                canopy_file_row_set_complete (CanopyFileRow            *self
                                                   GBytes                   *contents);
 void                canopy_file_row_set_failed   (CanopyFileRow            *self,
                                                   const char               *reason);
+void                canopy_file_row_allow_cancel (CanopyFileRow            *self,
+                                                  const char               *label);
 gboolean            canopy_file_row_can_preview  (const char               *mime,
                                                   guint64                   size);
 

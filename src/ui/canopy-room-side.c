@@ -202,6 +202,11 @@ on_node_file_offered (CanopyNode               *node,
     return;
   row = canopy_chat_view_add_file (self->chat_view, manifest, canopy_node_get_map (node),
                                    from_me);
+  /* Its sender may withdraw it, and the host any file (moderation). */
+  if (from_me)
+    canopy_file_row_allow_cancel (row, _("Stop Sharing"));
+  else if (canopy_node_get_role (node) == CANOPY_NODE_ROLE_HOST)
+    canopy_file_row_allow_cancel (row, _("Remove"));
   if (from_me) {
     g_autoptr (GBytes) contents = canopy_node_dup_file_contents (node, manifest->id);
 
@@ -330,6 +335,22 @@ on_chat_view_save_file (CanopyChatView *chat_view,
   g_file_replace_contents_bytes_async (destination, contents, NULL, FALSE,
                                        G_FILE_CREATE_REPLACE_DESTINATION, self->cancellable,
                                        on_file_saved, g_object_ref (self));
+}
+
+static void
+on_chat_view_cancel_file (CanopyChatView *chat_view,
+                          const char     *id,
+                          CanopyRoomSide *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->node != NULL && canopy_node_cancel_file (self->node, id, &error))
+    return;
+  if (g_error_matches (error, CANOPY_ERROR, CANOPY_ERROR_UNKNOWN_FILE))
+    toast (self, _("This file is no longer kept in the room"));
+  else
+    toast (self, _("This file could not be withdrawn"));
+  g_debug ("Cancelling %s: %s", id, error != NULL ? error->message : "no room");
 }
 
 /* --- moderation: the host's menu on a person's name --- */
@@ -505,6 +526,7 @@ canopy_room_side_class_init (CanopyRoomSideClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_chat_view_send);
   gtk_widget_class_bind_template_callback (widget_class, on_chat_view_share_file);
   gtk_widget_class_bind_template_callback (widget_class, on_chat_view_save_file);
+  gtk_widget_class_bind_template_callback (widget_class, on_chat_view_cancel_file);
 }
 
 static void

@@ -35,7 +35,8 @@
  * dialog that asks; "!menu ID", which opens that menu on ID's first row shown (for
  * screenshots); "!share PATH", which clicks the chat's Share button and answers its file chooser
  * with PATH; and "!save ID PATH", which clicks Save on file ID's row and answers its chooser with
- * PATH (the chooser's own response, so the app takes the path a person's choice takes). Only canopy-test-app (tests/ui/canopy-test-app.c) links it:
+ * PATH (the chooser's own response, so the app takes the path a person's choice takes); and
+ * "!cancel ID", which clicks Stop Sharing (the sender's) or Remove (the host's) on file ID's row. Only canopy-test-app (tests/ui/canopy-test-app.c) links it:
  * the installed `canopy` has no such hook. */
 
 typedef struct {
@@ -237,9 +238,26 @@ file_command (Hook       *hook,
 {
   g_auto (GStrv) words = NULL;
 
-  if (!g_str_has_prefix (line, "!share ") && !g_str_has_prefix (line, "!save "))
+  if (!g_str_has_prefix (line, "!share ") && !g_str_has_prefix (line, "!save ") &&
+      !g_str_has_prefix (line, "!cancel "))
     return FALSE;
   words = g_strsplit (line, " ", 3);
+  if (g_str_equal (words[0], "!cancel")) {
+    CanopyFileRow *row = canopy_chat_view_find_file (hook->chat_view, words[1]);
+    GtkWidget *button;
+
+    if (row == NULL) {
+      g_warning ("No file %s shown", words[1]);
+      return TRUE;
+    }
+    button = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (row), CANOPY_TYPE_FILE_ROW,
+                                                        "cancel_button"));
+    if (!gtk_widget_get_visible (button))
+      g_warning ("File %s offers no Stop Sharing or Remove", words[1]);
+    else
+      g_signal_emit_by_name (button, "clicked");
+    return TRUE;
+  }
   if (g_str_equal (words[0], "!share")) {
     GtkWidget *button = GTK_WIDGET (gtk_widget_get_template_child (
                                       GTK_WIDGET (hook->chat_view), CANOPY_TYPE_CHAT_VIEW,

@@ -134,7 +134,7 @@ test_failed (void)
     const char *note;
   } cases[] = {
     { "hash-mismatch", "This file failed its integrity check and was not kept" },
-    { "cancelled", "The sender cancelled this file" },
+    { "cancelled", "This file was withdrawn from the room" },
     { "expired", "This file is no longer offered" },
     { "too-large", "This file is larger than the room allows" },
     { "files-off", "The host turned off files in this room" },
@@ -182,6 +182,45 @@ test_thumbnail (void)
     g_assert_null (canopy_file_row_get_note (CANOPY_FILE_ROW (row)));
     g_assert_finalize_object (row);
   }
+}
+
+static void
+on_cancel (CanopyFileRow *row,
+           guint         *count)
+{
+  (*count)++;
+}
+
+/* Stop Sharing / Remove: only where allowed, not once the file failed; withdrawn, a complete
+ * image is no longer shown nor saved. */
+static void
+test_cancel (void)
+{
+  g_autoptr (GBytes) png = canopy_test_png_new (64, 48);
+  GtkWidget *row = row_new ("photo.png", "image/png", g_bytes_get_size (png));
+  GtkWidget *cancel = canopy_test_template_child (row, CANOPY_TYPE_FILE_ROW, "cancel_button");
+  guint cancels = 0;
+
+  g_signal_connect (row, "cancel", G_CALLBACK (on_cancel), &cancels);
+  g_assert_false (gtk_widget_get_visible (cancel));
+  canopy_file_row_allow_cancel (CANOPY_FILE_ROW (row), "Remove");
+  g_assert_true (gtk_widget_get_visible (cancel));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (cancel)), ==, "Remove");
+  complete_and_wait (row, png);
+  g_assert_nonnull (canopy_file_row_get_image (CANOPY_FILE_ROW (row)));
+  g_assert_true (gtk_widget_get_visible (cancel));
+  g_signal_emit_by_name (cancel, "clicked");
+  g_assert_cmpuint (cancels, ==, 1);
+
+  canopy_file_row_set_failed (CANOPY_FILE_ROW (row), "cancelled");
+  g_assert_cmpint (canopy_file_row_get_state (CANOPY_FILE_ROW (row)), ==, CANOPY_FILE_ROW_FAILED);
+  g_assert_null (canopy_file_row_get_image (CANOPY_FILE_ROW (row)));
+  g_assert_false (gtk_widget_get_visible (cancel));
+  g_assert_false (gtk_widget_get_visible (canopy_test_template_child (row, CANOPY_TYPE_FILE_ROW,
+                                                                      "save_button")));
+  g_signal_emit_by_name (cancel, "clicked");
+  g_assert_cmpuint (cancels, ==, 1);
+  g_assert_finalize_object (row);
 }
 
 /* A few KiB that declare 30000 x 30000 pixels: refused from the header, no pixel decoded. */
@@ -406,6 +445,7 @@ main (int   argc,
   g_test_add_func ("/file-row/plain-text", test_plain_text);
   g_test_add_func ("/file-row/progress", test_progress);
   g_test_add_func ("/file-row/failed", test_failed);
+  g_test_add_func ("/file-row/cancel", test_cancel);
   g_test_add_func ("/file-row/thumbnail", test_thumbnail);
   g_test_add_func ("/file-row/bomb", test_bomb);
   g_test_add_func ("/file-row/not-an-image", test_not_an_image);

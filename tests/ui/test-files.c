@@ -7,7 +7,8 @@
  * complete, Save writes identical bytes where the file chooser's answer said (the test hook
  * answers the real chooser), the bomb is refused with a note and the app lives on. Then the
  * app shares a file through its Share button: its own row shows it, and the node receives it
- * whole.
+ * whole. The host's Remove on the node's photo and Stop Sharing on its own file withdraw each
+ * from the room: the row says so and shows no image, the node reports it cancelled.
  */
 #include <signal.h>
 #include <string.h>
@@ -200,6 +201,18 @@ test_files (void)
   g_assert_false (json_object_has_member (o, "image_width"));
   g_assert_false (app->exited);
 
+  /* The host removes the photo the node shared: the node is told (it is the sender, and held
+   * it), the app's row says so and shows no image any more. */
+  o = wait_file (app, "file", "photo.png", "complete");
+  g_free (share);
+  share = g_strdup_printf ("!cancel %s", json_object_get_string_member (o, "id"));
+  canopy_test_proc_write_line (app, share);
+  o = wait_file (app, "file", "photo.png", "failed");
+  g_assert_cmpstr (json_object_get_string_member_with_default (o, "note", ""), ==,
+                   "This file was withdrawn from the room");
+  g_assert_false (json_object_has_member (o, "image_width"));
+  canopy_test_proc_wait_events (node, "file-failed", "reason", "cancelled", 1, WAIT_S);
+
   /* The app's own file, through its Share button: its row, and the node gets it whole. */
   g_free (share);
   share = g_strconcat ("!share ", mine_path, NULL);
@@ -210,6 +223,14 @@ test_files (void)
   o = wait_file (node, "file-complete", "mine.png", NULL);
   mine_sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, mine);
   g_assert_cmpstr (json_object_get_string_member (o, "sha256"), ==, mine_sha);
+
+  /* Its sender withdraws it: gone at the node too. */
+  g_free (share);
+  share = g_strdup_printf ("!cancel %s", json_object_get_string_member (o, "id"));
+  canopy_test_proc_write_line (app, share);
+  o = wait_file (app, "file", "mine.png", "failed");
+  g_assert_false (json_object_has_member (o, "image_width"));
+  canopy_test_proc_wait_events (node, "file-failed", "reason", "cancelled", 2, WAIT_S);
 
   stop (node);
   stop (app);

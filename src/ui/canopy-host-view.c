@@ -34,6 +34,7 @@ struct _CanopyHostView
   GtkButton *copy_button;
   GtkButton *copy_link_button;
   GtkToggleButton *lock_button;
+  GtkToggleButton *files_button;
   GtkButton *end_button;
   GtkPicture *picture;
   CanopyRoomSide *side;
@@ -168,6 +169,7 @@ update_state (CanopyHostView *self)
                             state != CANOPY_NODE_STATE_ENDED && state != CANOPY_NODE_STATE_FAILED);
   /* The node tells the server once the room exists (and again when it resumes it). */
   gtk_widget_set_sensitive (GTK_WIDGET (self->lock_button), live);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->files_button), live);
 
   switch (state) {
   case CANOPY_NODE_STATE_IDLE:
@@ -505,6 +507,30 @@ update_lock_button (CanopyHostView *self)
 }
 
 static void
+update_files_button (CanopyHostView *self)
+{
+  g_autofree char *limit = g_format_size (canopy_node_get_file_max_size (self->node));
+  g_autofree char *on = NULL;
+
+  /* TRANSLATORS: the tooltip of the host's files switch when on; %s is the largest file */
+  on = g_strdup_printf (_("Files On: members can share files up to %s"), limit);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->files_button),
+                               gtk_toggle_button_get_active (self->files_button)
+                                 ? on : _("Files Off: nobody can share files"));
+}
+
+static void
+on_files_button_toggled (GtkToggleButton *button,
+                         CanopyHostView  *self)
+{
+  gboolean allowed = gtk_toggle_button_get_active (button);
+
+  update_files_button (self);
+  if (allowed != canopy_node_get_files_allowed (self->node))
+    canopy_node_set_file_policy (self->node, allowed, canopy_node_get_file_max_size (self->node));
+}
+
+static void
 on_lock_button_toggled (GtkToggleButton *button,
                         CanopyHostView  *self)
 {
@@ -655,6 +681,8 @@ canopy_host_view_constructed (GObject *object)
   /* A room may be locked before it starts (the node sends it with create-room). */
   gtk_toggle_button_set_active (self->lock_button, canopy_node_get_locked (self->node));
   update_lock_button (self);
+  gtk_toggle_button_set_active (self->files_button, canopy_node_get_files_allowed (self->node));
+  update_files_button (self);
   on_node_viewers_notify (self->node, NULL, self);
   on_node_room_id_notify (self->node, NULL, self);
   on_node_stats (self->node, self);
@@ -727,6 +755,7 @@ canopy_host_view_class_init (CanopyHostViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, copy_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, copy_link_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, lock_button);
+  gtk_widget_class_bind_template_child (widget_class, CanopyHostView, files_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, end_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, picture);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, side);
@@ -740,6 +769,7 @@ canopy_host_view_class_init (CanopyHostViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_copy_link_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_end_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_lock_button_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_files_button_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_error_close_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_side_toast);
 }

@@ -30,6 +30,18 @@ is_live (gpointer data)
 }
 
 static gboolean
+files_off (gpointer data)
+{
+  return !canopy_node_get_files_allowed (data);
+}
+
+static gboolean
+files_on (gpointer data)
+{
+  return canopy_node_get_files_allowed (data);
+}
+
+static gboolean
 is_ended (gpointer data)
 {
   return canopy_node_get_state (((Watch *) data)->node) == CANOPY_NODE_STATE_ENDED;
@@ -680,6 +692,26 @@ test_moderation (void)
     gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (lock), FALSE);
     g_assert_false (canopy_node_get_locked (node));
     g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (lock)), ==, "changes-allow-symbolic");
+  }
+
+  /* Files off and on again: the host's signed policy reaches the viewer's node. */
+  {
+    GtkWidget *files = child (view, "files_button");
+
+    g_assert_true (gtk_widget_get_sensitive (files));
+    g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (files)));
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (files), ==,
+                     "Files On: members can share files up to 104.9\u00a0MB");
+    gtk_test_accessible_assert_property (GTK_ACCESSIBLE (files), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                         "Allow Files");
+    g_assert_true (canopy_node_get_files_allowed (viewer));
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (files), FALSE);
+    g_assert_false (canopy_node_get_files_allowed (node));
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (files), ==, "Files Off: nobody can share files");
+    canopy_test_wait_for (files_off, viewer, 30, "the viewer told files are off");
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (files), TRUE);
+    g_assert_true (canopy_node_get_files_allowed (node));
+    canopy_test_wait_for (files_on, viewer, 30, "the viewer told files are on");
   }
 
   /* Remove, confirmed: the viewer's node ends "removed", and the tree is the host alone. */

@@ -1055,29 +1055,6 @@ canopy_edge_get_media_lost (CanopyEdge *self)
 }
 
 /**
- * canopy_edge_get_file_pace:
- * @self: an edge
- *
- * A child whose video is thinned has a link that does not carry the whole stream: files to it
- * take an eighth of what the link was judged to carry (at least CANOPY_FILE_THIN_RATE_MIN
- * bytes a second), so that they never push out the layers it still gets.
- *
- * Returns: the most bytes of files a second this edge may carry now; 0 for no limit of its own
- */
-guint64
-canopy_edge_get_file_pace (CanopyEdge *self)
-{
-  guint layers = canopy_edge_get_layers (self);
-
-  g_return_val_if_fail (CANOPY_IS_EDGE (self), 0);
-
-  if (layers == 0 || layers >= canopy_thin_get_layers (self->thin))
-    return 0;
-  return MAX ((guint64) canopy_thin_get_pace_kbps (self->thin) * 1000 / 8 / 8,
-              CANOPY_FILE_THIN_RATE_MIN);
-}
-
-/**
  * canopy_edge_get_layers:
  * @self: an edge
  *

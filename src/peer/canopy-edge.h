@@ -64,6 +64,5 @@ guint64     canopy_edge_get_media_lost (CanopyEdge           *self);
 gboolean    canopy_edge_take_sent     (CanopyEdge            *self,
                                        CanopyUploadReport    *report);
 guint       canopy_edge_get_layers     (CanopyEdge           *self);
-guint64     canopy_edge_get_file_pace  (CanopyEdge           *self);
 
 G_END_DECLS

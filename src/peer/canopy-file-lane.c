@@ -17,9 +17,7 @@
  * Two limits keep files behind the video. Backpressure: above CANOPY_FILE_BUFFER_HIGH bytes
  * buffered in the channel the lane pauses, and goes on when the channel says it fell below
  * CANOPY_FILE_BUFFER_LOW (CanopyEdge::file-drained). A rate: at most rate_bytes a second, with
- * a burst of a quarter second, so that a fast link does not fill the path the media shares; to a
- * child whose video is thinned (its link carries less than the stream), an eighth of what its
- * link was judged to carry (canopy_edge_get_file_pace()).
+ * a burst of a quarter second, so that a fast link does not fill the path the media shares.
  */
 
 #define RETRY_MS 200         /* a pause is checked again this often even without a drain */
@@ -225,18 +223,14 @@ void
 canopy_file_lane_pump (CanopyFileLane *self)
 {
   gint64 now = g_get_monotonic_time ();
-  guint64 rate;
 
   g_return_if_fail (CANOPY_IS_FILE_LANE (self));
 
   if (self->closed || !canopy_edge_is_open (self->edge, CANOPY_EDGE_FILE))
     return;
-  rate = self->rate_bytes;
-  if (canopy_edge_get_file_pace (self->edge) > 0)
-    rate = MIN (rate, canopy_edge_get_file_pace (self->edge));
   /* A quarter second of burst, and never less than a frame: a slow rate still sends. */
-  self->tokens = MIN (MAX ((double) rate / 4, CANOPY_FILE_FRAME_BYTES),
-                      self->tokens + (double) rate * (now - self->tokens_at) / 1e6);
+  self->tokens = MIN (MAX ((double) self->rate_bytes / 4, CANOPY_FILE_FRAME_BYTES),
+                      self->tokens + (double) self->rate_bytes * (now - self->tokens_at) / 1e6);
   self->tokens_at = now;
   while (self->files.length > 0) {
     g_autoptr (CanopyFileTransfer) transfer = NULL;
@@ -252,9 +246,8 @@ canopy_file_lane_pump (CanopyFileLane *self)
     }
     self->paused = FALSE;
     if (self->tokens < CANOPY_FILE_FRAME_BYTES) {
-      /* Not longer than a pause: a thinned link may carry more again by then. */
-      wait_ms (self, MIN ((guint) ((CANOPY_FILE_FRAME_BYTES - self->tokens) * 1000 / rate) + 1,
-                          RETRY_MS));
+      wait_ms (self, (guint) ((CANOPY_FILE_FRAME_BYTES - self->tokens) * 1000 /
+                              self->rate_bytes) + 1);
       return;
     }
     if (!take_next (self, &transfer, &index))

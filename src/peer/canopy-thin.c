@@ -540,19 +540,6 @@ canopy_thin_get_level (CanopyThin *self)
 }
 
 /**
- * canopy_thin_get_pace_kbps:
- * @self: a filter
- *
- * Returns: the rate the child's link was judged to carry, kbit/s, while it is thinned; 0 when
- *   its video goes as it comes
- */
-guint
-canopy_thin_get_pace_kbps (CanopyThin *self)
-{
-  return atomic_load (&self->pace_kbps);
-}
-
-/**
  * canopy_thin_get_layers:
  * @self: a filter
  *

@@ -31,7 +31,6 @@ void        canopy_thin_watch_session (CanopyThin *self,
 guint       canopy_thin_judge         (CanopyThin *self);
 guint       canopy_thin_get_level     (CanopyThin *self);
 guint       canopy_thin_get_layers    (CanopyThin *self);
-guint       canopy_thin_get_pace_kbps (CanopyThin *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CanopyThin, canopy_thin_unref)
 

@@ -90,9 +90,6 @@ G_BEGIN_DECLS
 #define CANOPY_FILE_BUFFER_HIGH (1024 * 1024)
 #define CANOPY_FILE_BUFFER_LOW (256 * 1024)
 #define CANOPY_FILE_RATE_BYTES (1024 * 1024)
-/* To a child whose video is thinned, files take an eighth of what its link carries, at least
- * this many bytes a second. */
-#define CANOPY_FILE_THIN_RATE_MIN (8 * 1024)
 #define CANOPY_FILE_FRAMES_PER_SECOND 2000 /* per neighbour, counted before hashing */
 
 /* Liveness on the tree (see CanopyLink). A child pings its parent every heartbeat; a parent

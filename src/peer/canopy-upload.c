@@ -122,7 +122,15 @@ canopy_upload_tick (CanopyUpload *self,
         c->now.bytes_sent >= c->last.bytes_sent) {
       double sent = (double) (c->now.packets_sent - c->last.packets_sent);
       double rate = (double) (c->now.bytes_sent - c->last.bytes_sent);
-      double loss = CLAMP ((double) (c->now.packets_lost - c->last.packets_lost) / sent, 0, 1);
+      double lost = (double) (c->now.packets_lost - c->last.packets_lost);
+      double loss;
+
+      /* "Lost" is what we sent and the child had not counted when it pinged: a round trip's
+       * worth is only on its way. When the round trip grows, more is on its way, not lost (on
+       * a starved CPU the round trip of a loopback link swings by hundreds of ms). */
+      if (c->now.rtt_ms >= 0 && c->last.rtt_ms >= 0)
+        lost -= sent * (c->now.rtt_ms - c->last.rtt_ms) / 1000.0;
+      loss = CLAMP (lost / sent, 0, 1);
       /* What the child lacks that we had: lost after us. */
       double excess = MAX (0, loss - upstream_loss);
       gboolean queued = c->now.rtt_ms >= 0 && c->min_rtt >= 0 &&

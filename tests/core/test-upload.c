@@ -128,6 +128,28 @@ test_random_loss (void)
   canopy_upload_clear (&upload);
 }
 
+/* The round trip of every link grows by 150 ms a second (a starved CPU: loopback links swing
+ * by hundreds of ms) and each child's count lags by what the longer trip holds on its way: 15
+ * of each second's 100 packets look lost, none is. Not the upload (the old judge took it for
+ * 15 % loss on a queue and lowered the capacity after its 2 s of evidence). */
+static void
+test_round_trip_swing (void)
+{
+  CanopyUpload upload;
+  Feed feeds[3] = { 0 };
+
+  canopy_upload_init (&upload, 3, 0);
+  warm_up (&upload, feeds, 3);
+  for (guint s = 1; s <= 6; s++) {
+    for (guint i = 0; i < 3; i++)
+      feed (&upload, feeds, i, 0.15, 40 + 150.0 * s);
+    g_assert_false (canopy_upload_tick (&upload, 0));
+  }
+  g_assert_cmpuint (upload.judged, ==, 3);
+  g_assert_cmpuint (upload.capacity, ==, 3);
+  canopy_upload_clear (&upload);
+}
+
 /* One thin child: its link alone loses and queues. That is the child's link, not our upload. */
 static void
 test_one_thin_child (void)
@@ -371,6 +393,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/upload/bottleneck", test_bottleneck);
   g_test_add_func ("/upload/random-loss", test_random_loss);
+  g_test_add_func ("/upload/round-trip-swing", test_round_trip_swing);
   g_test_add_func ("/upload/one-thin-child", test_one_thin_child);
   g_test_add_func ("/upload/loss-without-queue", test_loss_without_queue);
   g_test_add_func ("/upload/one-child", test_one_child);

@@ -123,21 +123,25 @@ canopy_upload_tick (CanopyUpload *self,
       double sent = (double) (c->now.packets_sent - c->last.packets_sent);
       double rate = (double) (c->now.bytes_sent - c->last.bytes_sent);
       double lost = (double) (c->now.packets_lost - c->last.packets_lost);
-      double loss;
-
-      /* "Lost" is what we sent and the child had not counted when it pinged: a round trip's
-       * worth is only on its way. When the round trip grows, more is on its way, not lost (on
-       * a starved CPU the round trip of a loopback link swings by hundreds of ms). */
-      if (c->now.rtt_ms >= 0 && c->last.rtt_ms >= 0)
-        lost -= sent * (c->now.rtt_ms - c->last.rtt_ms) / 1000.0;
-      loss = CLAMP (lost / sent, 0, 1);
+      double loss = CLAMP (lost / sent, 0, 1);
       /* What the child lacks that we had: lost after us. */
       double excess = MAX (0, loss - upstream_loss);
+      double arriving = 0;
       gboolean queued = c->now.rtt_ms >= 0 && c->min_rtt >= 0 &&
                         c->now.rtt_ms - c->min_rtt >= CANOPY_UPLOAD_QUEUE_MS;
+      gboolean lossy;
+
+      /* "Lost" is what we sent and the child had not counted when it pinged: a round trip's
+       * worth is only on its way. When the round trip grows, more is on its way; whether the
+       * link is congested is judged without it (on a starved CPU the round trip of a loopback
+       * link swings by hundreds of ms, and nothing is lost). What it delivered is counted as
+       * before: a queue that grows is filling, and what fills it is mostly dropped later. */
+      if (c->now.rtt_ms > c->last.rtt_ms && c->last.rtt_ms >= 0)
+        arriving = CLAMP ((c->now.rtt_ms - c->last.rtt_ms) / 1000.0, 0, 1);  /* of a second sent */
+      lossy = excess - arriving >= CANOPY_UPLOAD_LOSS_MIN;
 
       judged++;
-      if ((excess >= CANOPY_UPLOAD_LOSS_MIN && queued) || excess >= HEAVY_LOSS) {
+      if ((lossy && queued) || excess - arriving >= HEAVY_LOSS) {
         congested++;
         delivered += rate * (1 - excess);
         shares += 1 - excess;

@@ -73,17 +73,6 @@ canopy_file_cancel_make (CanopyIdentity *identity,
   return json;
 }
 
-static gboolean
-is_file_id (const char *text)
-{
-  if (strlen (text) != CANOPY_FILE_ID_CHARS)
-    return FALSE;
-  for (const char *p = text; *p; p++)
-    if (!g_ascii_isdigit (*p) && !(*p >= 'a' && *p <= 'f'))
-      return FALSE;
-  return TRUE;
-}
-
 /**
  * canopy_file_cancel_check:
  * @json: an untrusted `file-cancel`
@@ -116,7 +105,7 @@ canopy_file_cancel_check (JsonObject  *json,
       !canopy_json_get_string (json, "key", CANOPY_KEY_CHARS, TRUE, &key, error) ||
       !canopy_json_get_string (json, "sig", CANOPY_SIGNATURE_CHARS, TRUE, &sig, error))
     return NULL;
-  if (!is_file_id (id) || !canopy_text_is_id (by, CANOPY_PEER_ID_CHARS)) {
+  if (!canopy_file_id_is_valid (id) || !canopy_text_is_id (by, CANOPY_PEER_ID_CHARS)) {
     g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_BAD_MESSAGE,
                          "A file cancel with a bad file or peer id");
     return NULL;

@@ -65,6 +65,20 @@ hex_decode (const char *text,
   return TRUE;
 }
 
+/**
+ * canopy_file_id_is_valid:
+ * @text: untrusted text
+ *
+ * Returns: whether @text is a file id: exactly %CANOPY_FILE_ID_CHARS lower-case hex characters
+ */
+gboolean
+canopy_file_id_is_valid (const char *text)
+{
+  guint8 bytes[CANOPY_FILE_ID_BYTES];
+
+  return text != NULL && hex_decode (text, bytes, sizeof bytes);
+}
+
 static void
 sha256 (const guint8 *data,
         gsize         length,

@@ -74,6 +74,7 @@ gsize               canopy_file_manifest_chunk_length  (const CanopyFileManifest
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CanopyFileManifest, canopy_file_manifest_free)
 
 char               *canopy_file_clean_name             (const char               *name);
+gboolean            canopy_file_id_is_valid            (const char               *text);
 
 /* Chunk frames: the binary messages of the `file` channel. */
 GBytes             *canopy_file_frame_new              (const char               *file_id,

@@ -210,6 +210,9 @@ on_first_coded_frame (GstPad          *pad,
   return GST_PAD_PROBE_REMOVE;
 }
 
+/* One decoding thread: libvpx's threads wait for each other by spinning, which on a busy
+ * machine takes the time they wait for (see canopy-source.c), and our streams' one token
+ * partition leaves a second VP8 thread little to do. */
 static void
 add_video_playback (CanopyMedia *self,
                     gboolean     h264)
@@ -218,7 +221,7 @@ add_video_playback (CanopyMedia *self,
     ? PLAYBACK_QUEUE "rtph264depay name=depay request-keyframe=true wait-for-keyframe=true ! "
                      "h264parse ! avdec_h264 name=decoder ! videoconvert"
     : PLAYBACK_QUEUE "rtpvp8depay name=depay request-keyframe=true wait-for-keyframe=true ! "
-                     "vp8dec name=decoder ! videoconvert";
+                     "vp8dec name=decoder threads=1 ! videoconvert";
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) depay = NULL;
   g_autoptr (GstElement) decoder = NULL;

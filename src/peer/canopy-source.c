@@ -338,10 +338,18 @@ stamp_capture_time (GstPad          *pad,
   return GST_PAD_PROBE_OK;
 }
 
+/* libvpx's threads wait for each other by spinning: on a machine whose cores are all busy the
+ * spinning thread eats the time its partner needs. With threads=2, a host on a 2-core machine
+ * with one core taken by another program sent 9-19 of its 30 frames a second while a file
+ * went round a room of 15 (tests/core/test-file-room.c); with one thread, 30. One thread
+ * encodes up to 1280x720 in real time; only larger frames get two. */
+#define ENCODER_ONE_THREAD_PIXELS (1280 * 720)
+
 static char *
 encoder_description (CanopySource *self)
 {
   guint key_dist = self->fps * 10;
+  guint vpx_threads = self->width * self->height > ENCODER_ONE_THREAD_PIXELS ? 2 : 1;
 
   if (self->codec == CANOPY_CODEC_H264)
     return g_strdup_printf (
@@ -357,10 +365,10 @@ encoder_description (CanopySource *self)
    * snow it was 40 times, over a second of a 1 Mbit/s link) and would drop every one. */
   return g_strdup_printf (
     "vp8enc name=encoder deadline=1 cpu-used=8 end-usage=cbr target-bitrate=%u "
-    "keyframe-max-dist=%u lag-in-frames=0 threads=2 error-resilient=default+partitions "
+    "keyframe-max-dist=%u lag-in-frames=0 threads=%u error-resilient=default+partitions "
     "max-intra-bitrate=300 buffer-size=1000 buffer-initial-size=500 buffer-optimal-size=600 ! "
     "rtpvp8pay picture-id-mode=15-bit mtu=1200 ! capsfilter name=rtpcaps",
-    self->bitrate_kbps * 1000, key_dist);
+    self->bitrate_kbps * 1000, key_dist, vpx_threads);
 }
 
 /* Cumulative share of the bit rate up to each temporal layer, in per cent: the base layer

@@ -18,7 +18,7 @@ const chatSend = document.getElementById('chat-send');
 // Everything the page knows, also read by tests (tests/browser).
 const view = window.canopyView = {
   room: roomId, me: null, name: null, host: null, parent: null, state: 'starting',
-  pc: null, ctrl: null, chat: null, map: null, mapVersion: -1, mutes: new Set(),
+  pc: null, ctrl: null, chat: null, beat: null, map: null, mapVersion: -1, mutes: new Set(),
   chatLog: [], joins: 0, ended: null, iceServers: [],
 };
 
@@ -307,6 +307,14 @@ async function sendChat(text) {
 
 // --- the edge to the parent ----------------------------------------------------------------
 
+// Pings go on the parent's unordered, unreliable "beat" channel when it made one: a lost
+// ping there holds nothing up, where on ctrl it stalls every message after it until resent.
+function sendPing() {
+  const text = JSON.stringify({ type: 'ping', t: Date.now() });
+  if (view.beat && view.beat.readyState === 'open') view.beat.send(text);
+  else if (view.ctrl && view.ctrl.readyState === 'open') view.ctrl.send(text);
+}
+
 function sendCtrl(message) {
   if (view.ctrl && view.ctrl.readyState === 'open') view.ctrl.send(JSON.stringify(message));
 }
@@ -338,7 +346,7 @@ function closeEdge() {
   clearInterval(watchTimer);
   watchTimer = 0;
   if (view.pc) view.pc.close();
-  view.pc = view.ctrl = view.chat = null;
+  view.pc = view.ctrl = view.chat = view.beat = null;
   pendingCandidates = [];
   chatText.disabled = chatSend.disabled = true;
 }
@@ -349,7 +357,7 @@ async function onCtrlOpen() {
   const fields = [roomId, 'attach', view.me, view.parent, String(seq)];
   const sig = await identity.sign('canopy-edge', fields);
   send({ type: 'edge', statement: { kind: 'attach', room: roomId, peer: view.me, other: view.parent, seq, key: identity.key, sig } });
-  pingTimer = setInterval(() => sendCtrl({ type: 'ping', t: Date.now() }), 100);
+  pingTimer = setInterval(sendPing, 100);
   heardAt = mediaAt = performance.now();
   mediaPackets = -1;
   view.leftParents = [];
@@ -414,6 +422,11 @@ function newEdge() {
       channel.onmessage = (e) => { if (typeof e.data === 'string') handleCtrl(e.data); };
       channel.onopen = onCtrlOpen;
       if (channel.readyState === 'open') onCtrlOpen();
+    } else if (channel.label === 'beat') {
+      view.beat = channel;
+      channel.onmessage = (e) => {
+        if (typeof e.data === 'string' && e.data.length <= 96 && e.data.startsWith('{"type":"pong"')) handleCtrl(e.data);
+      };
     } else if (channel.label === 'chat') {
       view.chat = channel;
       channel.onmessage = (e) => { if (typeof e.data === 'string') handleChat(e.data); };

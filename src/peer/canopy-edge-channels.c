@@ -6,11 +6,18 @@
 #include <string.h>
 
 /*
- * An edge's three data channels, `ctrl`, `chat` and `file`: made by the offerer, announced to
- * the answerer; messages come in on webrtcbin's threads and are posted to the main context, size
- * checked first; what is sent on ctrl or chat before the channel opens waits in order. `file`
- * carries binary chunk frames only, sent when it is open and its buffer has room (the sender
- * paces itself: canopy_edge_get_file_buffered() and CanopyEdge::file-drained).
+ * An edge's four data channels, `ctrl`, `chat`, `file` and `beat`: made by the offerer,
+ * announced to the answerer; messages come in on webrtcbin's threads and are posted to the main
+ * context, size checked first; what is sent on ctrl or chat before the channel opens waits in
+ * order. `file` carries binary chunk frames only, sent when it is open and its buffer has room
+ * (the sender paces itself: canopy_edge_get_file_buffered() and CanopyEdge::file-drained).
+ *
+ * `beat` is unordered and never resent, and carries pings and pongs only. On the ordered,
+ * reliable ctrl stream one lost packet holds back every message after it until SCTP resends
+ * it (usrsctp: after 1 s at the least, 2 s more if the resend is lost too), so at 5 % loss a
+ * live child's pings now and then stopped for longer than its parent waits, and it was
+ * dropped with its subtree. A lost beat is just one ping fewer. A peer that does not know the
+ * channel (an older one) pings on ctrl, and is answered there.
  */
 
 /* Messages written before a channel opens wait here, up to this many. */
@@ -64,6 +71,12 @@ is_ctrl (CanopyEdge           *self,
   return g_strcmp0 (label_of (channel), CANOPY_EDGE_CTRL) == 0;
 }
 
+static gboolean
+is_beat (GstWebRTCDataChannel *channel)
+{
+  return g_strcmp0 (label_of (channel), CANOPY_EDGE_BEAT) == 0;
+}
+
 static void
 note_heard (CanopyEdge *self)
 {
@@ -75,7 +88,7 @@ note_heard (CanopyEdge *self)
     atomic_store (&self->gap_us, MAX (now - last, gap - gap / 20));
 }
 
-/* A ping's longest form: {"type":"ping","t":T,"rx":N,"rtt":MS}. */
+/* A ping's longest form: {"type":"ping","t":T,"rx":N,"rtt":MS}; a pong's is shorter. */
 #define PING_BYTES 96
 
 /* A child's ping answered right here, on the data channel's thread: whether a node answers
@@ -135,8 +148,9 @@ on_message_string (GstWebRTCDataChannel *channel,
                    gpointer              user_data)
 {
   CanopyEdge *self = user_data;
+  gboolean beat = is_beat (channel);
   gboolean ctrl = is_ctrl (self, channel);
-  gsize max = ctrl ? CANOPY_CTRL_BYTES : CANOPY_CHAT_BYTES;
+  gsize max = beat ? PING_BYTES : ctrl ? CANOPY_CTRL_BYTES : CANOPY_CHAT_BYTES;
   ChannelMessage *m;
 
   if (is_file (channel)) {
@@ -147,11 +161,17 @@ on_message_string (GstWebRTCDataChannel *channel,
     g_message ("Dropping an oversized message from %s", self->peer_id);
     return;
   }
+  /* On beat, only a ping (answered here) or a pong (read by the link as if on ctrl). */
+  if (beat && !g_str_has_prefix (text, "{\"type\":\"ping\"") &&
+      !g_str_has_prefix (text, "{\"type\":\"pong\""))
+    return;
   note_heard (self);
-  if (ctrl && answer_ping (self, channel, text))
+  if ((ctrl || beat) && answer_ping (self, channel, text))
+    return;
+  if (beat && !g_str_has_prefix (text, "{\"type\":\"pong\""))
     return;
   m = g_new0 (ChannelMessage, 1);
-  m->label = g_strdup (ctrl ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT);
+  m->label = g_strdup (ctrl || beat ? CANOPY_EDGE_CTRL : CANOPY_EDGE_CHAT);
   m->text = g_strdup (text);
   canopy_edge_post (self, deliver_message, m, channel_message_free);
 }
@@ -210,6 +230,8 @@ channel_for (CanopyEdge *self,
 {
   if (g_str_equal (label, CANOPY_EDGE_FILE))
     return self->file;
+  if (g_str_equal (label, CANOPY_EDGE_BEAT))
+    return self->beat;
   return g_str_equal (label, CANOPY_EDGE_CTRL) ? self->ctrl : self->chat;
 }
 
@@ -255,7 +277,8 @@ channel_opened (CanopyEdge *self,
 
   if (canopy_edge_is_closed (self))
     return;
-  while (!g_str_equal (label, CANOPY_EDGE_FILE) && (text = g_queue_pop_head (pending)) != NULL) {
+  while (!g_str_equal (label, CANOPY_EDGE_FILE) && !g_str_equal (label, CANOPY_EDGE_BEAT) &&
+         (text = g_queue_pop_head (pending)) != NULL) {
     send_text (self, channel, text);
     g_free (text);
   }
@@ -316,8 +339,10 @@ adopt_channel (CanopyEdge *self,
 {
   GstWebRTCDataChannel *channel = data;
   const char *label = label_of (channel);
-  GstWebRTCDataChannel **slot = is_file (channel) ? &self->file
-                                : is_ctrl (self, channel) ? &self->ctrl : &self->chat;
+  GstWebRTCDataChannel **slot = is_file (channel)           ? &self->file
+                                : is_beat (channel)         ? &self->beat
+                                : is_ctrl (self, channel)   ? &self->ctrl
+                                                            : &self->chat;
 
   if (canopy_edge_is_closed (self))
     return;
@@ -345,6 +370,8 @@ canopy_edge_on_data_channel (GstElement           *webrtcbin,
     canopy_edge_watch_channel (self, channel, CANOPY_EDGE_CHAT);
   else if (g_strcmp0 (label, CANOPY_EDGE_FILE) == 0)
     canopy_edge_watch_channel (self, channel, CANOPY_EDGE_FILE);
+  else if (g_strcmp0 (label, CANOPY_EDGE_BEAT) == 0)
+    canopy_edge_watch_channel (self, channel, CANOPY_EDGE_BEAT);
   else {
     g_message ("Ignoring data channel \"%s\" from %s", label ? label : "", self->peer_id);
     return;
@@ -369,7 +396,7 @@ canopy_edge_send (CanopyEdge *self,
   GQueue *pending;
 
   g_return_if_fail (CANOPY_IS_EDGE (self));
-  g_return_if_fail (!g_str_equal (label, CANOPY_EDGE_FILE));
+  g_return_if_fail (g_str_equal (label, CANOPY_EDGE_CTRL) || g_str_equal (label, CANOPY_EDGE_CHAT));
 
   if (canopy_edge_is_closed (self))
     return;
@@ -382,6 +409,26 @@ canopy_edge_send (CanopyEdge *self,
   if (g_queue_get_length (pending) >= PENDING_MAX)
     g_free (g_queue_pop_head (pending));
   g_queue_push_tail (pending, g_strdup (text));
+}
+
+/**
+ * canopy_edge_send_ping:
+ * @self: an edge to a parent
+ * @text: a ping
+ *
+ * Sends @text on `beat` if the parent made one and it is open (a lost ping is not resent and
+ * holds nothing up), otherwise on ctrl.
+ */
+void
+canopy_edge_send_ping (CanopyEdge *self,
+                       const char *text)
+{
+  g_return_if_fail (CANOPY_IS_EDGE (self));
+
+  if (canopy_edge_is_open (self, CANOPY_EDGE_BEAT))
+    send_text (self, self->beat, text);
+  else
+    canopy_edge_send (self, CANOPY_EDGE_CTRL, text);
 }
 
 /**
@@ -440,6 +487,7 @@ canopy_edge_release_channels (CanopyEdge *self)
   g_clear_object (&self->ctrl);
   g_clear_object (&self->chat);
   g_clear_object (&self->file);
+  g_clear_object (&self->beat);
 }
 
 /**

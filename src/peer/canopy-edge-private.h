@@ -57,6 +57,7 @@ struct _CanopyEdge {
   GstWebRTCDataChannel *ctrl;
   GstWebRTCDataChannel *chat;
   GstWebRTCDataChannel *file;
+  GstWebRTCDataChannel *beat;
   /* lock guards watched, linked_sinks and jitterbuffers: pad-added, on-data-channel and
    * new-jitterbuffer fill them on webrtcbin's threads, close() empties them on the main
    * context. */

@@ -512,6 +512,7 @@ static void
 setup_to_child (CanopyEdge *self)
 {
   g_autoptr (GstStructure) file_options = NULL;
+  g_autoptr (GstStructure) beat_options = NULL;
 
   /* The order the media-plane notes found: sink pads requested in NULL, channels made in
    * READY, then PLAYING, then the tee linked. The first offer then carries video, audio and
@@ -529,8 +530,15 @@ setup_to_child (CanopyEdge *self)
                                     GST_WEBRTC_PRIORITY_TYPE_VERY_LOW, NULL);
   g_signal_emit_by_name (self->webrtcbin, "create-data-channel", CANOPY_EDGE_FILE, file_options,
                          &self->file);
+  /* Pings and pongs: unordered, never resent (canopy-edge-channels.c). */
+  beat_options = gst_structure_new ("options", "ordered", G_TYPE_BOOLEAN, FALSE,
+                                    "max-retransmits", G_TYPE_INT, 0, NULL);
+  g_signal_emit_by_name (self->webrtcbin, "create-data-channel", CANOPY_EDGE_BEAT, beat_options,
+                         &self->beat);
   if (self->file != NULL)
     canopy_edge_watch_channel (self, self->file, CANOPY_EDGE_FILE);
+  if (self->beat != NULL)
+    canopy_edge_watch_channel (self, self->beat, CANOPY_EDGE_BEAT);
   if (self->ctrl != NULL)
     canopy_edge_watch_channel (self, self->ctrl, CANOPY_EDGE_CTRL);
   if (self->chat != NULL)

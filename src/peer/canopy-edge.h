@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 #define CANOPY_EDGE_CTRL "ctrl"
 #define CANOPY_EDGE_CHAT "chat"
 #define CANOPY_EDGE_FILE "file"
+#define CANOPY_EDGE_BEAT "beat"
 
 /* Counts something that may be read from any thread (a node's received packets). */
 typedef guint64 (*CanopyEdgeCountFunc) (gpointer source);
@@ -44,6 +45,8 @@ gboolean    canopy_edge_handle_signal (CanopyEdge            *self,
                                        GError               **error);
 void        canopy_edge_send          (CanopyEdge            *self,
                                        const char            *label,
+                                       const char            *text);
+void        canopy_edge_send_ping     (CanopyEdge            *self,
                                        const char            *text);
 gboolean    canopy_edge_send_frame    (CanopyEdge            *self,
                                        GBytes                *frame);

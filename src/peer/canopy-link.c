@@ -787,6 +787,7 @@ void
 canopy_link_heartbeat (CanopyLink *self)
 {
   g_autoptr (JsonObject) ping = NULL;
+  g_autofree char *text = NULL;
 
   g_return_if_fail (CANOPY_IS_LINK (self));
 
@@ -799,7 +800,8 @@ canopy_link_heartbeat (CanopyLink *self)
   json_object_set_int_member (ping, "rx", (gint64) canopy_media_get_packets (self->media));
   if (self->rtt_ms > 0)
     json_object_set_int_member (ping, "rtt", MIN ((gint64) (self->rtt_ms + 0.5), 60000));
-  send_ctrl (self, ping);
+  text = canopy_json_to_string (ping);
+  canopy_edge_send_ping (self->edge, text);
 }
 
 /* How long the neighbour may be silent: the base limit, or more on a link whose messages have

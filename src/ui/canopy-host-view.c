@@ -35,6 +35,8 @@ struct _CanopyHostView
   GtkButton *copy_link_button;
   GtkToggleButton *lock_button;
   GtkToggleButton *files_button;
+  GtkMenuButton *file_limit_button;
+  GtkSpinButton *file_limit_spin;
   GtkButton *end_button;
   GtkPicture *picture;
   CanopyRoomSide *side;
@@ -170,6 +172,8 @@ update_state (CanopyHostView *self)
   /* The node tells the server once the room exists (and again when it resumes it). */
   gtk_widget_set_sensitive (GTK_WIDGET (self->lock_button), live);
   gtk_widget_set_sensitive (GTK_WIDGET (self->files_button), live);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->file_limit_button),
+                            live && gtk_toggle_button_get_active (self->files_button));
 
   switch (state) {
   case CANOPY_NODE_STATE_IDLE:
@@ -509,7 +513,8 @@ update_lock_button (CanopyHostView *self)
 static void
 update_files_button (CanopyHostView *self)
 {
-  g_autofree char *limit = g_format_size (canopy_node_get_file_max_size (self->node));
+  g_autofree char *limit = g_format_size_full (canopy_node_get_file_max_size (self->node),
+                                               G_FORMAT_SIZE_IEC_UNITS);
   g_autofree char *on = NULL;
 
   /* TRANSLATORS: the tooltip of the host's files switch when on; %s is the largest file */
@@ -526,8 +531,22 @@ on_files_button_toggled (GtkToggleButton *button,
   gboolean allowed = gtk_toggle_button_get_active (button);
 
   update_files_button (self);
+  update_state (self);
   if (allowed != canopy_node_get_files_allowed (self->node))
     canopy_node_set_file_policy (self->node, allowed, canopy_node_get_file_max_size (self->node));
+}
+
+/* The spin counts MiB, as the policy's default (100 MiB) and ceiling (1 GiB) are. */
+static void
+on_file_limit_spin_changed (GtkSpinButton  *spin,
+                            CanopyHostView *self)
+{
+  guint64 max = (guint64) gtk_spin_button_get_value_as_int (spin) * 1024 * 1024;
+
+  if (self->node == NULL || max == canopy_node_get_file_max_size (self->node))
+    return;
+  canopy_node_set_file_policy (self->node, canopy_node_get_files_allowed (self->node), max);
+  update_files_button (self);
 }
 
 static void
@@ -682,6 +701,8 @@ canopy_host_view_constructed (GObject *object)
   gtk_toggle_button_set_active (self->lock_button, canopy_node_get_locked (self->node));
   update_lock_button (self);
   gtk_toggle_button_set_active (self->files_button, canopy_node_get_files_allowed (self->node));
+  gtk_spin_button_set_value (self->file_limit_spin,
+                             (double) (canopy_node_get_file_max_size (self->node) / (1024 * 1024)));
   update_files_button (self);
   on_node_viewers_notify (self->node, NULL, self);
   on_node_room_id_notify (self->node, NULL, self);
@@ -756,6 +777,8 @@ canopy_host_view_class_init (CanopyHostViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, copy_link_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, lock_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, files_button);
+  gtk_widget_class_bind_template_child (widget_class, CanopyHostView, file_limit_button);
+  gtk_widget_class_bind_template_child (widget_class, CanopyHostView, file_limit_spin);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, end_button);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, picture);
   gtk_widget_class_bind_template_child (widget_class, CanopyHostView, side);
@@ -770,6 +793,7 @@ canopy_host_view_class_init (CanopyHostViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_end_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_lock_button_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_files_button_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_file_limit_spin_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_error_close_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_side_toast);
 }

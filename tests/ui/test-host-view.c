@@ -42,6 +42,12 @@ files_on (gpointer data)
 }
 
 static gboolean
+files_up_to_one_mib (gpointer data)
+{
+  return canopy_node_get_file_max_size (data) == 1024 * 1024;
+}
+
+static gboolean
 is_ended (gpointer data)
 {
   return canopy_node_get_state (((Watch *) data)->node) == CANOPY_NODE_STATE_ENDED;
@@ -694,24 +700,42 @@ test_moderation (void)
     g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (lock)), ==, "changes-allow-symbolic");
   }
 
-  /* Files off and on again: the host's signed policy reaches the viewer's node. */
+  /* Files off and on again, then at most 1 MiB: the host's signed policy reaches the viewer's
+   * node. */
   {
     GtkWidget *files = child (view, "files_button");
+    GtkWidget *limit = child (view, "file_limit_button");
+    GtkWidget *spin = child (view, "file_limit_spin");
 
     g_assert_true (gtk_widget_get_sensitive (files));
     g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (files)));
     g_assert_cmpstr (gtk_widget_get_tooltip_text (files), ==,
-                     "Files On: members can share files up to 104.9\u00a0MB");
+                     "Files On: members can share files up to 100.0\u00a0MiB");
     gtk_test_accessible_assert_property (GTK_ACCESSIBLE (files), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                          "Allow Files");
     g_assert_true (canopy_node_get_files_allowed (viewer));
     gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (files), FALSE);
     g_assert_false (canopy_node_get_files_allowed (node));
     g_assert_cmpstr (gtk_widget_get_tooltip_text (files), ==, "Files Off: nobody can share files");
+    g_assert_false (gtk_widget_get_sensitive (limit));
     canopy_test_wait_for (files_off, viewer, 30, "the viewer told files are off");
     gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (files), TRUE);
     g_assert_true (canopy_node_get_files_allowed (node));
+    g_assert_true (gtk_widget_get_sensitive (limit));
     canopy_test_wait_for (files_on, viewer, 30, "the viewer told files are on");
+    gtk_test_accessible_assert_property (GTK_ACCESSIBLE (limit), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                         "Largest File");
+    g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), ==, 100);
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 1);
+    g_assert_cmpuint (canopy_node_get_file_max_size (node), ==, 1024 * 1024);
+    g_assert_true (canopy_node_get_files_allowed (node));
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (files), ==,
+                     "Files On: members can share files up to 1.0\u00a0MiB");
+    canopy_test_wait_for (files_up_to_one_mib, viewer, 30, "the viewer told files up to 1 MiB");
+    g_assert_true (canopy_node_get_files_allowed (viewer));
+    /* The spin's ceiling is the policy's: 1 GiB. */
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 5000);
+    g_assert_cmpuint (canopy_node_get_file_max_size (node), ==, 1024 * 1024 * 1024);
   }
 
   /* Remove, confirmed: the viewer's node ends "removed", and the tree is the host alone. */

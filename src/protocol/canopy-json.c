@@ -88,6 +88,14 @@ check_shape (const char *data,
     }
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
       continue;
+    /* Outside strings JSON has only its punctuation, numbers and true, false and null; json-glib's
+     * scanner also takes comments, quotes and names, and leaks what it built when they leave it
+     * lost ("')}\"\"'{}{"). */
+    if (strchr ("{}[]:,\"-+.0123456789eEtrufalsn", c) == NULL) {
+      g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
+                           "Message holds a character that is not JSON");
+      return FALSE;
+    }
     if (ended || (depth == 0 && started && (c == '[' || c == '{'))) {
       g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
                            "Message is not one JSON value");
@@ -103,7 +111,12 @@ check_shape (const char *data,
         return FALSE;
       }
     } else if (c == ']' || c == '}') {
-      if (--depth == 0)
+      if (--depth < 0) {
+        g_set_error_literal (error, CANOPY_ERROR, CANOPY_ERROR_MALFORMED_JSON,
+                             "Message closes a bracket it never opened");
+        return FALSE;
+      }
+      if (depth == 0)
         ended = TRUE;
     }
   }

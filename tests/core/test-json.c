@@ -66,6 +66,14 @@ test_parse_invalid (void)
     { "{\"type\":\"ping\"} [{\"a\":1}]", CANOPY_ERROR_MALFORMED_JSON },
     { "1 {\"type\":\"ping\"}", CANOPY_ERROR_MALFORMED_JSON },
     { "var a = {\"type\":\"ping\"};", CANOPY_ERROR_MALFORMED_JSON },
+    /* What json-glib's scanner takes beyond JSON: quotes, comments, names; it leaked on the
+     * first (found by fuzz-json). */
+    { "')}\"\"'{}{", CANOPY_ERROR_MALFORMED_JSON },
+    { "{'type':'ping'}", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"type\":\"ping\" /* hi */}", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"type\":\"ping\"} // hi", CANOPY_ERROR_MALFORMED_JSON },
+    { "{\"a\":NaN}", CANOPY_ERROR_MALFORMED_JSON },
+    { "}{\"type\":\"ping\"}", CANOPY_ERROR_MALFORMED_JSON },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {

@@ -766,14 +766,41 @@ flush_pad (const GValue *item,
   gst_pad_send_event (g_value_get_object (item), gst_event_new_flush_start ());
 }
 
-/* GStreamer 1.22.0's sctpenc retries a send that the association refuses (its send buffer
- * full: a peer that died and acknowledges nothing; or a stream being reset) in a loop on the
- * data channel's streaming thread that only a flush ends, and going from PAUSED to READY does
- * not flush it: setting the webrtcbin to NULL then waits for that thread for good, and the
- * main loop with it (fixed upstream in 1.22.4, "sctpenc: Fix potential shutdown deadlock").
- * Flushing its sink pads first ends the loop. */
+static GstPadProbeReturn
+drop_data (GstPad          *pad,
+           GstPadProbeInfo *info,
+           gpointer         user_data)
+{
+  return GST_PAD_PROBE_DROP;
+}
+
 static void
-flush_sctp_encoders (GstElement *webrtcbin)
+close_pad (const GValue *item,
+           gpointer      user_data)
+{
+  GstPad *pad = g_value_get_object (item);
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, drop_data,
+                     NULL, NULL);
+  /* A buffer already past the probe finishes under the stream lock: wait for it. */
+  GST_PAD_STREAM_LOCK (pad);
+  GST_PAD_STREAM_UNLOCK (pad);
+}
+
+/* Readies a webrtcbin to be stopped, around two races in GStreamer 1.22.0 that later releases
+ * fixed:
+ * - sctpenc retries a send that the association refuses (its send buffer full: a peer that
+ *   died and acknowledges nothing; or a stream being reset) in a loop on the data channel's
+ *   streaming thread that only a flush ends, and going from PAUSED to READY does not flush it:
+ *   setting the webrtcbin to NULL then waits for that thread for good, and the main loop with
+ *   it (1.22.4, "sctpenc: Fix potential shutdown deadlock"). Flushing its sink pads ends the
+ *   loop.
+ * - srtpdec, given its first RTCP packet while going to NULL has already cleared its RTP
+ *   source pad, asks gst_pad_create_stream_id() for an id, which is a critical warning on an
+ *   element with two sink pads (1.22.5, "srtpdec: fix assertion 'parent->numsinkpads <= 1'
+ *   failed"); seen at the end of an edge. Its sink pads drop every packet from now on. */
+static void
+quiet_before_stop (GstElement *webrtcbin)
 {
   GstIterator *elements = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
   GValue item = G_VALUE_INIT;
@@ -784,11 +811,14 @@ flush_sctp_encoders (GstElement *webrtcbin)
     case GST_ITERATOR_OK: {
       GstElement *element = g_value_get_object (&item);
       GstElementFactory *factory = gst_element_get_factory (element);
+      const char *name = factory != NULL ? GST_OBJECT_NAME (factory) : "";
+      GstIteratorForeachFunction each = g_str_equal (name, "sctpenc") ? flush_pad :
+                                        g_str_equal (name, "srtpdec") ? close_pad : NULL;
 
-      if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "sctpenc")) {
+      if (each != NULL) {
         GstIterator *pads = gst_element_iterate_sink_pads (element);
 
-        while (gst_iterator_foreach (pads, flush_pad, NULL) == GST_ITERATOR_RESYNC)
+        while (gst_iterator_foreach (pads, each, NULL) == GST_ITERATOR_RESYNC)
           gst_iterator_resync (pads);
         gst_iterator_free (pads);
       }
@@ -888,7 +918,7 @@ canopy_edge_close (CanopyEdge *self)
         (GstElement *) GST_OBJECT_PARENT (peer) == self->webrtcbin)
       gst_pad_unlink (peer, sink);
   }
-  flush_sctp_encoders (self->webrtcbin);
+  quiet_before_stop (self->webrtcbin);
   canopy_webrtc_release_relays (self->webrtcbin);
   gst_element_set_state (self->webrtcbin, GST_STATE_NULL);
   for (guint i = 0; i < 2; i++) {

@@ -38,6 +38,7 @@ void            canopy_test_wait_for            (CanopyTestCheck  check,
                                                  const char      *what);
 void            canopy_test_spin                (guint            ms);
 gboolean        canopy_test_is_true             (gpointer         user_data);
+void            canopy_test_spare_upstream_race (void);
 
 CanopyTestProc *canopy_test_proc_spawn          (const char      *name,
                                                  const char     **argv);

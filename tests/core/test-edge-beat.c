@@ -8,6 +8,7 @@
 #include "canopy-edge-private.h"
 #include "canopy-media.h"
 #include "canopy-source.h"
+#include "canopy-test-procs.h"
 
 #include <string.h>
 
@@ -188,6 +189,7 @@ main (int    argc,
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  canopy_test_spare_upstream_race ();
   g_test_add_func ("/edge/beat", test_beat);
   return g_test_run ();
 }

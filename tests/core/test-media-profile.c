@@ -7,6 +7,7 @@
 #include "canopy-edge.h"
 #include "canopy-media.h"
 #include "canopy-source.h"
+#include "canopy-test-procs.h"
 #include "canopy-webrtc.h"
 
 #include <gst/rtp/rtp.h>
@@ -263,6 +264,7 @@ main (int    argc,
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+  canopy_test_spare_upstream_race ();
 
   g_test_add_data_func ("/media-profile/offer/vp8", GINT_TO_POINTER (CANOPY_CODEC_VP8),
                         test_offer);

@@ -157,6 +157,15 @@ send_ctrl (CanopyLink *self,
   send_ctrl_text (self, text);
 }
 
+static void
+apply_repair (CanopyLink *self)
+{
+  g_message ("Waiting up to %u ms for what %s lost (round trip %.0f ms, asking again after "
+             "%d ms)", self->repair.latency_ms, self->peer_id,
+             canopy_repair_get_rtt (&self->repair), self->repair.retry_ms);
+  canopy_edge_set_repair (self->edge, self->repair.latency_ms, self->repair.retry_ms);
+}
+
 /* Pings are answered by the edge, on the data channel's thread (canopy_edge_answer_pings());
  * one that reaches us is not in the form this project sends, or came too fast: ignored. */
 static void
@@ -171,7 +180,9 @@ handle_pong (CanopyLink *self,
       !canopy_json_get_int (message, "t", 0, now, TRUE, &t, NULL))
     return;
   self->rtt_ms = (now - t) / 1000.0;
-  canopy_repair_add_rtt (&self->repair, self->rtt_ms);
+  /* The first round trips are applied at once: the first keyframe is on its way. */
+  if (canopy_repair_add_rtt (&self->repair, self->rtt_ms))
+    apply_repair (self);
   /* How much media the parent itself gets: tells a parent that swallows it from a room whose
    * media stalled upstream. */
   if (canopy_json_get_int (message, "rx", 0, G_MAXINT64, FALSE, &rx, NULL) &&
@@ -507,7 +518,8 @@ canopy_link_new_to_child (CanopyMedia           *media,
  * @media: the node's media
  * @peer_id: the parent
  * @ice: (nullable): ICE configuration
- * @latency_ms: jitterbuffer latency
+ * @latency_ms: the least jitterbuffer latency
+ * @before: (nullable): the repair of the node's last link to a parent, to start from
  *
  * Returns: (transfer full): a link waiting for the parent's offer
  */
@@ -515,20 +527,36 @@ CanopyLink *
 canopy_link_new_to_parent (CanopyMedia           *media,
                            const char            *peer_id,
                            const CanopyIceConfig *ice,
-                           guint                  latency_ms)
+                           guint                  latency_ms,
+                           const CanopyRepair    *before)
 {
+  CanopyRepair repair;
   CanopyLink *self;
 
   g_return_val_if_fail (CANOPY_IS_MEDIA (media), NULL);
 
+  canopy_repair_init_after (&repair, latency_ms, before);
   self = link_new (CANOPY_LINK_TO_PARENT, media, peer_id,
                    canopy_edge_new_to_parent (canopy_media_get_bin (media), peer_id,
                                               canopy_media_get_video_tee (media),
                                               canopy_media_get_audio_tee (media),
                                               canopy_media_get_forward (media), ice,
-                                              latency_ms));
-  canopy_repair_init (&self->repair, latency_ms);
+                                              repair.latency_ms));
+  self->repair = repair;
   return self;
+}
+
+/**
+ * canopy_link_get_repair:
+ * @self: a link to the parent
+ *
+ * Returns: (transfer none): how long it waits for what the parent lost, and why
+ */
+const CanopyRepair *
+canopy_link_get_repair (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), NULL);
+  return &self->repair;
 }
 
 CanopyLinkKind
@@ -767,12 +795,8 @@ canopy_link_tick (CanopyLink *self)
   self->frame_count = 0;
   self->chat_count = 0;
   if (self->kind == CANOPY_LINK_TO_PARENT &&
-      canopy_repair_tick (&self->repair, canopy_edge_get_media_lost (self->edge))) {
-    g_message ("Waiting up to %u ms for what %s lost (round trip %.0f ms, asking again after "
-               "%d ms)", self->repair.latency_ms, self->peer_id,
-               canopy_repair_get_rtt (&self->repair), self->repair.retry_ms);
-    canopy_edge_set_repair (self->edge, self->repair.latency_ms, self->repair.retry_ms);
-  }
+      canopy_repair_tick (&self->repair, canopy_edge_get_media_lost (self->edge)))
+    apply_repair (self);
 }
 
 /**
@@ -828,7 +852,8 @@ is_silent (CanopyLink *self,
  * @self: a link
  * @now: the monotonic time
  *
- * Judges the neighbour. A child's parent must connect within %CANOPY_CONNECT_TIMEOUT_MS,
+ * Judges the neighbour. A child's parent must connect within %CANOPY_CONNECT_TIMEOUT_MS
+ * (%CANOPY_CONNECT_PATH_TIMEOUT_MS once ICE found a path),
  * answer within %CANOPY_PARENT_SILENCE_MS, and pass on media: when ours stops for
  * %CANOPY_MEDIA_SILENCE_MS while the parent says it still gets its own, it swallows it. A
  * parent's child must connect in time and say something (its pings) every
@@ -847,9 +872,17 @@ canopy_link_check (CanopyLink *self,
   g_return_val_if_fail (CANOPY_IS_LINK (self), CANOPY_LINK_OK);
 
   parent = self->kind == CANOPY_LINK_TO_PARENT;
+  /* Once ICE has a path, DTLS and then SCTP still shake hands over it, and each resends a lost
+   * flight only on a timer of its own that doubles (DTLS after 1, 2, 4 s, SCTP after 1 s and
+   * more): at 5 % loss on two links, a new child's DTLS took 7 s once, and its ctrl channel
+   * opened more than 4 s after its media flowed. Leaving then would only find the same path
+   * again, and pay for ICE once more. */
   if (self->opened_at == 0)
-    return now - self->created_at > CANOPY_CONNECT_TIMEOUT_MS * 1000 ? CANOPY_LINK_UNCONNECTED
-                                                                    : CANOPY_LINK_OK;
+    return now - self->created_at > (canopy_edge_has_path (self->edge)
+                                       ? CANOPY_CONNECT_PATH_TIMEOUT_MS
+                                       : CANOPY_CONNECT_TIMEOUT_MS) * (gint64) 1000
+             ? CANOPY_LINK_UNCONNECTED
+             : CANOPY_LINK_OK;
   if (parent) {
     rx = canopy_media_get_packets (self->media);
     if (rx != self->rx) {

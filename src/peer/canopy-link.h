@@ -7,6 +7,7 @@
 #include "canopy-file-store.h"
 #include "canopy-media.h"
 #include "canopy-node-map.h"
+#include "canopy-repair.h"
 #include "canopy-upload.h"
 #include "canopy-webrtc.h"
 
@@ -42,7 +43,8 @@ CanopyLink     *canopy_link_new_to_child   (CanopyMedia           *media,
 CanopyLink     *canopy_link_new_to_parent  (CanopyMedia           *media,
                                             const char            *peer_id,
                                             const CanopyIceConfig *ice,
-                                            guint                  latency_ms);
+                                            guint                  latency_ms,
+                                            const CanopyRepair    *before);
 
 CanopyLinkKind  canopy_link_get_kind       (CanopyLink  *self);
 const char     *canopy_link_get_peer_id    (CanopyLink  *self);
@@ -52,6 +54,7 @@ gboolean        canopy_link_get_map_sent   (CanopyLink  *self);
 void            canopy_link_set_map_sent   (CanopyLink  *self,
                                             gboolean     sent);
 double          canopy_link_get_rtt_ms     (CanopyLink  *self);
+const CanopyRepair *canopy_link_get_repair (CanopyLink  *self);
 gboolean        canopy_link_is_open        (CanopyLink  *self);
 gboolean        canopy_link_has_opened     (CanopyLink  *self);
 gint64          canopy_link_get_opened_at  (CanopyLink  *self);

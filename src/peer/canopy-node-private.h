@@ -48,6 +48,7 @@ struct _CanopyNode {
   guint bitrate_kbps;
   gboolean decode;
   guint latency_ms;
+  CanopyRepair last_repair;     /* the last parent link's, for the next one to start from */
   GstElement *video_sink;
   GstElement *audio_sink;
   GstElement *preview_sink;

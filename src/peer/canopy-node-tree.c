@@ -417,6 +417,7 @@ clear_parent (CanopyNode *self)
 {
   if (self->parent == NULL)
     return;
+  self->last_repair = *canopy_link_get_repair (self->parent);
   unwatch_and_close (self, self->parent);
   g_clear_object (&self->parent);
 }
@@ -428,7 +429,8 @@ canopy_node_set_parent (CanopyNode *self,
   clear_parent (self);
   g_debug ("placed under %s", id);
   canopy_node_set_parent_id (self, id);
-  self->parent = canopy_link_new_to_parent (self->media, id, &self->ice, self->latency_ms);
+  self->parent = canopy_link_new_to_parent (self->media, id, &self->ice, self->latency_ms,
+                                            &self->last_repair);
   watch_link (self, self->parent);
   send_chat_history (self, self->parent);
 }

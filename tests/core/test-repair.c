@@ -22,10 +22,17 @@ test_from_round_trip (void)
   CanopyRepair repair;
 
   canopy_repair_init (&repair, 60);
-  /* A ping held back by the data channel's own repair does not count: the least one does. */
-  canopy_repair_add_rtt (&repair, 400);
-  canopy_repair_add_rtt (&repair, 80);
-  canopy_repair_add_rtt (&repair, 95);
+  /* The first few round trips are applied at once, the least of them: a ping held back by
+   * the data channel's own repair (or its start) does not count. */
+  g_assert_false (canopy_repair_add_rtt (&repair, 400));
+  g_assert_false (canopy_repair_add_rtt (&repair, 95));
+  g_assert_cmpuint (repair.latency_ms, ==, 60);
+  g_assert_true (canopy_repair_add_rtt (&repair, 120));
+  g_assert_cmpuint (repair.latency_ms, ==, 3 * 95 + 60);
+  g_assert_cmpint (repair.retry_ms, ==, 115);
+  /* Later ones wait for the tick. */
+  g_assert_false (canopy_repair_add_rtt (&repair, 80));
+  g_assert_cmpuint (repair.latency_ms, ==, 3 * 95 + 60);
   g_assert_cmpfloat (canopy_repair_get_rtt (&repair), ==, 80);
   g_assert_true (canopy_repair_tick (&repair, 0));
   /* Three round trips and the slack. */
@@ -94,9 +101,53 @@ test_floor_and_ceiling (void)
   g_assert_cmpuint (repair.latency_ms, ==, CANOPY_REPAIR_MAX_LATENCY_MS);
   /* Nonsense samples are ignored. */
   canopy_repair_init (&repair, 60);
-  canopy_repair_add_rtt (&repair, -1);
-  canopy_repair_add_rtt (&repair, 1e9);
+  g_assert_false (canopy_repair_add_rtt (&repair, -1));
+  g_assert_false (canopy_repair_add_rtt (&repair, 1e9));
   g_assert_cmpuint (repair.n_rtt, ==, 0);
+}
+
+/* A new parent's link starts with the last one's latency and loss level, not at the floor;
+ * its own first round trip then sets it. */
+static void
+test_after_last_parent (void)
+{
+  CanopyRepair before;
+  CanopyRepair repair;
+  guint64 lost = 0;
+
+  /* No last link, or one that never measured anything: the floor. */
+  canopy_repair_init_after (&repair, 60, NULL);
+  g_assert_cmpuint (repair.latency_ms, ==, 60);
+  g_assert_cmpuint (repair.level, ==, 1);
+  canopy_repair_init (&before, 60);
+  canopy_repair_init_after (&repair, 60, &before);
+  g_assert_cmpuint (repair.latency_ms, ==, 60);
+
+  /* A lossy parent 80 ms away: the level rose to the most. */
+  canopy_repair_add_rtt (&before, 80);
+  for (guint i = 0; i < 10; i++) {
+    lost += 3;
+    canopy_repair_tick (&before, lost);
+  }
+  g_assert_cmpuint (before.latency_ms, ==, (2 + CANOPY_REPAIR_MAX_LEVEL) * 80 + 60);
+
+  canopy_repair_init_after (&repair, 60, &before);
+  g_assert_cmpuint (repair.latency_ms, ==, before.latency_ms);
+  g_assert_cmpuint (repair.level, ==, CANOPY_REPAIR_MAX_LEVEL);
+  g_assert_cmpuint (repair.n_rtt, ==, 0);
+  g_assert_false (repair.started);
+  /* Nothing to apply before the new path's round trip... */
+  g_assert_false (canopy_repair_tick (&repair, 0));
+  /* ...which is applied at once, with the level carried over. */
+  g_assert_false (canopy_repair_add_rtt (&repair, 160));
+  g_assert_false (canopy_repair_add_rtt (&repair, 170));
+  g_assert_cmpuint (repair.latency_ms, ==, before.latency_ms);
+  g_assert_true (canopy_repair_add_rtt (&repair, 165));
+  g_assert_cmpuint (repair.latency_ms, ==, (2 + CANOPY_REPAIR_MAX_LEVEL) * 160 + 60);
+  g_assert_cmpint (repair.retry_ms, ==, 180);
+  /* The floor still holds. */
+  canopy_repair_init_after (&repair, 1000, &before);
+  g_assert_cmpuint (repair.latency_ms, ==, 1000);
 }
 
 int
@@ -108,6 +159,7 @@ main (int   argc,
   g_test_add_func ("/repair/from-round-trip", test_from_round_trip);
   g_test_add_func ("/repair/loopback-keeps-floor", test_loopback_keeps_floor);
   g_test_add_func ("/repair/losses-raise-then-quiet-lowers", test_losses_raise_then_quiet_lowers);
+  g_test_add_func ("/repair/after-last-parent", test_after_last_parent);
   g_test_add_func ("/repair/floor-and-ceiling", test_floor_and_ceiling);
   return g_test_run ();
 }

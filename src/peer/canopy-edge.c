@@ -301,8 +301,24 @@ on_ice_connection_state (GstElement *webrtcbin,
   };
 
   g_object_get (webrtcbin, "ice-connection-state", &state, NULL);
+  if (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
+      state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED)
+    g_atomic_int_set (&self->has_path, 1);
   if ((guint) state < G_N_ELEMENTS (steps))
     canopy_webrtc_trace (steps[state], self->peer_id);
+}
+
+/**
+ * canopy_edge_has_path:
+ * @self: an edge
+ *
+ * Returns: whether ICE found a path to the other end (it may since have lost it)
+ */
+gboolean
+canopy_edge_has_path (CanopyEdge *self)
+{
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
+  return g_atomic_int_get (&self->has_path) != 0;
 }
 
 /* --- media --- */

@@ -848,6 +848,26 @@ is_silent (CanopyLink *self,
 }
 
 /**
+ * canopy_link_get_silence_us:
+ * @self: a link
+ * @now: the monotonic time
+ *
+ * Returns: how long the neighbour has said nothing, in microseconds; 0 before the link opened
+ */
+gint64
+canopy_link_get_silence_us (CanopyLink *self,
+                            gint64      now)
+{
+  gint64 silent_us = 0;
+
+  g_return_val_if_fail (CANOPY_IS_LINK (self), 0);
+  if (self->opened_at == 0)
+    return 0;
+  is_silent (self, now, &silent_us);
+  return silent_us;
+}
+
+/**
  * canopy_link_check:
  * @self: a link
  * @now: the monotonic time

@@ -55,6 +55,8 @@ void            canopy_link_set_map_sent   (CanopyLink  *self,
                                             gboolean     sent);
 double          canopy_link_get_rtt_ms     (CanopyLink  *self);
 const CanopyRepair *canopy_link_get_repair (CanopyLink  *self);
+gint64          canopy_link_get_silence_us (CanopyLink *self,
+                                            gint64      now);
 gboolean        canopy_link_is_open        (CanopyLink  *self);
 gboolean        canopy_link_has_opened     (CanopyLink  *self);
 gint64          canopy_link_get_opened_at  (CanopyLink  *self);

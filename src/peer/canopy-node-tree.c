@@ -603,10 +603,19 @@ canopy_node_heartbeat (CanopyNode *self)
     CanopyNodeMap *map = canopy_room_get_map (self->room);
 
     /* The host is the room's only source: a silent host is waited for, not left (its crash
-     * ends the room through the server). */
+     * ends the room through the server). But not for ever: a host that is still on the server
+     * and says nothing to us for CANOPY_HOST_SILENCE_MS has dropped us (a child it shed, whose
+     * bye was lost on the very upload that could not carry it, sat there for good), and we ask
+     * for a place again, without reporting it. */
     if (health != CANOPY_LINK_UNCONNECTED && map != NULL &&
-        g_strcmp0 (self->parent_id, canopy_node_map_get_root (map)) == 0)
+        g_strcmp0 (self->parent_id, canopy_node_map_get_root (map)) == 0) {
+      if (health != CANOPY_LINK_OK &&
+          canopy_link_get_silence_us (self->parent, now) > CANOPY_HOST_SILENCE_MS * 1000) {
+        canopy_node_leave_parent (self, NULL, "the host stopped answering us");
+        return;
+      }
       health = CANOPY_LINK_OK;
+    }
     switch (health) {
     case CANOPY_LINK_UNCONNECTED:
       if (++self->connect_failures >= CANOPY_CONNECT_ATTEMPTS) {

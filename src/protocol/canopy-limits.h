@@ -102,6 +102,7 @@ G_BEGIN_DECLS
 #define CANOPY_CHILD_SILENCE_MS 1500
 #define CANOPY_SILENCE_MAX_MS 2000       /* silences stretch up to this on a link that lags */
 #define CANOPY_CTRL_STALL_MAX_MS 10000   /* a parent whose media flows: its ctrl may stall so long */
+#define CANOPY_HOST_SILENCE_MS 8000     /* the host, still on the server, silent to its child */
 #define CANOPY_KEYFRAME_CHILD_BURST 3     /* a child's keyframe requests at once... */
 #define CANOPY_KEYFRAME_CHILD_REFILL_MS 2000 /* ...and one more every this long; others refused */
 #define CANOPY_DEPART_MS 150            /* a parent left with a bye is closed after this */

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "canopy-limits.h"
 #include "canopy-test-tree.h"
 
 #define WAIT_S CANOPY_TEST_TREE_WAIT_S
@@ -108,12 +109,17 @@ test_host_leaves_stuck_child (void)
 
 /* --- 1b. the host stalled (SIGSTOP) a few seconds, then going on ---------------------------- */
 
-/* A host frozen for a moment (a laptop swapping, a debugger) looks silent to its children,
- * which leave it and report it. Once it runs again the room must come back: nobody may be
- * kept out of the room because the host itself was reported. */
+/* A host frozen for a moment (a laptop swapping, a debugger) looks silent to its children.
+ * They wait for it (the host is the room's only source; its crash would end the room through
+ * the server), but only for CANOPY_HOST_SILENCE_MS: a host still on the server that says nothing
+ * to a child for longer has dropped it (a shed child whose bye was lost sat under it for good),
+ * so they ask for a place again. Either way, once it runs again the room must come back:
+ * nobody may be kept out of the room because the host itself was silent. @data: how long the
+ * host is stopped, in ms. */
 static void
-test_host_stalled (void)
+test_host_stalled (gconstpointer data)
 {
+  guint stop_ms = GPOINTER_TO_UINT (data);
   g_autoptr (CanopyTestProc) server = NULL;
   g_autoptr (CanopyTestProc) host = NULL;
   g_autoptr (CanopyTestProc) newcomer = NULL;
@@ -123,6 +129,7 @@ test_host_stalled (void)
   g_autofree guint *marks = NULL;
   const char *room;
   double again[N_HOSTLESS];
+  gboolean under_host[N_HOSTLESS];
   gint64 t0;
 
   host = canopy_test_tree_spawn_host (url, 2, 2, FALSE);
@@ -134,18 +141,25 @@ test_host_stalled (void)
   }
   canopy_test_tree_wait_playing (viewers, N_HOSTLESS);
 
+  for (guint i = 0; i < N_HOSTLESS; i++)
+    under_host[i] = canopy_test_tree_depth_of (viewers[i]) == 1;
   canopy_test_proc_signal (host, SIGSTOP);
-  canopy_test_spin (3000);
+  canopy_test_spin (stop_ms);
   marks = canopy_test_tree_mark_events (viewers, N_HOSTLESS);
   t0 = g_get_monotonic_time ();
   canopy_test_proc_signal (host, SIGCONT);
   canopy_test_tree_wait_frames_again (viewers, N_HOSTLESS, marks, t0, again,
                                       "frames after the host went on");
   again_text = canopy_test_tree_list_ms (viewers, again, N_HOSTLESS);
-  g_test_message ("after a 3 s SIGSTOP of the host, frames again: %s", again_text);
-  for (guint i = 0; i < N_HOSTLESS; i++)
-    g_test_message ("%s: %u joined events", viewers[i]->name,
-                    canopy_test_proc_count_events (viewers[i], "joined"));
+  g_test_message ("after a %u ms SIGSTOP of the host, frames again: %s", stop_ms, again_text);
+  for (guint i = 0; i < N_HOSTLESS; i++) {
+    guint joined = canopy_test_proc_count_events (viewers[i], "joined");
+
+    g_test_message ("%s: %u joined events", viewers[i]->name, joined);
+    /* Past the host's silence limit its children asked for a place again; before it, none. */
+    if (under_host[i])
+      g_assert_cmpuint (joined, ==, stop_ms > CANOPY_HOST_SILENCE_MS + 1000 ? 2 : 1);
+  }
   canopy_test_tree_assert_still_in (viewers, N_HOSTLESS);
 
   /* And the room takes newcomers again. */
@@ -536,7 +550,9 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/heal/host-killed", test_host_killed);
   g_test_add_func ("/heal/host-leaves-stuck-child", test_host_leaves_stuck_child);
-  g_test_add_func ("/heal/host-stalled", test_host_stalled);
+  g_test_add_data_func ("/heal/host-stalled", GUINT_TO_POINTER (3000), test_host_stalled);
+  g_test_add_data_func ("/heal/host-silent", GUINT_TO_POINTER (CANOPY_HOST_SILENCE_MS + 3000),
+                        test_host_stalled);
   g_test_add_func ("/heal/server-restarted", test_server_restarted);
   g_test_add_func ("/heal/server-stalled", test_server_stalled);
   g_test_add_func ("/heal/join-race", test_join_race);

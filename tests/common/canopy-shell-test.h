@@ -23,7 +23,6 @@ canopy_test_init_ui (int    *argc,
   /* The app keeps the user's key in its data directory: never the tester's own. */
   g_setenv ("XDG_DATA_HOME", data, TRUE);
   gtk_test_init (argc, argv, NULL);
-  canopy_test_spare_upstream_race ();
   adw_init ();
   g_assert_nonnull (canopy_get_resource ());
 }

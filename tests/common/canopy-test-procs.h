@@ -38,7 +38,8 @@ void            canopy_test_wait_for            (CanopyTestCheck  check,
                                                  const char      *what);
 void            canopy_test_spin                (guint            ms);
 gboolean        canopy_test_is_true             (gpointer         user_data);
-void            canopy_test_spare_upstream_race (void);
+void            canopy_test_add_spared          (const char      *path,
+                                                 GTestFunc        func);
 
 CanopyTestProc *canopy_test_proc_spawn          (const char      *name,
                                                  const char     **argv);

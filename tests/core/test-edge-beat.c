@@ -189,7 +189,6 @@ main (int    argc,
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
-  canopy_test_spare_upstream_race ();
-  g_test_add_func ("/edge/beat", test_beat);
+  canopy_test_add_spared ("/edge/beat", test_beat);
   return g_test_run ();
 }

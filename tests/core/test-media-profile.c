@@ -258,18 +258,27 @@ test_keyframe_headers (void)
   canopy_media_stop (media);
 }
 
+static void
+test_offer_vp8 (void)
+{
+  test_offer (GINT_TO_POINTER (CANOPY_CODEC_VP8));
+}
+
+static void
+test_offer_h264 (void)
+{
+  test_offer (GINT_TO_POINTER (CANOPY_CODEC_H264));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
-  canopy_test_spare_upstream_race ();
 
-  g_test_add_data_func ("/media-profile/offer/vp8", GINT_TO_POINTER (CANOPY_CODEC_VP8),
-                        test_offer);
-  g_test_add_data_func ("/media-profile/offer/h264", GINT_TO_POINTER (CANOPY_CODEC_H264),
-                        test_offer);
-  g_test_add_func ("/media-profile/keyframe-headers", test_keyframe_headers);
+  canopy_test_add_spared ("/media-profile/offer/vp8", test_offer_vp8);
+  canopy_test_add_spared ("/media-profile/offer/h264", test_offer_h264);
+  canopy_test_add_spared ("/media-profile/keyframe-headers", test_keyframe_headers);
   return g_test_run ();
 }

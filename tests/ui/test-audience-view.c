@@ -953,18 +953,18 @@ main (int   argc,
   canopy_test_init_ui (&argc, &argv);
   gst_init (NULL, NULL);
 
-  g_test_add_func ("/audience-view/accessible", test_accessible);
-  g_test_add_func ("/audience-view/unknown-room", test_unknown_room);
-  g_test_add_func ("/audience-view/volume-mute", test_volume_mute);
-  g_test_add_func ("/audience-view/watch-room", test_watch_room);
-  g_test_add_func ("/audience-view/server-lost", test_server_lost);
-  g_test_add_func ("/audience-view/relay-left", test_relay_left);
-  g_test_add_func ("/audience-view/room-full", test_room_full);
-  g_test_add_func ("/audience-view/moderation-seen", test_moderation_seen);
-  g_test_add_func ("/audience-view/removed", test_removed);
-  g_test_add_func ("/audience-view/refused", test_refused);
-  g_test_add_func ("/audience-view/removed-by-host", test_removed_by_host);
-  g_test_add_func ("/audience-view/locked-room", test_locked_room);
-  g_test_add_func ("/audience-view/password-room", test_password_room);
+  canopy_test_add_spared ("/audience-view/accessible", test_accessible);
+  canopy_test_add_spared ("/audience-view/unknown-room", test_unknown_room);
+  canopy_test_add_spared ("/audience-view/volume-mute", test_volume_mute);
+  canopy_test_add_spared ("/audience-view/watch-room", test_watch_room);
+  canopy_test_add_spared ("/audience-view/server-lost", test_server_lost);
+  canopy_test_add_spared ("/audience-view/relay-left", test_relay_left);
+  canopy_test_add_spared ("/audience-view/room-full", test_room_full);
+  canopy_test_add_spared ("/audience-view/moderation-seen", test_moderation_seen);
+  canopy_test_add_spared ("/audience-view/removed", test_removed);
+  canopy_test_add_spared ("/audience-view/refused", test_refused);
+  canopy_test_add_spared ("/audience-view/removed-by-host", test_removed_by_host);
+  canopy_test_add_spared ("/audience-view/locked-room", test_locked_room);
+  canopy_test_add_spared ("/audience-view/password-room", test_password_room);
   return canopy_test_run_with_server (&server_url);
 }

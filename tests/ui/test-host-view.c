@@ -770,13 +770,13 @@ main (int   argc,
   canopy_test_init_ui (&argc, &argv);
   gst_init (NULL, NULL);
 
-  g_test_add_func ("/host-view/new-destroy", test_new_destroy);
-  g_test_add_func ("/host-view/accessible", test_accessible);
-  g_test_add_func ("/host-view/url-dialog", test_url_dialog);
-  g_test_add_func ("/host-view/live-room", test_live_room);
-  g_test_add_func ("/host-view/source-error-at-start", test_source_error_at_start);
-  g_test_add_func ("/host-view/source-error-live", test_source_error_live);
-  g_test_add_func ("/host-view/server-lost", test_server_lost);
-  g_test_add_func ("/host-view/moderation", test_moderation);
+  canopy_test_add_spared ("/host-view/new-destroy", test_new_destroy);
+  canopy_test_add_spared ("/host-view/accessible", test_accessible);
+  canopy_test_add_spared ("/host-view/url-dialog", test_url_dialog);
+  canopy_test_add_spared ("/host-view/live-room", test_live_room);
+  canopy_test_add_spared ("/host-view/source-error-at-start", test_source_error_at_start);
+  canopy_test_add_spared ("/host-view/source-error-live", test_source_error_live);
+  canopy_test_add_spared ("/host-view/server-lost", test_server_lost);
+  canopy_test_add_spared ("/host-view/moderation", test_moderation);
   return canopy_test_run_with_server (&server_url);
 }

@@ -31,7 +31,7 @@ struct _CanopyEdge {
   char *peer_id;
   gboolean to_child;
   gint closed;                 /* atomic: read on webrtcbin's threads */
-  gint has_path;               /* atomic: ICE connected once */
+  gint secured;                /* atomic: DTLS went through once */
   gboolean have_remote;
   /* the longest data channel message the far side takes (canopy_webrtc_max_message_size()),
    * set from its description on the main context */

@@ -268,6 +268,7 @@ on_connection_state (GstElement *webrtcbin,
   switch (state) {
   case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
     g_debug ("edge to %s connected", self->peer_id);
+    g_atomic_int_set (&self->secured, 1);
     canopy_webrtc_trace ("connected", self->peer_id);
     /* A child can decrypt our video from now on (its side of DTLS ends half a round trip
      * later, before any of this arrives): the keyframe it needs is asked for now, not a round
@@ -301,24 +302,21 @@ on_ice_connection_state (GstElement *webrtcbin,
   };
 
   g_object_get (webrtcbin, "ice-connection-state", &state, NULL);
-  if (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
-      state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED)
-    g_atomic_int_set (&self->has_path, 1);
   if ((guint) state < G_N_ELEMENTS (steps))
     canopy_webrtc_trace (steps[state], self->peer_id);
 }
 
 /**
- * canopy_edge_has_path:
+ * canopy_edge_is_secured:
  * @self: an edge
  *
- * Returns: whether ICE found a path to the other end (it may since have lost it)
+ * Returns: whether DTLS went through, so that media can flow (it may since have stopped)
  */
 gboolean
-canopy_edge_has_path (CanopyEdge *self)
+canopy_edge_is_secured (CanopyEdge *self)
 {
   g_return_val_if_fail (CANOPY_IS_EDGE (self), FALSE);
-  return g_atomic_int_get (&self->has_path) != 0;
+  return g_atomic_int_get (&self->secured) != 0;
 }
 
 /* --- media --- */

@@ -36,7 +36,7 @@ CanopyEdge *canopy_edge_new_to_parent (GstBin                *pipeline,
                                        const CanopyIceConfig *ice,
                                        guint                  latency_ms);
 const char *canopy_edge_get_peer_id   (CanopyEdge            *self);
-gboolean    canopy_edge_has_path      (CanopyEdge            *self);
+gboolean    canopy_edge_is_secured    (CanopyEdge            *self);
 gboolean    canopy_edge_is_open       (CanopyEdge            *self,
                                        const char            *label);
 gsize       canopy_edge_get_max_message_size  (CanopyEdge    *self);

@@ -21,8 +21,8 @@
  */
 
 /* A place the host promised but that never attached is given back after this: longer than a
- * joiner waits for its parent to connect (CANOPY_CONNECT_PATH_TIMEOUT_MS at the most). */
-#define PENDING_TIMEOUT_US ((CANOPY_CONNECT_PATH_TIMEOUT_MS + 2000) * (gint64) 1000)
+ * joiner waits for its parent to connect (CANOPY_CONNECT_MEDIA_TIMEOUT_MS at the most). */
+#define PENDING_TIMEOUT_US ((CANOPY_CONNECT_MEDIA_TIMEOUT_MS + 2000) * (gint64) 1000)
 /* A detached subtree that does not attach again within this is forgotten. */
 #define LIMBO_US (30 * G_USEC_PER_SEC)
 /* A node reported silent gets no newcomers for this long, doubled at each report after the

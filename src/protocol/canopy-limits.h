@@ -106,9 +106,9 @@ G_BEGIN_DECLS
 #define CANOPY_KEYFRAME_CHILD_BURST 3     /* a child's keyframe requests at once... */
 #define CANOPY_KEYFRAME_CHILD_REFILL_MS 2000 /* ...and one more every this long; others refused */
 #define CANOPY_DEPART_MS 150            /* a parent left with a bye is closed after this */
-#define CANOPY_CONNECT_TIMEOUT_MS 8000   /* from placement to an open link, while ICE finds no path... */
-#define CANOPY_CONNECT_PATH_TIMEOUT_MS 16000 /* ...and once it found one (DTLS and SCTP resend */
-                                            /* a lost handshake on doubling timers) */
+#define CANOPY_CONNECT_TIMEOUT_MS 8000   /* from placement to an open link, before DTLS is through... */
+#define CANOPY_CONNECT_MEDIA_TIMEOUT_MS 16000 /* ...and once it is (media flows; SCTP resends */
+                                             /* a lost handshake on a slow timer) */
 #define CANOPY_CONFIRM_MS 6000           /* from an open link to the host's map showing it */
 #define CANOPY_CONNECT_ATTEMPTS 3        /* parents that never connected before a join fails */
 #define CANOPY_JOIN_TIMEOUT_MS 30000     /* from the first join request to a place */

@@ -442,6 +442,7 @@ on_stats (CanopyNode *node,
   canopy_forward_get_rtx_counts (&rtx_sent, &rtx_refused);
   json_object_set_int_member (event, "rtx_sent", (gint64) rtx_sent);
   json_object_set_int_member (event, "rtx_refused", (gint64) rtx_refused);
+  json_object_set_int_member (event, "fec_recovered", (gint64) canopy_node_get_fec_recovered (node));
   json_object_set_int_member (event, "capacity", canopy_node_get_measured_capacity (node));
   json_object_set_object_member (event, "layers", canopy_node_get_child_layers (node));
   emit_event (app, event);
@@ -590,6 +591,8 @@ canopy_node_cli_run (int             argc,
   int file_limit = 0;
   gboolean no_files = FALSE;
   g_autofree char *files_text = NULL;
+  g_autofree char *fec_text = NULL;
+  gint fec = -1;
   CanopyCodec codec = CANOPY_CODEC_VP8;
   CanopyNodeRole role;
   App app = { 0 };
@@ -612,6 +615,9 @@ canopy_node_cli_run (int             argc,
     { "no-decode", 0, 0, G_OPTION_ARG_NONE, &no_decode, "Forward and count, do not decode",
       NULL },
     { "latency", 0, 0, G_OPTION_ARG_INT, &latency, "Jitterbuffer latency", "MS" },
+    { "fec", 0, 0, G_OPTION_ARG_STRING, &fec_text,
+      "Forward error correction (host): auto (where viewers lose packets), off, or FEC packets "
+      "per 100 video packets", "auto|off|PERCENT" },
     { "chat", 0, 0, G_OPTION_ARG_STRING, &app.chat_text, "Say this once joined", "TEXT" },
     { "chat-every", 0, 0, G_OPTION_ARG_INT, &app.chat_every, "Repeat --chat", "SECONDS" },
     { "chat-stdin", 0, 0, G_OPTION_ARG_NONE, &chat_stdin,
@@ -678,6 +684,25 @@ canopy_node_cli_run (int             argc,
     g_printerr ("--file-limit must be 1-1024 MiB\n");
     return 2;
   }
+  if (fec_text != NULL) {
+    guint64 percent = 0;
+
+    if (role != CANOPY_NODE_ROLE_HOST) {
+      g_printerr ("--fec is the host's\n");
+      return 2;
+    }
+    if (g_str_equal (fec_text, "off")) {
+      fec = 0;
+    } else if (g_str_equal (fec_text, "auto")) {
+      fec = -1;
+    } else if (g_ascii_string_to_unsigned (fec_text, 10, 1, CANOPY_FEC_MAX_PERCENT, &percent,
+                                           NULL)) {
+      fec = (gint) percent;
+    } else {
+      g_printerr ("--fec takes auto, off or 1-%d\n", CANOPY_FEC_MAX_PERCENT);
+      return 2;
+    }
+  }
   if (capacity < 0 || capacity > 32 || k1 < 1 || k1 > 32 || k < 1 || k > 32) {
     g_printerr ("--capacity must be 0-32, --k1 and --k 1-32\n");
     return 2;
@@ -708,6 +733,7 @@ canopy_node_cli_run (int             argc,
                 NULL);
   if (latency >= 0)
     g_object_set (app.node, "latency", (guint) MIN (latency, 5000), NULL);
+  g_object_set (app.node, "fec", fec, NULL);
   if (file_rate > 0)
     canopy_node_set_file_rate (app.node, (guint64) MIN (file_rate, 1024 * 1024) * 1024);
   canopy_node_set_takes_files (app.node, !no_files);

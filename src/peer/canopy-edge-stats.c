@@ -23,9 +23,14 @@ count_one (GstBuffer *buffer,
            gpointer   data)
 {
   CanopyEdgeSent *sent = data;
+  guint8 header[2];
 
-  atomic_fetch_add_explicit (&sent->packets, 1, memory_order_relaxed);
+  /* Every byte is upload; the host's FEC packets (and their stand-ins) are not counted among
+   * the packets, as the child's count is of its tees, which they never reach. */
   atomic_fetch_add_explicit (&sent->bytes, gst_buffer_get_size (buffer), memory_order_relaxed);
+  if (gst_buffer_extract (buffer, 0, header, 2) == 2 && (header[1] & 0x7f) == CANOPY_ULPFEC_PT)
+    return;
+  atomic_fetch_add_explicit (&sent->packets, 1, memory_order_relaxed);
 }
 
 static GstPadProbeReturn

@@ -105,8 +105,8 @@ send_description (CanopyEdge                  *self,
   JsonObject *data = json_object_new ();
   g_autofree char *text = gst_sdp_message_as_text (desc->sdp);
 
-  g_debug ("edge to %s: local %s ready", self->peer_id,
-           desc->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer");
+  g_debug ("edge to %s: local %s ready:\n%s", self->peer_id,
+           desc->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer", text);
   canopy_webrtc_trace (desc->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer-sent" : "answer-sent",
                        self->peer_id);
   json_object_set_string_member (data, "sdp", text);
@@ -153,6 +153,11 @@ on_offer_created (GstPromise *promise,
       gst_webrtc_session_description_free (offer);
     return;
   }
+  /* Relays pass the host's FEC packets on as they are: a child whose edge gave ULPFEC
+   * another number would take them for something else. */
+  if (canopy_webrtc_find_pt (offer->sdp, "video", "ULPFEC") != CANOPY_ULPFEC_PT)
+    g_warning ("Edge to %s: the offer gives ULPFEC payload type %d, not %d", self->peer_id,
+               canopy_webrtc_find_pt (offer->sdp, "video", "ULPFEC"), CANOPY_ULPFEC_PT);
   g_signal_emit_by_name (self->webrtcbin, "set-local-description", offer, NULL);
   send_description (self, offer);
   gst_webrtc_session_description_free (offer);
@@ -198,6 +203,28 @@ on_answer_created (GstPromise *promise,
   g_signal_emit_by_name (self->webrtcbin, "set-local-description", answer, NULL);
   send_description (self, answer);
   gst_webrtc_session_description_free (answer);
+}
+
+
+/* On webrtcbin's thread, once the child's answer is applied (webrtcbin has just configured its
+ * RED encoder from it). With RED in the answer, webrtcbin 1.22 wraps every video packet in RED,
+ * and its rtpredenc drops the RTP header extensions on the way ("Ignoring RTP extension"): the
+ * ntp-64 capture stamps would be lost below the first hop. RED without redundant blocks buys
+ * nothing, so packets go as they are from here on; RED is still negotiated, for the FEC
+ * packets' retransmissions (canopy-forward.c) and the child's FEC decoder. */
+static void
+on_remote_answer_set (GstPromise *promise,
+                      gpointer    user_data)
+{
+  CanopyEdge *self = user_data;
+  g_autoptr (GPtrArray) encoders = canopy_webrtc_find_elements (self->webrtcbin, "rtpredenc");
+
+  gst_promise_unref (promise);
+  for (guint i = 0; i < encoders->len; i++)
+    g_object_set (g_ptr_array_index (encoders, i), "allow-no-red-blocks", FALSE, NULL);
+  /* The packets already queued for the child went wrapped until now. */
+  if (self->thin != NULL)
+    canopy_thin_set_red (self->thin, FALSE);
 }
 
 static void
@@ -451,6 +478,7 @@ prepare_branch (CanopyEdge *self,
   g_object_set (transceiver,
                 "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
                 "do-nack", index == 0,
+                "fec-type", index == 0 ? GST_WEBRTC_FEC_TYPE_ULP_RED : GST_WEBRTC_FEC_TYPE_NONE,
                 NULL);
   gst_pad_link (queue_src, sink);
 }
@@ -714,7 +742,9 @@ handle_description (CanopyEdge *self,
                            gst_promise_new_with_change_func (on_remote_offer_set,
                                                              g_object_ref (self), g_object_unref));
   } else {
-    g_signal_emit_by_name (self->webrtcbin, "set-remote-description", desc, NULL);
+    g_signal_emit_by_name (self->webrtcbin, "set-remote-description", desc,
+                           gst_promise_new_with_change_func (on_remote_answer_set,
+                                                             g_object_ref (self), g_object_unref));
   }
   gst_webrtc_session_description_free (desc);
   return TRUE;
@@ -1104,6 +1134,46 @@ canopy_edge_get_media_lost (CanopyEdge *self)
   }
   g_mutex_unlock (&self->lock);
   return lost;
+}
+
+/**
+ * canopy_edge_set_fec:
+ * @self: an edge to a child
+ * @fec: whether the child is sent the host's FEC packets (stand-ins for them otherwise)
+ */
+void
+canopy_edge_set_fec (CanopyEdge *self,
+                     gboolean    fec)
+{
+  g_return_if_fail (CANOPY_IS_EDGE (self));
+
+  if (self->thin != NULL)
+    canopy_thin_set_fec (self->thin, fec);
+}
+
+/**
+ * canopy_edge_get_fec_recovered:
+ * @self: an edge to the parent
+ *
+ * Returns: the packets rebuilt from the host's FEC packets on this edge (after its
+ *   jitterbuffers had given them up as lost: those counted them in canopy_edge_get_media_lost())
+ */
+guint64
+canopy_edge_get_fec_recovered (CanopyEdge *self)
+{
+  g_autoptr (GPtrArray) decoders = NULL;
+  guint64 recovered = 0;
+
+  g_return_val_if_fail (CANOPY_IS_EDGE (self), 0);
+
+  decoders = canopy_webrtc_find_elements (self->webrtcbin, "rtpulpfecdec");
+  for (guint i = 0; i < decoders->len; i++) {
+    guint n = 0;
+
+    g_object_get (g_ptr_array_index (decoders, i), "recovered", &n, NULL);
+    recovered += n;
+  }
+  return recovered;
 }
 
 /**

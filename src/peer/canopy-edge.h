@@ -65,6 +65,9 @@ void        canopy_edge_set_repair    (CanopyEdge            *self,
                                        guint                  latency_ms,
                                        gint                   retry_ms);
 guint64     canopy_edge_get_media_lost (CanopyEdge           *self);
+guint64     canopy_edge_get_fec_recovered (CanopyEdge        *self);
+void        canopy_edge_set_fec        (CanopyEdge           *self,
+                                        gboolean              fec);
 gboolean    canopy_edge_take_sent     (CanopyEdge            *self,
                                        CanopyUploadReport    *report);
 guint       canopy_edge_get_layers     (CanopyEdge           *self);

@@ -107,6 +107,9 @@ tap_buffer (Tap       *tap,
 
   if (pt == atomic_load_explicit (&self->pt[CANOPY_FORWARD_VIDEO], memory_order_relaxed))
     kind = CANOPY_FORWARD_VIDEO;
+  else if (pt == CANOPY_ULPFEC_PT &&
+           atomic_load_explicit (&self->pt[CANOPY_FORWARD_VIDEO], memory_order_relaxed) >= 0)
+    kind = CANOPY_FORWARD_VIDEO;  /* the host's FEC, in the video's sequence numbers */
   else if (pt == atomic_load_explicit (&self->pt[CANOPY_FORWARD_AUDIO], memory_order_relaxed))
     kind = CANOPY_FORWARD_AUDIO;
   else
@@ -219,6 +222,7 @@ typedef struct {
   gboolean rtx_known;
   guint32 rtx_ssrc;
   guint8 rtx_pt;
+  gint red_rtx_pt;                      /* RTX of RED (for the host's FEC packets); -1 none */
   guint16 rtx_seq;
   struct {
     guint16 seq;
@@ -309,7 +313,9 @@ on_rtx_sender_input (GstPad          *pad,
     }
     if (ahead > 0)
       stream->top = seq;
-    stream->pt = pt;
+    /* The media's: FEC packets have no RTX payload type of their own (see make_rtx). */
+    if (pt != CANOPY_ULPFEC_PT)
+      stream->pt = pt;
     stream->rtx_credit = MIN (stream->rtx_credit + 1, RTX_CREDIT_MAX);
     stream->sent[seq % HISTORY].seq = seq;
     gst_buffer_replace (&stream->sent[seq % HISTORY].buffer, buffer);
@@ -356,6 +362,8 @@ on_rtx_sender_output (GstPad          *pad,
       stream->rtx_known = TRUE;
       stream->rtx_ssrc = rtx_ssrc;
       stream->rtx_pt = rtx_pt;
+      stream->red_rtx_pt = gst_structure_get_uint (pts, G_STRINGIFY (CANOPY_RED_PT), &value) ?
+                           (gint) value : -1;
       stream->rtx_seq = rtx_seq + RTX_SEQ_MARGIN;
       break;
     }
@@ -365,13 +373,18 @@ on_rtx_sender_output (GstPad          *pad,
 }
 
 /* The RTX form of @original: its fixed header and extensions, then the original sequence
- * number and payload, under the RTX SSRC, payload type and a sequence number of its own. */
+ * number and payload, under the RTX SSRC, payload type and a sequence number of its own. A
+ * host's FEC packet goes as RED (RFC 2198: one primary block of payload type
+ * CANOPY_ULPFEC_PT) under the RTX payload type of RED (@red_rtx_pt): RTX is negotiated only
+ * for the video and for RED, and webrtcbin unwraps RED after RTX. */
 static GstBuffer *
 make_rtx (GstBuffer *original,
           guint32    rtx_ssrc,
           guint8     rtx_pt,
+          gint       red_rtx_pt,
           guint16    rtx_seq)
 {
+  gboolean fec;
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GstBuffer *rtx;
   GstMemory *header;
@@ -380,6 +393,11 @@ make_rtx (GstBuffer *original,
 
   if (!gst_rtp_buffer_map (original, GST_MAP_READ, &rtp))
     return NULL;
+  fec = gst_rtp_buffer_get_payload_type (&rtp) == CANOPY_ULPFEC_PT;
+  if (fec && red_rtx_pt < 0) {
+    gst_rtp_buffer_unmap (&rtp);
+    return NULL;
+  }
   rtx = gst_buffer_new ();
   gst_rtp_buffer_get_payload (&rtp);  /* maps the payload too */
   header = gst_memory_copy (rtp.map[0].memory, 0, rtp.size[0]);
@@ -395,11 +413,13 @@ make_rtx (GstBuffer *original,
     gst_buffer_append_memory (rtx, gst_memory_new_wrapped (0, extensions, rtp.size[1], 0,
                                                            rtp.size[1], extensions, g_free));
   }
-  payload = gst_allocator_alloc (NULL, 2 + rtp.size[2], NULL);
+  payload = gst_allocator_alloc (NULL, 2 + (fec ? 1 : 0) + rtp.size[2], NULL);
   gst_memory_map (payload, &map, GST_MAP_WRITE);
   GST_WRITE_UINT16_BE (map.data, gst_rtp_buffer_get_seq (&rtp));
+  if (fec)
+    map.data[2] = CANOPY_ULPFEC_PT;   /* F = 0: the primary, and only, block */
   if (rtp.size[2] > 0)
-    memcpy (map.data + 2, rtp.data[2], rtp.size[2]);
+    memcpy (map.data + 2 + (fec ? 1 : 0), rtp.data[2], rtp.size[2]);
   gst_memory_unmap (payload, &map);
   gst_buffer_append_memory (rtx, payload);
   gst_rtp_buffer_unmap (&rtp);
@@ -410,7 +430,7 @@ make_rtx (GstBuffer *original,
   }
   gst_rtp_buffer_set_ssrc (&rtp, rtx_ssrc);
   gst_rtp_buffer_set_seq (&rtp, rtx_seq);
-  gst_rtp_buffer_set_payload_type (&rtp, rtx_pt);
+  gst_rtp_buffer_set_payload_type (&rtp, fec ? (guint8) red_rtx_pt : rtx_pt);
   gst_rtp_buffer_unmap (&rtp);
   gst_buffer_copy_into (rtx, original, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
   GST_BUFFER_FLAG_SET (rtx, GST_RTP_BUFFER_FLAG_RETRANSMISSION);
@@ -445,7 +465,7 @@ on_rtx_request (GstPad          *pad,
          stream->sent[seqnum % HISTORY].seq == seqnum;
   if (held && stream->rtx_credit >= 2) {
     rtx = make_rtx (stream->sent[seqnum % HISTORY].buffer, stream->rtx_ssrc, stream->rtx_pt,
-                    stream->rtx_seq);
+                    stream->red_rtx_pt, stream->rtx_seq);
     if (rtx != NULL) {
       stream->rtx_seq++;
       stream->rtx_credit -= 2;

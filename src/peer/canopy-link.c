@@ -36,6 +36,7 @@ struct _CanopyLink {
   char *name;
   guint capacity;
   gboolean map_sent;
+  gboolean wants_fec;          /* its last "fec-on" or "fec-off" */
 
   /* a parent's */
   double rtt_ms;
@@ -198,7 +199,8 @@ is_request (CanopyLink *self,
             const char *type)
 {
   return self->kind == CANOPY_LINK_TO_CHILD &&
-         (g_str_equal (type, "keyframe") || g_str_equal (type, "map-sync"));
+         (g_str_equal (type, "keyframe") || g_str_equal (type, "map-sync") ||
+          g_str_equal (type, "fec-on") || g_str_equal (type, "fec-off"));
 }
 
 static void dispatch_ctrl (CanopyLink *self,
@@ -276,6 +278,10 @@ dispatch_ctrl (CanopyLink *self,
     /* A child that asks for keyframes too often is not heard (and counted). */
     if (g_str_equal (type, "keyframe") && !canopy_edge_take_keyframe (self->edge))
       return;
+    if (g_str_has_prefix (type, "fec-")) {
+      self->wants_fec = g_str_equal (type, "fec-on");
+      canopy_edge_set_fec (self->edge, self->wants_fec);
+    }
     canopy_webrtc_trace (type, self->peer_id);
     g_signal_emit (self, signals[SIGNAL_REQUEST], 0, type);
   } else {
@@ -419,7 +425,7 @@ canopy_link_class_init (CanopyLinkClass *klass)
                                       G_TYPE_NONE, 1, G_TYPE_STRING);
   /**
    * CanopyLink::request:
-   * @type: "keyframe" or "map-sync" from a child
+   * @type: "keyframe", "map-sync", "fec-on" or "fec-off" from a child
    */
   signals[SIGNAL_REQUEST] = g_signal_new ("request", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                           NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
@@ -747,7 +753,7 @@ canopy_link_send_chat (CanopyLink *self,
 /**
  * canopy_link_send_request:
  * @self: a link
- * @type: "keyframe" or "map-sync" (to the parent)
+ * @type: "keyframe", "map-sync", "fec-on" or "fec-off" (to the parent)
  */
 void
 canopy_link_send_request (CanopyLink *self,
@@ -794,9 +800,14 @@ canopy_link_tick (CanopyLink *self)
   self->part_count = 0;
   self->frame_count = 0;
   self->chat_count = 0;
-  if (self->kind == CANOPY_LINK_TO_PARENT &&
-      canopy_repair_tick (&self->repair, canopy_edge_get_media_lost (self->edge)))
-    apply_repair (self);
+  if (self->kind == CANOPY_LINK_TO_PARENT) {
+    guint64 lost = canopy_edge_get_media_lost (self->edge);
+    guint64 rebuilt = canopy_edge_get_fec_recovered (self->edge);
+
+    /* What the host's FEC rebuilt cost no frame: the wait need not grow for it. */
+    if (canopy_repair_tick (&self->repair, lost - MIN (lost, rebuilt)))
+      apply_repair (self);
+  }
 }
 
 /**
@@ -994,6 +1005,32 @@ canopy_link_get_media_lost (CanopyLink *self)
 {
   g_return_val_if_fail (CANOPY_IS_LINK (self), 0);
   return self->kind == CANOPY_LINK_TO_PARENT ? canopy_edge_get_media_lost (self->edge) : 0;
+}
+
+/**
+ * canopy_link_wants_fec:
+ * @self: a link to a child
+ *
+ * Returns: whether the child's last word was that its subtree wants the host's FEC
+ */
+gboolean
+canopy_link_wants_fec (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), FALSE);
+  return self->kind == CANOPY_LINK_TO_CHILD && self->wants_fec;
+}
+
+/**
+ * canopy_link_get_fec_recovered:
+ * @self: a link to the parent
+ *
+ * Returns: the packets from the parent rebuilt from FEC so far
+ */
+guint64
+canopy_link_get_fec_recovered (CanopyLink *self)
+{
+  g_return_val_if_fail (CANOPY_IS_LINK (self), 0);
+  return self->kind == CANOPY_LINK_TO_PARENT ? canopy_edge_get_fec_recovered (self->edge) : 0;
 }
 
 /**

@@ -85,6 +85,8 @@ void            canopy_link_stop_media     (CanopyLink  *self);
 gboolean        canopy_link_take_sent      (CanopyLink         *self,
                                             CanopyUploadReport *report);
 guint64         canopy_link_get_media_lost (CanopyLink  *self);
+guint64         canopy_link_get_fec_recovered (CanopyLink *self);
+gboolean        canopy_link_wants_fec      (CanopyLink  *self);
 void            canopy_link_send_chunk     (CanopyLink         *self,
                                             CanopyFileTransfer *transfer,
                                             guint               index);

@@ -569,6 +569,21 @@ canopy_media_set_volume (CanopyMedia *self,
 }
 
 /**
+ * canopy_media_set_fec_percentage:
+ * @self: a host's media
+ * @percentage: see canopy_source_set_fec_percentage()
+ */
+void
+canopy_media_set_fec_percentage (CanopyMedia *self,
+                                 guint        percentage)
+{
+  g_return_if_fail (CANOPY_IS_MEDIA (self));
+
+  if (self->source != NULL)
+    canopy_source_set_fec_percentage (self->source, percentage);
+}
+
+/**
  * canopy_media_force_keyframe:
  * @self: a host's media
  *

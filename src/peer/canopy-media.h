@@ -29,6 +29,8 @@ void         canopy_media_set_volume        (CanopyMedia  *self,
                                              double        volume,
                                              gboolean      muted);
 void         canopy_media_force_keyframe    (CanopyMedia  *self);
+void         canopy_media_set_fec_percentage (CanopyMedia *self,
+                                              guint        percentage);
 void         canopy_media_stop              (CanopyMedia  *self);
 
 GstBin      *canopy_media_get_bin           (CanopyMedia  *self);

@@ -48,6 +48,7 @@ struct _CanopyNode {
   guint bitrate_kbps;
   gboolean decode;
   guint latency_ms;
+  gint fec;                     /* host: see the "fec" property */
   CanopyRepair last_repair;     /* the last parent link's, for the next one to start from */
   GstElement *video_sink;
   GstElement *audio_sink;
@@ -101,6 +102,12 @@ struct _CanopyNode {
   gint64 capacity_said_at;     /* when we last told the host our capacity; 0: never */
   guint64 upstream_lost;       /* the parent's packets given up, as of the last second */
   guint64 upstream_packets;    /* ...and received */
+
+  /* FEC where it pays (canopy-node-fec.c) */
+  gint64 fec_until;            /* we want it until then (monotonic µs) */
+  guint64 fec_unrepaired;      /* the parent link's packets given up and not rebuilt... */
+  guint64 fec_rebuilt;         /* ...and rebuilt from FEC, as of the last second */
+  gboolean fec_told;           /* what the parent was last told: "fec-on" */
 
   /* files (canopy-node-files.c) */
   CanopyFileStore *files;      /* what we share and receive, kept for late joiners */
@@ -271,6 +278,11 @@ void         canopy_node_broadcast_chat   (CanopyNode      *self,
 gboolean     canopy_node_request_keyframe (gpointer         self);
 void         canopy_node_tick_links       (CanopyNode      *self);
 void         canopy_node_heartbeat        (CanopyNode      *self);
+
+/* canopy-node-fec.c */
+void         canopy_node_fec_update       (CanopyNode      *self);
+void         canopy_node_fec_tick         (CanopyNode      *self);
+void         canopy_node_fec_new_parent   (CanopyNode      *self);
 
 /* canopy-node-upload.c */
 void         canopy_node_judge_upload     (CanopyNode      *self);

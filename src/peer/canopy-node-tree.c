@@ -329,6 +329,8 @@ on_link_request (CanopyLink *link,
     canopy_node_request_keyframe (self);
   } else if (g_str_equal (type, "map-sync")) {
     send_full_map (self, link);
+  } else if (g_str_has_prefix (type, "fec-")) {
+    canopy_node_fec_update (self);
   }
 }
 
@@ -432,6 +434,7 @@ canopy_node_set_parent (CanopyNode *self,
   self->parent = canopy_link_new_to_parent (self->media, id, &self->ice, self->latency_ms,
                                             &self->last_repair);
   watch_link (self, self->parent);
+  canopy_node_fec_new_parent (self);
   send_chat_history (self, self->parent);
 }
 
@@ -704,5 +707,6 @@ canopy_node_tick_links (CanopyNode *self)
   for (guint i = 0; i < self->children->len; i++)
     canopy_link_tick (g_ptr_array_index (self->children, i));
   canopy_node_judge_upload (self);
+  canopy_node_fec_tick (self);
   canopy_node_files_tick (self);
 }

@@ -37,6 +37,7 @@ enum {
   PROP_BITRATE,
   PROP_DECODE,
   PROP_LATENCY,
+  PROP_FEC,
   PROP_VIDEO_SINK,
   PROP_AUDIO_SINK,
   PROP_PREVIEW_SINK,
@@ -339,6 +340,9 @@ canopy_node_get_property (GObject    *object,
   case PROP_LATENCY:
     g_value_set_uint (value, self->latency_ms);
     break;
+  case PROP_FEC:
+    g_value_set_int (value, self->fec);
+    break;
   case PROP_VIDEO_SINK:
     g_value_set_object (value, self->video_sink);
     break;
@@ -473,6 +477,10 @@ canopy_node_set_property (GObject      *object,
     break;
   case PROP_LATENCY:
     self->latency_ms = g_value_get_uint (value);
+    break;
+  case PROP_FEC:
+    self->fec = g_value_get_int (value);
+    canopy_node_fec_update (self);
     break;
   case PROP_VIDEO_SINK:
     replace_element (&self->video_sink, g_value_get_object (value));
@@ -634,6 +642,16 @@ canopy_node_class_init (CanopyNodeClass *klass)
     g_param_spec_boolean ("decode", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_LATENCY] = uint_prop ("latency", 0, 5000, CANOPY_DEFAULT_LATENCY_MS);
+  /**
+   * CanopyNode:fec:
+   *
+   * The host's forward error correction: FEC packets per 100 video packets, 0 for none, or -1
+   * (the default) for %CANOPY_FEC_AUTO_PERCENT while a viewer asks for it (see
+   * canopy-node-fec.c) and none otherwise.
+   */
+  properties[PROP_FEC] =
+    g_param_spec_int ("fec", NULL, NULL, -1, CANOPY_FEC_MAX_PERCENT, -1,
+                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_VIDEO_SINK] = element_prop ("video-sink");
   properties[PROP_AUDIO_SINK] = element_prop ("audio-sink");
   properties[PROP_PREVIEW_SINK] = element_prop ("preview-sink");
@@ -793,6 +811,7 @@ canopy_node_init (CanopyNode *self)
   self->bitrate_kbps = 1000;
   self->decode = TRUE;
   self->latency_ms = CANOPY_DEFAULT_LATENCY_MS;
+  self->fec = -1;
   self->depth = -1;
   self->volume = 1.0;
   self->children = g_ptr_array_new_with_free_func (g_object_unref);
@@ -937,6 +956,19 @@ canopy_node_get_rtt_ms (CanopyNode *self)
 {
   g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
   return self->parent != NULL ? canopy_link_get_rtt_ms (self->parent) : 0;
+}
+
+/**
+ * canopy_node_get_fec_recovered:
+ * @self: a viewer
+ *
+ * Returns: the packets from the current parent rebuilt from the host's FEC (0 without one)
+ */
+guint64
+canopy_node_get_fec_recovered (CanopyNode *self)
+{
+  g_return_val_if_fail (CANOPY_IS_NODE (self), 0);
+  return self->parent != NULL ? canopy_link_get_fec_recovered (self->parent) : 0;
 }
 
 /**

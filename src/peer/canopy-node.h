@@ -91,6 +91,7 @@ guint64          canopy_node_get_frames     (CanopyNode     *self);
 guint64          canopy_node_get_packets    (CanopyNode     *self);
 guint64          canopy_node_get_bytes      (CanopyNode     *self);
 double           canopy_node_get_rtt_ms     (CanopyNode     *self);
+guint64          canopy_node_get_fec_recovered (CanopyNode  *self);
 double           canopy_node_get_latency_ms (CanopyNode     *self);
 double           canopy_node_get_bitrate_kbps (CanopyNode   *self);
 guint64          canopy_node_get_keyframes_refused (CanopyNode *self);

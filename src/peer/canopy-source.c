@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "canopy-error.h"
+#include "canopy-fec.h"
 #include "canopy-layers.h"
 #include "canopy-webrtc.h"
 
@@ -27,6 +28,8 @@ struct _CanopySource {
   guint height;
   guint fps;
   guint bitrate_kbps;
+  guint fec_percentage;
+  GstElement *fec;             /* the FEC encoder (CanopyFecEncoder), once attached */
   char *channel;
   char *input;
   GstElement *input_pipeline;
@@ -299,6 +302,28 @@ canopy_source_set_input (CanopySource *self,
 }
 
 /**
+ * canopy_source_set_fec_percentage:
+ * @self: a source
+ * @percentage: FEC packets per 100 video packets, 0 for none (at most %CANOPY_FEC_MAX_PERCENT)
+ *
+ * Takes effect at once, also while streaming.
+ */
+void
+canopy_source_set_fec_percentage (CanopySource *self,
+                                  guint         percentage)
+{
+  g_return_if_fail (CANOPY_IS_SOURCE (self));
+
+  percentage = MIN (percentage, CANOPY_FEC_MAX_PERCENT);
+  if (percentage == self->fec_percentage)
+    return;
+  g_debug ("FEC: %u %%", percentage);
+  self->fec_percentage = percentage;
+  if (self->fec != NULL)
+    canopy_fec_encoder_set_percentage (CANOPY_FEC_ENCODER (self->fec), percentage);
+}
+
+/**
  * canopy_source_stop:
  * @self: a source
  *
@@ -519,7 +544,14 @@ canopy_source_attach (CanopySource *self,
   g_object_set (rtpcaps, "caps", caps, NULL);
   gst_pad_add_probe (enc_sink, GST_PAD_PROBE_TYPE_BUFFER, stamp_capture_time, NULL, NULL);
 
-  if (!gst_element_link (video, video_tee) || !gst_element_link (audio, audio_tee)) {
+  /* The FEC is made once, for the whole tree, between the payloader and the tee. */
+  gst_clear_object (&self->fec);
+  self->fec = gst_object_ref (canopy_fec_encoder_new (CANOPY_ULPFEC_PT));
+  canopy_fec_encoder_set_percentage (CANOPY_FEC_ENCODER (self->fec), self->fec_percentage);
+  gst_bin_add (pipeline, self->fec);
+  gst_element_sync_state_with_parent (self->fec);
+  if (!gst_element_link_many (video, self->fec, video_tee, NULL) ||
+      !gst_element_link (audio, audio_tee)) {
     g_set_error (error, CANOPY_ERROR, CANOPY_ERROR_MEDIA, "Cannot link the encoder");
     return FALSE;
   }
@@ -550,6 +582,7 @@ static void
 canopy_source_dispose (GObject *object)
 {
   canopy_source_stop (CANOPY_SOURCE (object));
+  gst_clear_object (&CANOPY_SOURCE (object)->fec);
   G_OBJECT_CLASS (canopy_source_parent_class)->dispose (object);
 }
 

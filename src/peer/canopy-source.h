@@ -28,6 +28,8 @@ gboolean      canopy_source_set_input        (CanopySource *self,
                                               const char   *spec,
                                               GError      **error);
 void          canopy_source_stop             (CanopySource *self);
+void          canopy_source_set_fec_percentage (CanopySource *self,
+                                                guint         percentage);
 gboolean      canopy_source_camera_available (void);
 gboolean      canopy_codec_from_string       (const char   *text,
                                               CanopyCodec  *codec);

@@ -32,12 +32,16 @@ struct _CanopyThin {
   atomic_uint video_ssrc;
   atomic_bool have_ssrc;
   atomic_uint pace_kbps;       /* the pace of the child's video; 0 as it comes */
+  atomic_bool fec;             /* the child asked for the host's FEC packets */
+  atomic_bool red;             /* the child's packets are wrapped in RED */
   /* Counted by the filter, taken by the judge. */
   atomic_uint_fast64_t layer_bytes[CANOPY_LAYERS_MAX];
   atomic_uint_fast64_t sent_bytes;     /* counted by the pacer, as they leave */
 
   /* The filter's: only the streaming thread of the child's branch (caps and buffers alike). */
   gboolean is_vp8;
+  gint media_pt;               /* the video's payload type (-1 before its caps); any other on
+                                * this branch is the host's FEC */
   guint sending;               /* layers actually sent: goes up only at a switching point */
   Frame frames[FRAMES];
   guint next_frame;
@@ -85,6 +89,9 @@ canopy_thin_new (const char *peer_id)
     self->fixed = fixed[0] - '0';
   atomic_init (&self->wanted, self->fixed != 0 ? self->fixed : CANOPY_LAYERS_MAX);
   self->sending = CANOPY_LAYERS_MAX;
+  self->media_pt = -1;
+  /* Until the child answers: packets wait in the branch queue while webrtcbin negotiates. */
+  atomic_init (&self->red, TRUE);
   g_mutex_init (&self->report_lock);
   self->window_rtt_ms = -1;
   canopy_layers_init (&self->judge);
@@ -170,15 +177,21 @@ decide (CanopyThin *self,
   return send;
 }
 
-/* Only the header of @original, with no payload but one byte of padding: the child sees the
- * sequence number and nothing to decode. */
+/* Only the header of @original, with one byte of padding, or (for a child whose packets are
+ * wrapped in RED, which refuses an empty block) one zero byte of payload: the child sees the
+ * sequence number and nothing to decode (VP8's depayloader drops a one-byte payload between
+ * two frames; one of FEC, 1 byte, is not valid FEC and is left alone). */
 static GstBuffer *
-make_stand_in (GstRTPBuffer *original)
+make_stand_in (CanopyThin   *self,
+               GstRTPBuffer *original)
 {
-  GstBuffer *stand_in = gst_rtp_buffer_new_allocate (0, 1, 0);
+  gboolean red = atomic_load_explicit (&self->red, memory_order_relaxed);
+  GstBuffer *stand_in = gst_rtp_buffer_new_allocate (red ? 1 : 0, red ? 0 : 1, 0);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
 
   gst_rtp_buffer_map (stand_in, GST_MAP_WRITE, &rtp);
+  if (red)
+    *(guint8 *) gst_rtp_buffer_get_payload (&rtp) = 0;
   gst_rtp_buffer_set_ssrc (&rtp, gst_rtp_buffer_get_ssrc (original));
   gst_rtp_buffer_set_seq (&rtp, gst_rtp_buffer_get_seq (original));
   gst_rtp_buffer_set_timestamp (&rtp, gst_rtp_buffer_get_timestamp (original));
@@ -199,8 +212,21 @@ filter (CanopyThin *self,
   gboolean sync = FALSE;
   guint payload_len;
 
-  if (!self->is_vp8 || !gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+  if (self->media_pt < 0 || !gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
     return gst_buffer_ref (buffer);
+  if (gst_rtp_buffer_get_payload_type (&rtp) != self->media_pt) {
+    /* The host's FEC: only to a child that asked for it, and only while it gets every layer
+     * (FEC over packets it does not get would rebuild one from a stand-in). */
+    if (!atomic_load_explicit (&self->fec, memory_order_relaxed) ||
+        self->sending < atomic_load_explicit (&self->layers, memory_order_relaxed))
+      out = make_stand_in (self, &rtp);
+    gst_rtp_buffer_unmap (&rtp);
+    return out != NULL ? out : gst_buffer_ref (buffer);
+  }
+  if (!self->is_vp8) {
+    gst_rtp_buffer_unmap (&rtp);
+    return gst_buffer_ref (buffer);
+  }
   if (!atomic_load_explicit (&self->have_ssrc, memory_order_relaxed)) {
     atomic_store (&self->video_ssrc, gst_rtp_buffer_get_ssrc (&rtp));
     atomic_store (&self->have_ssrc, TRUE);
@@ -215,7 +241,7 @@ filter (CanopyThin *self,
     atomic_fetch_add_explicit (&self->layer_bytes[tid], gst_buffer_get_size (buffer),
                                memory_order_relaxed);
     if (!decide (self, gst_rtp_buffer_get_timestamp (&rtp), tid, sync))
-      out = make_stand_in (&rtp);
+      out = make_stand_in (self, &rtp);
   }
   gst_rtp_buffer_unmap (&rtp);
   if (out == NULL)
@@ -236,6 +262,8 @@ check_caps (CanopyThin *self,
   s = gst_caps_get_structure (caps, 0);
   self->is_vp8 = s != NULL &&
                  g_strcmp0 (gst_structure_get_string (s, "encoding-name"), "VP8") == 0;
+  if (s == NULL || !gst_structure_get_int (s, "payload", &self->media_pt))
+    self->media_pt = -1;
 }
 
 static GstPadProbeReturn
@@ -266,6 +294,34 @@ on_branch_data (GstPad          *pad,
     gst_buffer_list_unref (in);
   }
   return GST_PAD_PROBE_OK;
+}
+
+/**
+ * canopy_thin_set_red:
+ * @self: a filter
+ * @red: whether the child's edge wraps its video in RED (its answer took RED)
+ *
+ * Any thread.
+ */
+void
+canopy_thin_set_red (CanopyThin *self,
+                     gboolean    red)
+{
+  atomic_store (&self->red, red);
+}
+
+/**
+ * canopy_thin_set_fec:
+ * @self: a filter
+ * @fec: whether the child gets the host's FEC packets (otherwise stand-ins for them)
+ *
+ * Any thread.
+ */
+void
+canopy_thin_set_fec (CanopyThin *self,
+                     gboolean    fec)
+{
+  atomic_store (&self->fec, fec);
 }
 
 /**

@@ -22,6 +22,10 @@ typedef struct _CanopyThin CanopyThin;
 CanopyThin *canopy_thin_new           (const char *peer_id);
 CanopyThin *canopy_thin_ref           (CanopyThin *self);
 void        canopy_thin_unref         (CanopyThin *self);
+void        canopy_thin_set_red       (CanopyThin *self,
+                                       gboolean    red);
+void        canopy_thin_set_fec       (CanopyThin *self,
+                                       gboolean    fec);
 void        canopy_thin_attach        (CanopyThin *self,
                                        GstPad     *pad);
 void        canopy_thin_attach_pacer  (CanopyThin *self,

@@ -27,7 +27,14 @@ on_new_transceiver (GstElement              *webrtcbin,
    * gives each jitterbuffer "do-retransmission" from the transceiver it maps the SSRC to, and
    * a relay forwards SSRCs that are not in its offer; with do-nack off on audio, video at
    * depth 3 went unrepaired (test-nat's /nat/loss-1: 7-14 fps decoded of 29). */
-  g_object_set (transceiver, "do-nack", TRUE, NULL);
+  /* $CANOPY_NACK=0, for measurements: a receiver that asks for nothing to be resent (what FEC
+   * alone repairs). */
+  g_object_set (transceiver, "do-nack", g_strcmp0 (g_getenv ("CANOPY_NACK"), "0") != 0, NULL);
+  /* RED and ULPFEC taken wherever a parent offers them: webrtcbin then unwraps RED before
+   * the jitterbuffer and repairs with the host's FEC packets (canopy-node-fec.c). Its own FEC
+   * encoder is never used (fec-percentage stays 0): it would renumber the packets on each
+   * edge, and relays pass the host's sequence numbers on unchanged. */
+  g_object_set (transceiver, "fec-type", GST_WEBRTC_FEC_TYPE_ULP_RED, "fec-percentage", 0, NULL);
 }
 
 /* The data on each webrtcbin with the local addresses its agent gathers on (a GStrv), or
@@ -298,6 +305,77 @@ canopy_webrtc_max_message_size (const GstSDPMessage *sdp)
     return size == 0 || size > G_MAXSIZE ? G_MAXSIZE : (gsize) size;
   }
   return CANOPY_DATA_CHANNEL_DEFAULT_BYTES;
+}
+
+/**
+ * canopy_webrtc_find_elements:
+ * @bin: a bin, such as a webrtcbin
+ * @factory: a factory name
+ *
+ * Returns: (transfer full) (element-type GstElement): the elements made by @factory inside @bin,
+ *   at any depth
+ */
+GPtrArray *
+canopy_webrtc_find_elements (GstElement *bin,
+                             const char *factory)
+{
+  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (GST_BIN (bin));
+  GPtrArray *found = g_ptr_array_new_with_free_func (gst_object_unref);
+  GValue item = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *element = g_value_get_object (&item);
+    GstElementFactory *made_by = gst_element_get_factory (element);
+
+    if (made_by != NULL &&
+        g_str_equal (gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (made_by)), factory))
+      g_ptr_array_add (found, gst_object_ref (element));
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  return found;
+}
+
+/**
+ * canopy_webrtc_find_pt:
+ * @sdp: an offer or answer
+ * @media: the kind of m-line: "video" or "audio"
+ * @encoding: the encoding name in its `a=rtpmap` (any case): "ULPFEC", "red"
+ *
+ * Returns: the payload type @sdp gives @encoding in its first @media m-line, or -1
+ */
+gint
+canopy_webrtc_find_pt (const GstSDPMessage *sdp,
+                       const char          *media,
+                       const char          *encoding)
+{
+  g_return_val_if_fail (sdp != NULL, -1);
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+    gsize len = strlen (encoding);
+
+    if (g_strcmp0 (gst_sdp_media_get_media (m), media) != 0)
+      continue;
+    for (guint j = 0; j < gst_sdp_media_attributes_len (m); j++) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (m, j);
+      const char *name;
+      guint64 pt;
+      char *end = NULL;
+
+      if (g_strcmp0 (attr->key, "rtpmap") != 0 || attr->value == NULL ||
+          !g_ascii_isdigit (attr->value[0]))
+        continue;
+      pt = g_ascii_strtoull (attr->value, &end, 10);
+      if (*end != ' ' || pt > 127)
+        continue;
+      name = end + 1;
+      if (g_ascii_strncasecmp (name, encoding, len) == 0 && name[len] == '/')
+        return (gint) pt;
+    }
+    return -1;
+  }
+  return -1;
 }
 
 /**

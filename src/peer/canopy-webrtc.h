@@ -29,6 +29,21 @@ G_BEGIN_DECLS
 #define CANOPY_NTP64_ID 1
 #define CANOPY_NTP_OFFSET_S G_GUINT64_CONSTANT (2208988800)
 
+/* The payload type of the host's ULPFEC packets (RFC 5109), made once before its tee and
+ * passed down the tree like the video, and of RED (RFC 2198), negotiated with it but used only
+ * to resend FEC packets (see canopy-edge.c). Every parent offers the same m-lines in the same
+ * order (VP8 or H.264 at 96, Opus at 97), so webrtcbin 1.22 picks RED 98 and ULPFEC 99 on
+ * every edge; each offer is checked. */
+#define CANOPY_ULPFEC_PT 99
+#define CANOPY_RED_PT 98
+/* FEC packets per 100 video packets: what the host sends while a viewer asks for FEC (the
+ * node's "fec" -1, automatic), and the most it may be set to. */
+#define CANOPY_FEC_AUTO_PERCENT 20
+#define CANOPY_FEC_MAX_PERCENT 50
+/* A viewer asks for FEC while its jitterbuffers gave up a packet that no repair brought, or
+ * FEC rebuilt one, in the last this many seconds. */
+#define CANOPY_FEC_HOLD_S 30
+
 /* What a data channel message may be when the far side's SDP declares no a=max-message-size
  * (RFC 8841). */
 #define CANOPY_DATA_CHANNEL_DEFAULT_BYTES 65536
@@ -58,6 +73,11 @@ GstCaps    *canopy_webrtc_ntp_caps            (void);
 gboolean    canopy_webrtc_is_keyframe_request (GstEvent              *event);
 GstEvent   *canopy_webrtc_keyframe_request_new (void);
 gsize       canopy_webrtc_max_message_size (const GstSDPMessage   *sdp);
+GPtrArray  *canopy_webrtc_find_elements       (GstElement            *bin,
+                                               const char            *factory);
+gint        canopy_webrtc_find_pt             (const GstSDPMessage   *sdp,
+                                               const char            *media,
+                                               const char            *encoding);
 void        canopy_webrtc_probe_buffers       (GstPadProbeInfo       *info,
                                                CanopyBufferFunc       func,
                                                gpointer               data);

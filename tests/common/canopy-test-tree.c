@@ -38,6 +38,18 @@ canopy_test_tree_spawn_host_in (const char *const *prefix,
                                 guint              k,
                                 gboolean           listed)
 {
+  return canopy_test_tree_spawn_host_with (prefix, url, k1, k, listed, NULL);
+}
+
+/* The same, with @extra (NULL-terminated, or NULL) after the usual options. */
+CanopyTestProc *
+canopy_test_tree_spawn_host_with (const char *const *prefix,
+                                  const char        *url,
+                                  guint              k1,
+                                  guint              k,
+                                  gboolean           listed,
+                                  const char *const *extra)
+{
   g_autofree char *k1_text = g_strdup_printf ("%u", k1);
   g_autofree char *k_text = g_strdup_printf ("%u", k);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
@@ -51,6 +63,8 @@ canopy_test_tree_spawn_host_in (const char *const *prefix,
     g_ptr_array_add (argv, (gpointer) args[i]);
   if (!listed)
     g_ptr_array_add (argv, "--unlisted");
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) extra[i]);
   g_ptr_array_add (argv, NULL);
   return canopy_test_tree_spawn_in (prefix, "host", (const char *const *) argv->pdata);
 }

@@ -46,6 +46,12 @@ CanopyTestProc *canopy_test_tree_spawn_host_in            (const char *const  *p
                                                            guint               k1,
                                                            guint               k,
                                                            gboolean            listed);
+CanopyTestProc *canopy_test_tree_spawn_host_with          (const char *const  *prefix,
+                                                           const char         *url,
+                                                           guint               k1,
+                                                           guint               k,
+                                                           gboolean            listed,
+                                                           const char *const  *extra);
 const char     *canopy_test_tree_room_of                  (CanopyTestProc     *host);
 CanopyTestProc *canopy_test_tree_spawn_viewer             (const char         *url,
                                                            const char         *room,

@@ -107,6 +107,12 @@ test_offer (gconstpointer data)
   g_assert_true (section_has (video, "urn:ietf:params:rtp-hdrext:ntp-64"));
   g_assert_true (section_has (video, "a=sendonly"));
   g_assert_true (section_has (audio, "a=sendonly"));
+  /* RED and the host's ULPFEC at the payload types every edge gives them (relays pass the
+   * FEC packets on unchanged), on video only. */
+  g_assert_true (section_has (video, ":" G_STRINGIFY (CANOPY_ULPFEC_PT) " ulpfec/90000"));
+  g_assert_true (section_has (video, ":98 red/90000"));
+  g_assert_false (section_has (audio, " ulpfec/"));
+  g_assert_false (section_has (audio, " red/"));
   if (codec == CANOPY_CODEC_H264) {
     g_assert_true (section_has (video, "packetization-mode=1"));
     g_assert_true (section_has (video, "profile-level-id=42"));

@@ -819,19 +819,23 @@ test_cone_unreachable (void)
 #define LOSS_WINDOW_S 20
 
 /* Delays every packet through nata and natb 40 ms each way and drops @loss % of them, then
- * builds the chain host (pub, k1 = 1) -> v1 (a, capacity 1) -> v2 (pub2, capacity 1) -> v3
- * (b, decoding) in @procs, each playing. */
+ * builds the chain host (pub, k1 = 1, its --fec @fec) -> v1 (a, capacity 1) -> v2 (pub2,
+ * capacity 1) -> v3 (b, decoding) in @procs, each playing. */
 static void
 lossy_chain (Lab             *lab,
              const char      *loss,
+             const char      *fec,
              CanopyTestProc **procs)
 {
   g_auto (InNs) in = { 0 };
+  const char *host_args[] = { "--fec", fec, NULL };
   const char *room;
 
   netlab_impair (lab->prefix, "nata", "40", loss);
   netlab_impair (lab->prefix, "natb", "40", loss);
-  procs[0] = spawn_host (lab, "pub", 1);
+  in_ns_init (&in, lab, "pub");
+  procs[0] = canopy_test_tree_spawn_host_with (in.argv, lab->url, 1, 2, FALSE, host_args);
+  in_ns_clear (&in);
   room = canopy_test_tree_room_of (procs[0]);
   procs[1] = join_viewer (lab, "a", room, "v1", 1);
   canopy_test_tree_wait_playing (&procs[1], 1);
@@ -858,7 +862,7 @@ test_loss (gconstpointer data)
 
   if (!delay_can_run () || (lab = lab_new (TRUE)) == NULL)
     return;
-  lossy_chain (lab, loss, procs);
+  lossy_chain (lab, loss, "auto", procs);
 
   mark = procs[3]->events->len;
   host0 = canopy_test_tree_frames_of (procs[0]);
@@ -880,6 +884,61 @@ test_loss (gconstpointer data)
   canopy_test_tree_end_room (procs[0], &procs[1], 3);
   for (guint i = 1; i < G_N_ELEMENTS (procs); i++)
     g_assert_cmpint (procs[i]->exit_status, ==, 0);
+  canopy_test_tree_free_all (procs, G_N_ELEMENTS (procs));
+}
+
+static gint64
+stat_of (CanopyTestProc *proc,
+         const char     *member)
+{
+  JsonObject *stats = canopy_test_proc_last_event (proc, "stats");
+
+  return stats != NULL && json_object_has_member (stats, member) ?
+         json_object_get_int_member (stats, member) : 0;
+}
+
+/* The chain of test_loss at 5 % loss, its viewers asking for nothing to be resent
+ * ($CANOPY_NACK=0): only the host's FEC repairs, end to end through two relays. v3 loses ~14 %
+ * of what the host sends; its jitterbuffers' gaps make it ask for FEC, the relays pass the
+ * wish up and the FEC down, and v3 rebuilds packets from it (10-23 in 10-20 s when measured:
+ * fewer than one FEC packet per block should rebuild, see README). The same chain with the
+ * host's FEC off rebuilds none. */
+static void
+test_loss_fec (gconstpointer data)
+{
+  gboolean fec = g_str_equal (data, "auto");
+  g_autoptr (Lab) lab = NULL;
+  CanopyTestProc *procs[4] = { NULL };
+  gint64 rebuilt0, leaf0, host0;
+  double leaf_fps, host_fps;
+  gint64 rebuilt;
+
+  if (!delay_can_run () || (lab = lab_new (TRUE)) == NULL)
+    return;
+  /* Read as each viewer's webrtcbin makes its transceivers; the host offers NACK as always. */
+  g_setenv ("CANOPY_NACK", "0", TRUE);
+  lossy_chain (lab, "5", fec ? "auto" : "off", procs);
+  /* past the first gaps, the wish up the chain and the first FEC down */
+  canopy_test_spin (3000);
+
+  rebuilt0 = stat_of (procs[3], "fec_recovered");
+  leaf0 = canopy_test_tree_frames_of (procs[3]);
+  host0 = canopy_test_tree_frames_of (procs[0]);
+  canopy_test_spin (LOSS_WINDOW_S * 1000);
+  rebuilt = stat_of (procs[3], "fec_recovered") - rebuilt0;
+  leaf_fps = (canopy_test_tree_frames_of (procs[3]) - leaf0) / (double) LOSS_WINDOW_S;
+  host_fps = (canopy_test_tree_frames_of (procs[0]) - host0) / (double) LOSS_WINDOW_S;
+  g_test_message ("5 %% loss, 40 ms per link, no retransmission, host FEC %s: over %d s v3 "
+                  "rebuilt %" G_GINT64_FORMAT " packets from FEC and decoded %.1f fps (the host "
+                  "sent %.1f)", fec ? "auto" : "off", LOSS_WINDOW_S, rebuilt, leaf_fps, host_fps);
+  g_assert_cmpint (canopy_test_tree_depth_of (procs[3]), ==, 3);
+  if (fec)
+    g_assert_cmpint (rebuilt, >, 0);
+  else
+    g_assert_cmpint (rebuilt, ==, 0);
+
+  canopy_test_tree_end_room (procs[0], &procs[1], 3);
+  g_unsetenv ("CANOPY_NACK");
   canopy_test_tree_free_all (procs, G_N_ELEMENTS (procs));
 }
 
@@ -907,7 +966,7 @@ test_loss_relay_failure (gconstpointer data)
 
   if (!delay_can_run () || (lab = lab_new (TRUE)) == NULL)
     return;
-  lossy_chain (lab, "5", procs);
+  lossy_chain (lab, "5", "auto", procs);
   canopy_test_spin (3000);
 
   marks = canopy_test_tree_mark_events (&procs[3], 1);
@@ -1451,6 +1510,8 @@ main (int    argc,
   g_test_add_func ("/nat/cone-unreachable", test_cone_unreachable);
   g_test_add_data_func ("/nat/loss-1", "1", test_loss);
   g_test_add_data_func ("/nat/loss-5", "5", test_loss);
+  g_test_add_data_func ("/nat/loss-fec", "auto", test_loss_fec);
+  g_test_add_data_func ("/nat/loss-no-fec", "off", test_loss_fec);
   g_test_add_data_func ("/nat/loss-relay-killed", "kill", test_loss_relay_failure);
   g_test_add_data_func ("/nat/loss-relay-stopped", "stop", test_loss_relay_failure);
   g_test_add_func ("/nat/upload-capacity", test_upload_capacity);

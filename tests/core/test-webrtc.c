@@ -156,6 +156,50 @@ test_max_message_size (void)
   g_assert_cmpuint (max_message_size ("a=max-message-size:-5\r\n"), ==, 65536);
 }
 
+static gint
+find_pt (const char *media_lines,
+         const char *media,
+         const char *encoding)
+{
+  g_autofree char *text = g_strconcat ("v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n",
+                                       media_lines, NULL);
+  GstSDPMessage *sdp = NULL;
+  gint pt;
+
+  g_assert_cmpint (gst_sdp_message_new_from_text (text, &sdp), ==, GST_SDP_OK);
+  pt = canopy_webrtc_find_pt (sdp, media, encoding);
+  gst_sdp_message_free (sdp);
+  return pt;
+}
+
+/* The payload type an offer gives an encoding, in its first m-line of a kind; any case, as
+ * SDP writes encoding names either way; nothing from a line that is not a plain rtpmap. */
+static void
+test_find_pt (void)
+{
+  const char *offer =
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 98 99\r\n"
+    "a=rtpmap:96 VP8/90000\r\n"
+    "a=rtpmap:98 red/90000\r\n"
+    "a=rtpmap:99 ulpfec/90000\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 97 100\r\n"
+    "a=rtpmap:97 OPUS/48000/2\r\n"
+    "a=rtpmap:100 RED/48000/2\r\n";
+
+  g_assert_cmpint (find_pt (offer, "video", "ULPFEC"), ==, 99);
+  g_assert_cmpint (find_pt (offer, "video", "red"), ==, 98);
+  g_assert_cmpint (find_pt (offer, "video", "VP8"), ==, 96);
+  g_assert_cmpint (find_pt (offer, "audio", "red"), ==, 100);
+  g_assert_cmpint (find_pt (offer, "audio", "ulpfec"), ==, -1);
+  g_assert_cmpint (find_pt (offer, "application", "red"), ==, -1);
+  /* "ulp" is not "ulpfec", nor "VP8" "VP"; numbers out of range or not numbers are skipped */
+  g_assert_cmpint (find_pt (offer, "video", "ulp"), ==, -1);
+  g_assert_cmpint (find_pt (offer, "video", "VP"), ==, -1);
+  g_assert_cmpint (find_pt ("m=video 9 RTP/AVP 96\r\na=rtpmap:300 ulpfec/90000\r\n"
+                            "a=rtpmap:x ulpfec/90000\r\na=rtpmap:97ulpfec/90000\r\n",
+                            "video", "ulpfec"), ==, -1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -167,5 +211,6 @@ main (int    argc,
   g_test_add_func ("/webrtc/candidate/kept", test_kept);
   g_test_add_func ("/webrtc/local-addresses", test_local_addresses);
   g_test_add_func ("/webrtc/max-message-size", test_max_message_size);
+  g_test_add_func ("/webrtc/find-pt", test_find_pt);
   return g_test_run ();
 }

@@ -43,6 +43,9 @@ G_BEGIN_DECLS
 /* A viewer asks for FEC while its jitterbuffers gave up a packet that no repair brought, or
  * FEC rebuilt one, in the last this many seconds. */
 #define CANOPY_FEC_HOLD_S 30
+/* How much longer than its jitterbuffer's wait a viewer keeps packets for FEC to rebuild from:
+ * a block of packets can span several frames. */
+#define CANOPY_FEC_STORAGE_EXTRA_MS 1000
 
 /* What a data channel message may be when the far side's SDP declares no a=max-message-size
  * (RFC 8841). */

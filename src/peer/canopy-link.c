@@ -41,8 +41,6 @@ struct _CanopyLink {
   /* a parent's */
   double rtt_ms;
   CanopyRepair repair;         /* how long to wait for what the parent lost */
-  guint64 media_lost;          /* the edge's packets given up and rebuilt from FEC, read */
-  guint64 fec_rebuilt;         /* once a second by canopy_link_tick() for all who ask */
   guint64 parent_rx;           /* RTP packets the parent said it received, from its pongs */
   gint64 parent_rx_at;         /* when that last grew */
   guint64 rx;                  /* RTP packets our tees got, as of the last check */
@@ -803,11 +801,11 @@ canopy_link_tick (CanopyLink *self)
   self->frame_count = 0;
   self->chat_count = 0;
   if (self->kind == CANOPY_LINK_TO_PARENT) {
-    self->media_lost = canopy_edge_get_media_lost (self->edge);
-    self->fec_rebuilt = canopy_edge_get_fec_recovered (self->edge);
+    guint64 lost = canopy_edge_get_media_lost (self->edge);
+    guint64 rebuilt = canopy_edge_get_fec_recovered (self->edge);
+
     /* What the host's FEC rebuilt cost no frame: the wait need not grow for it. */
-    if (canopy_repair_tick (&self->repair,
-                            self->media_lost - MIN (self->media_lost, self->fec_rebuilt)))
+    if (canopy_repair_tick (&self->repair, lost - MIN (lost, rebuilt)))
       apply_repair (self);
   }
 }
@@ -1000,14 +998,13 @@ canopy_link_take_sent (CanopyLink         *self,
  * canopy_link_get_media_lost:
  * @self: a link to the parent
  *
- * Returns: the packets from the parent given up as lost so far, all streams together, as of
- *   the last canopy_link_tick()
+ * Returns: the packets from the parent given up as lost so far, all streams together
  */
 guint64
 canopy_link_get_media_lost (CanopyLink *self)
 {
   g_return_val_if_fail (CANOPY_IS_LINK (self), 0);
-  return self->media_lost;
+  return self->kind == CANOPY_LINK_TO_PARENT ? canopy_edge_get_media_lost (self->edge) : 0;
 }
 
 /**
@@ -1027,14 +1024,13 @@ canopy_link_wants_fec (CanopyLink *self)
  * canopy_link_get_fec_recovered:
  * @self: a link to the parent
  *
- * Returns: the packets from the parent rebuilt from FEC so far, as of the last
- *   canopy_link_tick()
+ * Returns: the packets from the parent rebuilt from FEC so far
  */
 guint64
 canopy_link_get_fec_recovered (CanopyLink *self)
 {
   g_return_val_if_fail (CANOPY_IS_LINK (self), 0);
-  return self->fec_rebuilt;
+  return self->kind == CANOPY_LINK_TO_PARENT ? canopy_edge_get_fec_recovered (self->edge) : 0;
 }
 
 /**

@@ -35,25 +35,21 @@ wanted (CanopyNode *self)
  * canopy_node_fec_update:
  * @self: a node
  *
- * After a child said what it wants, or the host's setting changed: the host's encoder set at
- * once. A relay tells its parent only at its next tick, so that a child flipping its wish as
- * fast as the flood limit lets it costs the links above one message a second at most.
+ * After a child said what it wants, or the host's setting changed: the host's encoder set,
+ * or the parent told.
  */
 void
 canopy_node_fec_update (CanopyNode *self)
 {
-  if (self->role == CANOPY_NODE_ROLE_HOST && self->media != NULL)
-    canopy_media_set_fec_percentage (self->media,
-                                     self->fec >= 0 ? (guint) self->fec :
-                                     wanted (self) ? CANOPY_FEC_AUTO_PERCENT : 0);
-}
-
-/* Once a second at most: a changed wish to the parent. */
-static void
-tell_parent (CanopyNode *self)
-{
   gboolean want = wanted (self);
 
+  if (self->role == CANOPY_NODE_ROLE_HOST) {
+    if (self->media != NULL)
+      canopy_media_set_fec_percentage (self->media,
+                                       self->fec >= 0 ? (guint) self->fec :
+                                       want ? CANOPY_FEC_AUTO_PERCENT : 0);
+    return;
+  }
   if (self->parent == NULL || !canopy_link_is_open (self->parent) || want == self->fec_told)
     return;
   g_debug ("FEC %s: told %s", want ? "wanted" : "no longer wanted",
@@ -82,10 +78,7 @@ canopy_node_fec_tick (CanopyNode *self)
     self->fec_unrepaired = unrepaired;
     self->fec_rebuilt = rebuilt;
   }
-  if (self->role == CANOPY_NODE_ROLE_HOST)
-    canopy_node_fec_update (self);
-  else
-    tell_parent (self);
+  canopy_node_fec_update (self);
 }
 
 /**
